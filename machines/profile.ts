@@ -1,0 +1,287 @@
+// A profile is data: the statuses a QEMU version has, its command rules (in the order QEMU checks
+// them), its capabilities and parameters, and the transitions its threads take. `qemu-master` and
+// `proposed` are written as deltas on another profile, so a diff between profiles is computed.
+import type { IncomingMode, MigrationStatus, RunState, Side, InternalEventType } from './vocabulary.ts';
+
+export type ChartName = 'source-status' | 'destination-status' | 'run-state';
+
+/** Plain data view of one QEMU process as far as the rules look at it. */
+export interface SideState {
+  side: Side;
+  status: MigrationStatus;
+  runstate: RunState;
+  /** Enabled capabilities, sorted. */
+  caps: readonly string[];
+  /** Parameters changed from their defaults (name -> value as set). */
+  params: Readonly<Record<string, ParamValue>>;
+  /** Destination: how -incoming was given; source: null. */
+  incoming: IncomingMode | null;
+  /** Destination: a listener is open (migrate-incoming, -incoming URI, migrate-recover). */
+  listening: boolean;
+  /** Destination: qmp_migrate_incoming's `once` flag has been used. */
+  incomingStarted: boolean;
+  /** Destination: vm_start after the load (qmp_cont/qmp_stop in inmigrate flip it). */
+  autostart: boolean;
+  /** Source: migrate-start-postcopy was requested (MigrationState.start_postcopy). */
+  startPostcopy: boolean;
+  /** Source: `migrate` with resume=true was accepted and waits for its channel. */
+  resumeRequested: boolean;
+  /** Source: run state to restore when a migration fails or is cancelled (vm_old_state). */
+  vmOldState: RunState;
+  /** Destination: migrate-incoming's exit-on-error (QEMU >= 9.1; 7.2 always exits). */
+  exitOnError: boolean;
+  /**
+   * Operations blocked from a point of the migration on (the "blocked operations" design of
+   * thread 000). Empty in profiles of released QEMU, which use the status as a proxy instead.
+   */
+  blocked: readonly string[];
+}
+
+export type ParamValue = number | string | boolean | null;
+
+export type ArgTest =
+  | 'present'
+  | 'absent'
+  | { equals: unknown }
+  | { notEquals: unknown };
+
+/** Names of predicates too rich for the plain fields of a Cond; implemented in rules.ts. */
+export type CheckName =
+  | 'capsArgMalformed'
+  | 'capsArgUnknown'
+  | 'capsConflict'
+  | 'paramsArgUnknown'
+  | 'paramsArgInvalid'
+  | 'paramsFrozenWhileRunning'
+  | 'capsFrozenWhileIncoming'
+  | 'continueStateMismatch'
+  | 'uriMissing'
+  | 'uriInvalid'
+  | 'hasPostcopy';
+
+/** A condition over a SideState and the command's arguments. All given fields must hold. */
+export interface Cond {
+  status?: readonly MigrationStatus[];
+  notStatus?: readonly MigrationStatus[];
+  runstate?: readonly RunState[];
+  notRunstate?: readonly RunState[];
+  /** Every listed capability has the given value. */
+  caps?: Readonly<Record<string, boolean>>;
+  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError'>>;
+  args?: Readonly<Record<string, ArgTest>>;
+  check?: CheckName;
+  /** The operation is in SideState.blocked. */
+  blocked?: string;
+  anyOf?: readonly Cond[];
+  not?: Cond;
+}
+
+/** Named changes an accepted command makes to the side's data (not to its charts). */
+export type EffectName =
+  | 'setCaps'
+  | 'setParams'
+  | 'listen'
+  | 'markIncomingStarted'
+  | 'autostartOn'
+  | 'autostartOff'
+  | 'requestPostcopy'
+  | 'requestResume'
+  | 'startMigration'
+  | 'blockConfig';
+
+/** What an accepted command answers with: `{}` or a reply built from the state. */
+export type ReplyName =
+  | 'empty'
+  | 'query-migrate'
+  | 'query-migrate-capabilities'
+  | 'query-migrate-parameters'
+  | 'query-status';
+
+export interface Reject {
+  class: string;
+  /** QEMU's exact text; `{name}` placeholders are filled by the rule's check. */
+  desc: string;
+}
+
+export interface Accept {
+  reply: ReplyName;
+  /** The status this command moves the side to (a transition of the side's status chart). */
+  status?: MigrationStatus;
+  /** The run state this command moves the side to (a transition of the run-state chart). */
+  runstate?: RunState;
+  effects?: readonly EffectName[];
+}
+
+/** One row of a profile's command table. Rows are checked in order; the first that matches decides. */
+export interface Rule {
+  id: string;
+  side: Side | 'both';
+  command: string;
+  when?: Cond;
+  reject?: Reject;
+  accept?: Accept;
+  /** The QEMU function (and file) whose check or action this row models. */
+  ref: string;
+  note?: string;
+}
+
+/** A transition taken by QEMU's own threads (an internal event), as data. */
+export interface ChartTransition {
+  id: string;
+  chart: ChartName;
+  /** States of that chart the transition leaves from. */
+  from: readonly string[];
+  event: InternalEventType;
+  to: string;
+  when?: Cond;
+  /** Data changes made along the way (e.g. remember vm_old_state). */
+  effects?: readonly TransitionEffect[];
+  ref: string;
+  note?: string;
+}
+
+export type TransitionEffect = 'rememberRunState' | 'clearMigrationRequests' | 'stopListening' | 'unblockConfig';
+
+/** The operations `blockConfig` blocks (proposed profile). */
+export const CONFIG_OPS = ['migrate-set-capabilities', 'migrate-set-parameters'] as const;
+
+export interface ParamSpec {
+  name: string;
+  kind: 'int' | 'size' | 'bool' | 'str' | 'percent';
+  min?: number;
+  max?: number;
+  /** QEMU's exact error when the value is out of range. */
+  rangeError?: string;
+  /** May be changed while a migration runs (where the profile checks this at all). */
+  mutableWhileRunning: boolean;
+  default: ParamValue;
+  ref: string;
+}
+
+export interface CapConflict {
+  id: string;
+  /** All of these enabled (after the change) trigger the error... */
+  all: readonly string[];
+  /** ...unless one of these is enabled too. */
+  unless?: readonly string[];
+  /** Only when one of `all` is newly enabled after the destination started listening. */
+  newlyWhileIncoming?: boolean;
+  desc: string;
+  ref: string;
+}
+
+export interface Profile {
+  name: string;
+  title: string;
+  qemuVersion: string;
+  description: string;
+  base: string | null;
+  statuses: Readonly<Record<Side, readonly MigrationStatus[]>>;
+  capabilities: readonly string[];
+  parameters: readonly ParamSpec[];
+  capConflicts: readonly CapConflict[];
+  /** The QMP commands the side machine models; others get CommandNotFound. */
+  commands: readonly string[];
+  /** Commands QEMU of this version does not have at all (CommandNotFound). */
+  absentCommands: readonly string[];
+  transitions: readonly ChartTransition[];
+  rules: readonly Rule[];
+}
+
+/** Add/replace/remove on an id-keyed ordered list. */
+export interface ListDelta<T extends { id: string }> {
+  remove?: readonly string[];
+  replace?: readonly T[];
+  /** Inserted before the row with id `before`, after `after`, or at the end. */
+  add?: readonly { item: T; before?: string; after?: string }[];
+}
+
+export interface ProfileDelta {
+  name: string;
+  title: string;
+  qemuVersion: string;
+  description: string;
+  base: string;
+  statuses?: Partial<Record<Side, { add?: readonly MigrationStatus[]; remove?: readonly MigrationStatus[] }>>;
+  capabilities?: { add?: readonly string[]; remove?: readonly string[] };
+  parameters?: { add?: readonly ParamSpec[]; replace?: readonly ParamSpec[]; remove?: readonly string[] };
+  capConflicts?: ListDelta<CapConflict>;
+  commands?: { add?: readonly string[]; remove?: readonly string[] };
+  absentCommands?: { add?: readonly string[]; remove?: readonly string[] };
+  transitions?: ListDelta<ChartTransition>;
+  /** Extra effects on transitions of the base (e.g. lifting blocks where a migration ends). */
+  transitionEffects?: readonly { ids: readonly string[]; add: readonly TransitionEffect[] }[];
+  rules?: ListDelta<Rule>;
+}
+
+function applyList<T extends { id: string }>(base: readonly T[], delta: ListDelta<T> | undefined, where: string): T[] {
+  let out = [...base];
+  if (!delta) return out;
+  const ids = () => new Set(out.map((x) => x.id));
+  for (const id of delta.remove ?? []) {
+    if (!ids().has(id)) throw new Error(`${where}: cannot remove '${id}': no such row`);
+    out = out.filter((x) => x.id !== id);
+  }
+  for (const item of delta.replace ?? []) {
+    const i = out.findIndex((x) => x.id === item.id);
+    if (i < 0) throw new Error(`${where}: cannot replace '${item.id}': no such row`);
+    out[i] = item;
+  }
+  for (const { item, before, after } of delta.add ?? []) {
+    if (ids().has(item.id)) throw new Error(`${where}: cannot add '${item.id}': already there`);
+    const anchor = before ?? after;
+    if (anchor === undefined) {
+      out.push(item);
+      continue;
+    }
+    const i = out.findIndex((x) => x.id === anchor);
+    if (i < 0) throw new Error(`${where}: cannot add '${item.id}' next to '${anchor}': no such row`);
+    out.splice(before !== undefined ? i : i + 1, 0, item);
+  }
+  return out;
+}
+
+function applySet<T>(base: readonly T[], d: { add?: readonly T[]; remove?: readonly T[] } | undefined): T[] {
+  if (!d) return [...base];
+  const removed = new Set(d.remove ?? []);
+  const out = base.filter((x) => !removed.has(x));
+  for (const x of d.add ?? []) if (!out.includes(x)) out.push(x);
+  return out;
+}
+
+/** Builds a full profile from its base and a delta. */
+export function applyDelta(base: Profile, d: ProfileDelta): Profile {
+  const where = `profile ${d.name}`;
+  const params = base.parameters.filter((p) => !(d.parameters?.remove ?? []).includes(p.name)).map((p) => {
+    const r = d.parameters?.replace?.find((x) => x.name === p.name);
+    return r ?? p;
+  });
+  for (const x of d.transitionEffects ?? [])
+    for (const id of x.ids) if (!base.transitions.some((t) => t.id === id) && !d.transitions?.add?.some((a) => a.item.id === id))
+      throw new Error(`${where}: transitionEffects names unknown transition '${id}'`);
+  for (const r of d.parameters?.replace ?? []) {
+    if (!base.parameters.some((p) => p.name === r.name)) throw new Error(`${where}: cannot replace parameter '${r.name}'`);
+  }
+  params.push(...(d.parameters?.add ?? []));
+  return {
+    name: d.name,
+    title: d.title,
+    qemuVersion: d.qemuVersion,
+    description: d.description,
+    base: base.name,
+    statuses: {
+      source: applySet(base.statuses.source, d.statuses?.source),
+      destination: applySet(base.statuses.destination, d.statuses?.destination),
+    },
+    capabilities: applySet(base.capabilities, d.capabilities),
+    parameters: params,
+    capConflicts: applyList(base.capConflicts, d.capConflicts, `${where} capConflicts`),
+    commands: applySet(base.commands, d.commands),
+    absentCommands: applySet(base.absentCommands, d.absentCommands),
+    transitions: applyList(base.transitions, d.transitions, `${where} transitions`).map((t) => {
+      const add = (d.transitionEffects ?? []).filter((x) => x.ids.includes(t.id)).flatMap((x) => x.add);
+      return add.length ? { ...t, effects: [...(t.effects ?? []), ...add] } : t;
+    }),
+    rules: applyList(base.rules, d.rules, `${where} rules`),
+  };
+}

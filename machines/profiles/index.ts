@@ -1,0 +1,50 @@
+// The profile registry: qemu-7.2 is written out; the others are deltas, applied here once.
+import { applyDelta, type Profile } from '../profile.ts';
+import { RUN_STATES_OF } from '../run-state.ts';
+import { SIDES } from '../vocabulary.ts';
+import { qemu72 } from './qemu-7.2.ts';
+import { qemuMasterDelta } from './qemu-master.ts';
+import { proposedDelta } from './proposed.ts';
+
+/** Checks that a profile's data is consistent; throws naming the row that is not. */
+export function validateProfile(p: Profile): Profile {
+  const ids = new Set<string>();
+  for (const r of p.rules) {
+    if (ids.has(r.id)) throw new Error(`profile ${p.name}: duplicate rule id '${r.id}'`);
+    ids.add(r.id);
+    if (!!r.accept === !!r.reject) throw new Error(`profile ${p.name}: rule '${r.id}' must either accept or reject`);
+    if (!r.ref.includes(':')) throw new Error(`profile ${p.name}: rule '${r.id}' must cite 'file: function'`);
+    if (r.accept?.status && r.accept.runstate) throw new Error(`profile ${p.name}: rule '${r.id}' moves two charts at once`);
+    for (const side of SIDES) {
+      if (r.side !== 'both' && r.side !== side) continue;
+      if (r.accept?.status && !p.statuses[side].includes(r.accept.status))
+        throw new Error(`profile ${p.name}: rule '${r.id}' moves the ${side} to '${r.accept.status}', which it does not have`);
+      if (r.accept?.runstate && !RUN_STATES_OF[side].includes(r.accept.runstate))
+        throw new Error(`profile ${p.name}: rule '${r.id}' moves the ${side} to run state '${r.accept.runstate}', which it does not have`);
+    }
+    if (!p.commands.includes(r.command)) throw new Error(`profile ${p.name}: rule '${r.id}' is for unlisted command '${r.command}'`);
+  }
+  const tids = new Set<string>();
+  for (const t of p.transitions) {
+    if (tids.has(t.id)) throw new Error(`profile ${p.name}: duplicate transition id '${t.id}'`);
+    tids.add(t.id);
+    if (!t.ref.includes(':')) throw new Error(`profile ${p.name}: transition '${t.id}' must cite 'file: function'`);
+  }
+  return p;
+}
+
+const qemuMaster = validateProfile(applyDelta(validateProfile(qemu72), qemuMasterDelta));
+const proposed = validateProfile(applyDelta(qemuMaster, proposedDelta));
+
+export const PROFILES: readonly Profile[] = [qemu72, qemuMaster, proposed];
+
+export function profileNames(): string[] {
+  return PROFILES.map((p) => p.name);
+}
+
+/** The profile called `name`; throws with the list of known ones otherwise. */
+export function getProfile(name: string): Profile {
+  const p = PROFILES.find((x) => x.name === name);
+  if (!p) throw new Error(`unknown profile '${name}' (known: ${profileNames().join(', ')})`);
+  return p;
+}

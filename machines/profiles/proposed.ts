@@ -1,0 +1,56 @@
+// Profile proposed: the stricter design discussed on qemu-devel (shared/reference 000), written as
+// the difference from qemu-master. (a) The "running" check covers the incoming side too, and it is
+// expressed as a list of operations blocked from `migrate`, `migrate-incoming` or `-incoming URI`
+// on until the migration ends, instead of a status test.
+import type { ProfileDelta, Rule } from '../profile.ts';
+import { qemuMasterDelta } from './qemu-master.ts';
+
+const MC = 'migration/migration.c';
+const OPT = 'migration/options.c';
+const GE = 'GenericError';
+const THREAD = 'thread 000 (Thread-ify precopy vmstate load)';
+
+const masterRule = (id: string): Rule => {
+  const r = qemuMasterDelta.rules!.replace!.find((x) => x.id === id);
+  if (!r) throw new Error(`proposed: qemu-master has no rule '${id}' to build on`);
+  return r;
+};
+const withEffect = (r: Rule, note: string): Rule => ({
+  ...r,
+  accept: { ...r.accept!, effects: [...(r.accept!.effects ?? []), 'blockConfig'] },
+  note,
+});
+
+const blockedRules = (): { item: Rule; before: string }[] => [
+  { before: 'migrate-set-capabilities.running', item: { id: 'migrate-set-capabilities.blocked', side: 'both', command: 'migrate-set-capabilities',
+    when: { blocked: 'migrate-set-capabilities' }, reject: { class: GE, desc: "There's a migration process in progress" },
+    ref: `${OPT}: qmp_migrate_set_capabilities (migration_is_running covering the incoming side; ${THREAD})`,
+    note: 'blocked from migrate / migrate-incoming / -incoming URI on, on both sides' } },
+  { before: 'migrate-set-parameters.set', item: { id: 'migrate-set-parameters.blocked', side: 'both', command: 'migrate-set-parameters',
+    when: { blocked: 'migrate-set-parameters', check: 'paramsFrozenWhileRunning' },
+    reject: { class: GE, desc: "Parameter '{param}' cannot be changed while a migration is in progress" },
+    ref: `${OPT}: qmp_migrate_set_parameters (${THREAD})`, note: 'only the parameters that cannot change while migration runs' } },
+];
+
+/** Transitions after which a migration has ended on that side: the blocks are lifted. */
+const ENDS = ['src.switchover', 'src.postcopy-complete', 'src.cancelled', 'src.failed', 'dst.load-done', 'dst.postcopy-done', 'dst.error.precopy'];
+
+export const proposedDelta: ProfileDelta = {
+  name: 'proposed',
+  title: 'Proposed: blocked operations, incoming side included',
+  qemuVersion: 'proposal',
+  description: 'The stricter design from the list: capability and fixed-parameter changes blocked from migrate/migrate-incoming on, on both sides, as a list of blocked operations.',
+  base: 'qemu-master',
+  rules: {
+    replace: [
+      withEffect(masterRule('migrate-incoming.start'), 'listening blocks the configuration operations'),
+      withEffect(
+        { id: 'migrate.start', side: 'source', command: 'migrate', accept: { reply: 'empty', status: 'setup', effects: ['startMigration'] }, ref: `${MC}: qmp_migrate -> migrate_init` },
+        'starting a migration blocks the configuration operations',
+      ),
+    ],
+    add: blockedRules(),
+  },
+  // migration_cleanup / migration_incoming_state_destroy lift the blocks where a migration ends.
+  transitionEffects: [{ ids: ENDS, add: ['unblockConfig'] }],
+};

@@ -1,0 +1,148 @@
+// Profile qemu-master: upstream QEMU as its newest readable source reads (migration/migration.c and
+// migration/options.c at ef1f7184, QEMU 11.2 development; docs/research/qemu-master.md), written as
+// the difference from qemu-7.2. Each change cites the function it comes from.
+import type { ProfileDelta, Rule, ChartTransition, ParamSpec } from '../profile.ts';
+import type { MigrationStatus } from '../vocabulary.ts';
+
+const MC = 'migration/migration.c';
+const OPT = 'migration/options.c';
+const CH = 'migration/channel.c';
+const GE = 'GenericError';
+
+/** migration/migration.c: migration_is_running() in master (adds colo, failing and the new postcopy states). */
+export const RUNNING_MASTER: readonly MigrationStatus[] = [
+  'setup', 'active', 'postcopy-device', 'postcopy-active', 'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover',
+  'pre-switchover', 'device', 'wait-unplug', 'cancelling', 'failing', 'colo',
+];
+/** migration/migration.c: migration_in_postcopy() */
+const IN_POSTCOPY: readonly MigrationStatus[] = ['postcopy-device', 'postcopy-active', 'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover'];
+
+const uriOrChannels = (command: string): Rule => ({
+  id: `${command}.args`, side: 'both', command, when: { check: 'uriMissing' },
+  reject: { class: GE, desc: "need either 'uri' or 'channels' argument" }, ref: `${CH}: migration_channel_parse_input`,
+});
+
+const replaceRules: Rule[] = [
+  uriOrChannels('migrate'),
+  uriOrChannels('migrate-incoming'),
+  { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } } },
+    accept: { reply: 'empty', status: 'postcopy-recover-setup', effects: ['requestResume'] }, ref: `${MC}: migrate_prepare`,
+    note: 'postcopy-paused -> postcopy-recover-setup at once; postcopy-recover once the channel connects' },
+  { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_MASTER },
+    reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${MC}: migrate_prepare (migration_is_running)` },
+  { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming',
+    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted'] },
+    ref: `${MC}: qmp_migrate_incoming -> migration_incoming_state_setup`, note: 'none -> setup as soon as it listens, before any source connects' },
+  { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_MASTER.filter((s) => s !== 'cancelling' && !IN_POSTCOPY.includes(s)) },
+    accept: { reply: 'empty', status: 'cancelling' }, ref: `${MC}: migration_cancel` },
+  { id: 'migrate-pause.source', side: 'source', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
+    accept: { reply: 'empty' }, ref: `${MC}: qmp_migrate_pause`, note: 'shuts the stream down; the migration thread then pauses (channel-error -> postcopy-paused)' },
+  { id: 'migrate-pause.destination', side: 'destination', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
+    accept: { reply: 'empty' }, ref: `${MC}: qmp_migrate_pause`, note: 'shuts the incoming stream down; the load then pauses (channel-error -> postcopy-paused)' },
+  { id: 'migrate-pause.other', side: 'both', command: 'migrate-pause',
+    reject: { class: GE, desc: 'migrate-pause is currently only supported during postcopy-active or postcopy-recover state' }, ref: `${MC}: qmp_migrate_pause` },
+  { id: 'migrate-set-capabilities.running', side: 'source', command: 'migrate-set-capabilities', when: { status: RUNNING_MASTER },
+    reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${OPT}: qmp_migrate_set_capabilities (migration_is_running || migration_in_colo_state)`,
+    note: 'still only the outgoing state: a destination accepts capability changes during an incoming migration' },
+  { id: 'migrate-set-capabilities.conflict', side: 'both', command: 'migrate-set-capabilities', when: { check: 'capsConflict' },
+    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_caps_check` },
+  { id: 'migrate-set-parameters.invalid', side: 'both', command: 'migrate-set-parameters', when: { check: 'paramsArgInvalid' },
+    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_params_check` },
+  { id: 'migrate-set-parameters.set', side: 'both', command: 'migrate-set-parameters',
+    accept: { reply: 'empty', effects: ['setParams'] }, ref: `${OPT}: qmp_migrate_set_parameters -> migrate_params_apply`,
+    note: 'no status check: every parameter may change at any time' },
+];
+
+const addRules: { item: Rule; before?: string; after?: string }[] = [
+  { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.postcopy', side: 'source', command: 'migrate_cancel', when: { status: IN_POSTCOPY },
+    reject: { class: GE, desc: 'Postcopy migration in progress, cannot cancel.' }, ref: `${MC}: qmp_migrate_cancel (migration_in_postcopy)` } },
+];
+
+// ---- internal transitions ---------------------------------------------------------------------
+const replaceTransitions: ChartTransition[] = [
+  // Precopy switchover always passes through `device` (migration_switchover_prepare, QEMU >= 10.0).
+  { id: 'src.switchover', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'completed',
+    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, ref: `${MC}: migration_completion -> migration_completion_end` },
+  { id: 'src.switchover.colo', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'colo',
+    when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion (x-colo)` },
+  { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'postcopy-device',
+    when: { ctx: { startPostcopy: true } }, ref: `${MC}: postcopy_start`,
+    note: 'active -> device -> postcopy-device inside postcopy_start; postcopy-ram opens the return path, so postcopy-device is not skipped' },
+  { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'], event: 'channel-error', to: 'failing',
+    effects: ['clearMigrationRequests'], ref: `${MC}: migration_detect_error / migration_connect_error_propagate` },
+  { id: 'src.resume-connected', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'resume-connected', to: 'postcopy-recover',
+    when: { ctx: { resumeRequested: true } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_start_outgoing` },
+  { id: 'src.run.completed', chart: 'run-state', from: ['finish-migrate'], event: 'switchover-done', to: 'postmigrate',
+    when: { status: ['device'], caps: { 'x-colo': false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)` },
+  { id: 'src.run.colo', chart: 'run-state', from: ['finish-migrate'], event: 'switchover-done', to: 'running',
+    when: { status: ['device'], caps: { 'x-colo': true } }, ref: 'migration/colo.c: colo_process_checkpoint -> vm_start' },
+  { id: 'src.run.failed.restart', chart: 'run-state', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
+    when: { status: ['failing'], ctx: { vmOldState: 'running' } }, ref: `${MC}: migration_iteration_finish -> vm_start` },
+  { id: 'src.run.failed.stopped', chart: 'run-state', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
+    when: { status: ['failing'], ctx: { vmOldState: 'paused' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)`,
+    note: 'master restores the run state the VM had (7.2 left it in postmigrate)' },
+  { id: 'src.run.cancelled.stopped', chart: 'run-state', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
+    when: { status: ['cancelling'], ctx: { vmOldState: 'paused' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
+  { id: 'dst.connected', chart: 'destination-status', from: ['setup'], event: 'source-connected', to: 'active',
+    ref: `${MC}: process_incoming_migration_co` },
+  { id: 'dst.postcopy-listen', chart: 'destination-status', from: ['active'], event: 'postcopy-listen', to: 'postcopy-device',
+    when: { caps: { 'postcopy-ram': true } }, ref: 'migration/postcopy-ram.c: postcopy_listen_thread' },
+  { id: 'dst.run.postcopy-autostart', chart: 'run-state', from: ['inmigrate'], event: 'postcopy-run', to: 'running',
+    when: { status: ['postcopy-device'], ctx: { autostart: true } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_run_bh -> vm_start' },
+  { id: 'dst.run.postcopy-paused', chart: 'run-state', from: ['inmigrate'], event: 'postcopy-run', to: 'paused',
+    when: { status: ['postcopy-device'], ctx: { autostart: false } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_run_bh -> runstate_set(RUN_STATE_PAUSED)' },
+];
+
+const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
+  { after: 'src.setup-done', item: { id: 'src.converged.device', chart: 'source-status', from: ['active'], event: 'converged', to: 'device',
+    when: { caps: { 'pause-before-switchover': false } }, ref: `${MC}: migration_switchover_prepare` } },
+  { after: 'src.postcopy-start', item: { id: 'src.postcopy-device-done', chart: 'source-status', from: ['postcopy-device'], event: 'postcopy-device-done', to: 'postcopy-active',
+    ref: `${MC}: migration_iteration_run (PONG QEMU_VM_PING_PACKAGED_LOADED)` } },
+  { after: 'src.error.precopy', item: { id: 'src.failed', chart: 'source-status', from: ['failing'], event: 'cleanup-done', to: 'failed', ref: `${MC}: migration_cleanup` } },
+  { after: 'src.error.postcopy', item: { id: 'src.recover-setup-error', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'channel-error', to: 'postcopy-paused',
+    effects: ['clearMigrationRequests'], ref: `${MC}: migration_connect_error_propagate` } },
+  { after: 'dst.load-done', item: { id: 'dst.error.precopy', chart: 'destination-status', from: ['setup', 'active'], event: 'channel-error', to: 'failed',
+    when: { ctx: { exitOnError: false } }, ref: `${MC}: process_incoming_migration_co`,
+    note: 'with exit-on-error (the default) QEMU exits instead, and nothing more is observed' } },
+  { after: 'dst.postcopy-listen', item: { id: 'dst.postcopy-run', chart: 'destination-status', from: ['postcopy-device'], event: 'postcopy-run', to: 'postcopy-active',
+    ref: 'migration/savevm.c: loadvm_postcopy_handle_run' } },
+];
+
+const P = `${OPT}: migrate_params_check`;
+const params: ParamSpec[] = [
+  { name: 'announce-initial', kind: 'size', max: 100000, rangeError: 'Option announce-initial expects a value between 0 and 100000', mutableWhileRunning: true, default: 50, ref: P },
+  { name: 'downtime-limit', kind: 'size', max: 2000000, rangeError: 'Option downtime-limit expects an integer in the range of 0 to 2000000 ms', mutableWhileRunning: true, default: 300, ref: P },
+  { name: 'multifd-channels', kind: 'int', min: 1, max: 255, rangeError: 'Option multifd-channels expects a value between 1 and 255', mutableWhileRunning: false, default: 2, ref: P },
+  { name: 'cpu-throttle-initial', kind: 'int', min: 1, max: 99, rangeError: 'Option cpu-throttle-initial expects an integer in the range of 1 to 99', mutableWhileRunning: true, default: 20, ref: P },
+  { name: 'cpu-throttle-increment', kind: 'int', min: 1, max: 99, rangeError: 'Option cpu-throttle-increment expects an integer in the range of 1 to 99', mutableWhileRunning: true, default: 10, ref: P },
+];
+
+export const qemuMasterDelta: ProfileDelta = {
+  name: 'qemu-master',
+  title: 'QEMU master (upstream, 11.2 development)',
+  qemuVersion: '11.2-dev',
+  description: 'Upstream QEMU as its newest readable source reads: failing, postcopy-device, postcopy-recover-setup; incoming setup status; postcopy cancel refused.',
+  base: 'qemu-7.2',
+  statuses: {
+    source: { add: ['postcopy-device', 'postcopy-recover-setup', 'failing'] },
+    destination: { add: ['setup', 'postcopy-device', 'failed'] },
+  },
+  // qapi/migration.json: zero-blocks, compress and block were removed; switchover-ack,
+  // dirty-limit (8.1) and mapped-ram (9.0) were added.
+  capabilities: { remove: ['zero-blocks', 'compress', 'block'], add: ['switchover-ack', 'dirty-limit', 'mapped-ram'] },
+  parameters: { replace: params },
+  capConflicts: {
+    remove: ['preempt-compress', 'multifd-compress'],
+    add: [
+      { before: 'postcopy-ignore-shared', item: { id: 'colo-needs-return-path', all: ['x-colo'], unless: ['return-path'], desc: "Capability 'x-colo' requires capability 'return-path'", ref: `${OPT}: migrate_caps_check` } },
+      { item: { id: 'preempt-late', all: ['postcopy-preempt'], newlyWhileIncoming: true, desc: 'Postcopy preempt must be set before incoming starts', ref: `${OPT}: migrate_caps_check` } },
+      { item: { id: 'multifd-late', all: ['multifd'], newlyWhileIncoming: true, desc: 'Multifd must be set before incoming starts', ref: `${OPT}: migrate_caps_check` } },
+      { item: { id: 'switchover-ack-needs-return-path', all: ['switchover-ack'], unless: ['return-path'], desc: "Capability 'switchover-ack' requires capability 'return-path'", ref: `${OPT}: migrate_caps_check` } },
+      { item: { id: 'dirty-limit-auto-converge', all: ['dirty-limit', 'auto-converge'], desc: 'dirty-limit conflicts with auto-converge either of then available currently', ref: `${OPT}: migrate_caps_check` } },
+      { item: { id: 'multifd-xbzrle', all: ['multifd', 'xbzrle'], desc: 'Multifd is not compatible with xbzrle', ref: `${OPT}: migrate_caps_check` } },
+      { item: { id: 'mapped-ram-xbzrle', all: ['mapped-ram', 'xbzrle'], desc: 'Mapped-ram migration is incompatible with xbzrle', ref: `${OPT}: migrate_caps_check` } },
+    ],
+  },
+  rules: { replace: replaceRules, add: addRules },
+  transitions: { replace: replaceTransitions, add: addTransitions },
+};

@@ -1,0 +1,170 @@
+// One QEMU process in one role: its migration-status chart and its run-state chart as parallel
+// regions of one machine, with the process's data (capabilities, parameters, ...) as context.
+// QMP commands arrive as one event type; the profile's rule table decides, `snapshot.can()` answers
+// "permitted?", and a rejected command takes no transition.
+import { setup, assign, initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { chartConfig } from './chart.ts';
+import type { Profile, SideState, TransitionEffect, ChartTransition } from './profile.ts';
+import { decide, evalCond, type Decision } from './rules.ts';
+import { sourceStatusChart } from './source-status.ts';
+import { destinationStatusChart } from './destination-status.ts';
+import { runStateChart } from './run-state.ts';
+import type { IncomingMode, MigrationStatus, RunState, Side, SideEvent, QmpArguments } from './vocabulary.ts';
+
+export interface SideInput {
+  side: Side;
+  /** Destination: how -incoming was given. */
+  incoming?: IncomingMode;
+  /** Started with -S (source: prelaunch; destination: autostart off). */
+  paused?: boolean;
+}
+
+// Decisions are pure functions of (context, event); both are immutable, so cache by identity: a
+// guard may be asked about the same event several times in one step.
+const decisionCache = new WeakMap<object, WeakMap<object, Decision>>();
+function decideFor(p: Profile, context: SideState, event: SideEvent): Decision | null {
+  if (event.type !== 'qmp') return null;
+  let m = decisionCache.get(context);
+  if (!m) decisionCache.set(context, (m = new WeakMap()));
+  let d = m.get(event);
+  if (!d) {
+    d = decide(p, context, event.command, event.arguments ?? {});
+    m.set(event, d);
+  }
+  return d;
+}
+
+function applyTransitionEffects(s: SideState, t: ChartTransition): SideState {
+  let out = s;
+  for (const e of t.effects ?? ([] as TransitionEffect[])) {
+    if (e === 'rememberRunState') out = { ...out, vmOldState: out.runstate };
+    else if (e === 'clearMigrationRequests') out = { ...out, startPostcopy: false, resumeRequested: false };
+    else if (e === 'stopListening') out = { ...out, listening: false };
+    else if (e === 'unblockConfig') out = { ...out, blocked: [] };
+  }
+  return out;
+}
+
+export function initialSideState(input: SideInput): SideState {
+  const dest = input.side === 'destination';
+  const runstate: RunState = dest ? 'inmigrate' : input.paused ? 'prelaunch' : 'running';
+  return {
+    side: input.side,
+    status: 'none',
+    runstate,
+    caps: [],
+    params: {},
+    incoming: dest ? (input.incoming ?? 'defer') : null,
+    listening: false,
+    incomingStarted: false,
+    autostart: !input.paused,
+    startPostcopy: false,
+    resumeRequested: false,
+    vmOldState: runstate,
+    exitOnError: true,
+    blocked: [],
+  };
+}
+
+function buildSideMachine(p: Profile, side: Side, initialRun: RunState) {
+  const transitionsById = new Map(p.transitions.map((t) => [t.id, t]));
+  const statusSpec = side === 'source' ? sourceStatusChart(p) : destinationStatusChart(p);
+  const runSpec = runStateChart(p, side, initialRun);
+  return setup({
+    types: {
+      context: {} as SideState,
+      events: {} as SideEvent,
+      input: {} as SideInput,
+    },
+    guards: {
+      /** The first matching row of the rule table for this command is `rule`, and it accepts. */
+      ruleFires: ({ context, event }, params: { rule: string }) => {
+        const d = decideFor(p, context, event);
+        return !!d && d.allowed && d.rule.id === params.rule;
+      },
+      /** Accepted, and neither chart moves: only the process's data changes (or nothing). */
+      acceptedInPlace: ({ context, event }) => {
+        const d = decideFor(p, context, event);
+        return !!d && d.allowed && !d.rule.accept!.status && !d.rule.accept!.runstate;
+      },
+      transitionEnabled: ({ context }, params: { transition: string }) =>
+        evalCond(transitionsById.get(params.transition)!.when, context, {}, p) !== false,
+    },
+    actions: {
+      applyQmp: assign(({ context, event }) => {
+        const d = decideFor(p, context, event)!;
+        return d.allowed ? d.next : context;
+      }),
+      applyTransition: assign(({ context }, params: { transition: string }) =>
+        applyTransitionEffects(context, transitionsById.get(params.transition)!),
+      ),
+      enterStatus: assign((_, params: { value: string }) => ({ status: params.value as MigrationStatus })),
+      enterRunState: assign((_, params: { value: string }) => ({ runstate: params.value as RunState })),
+    },
+  }).createMachine({
+    id: side,
+    type: 'parallel',
+    context: ({ input }) => initialSideState(input),
+    on: {
+      qmp: { guard: 'acceptedInPlace', actions: 'applyQmp', meta: { ref: 'the rule table', label: 'qmp', kind: 'qmp' } },
+    },
+    states: {
+      status: chartConfig(p, statusSpec) as never,
+      run: chartConfig(p, runSpec) as never,
+    },
+  });
+}
+
+export type SideMachine = ReturnType<typeof buildSideMachine>;
+export type SideSnapshot = SnapshotFrom<SideMachine>;
+
+const machineCache = new WeakMap<Profile, Map<string, SideMachine>>();
+/** The side machine of a profile (built once). `initialRun` picks the run state it boots in. */
+export function sideMachine(p: Profile, side: Side, initialRun?: RunState): SideMachine {
+  const run = initialRun ?? (side === 'destination' ? 'inmigrate' : 'running');
+  let m = machineCache.get(p);
+  if (!m) machineCache.set(p, (m = new Map()));
+  const key = `${side}/${run}`;
+  let machine = m.get(key);
+  if (!machine) m.set(key, (machine = buildSideMachine(p, side, run)));
+  return machine;
+}
+
+/**
+ * A freshly started QEMU in one role. `-incoming URI` is QEMU calling qmp_migrate_incoming()
+ * itself at start-up (system/vl.c: qemu_init), so it is that command applied before anything else.
+ */
+export function startSide(p: Profile, input: SideInput): SideSnapshot {
+  const init = initialSideState(input);
+  const machine = sideMachine(p, input.side, init.runstate);
+  let [snap] = initialTransition(machine, input);
+  if (input.side === 'destination' && input.incoming === 'uri') {
+    snap = stepSide(p, snap, { type: 'qmp', command: 'migrate-incoming', arguments: { uri: 'tcp:127.0.0.1:0' } }).snapshot;
+  }
+  return snap;
+}
+
+export interface StepResult {
+  snapshot: SideSnapshot;
+  /** For a QMP command: QEMU's decision (reply or error). */
+  decision: Decision | null;
+  /** Whether any chart or data changed. */
+  changed: boolean;
+}
+
+/** Sends one event to a side, purely (xstate's `transition`). */
+export function stepSide(p: Profile, snap: SideSnapshot, event: SideEvent): StepResult {
+  const machine = snap.machine as SideMachine;
+  const decision = event.type === 'qmp' ? decideFor(p, snap.context, event) : null;
+  const [next] = transition(machine, snap, event);
+  return { snapshot: next, decision, changed: next !== snap && (next.context !== snap.context || JSON.stringify(next.value) !== JSON.stringify(snap.value)) };
+}
+
+export function qmp(command: string, args?: QmpArguments): SideEvent {
+  return args ? { type: 'qmp', command, arguments: args } : { type: 'qmp', command };
+}
+
+/** The data view the rules read. The context mirrors the charts; this is that mirror. */
+export function viewOf(snap: SideSnapshot): SideState {
+  return snap.context;
+}

@@ -1,0 +1,87 @@
+// QEMU's own names, spelled as QEMU spells them (qapi/migration.json, qapi/run-state.json).
+// A profile picks the subset its QEMU version has; these unions are the superset.
+
+export const SIDES = ['source', 'destination'] as const;
+export type Side = (typeof SIDES)[number];
+
+/** qapi/migration.json: MigrationStatus (superset over all profiles). */
+export const ALL_STATUSES = [
+  'none',
+  'setup',
+  'cancelling',
+  'cancelled',
+  'active',
+  'postcopy-device',
+  'postcopy-active',
+  'postcopy-paused',
+  'postcopy-recover-setup',
+  'postcopy-recover',
+  'completed',
+  'failing',
+  'failed',
+  'colo',
+  'pre-switchover',
+  'device',
+  'wait-unplug',
+] as const;
+export type MigrationStatus = (typeof ALL_STATUSES)[number];
+
+/** qapi/run-state.json: RunState, the values migration moves a VM through. */
+export const RUN_STATES = [
+  'prelaunch',
+  'inmigrate',
+  'running',
+  'paused',
+  'finish-migrate',
+  'postmigrate',
+  'colo',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export type ColoMode = 'none' | 'primary' | 'secondary';
+
+/** How `-incoming` was given on the destination's command line. */
+export type IncomingMode = 'defer' | 'uri';
+
+export type QmpArguments = Record<string, unknown>;
+
+/** A QMP command as it reaches a chart: one event type for all commands. */
+export interface QmpEvent {
+  type: 'qmp';
+  command: string;
+  arguments?: QmpArguments;
+}
+
+/**
+ * What QEMU's threads do, unobservable over QMP except through its effects.
+ * Each is named after what happens in QEMU, not after a status.
+ */
+export const INTERNAL_EVENTS = [
+  'setup-done', // migration_thread: qemu_savevm_state_setup() finished
+  'unplug-pending', // migration_thread: failover devices still being unplugged
+  'unplug-done', // qemu_savevm_state_guest_unplug_pending() became false
+  'converged', // migration_iteration_run: pending below the threshold -> completion
+  'switchover-done', // migration_completion: device state sent, stream closed
+  'postcopy-start', // migration_iteration_run: start_postcopy seen -> postcopy_start()
+  'postcopy-device-done', // postcopy_start: device state sent while in postcopy-device
+  'channel-error', // the migration stream broke (qemu_file_get_error, connection refused)
+  'cleanup-done', // migration_iteration_finish/migrate_fd_cleanup ran after cancel or failure
+  'resume-connected', // postcopy recovery: the new channel connected
+  'recover-done', // MIG_RP_MSG_RESUME_ACK received / loadvm_postcopy_handle_resume
+  'source-connected', // destination: an incoming channel was accepted
+  'load-done', // destination: the whole stream was loaded (process_incoming_migration_bh)
+  'postcopy-listen', // destination: MIG_CMD_POSTCOPY_LISTEN (loadvm_postcopy_handle_listen)
+  'postcopy-run', // destination: MIG_CMD_POSTCOPY_RUN (loadvm_postcopy_handle_run_bh)
+  'postcopy-done', // destination: postcopy_ram_listen_thread finished loading
+] as const;
+export type InternalEventType = (typeof INTERNAL_EVENTS)[number];
+export interface InternalEvent {
+  type: InternalEventType;
+}
+
+export type SideEvent = QmpEvent | InternalEvent;
+
+export interface QmpError {
+  class: string;
+  desc: string;
+}
