@@ -41,8 +41,8 @@ function ruleApplies(rule: Rule, side: Side, state: string, region: 'status' | '
   return !list || list.includes(state as never);
 }
 
-function transitionApplies(t: ChartTransition, chart: ChartName, state: string): boolean {
-  return t.chart === chart && t.from.includes(state);
+export function transitionApplies(t: ChartTransition, chart: ChartName, side: Side, state: string): boolean {
+  return t.chart === chart && (t.side === undefined || t.side === side) && t.from.includes(state);
 }
 
 /** The XState config of one chart, ready to be a region of a side machine. */
@@ -65,7 +65,7 @@ export function chartConfig(p: Profile, spec: ChartSpec) {
     const on: Record<string, TransitionConfig[]> = {};
     if (qmp.length) on.qmp = qmp;
     for (const t of p.transitions) {
-      if (!transitionApplies(t, spec.chart, s) || !known.has(t.to)) continue;
+      if (!transitionApplies(t, spec.chart, spec.side, s) || !known.has(t.to)) continue;
       (on[t.event] ??= []).push({
         target: t.to,
         guard: { type: 'transitionEnabled', params: { transition: t.id } },

@@ -129,6 +129,8 @@ export interface Rule {
 export interface ChartTransition {
   id: string;
   chart: ChartName;
+  /** For run-state transitions: which role's run-state chart (both roles have one). */
+  side?: Side;
   /** States of that chart the transition leaves from. */
   from: readonly string[];
   event: InternalEventType;
@@ -184,6 +186,8 @@ export interface Profile {
   commands: readonly string[];
   /** Commands QEMU of this version does not have at all (CommandNotFound). */
   absentCommands: readonly string[];
+  /** The arguments each command's QAPI schema takes; others are 'unexpected'. */
+  commandArgs: Readonly<Record<string, readonly string[]>>;
   transitions: readonly ChartTransition[];
   rules: readonly Rule[];
 }
@@ -208,6 +212,8 @@ export interface ProfileDelta {
   capConflicts?: ListDelta<CapConflict>;
   commands?: { add?: readonly string[]; remove?: readonly string[] };
   absentCommands?: { add?: readonly string[]; remove?: readonly string[] };
+  /** Replaces the argument list of the named commands. */
+  commandArgs?: Readonly<Record<string, readonly string[]>>;
   transitions?: ListDelta<ChartTransition>;
   /** Extra effects on transitions of the base (e.g. lifting blocks where a migration ends). */
   transitionEffects?: readonly { ids: readonly string[]; add: readonly TransitionEffect[] }[];
@@ -278,6 +284,7 @@ export function applyDelta(base: Profile, d: ProfileDelta): Profile {
     capConflicts: applyList(base.capConflicts, d.capConflicts, `${where} capConflicts`),
     commands: applySet(base.commands, d.commands),
     absentCommands: applySet(base.absentCommands, d.absentCommands),
+    commandArgs: { ...base.commandArgs, ...(d.commandArgs ?? {}) },
     transitions: applyList(base.transitions, d.transitions, `${where} transitions`).map((t) => {
       const add = (d.transitionEffects ?? []).filter((x) => x.ids.includes(t.id)).flatMap((x) => x.add);
       return add.length ? { ...t, effects: [...(t.effects ?? []), ...add] } : t;

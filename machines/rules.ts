@@ -238,6 +238,12 @@ export function buildReply(r: ReplyName, s: SideState, p: Profile): unknown {
  */
 export function decide(p: Profile, s: SideState, command: string, args: QmpArguments = {}): Decision {
   if (p.absentCommands.includes(command)) return { allowed: false, rule: null, error: commandNotFound(command) };
+  // qapi/qobject-input-visitor.c: qobject_input_check rejects arguments the schema lacks.
+  const allowedArgs = p.commandArgs[command];
+  if (allowedArgs && command !== 'migrate-set-parameters') {
+    const extra = Object.keys(args).find((k) => !allowedArgs.includes(k));
+    if (extra !== undefined) return { allowed: false, rule: null, error: { class: 'GenericError', desc: `Parameter '${extra}' is unexpected` } };
+  }
   const rows = rulesFor(p, s.side, command);
   if (rows.length === 0) throw new Error(`profile ${p.name}: no rule for command '${command}' on the ${s.side}`);
   for (const rule of rows) {

@@ -72,24 +72,24 @@ const replaceTransitions: ChartTransition[] = [
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_detect_error / migration_connect_error_propagate` },
   { id: 'src.resume-connected', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'resume-connected', to: 'postcopy-recover',
     when: { ctx: { resumeRequested: true } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_start_outgoing` },
-  { id: 'src.run.completed', chart: 'run-state', from: ['finish-migrate'], event: 'switchover-done', to: 'postmigrate',
+  { id: 'src.run.completed', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'switchover-done', to: 'postmigrate',
     when: { status: ['device'], caps: { 'x-colo': false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)` },
-  { id: 'src.run.colo', chart: 'run-state', from: ['finish-migrate'], event: 'switchover-done', to: 'running',
+  { id: 'src.run.colo', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'switchover-done', to: 'running',
     when: { status: ['device'], caps: { 'x-colo': true } }, ref: 'migration/colo.c: colo_process_checkpoint -> vm_start' },
-  { id: 'src.run.failed.restart', chart: 'run-state', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
+  { id: 'src.run.failed.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
     when: { status: ['failing'], ctx: { vmOldState: 'running' } }, ref: `${MC}: migration_iteration_finish -> vm_start` },
-  { id: 'src.run.failed.stopped', chart: 'run-state', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
+  { id: 'src.run.failed.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
     when: { status: ['failing'], ctx: { vmOldState: 'paused' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)`,
     note: 'master restores the run state the VM had (7.2 left it in postmigrate)' },
-  { id: 'src.run.cancelled.stopped', chart: 'run-state', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
+  { id: 'src.run.cancelled.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
     when: { status: ['cancelling'], ctx: { vmOldState: 'paused' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
   { id: 'dst.connected', chart: 'destination-status', from: ['setup'], event: 'source-connected', to: 'active',
     ref: `${MC}: process_incoming_migration_co` },
   { id: 'dst.postcopy-listen', chart: 'destination-status', from: ['active'], event: 'postcopy-listen', to: 'postcopy-device',
     when: { caps: { 'postcopy-ram': true } }, ref: 'migration/postcopy-ram.c: postcopy_listen_thread' },
-  { id: 'dst.run.postcopy-autostart', chart: 'run-state', from: ['inmigrate'], event: 'postcopy-run', to: 'running',
+  { id: 'dst.run.postcopy-autostart', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'postcopy-run', to: 'running',
     when: { status: ['postcopy-device'], ctx: { autostart: true } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_run_bh -> vm_start' },
-  { id: 'dst.run.postcopy-paused', chart: 'run-state', from: ['inmigrate'], event: 'postcopy-run', to: 'paused',
+  { id: 'dst.run.postcopy-paused', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'postcopy-run', to: 'paused',
     when: { status: ['postcopy-device'], ctx: { autostart: false } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_run_bh -> runstate_set(RUN_STATE_PAUSED)' },
 ];
 
@@ -131,6 +131,9 @@ export const qemuMasterDelta: ProfileDelta = {
   // dirty-limit (8.1) and mapped-ram (9.0) were added.
   capabilities: { remove: ['zero-blocks', 'compress', 'block'], add: ['switchover-ack', 'dirty-limit', 'mapped-ram'] },
   parameters: { replace: params },
+  // qapi/migration.json: migrate lost blk/inc/detach and gained channels; migrate-incoming gained
+  // channels and exit-on-error (9.1).
+  commandArgs: { migrate: ['uri', 'channels', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
   capConflicts: {
     remove: ['preempt-compress', 'multifd-compress'],
     add: [

@@ -1,0 +1,26 @@
+// Small I/O helpers shared by the CLI's commands.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export class UsageError extends Error {}
+
+/** Lines of a file, or of standard input for '-' or no file; a missing file is a UsageError. */
+export async function* readLines(file: string | undefined): AsyncGenerator<string> {
+  const input = file === undefined || file === '-' ? process.stdin : createReadStream(file);
+  const opened = new Promise<void>((resolve, reject) => {
+    if (input === process.stdin) return resolve();
+    input.once('open', () => resolve());
+    input.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
+  });
+  await opened;
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  for await (const line of rl) yield line;
+}
+
+/** Writes, respecting back-pressure; resolves when flushed. */
+export function write(s: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(s)) resolve();
+    else process.stdout.once('drain', () => resolve());
+  });
+}

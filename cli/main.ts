@@ -1,0 +1,111 @@
+// migstate: the command-line face of the model. Exit 0 on success, 2 on bad usage or input that
+// cannot be read at all (with a message on standard error naming what is wrong).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PROFILES, getProfile } from '../machines/profiles/index.ts';
+import { permissionMatrix, matrixMarkdown } from '../machines/matrix.ts';
+import type { Profile } from '../machines/profile.ts';
+import { answerLine } from './permitted.ts';
+import { readLines, write, UsageError } from './io.ts';
+
+const HELP = `migstate: a formal model of QEMU live migration
+
+Usage:
+  migstate profiles
+  migstate permitted --profile P [--queries FILE] [--explain]
+  migstate matrix --profile P [--format markdown|json] [--side source|destination]
+
+Commands:
+  profiles    list the version profiles, one line each
+  permitted   answer JSON-lines queries ({"side","status","caps","runstate","command",...})
+              from FILE or standard input: may QEMU run this command in that state, and if
+              not, what does it answer? One JSON answer per line, in order.
+  matrix      the state x command table of a profile (default capabilities; cells that
+              depend on capabilities are marked and explained)
+`;
+
+type Opts = NonNullable<ParseArgsConfig['options']>;
+
+function parse(args: string[], options: Opts) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function profileArg(v: string | boolean | undefined): Profile {
+  if (typeof v !== 'string') throw new UsageError(`--profile is required (one of: ${PROFILES.map((p) => p.name).join(', ')})`);
+  try {
+    return getProfile(v);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function oneOf<T extends string>(name: string, v: string | boolean | undefined, allowed: readonly T[], dflt: T): T {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new UsageError(`--${name} must be one of: ${allowed.join(', ')}`);
+  return v as T;
+}
+
+async function profilesCmd(args: string[]): Promise<number> {
+  parse(args, {});
+  for (const p of PROFILES) await write(`${p.name.padEnd(12)} ${p.base ? `(delta on ${p.base}) ` : ''}${p.title}: ${p.description}\n`);
+  return 0;
+}
+
+async function permittedCmd(args: string[]): Promise<number> {
+  const o = parse(args, { profile: { type: 'string' }, queries: { type: 'string' }, explain: { type: 'boolean' } });
+  const p = profileArg(o.profile);
+  const explain = o.explain === true;
+  let n = 0;
+  for await (const line of readLines(o.queries as string | undefined)) {
+    n++;
+    if (line.trim() === '') continue;
+    const a = answerLine(p, line, explain);
+    await write(JSON.stringify('invalid' in a ? { invalid: `line ${n}: ${a.invalid}` } : a) + '\n');
+  }
+  return 0;
+}
+
+async function matrixCmd(args: string[]): Promise<number> {
+  const o = parse(args, { profile: { type: 'string' }, format: { type: 'string' }, side: { type: 'string' } });
+  const p = profileArg(o.profile);
+  const format = oneOf('format', o.format, ['markdown', 'json'] as const, 'markdown');
+  const sides = o.side === undefined ? (['source', 'destination'] as const) : [oneOf('side', o.side, ['source', 'destination'] as const, 'source')];
+  const mats = sides.map((s) => permissionMatrix(p, s));
+  if (format === 'json') await write(JSON.stringify(mats.length === 1 ? mats[0] : mats, null, 1) + '\n');
+  else {
+    await write(`## Permission matrix: ${p.title}\n\n`);
+    for (const m of mats) await write(matrixMarkdown(m) + '\n');
+  }
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  profiles: profilesCmd,
+  permitted: permittedCmd,
+  matrix: matrixCmd,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    await write(HELP);
+    return cmd === undefined ? 2 : 0;
+  }
+  const f = COMMANDS[cmd];
+  if (!f) {
+    process.stderr.write(`migstate: unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return 2;
+  }
+  try {
+    return await f(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`migstate ${cmd}: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
