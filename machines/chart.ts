@@ -33,12 +33,36 @@ type TransitionConfig = {
   meta: TransitionMeta;
 };
 
-function ruleApplies(rule: Rule, side: Side, state: string, region: 'status' | 'run'): boolean {
-  if (rule.side !== 'both' && rule.side !== side) return false;
-  const moves = region === 'status' ? rule.accept?.status : rule.accept?.runstate;
-  if (!moves) return false;
-  const list = region === 'status' ? rule.when?.status : rule.when?.runstate;
-  return !list || list.includes(state as never);
+const STATUS_KEYS = new Set(['status', 'notStatus']);
+const RUN_KEYS = new Set(['runstate', 'notRunstate']);
+
+/** Whether a row's condition can hold in `state` of the region, judging by that region alone. */
+function mayHoldIn(rule: Rule, state: string, region: 'status' | 'run'): boolean {
+  const w = rule.when;
+  if (!w) return true;
+  const [list, notList] = region === 'status' ? [w.status, w.notStatus] : [w.runstate, w.notRunstate];
+  return (!list || list.includes(state as never)) && !(notList && notList.includes(state as never));
+}
+
+/** A row decides in `state` whatever else holds: its condition looks at this region only. */
+function alwaysDecidesIn(rule: Rule, state: string, region: 'status' | 'run'): boolean {
+  const keys = Object.keys(rule.when ?? {});
+  const own = region === 'status' ? STATUS_KEYS : RUN_KEYS;
+  return keys.every((k) => own.has(k)) && mayHoldIn(rule, state, region);
+}
+
+/** The rows that can move this region out of `state`: not shadowed by an earlier row that always decides there. */
+function movingRules(p: Profile, side: Side, state: string, region: 'status' | 'run'): Rule[] {
+  const out: Rule[] = [];
+  const shadowedCommands = new Set<string>();
+  for (const rule of p.rules) {
+    if (rule.side !== 'both' && rule.side !== side) continue;
+    if (shadowedCommands.has(rule.command)) continue;
+    const moves = region === 'status' ? rule.accept?.status : rule.accept?.runstate;
+    if (moves && mayHoldIn(rule, state, region)) out.push(rule);
+    if (alwaysDecidesIn(rule, state, region)) shadowedCommands.add(rule.command);
+  }
+  return out;
 }
 
 export function transitionApplies(t: ChartTransition, chart: ChartName, side: Side, state: string): boolean {
@@ -51,8 +75,7 @@ export function chartConfig(p: Profile, spec: ChartSpec) {
   const states: Record<string, unknown> = {};
   for (const s of spec.states) {
     const qmp: TransitionConfig[] = [];
-    for (const rule of p.rules) {
-      if (!ruleApplies(rule, spec.side, s, spec.region)) continue;
+    for (const rule of movingRules(p, spec.side, s, spec.region)) {
       const to = (spec.region === 'status' ? rule.accept!.status : rule.accept!.runstate)!;
       if (!known.has(to)) continue; // a status this QEMU does not have on this side
       qmp.push({
@@ -81,4 +104,24 @@ export function chartConfig(p: Profile, spec: ChartSpec) {
     };
   }
   return { initial: spec.initial, states };
+}
+
+/** One transition of a chart, as data (what the viewer draws and the docs list). */
+export interface ChartEdge {
+  chart: ChartName;
+  side: Side;
+  from: string;
+  to: string;
+  event: string;
+  meta: TransitionMeta;
+}
+
+/** Every transition of a chart, read from the same config the machine is built from. */
+export function chartEdges(p: Profile, spec: ChartSpec): ChartEdge[] {
+  const cfg = chartConfig(p, spec) as { states: Record<string, { on: Record<string, TransitionConfig[]> }> };
+  const out: ChartEdge[] = [];
+  for (const [from, node] of Object.entries(cfg.states))
+    for (const [event, ts] of Object.entries(node.on))
+      for (const t of ts) out.push({ chart: spec.chart, side: spec.side, from, to: t.target!, event, meta: t.meta });
+  return out;
 }

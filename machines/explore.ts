@@ -4,7 +4,8 @@
 import type { ChartTransition, Profile, SideState } from './profile.ts';
 import { decide, evalCond, type Decision } from './rules.ts';
 import { transitionApplies } from './chart.ts';
-import { startSide, stepSide, type SideInput, type SideSnapshot } from './side.ts';
+import { startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
+export { stateKey };
 import { INTERNAL_EVENTS, type IncomingMode, type MigrationStatus, type QmpArguments, type RunState, type Side, type SideEvent } from './vocabulary.ts';
 
 /** A QMP command with the arguments used to probe it, as the matrix and the explorer send it. */
@@ -96,11 +97,6 @@ export function mayMove(p: Profile, c: SideState, e: SideEvent): boolean {
   );
 }
 
-/** A key that identifies a side's state: chart configuration and all the data the rules read. */
-export function stateKey(s: SideSnapshot): string {
-  const c = s.context;
-  return JSON.stringify([s.value, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy, c.resumeRequested, c.vmOldState, c.exitOnError, c.blocked]);
-}
 
 /**
  * Every state of a side reachable with capabilities `caps` set before anything else, in

@@ -57,7 +57,8 @@ export type CheckName =
   | 'continueStateMismatch'
   | 'uriMissing'
   | 'uriInvalid'
-  | 'hasPostcopy';
+  | 'hasPostcopy'
+  | 'statusName';
 
 /** A condition over a SideState and the command's arguments. All given fields must hold. */
 export interface Cond {

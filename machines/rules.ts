@@ -117,6 +117,10 @@ const checks: Record<CheckName, Check> = {
     if (typeof uri !== 'string') return false;
     return /^(tcp|unix|exec|fd|rdma|file|vsock):/.test(uri) ? false : { uri };
   },
+  /** Always holds; binds {status} for error texts that print the current status. */
+  statusName(s) {
+    return { status: s.status };
+  },
   hasPostcopy(s) {
     // migration/options.c: migrate_postcopy() is postcopy-ram or dirty-bitmaps.
     return s.caps.includes('postcopy-ram') || s.caps.includes('dirty-bitmaps') ? {} : false;

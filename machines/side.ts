@@ -157,7 +157,13 @@ export function stepSide(p: Profile, snap: SideSnapshot, event: SideEvent): Step
   const machine = snap.machine as SideMachine;
   const decision = event.type === 'qmp' ? decideFor(p, snap.context, event) : null;
   const [next] = transition(machine, snap, event);
-  return { snapshot: next, decision, changed: next !== snap && (next.context !== snap.context || JSON.stringify(next.value) !== JSON.stringify(snap.value)) };
+  return { snapshot: next, decision, changed: next !== snap && stateKey(next) !== stateKey(snap) };
+}
+
+/** A key that identifies a side's state: chart configuration and all the data the rules read. */
+export function stateKey(s: SideSnapshot): string {
+  const c = s.context;
+  return JSON.stringify([s.value, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy, c.resumeRequested, c.vmOldState, c.exitOnError, c.blocked]);
 }
 
 export function qmp(command: string, args?: QmpArguments): SideEvent {

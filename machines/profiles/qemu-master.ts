@@ -25,12 +25,12 @@ const uriOrChannels = (command: string): Rule => ({
 const replaceRules: Rule[] = [
   uriOrChannels('migrate'),
   uriOrChannels('migrate-incoming'),
-  { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } } },
+  { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } }, status: ['postcopy-paused'] },
     accept: { reply: 'empty', status: 'postcopy-recover-setup', effects: ['requestResume'] }, ref: `${MC}: migrate_prepare`,
     note: 'postcopy-paused -> postcopy-recover-setup at once; postcopy-recover once the channel connects' },
   { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_MASTER },
     reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${MC}: migrate_prepare (migration_is_running)` },
-  { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming',
+  { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
     accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted'] },
     ref: `${MC}: qmp_migrate_incoming -> migration_incoming_state_setup`, note: 'none -> setup as soon as it listens, before any source connects' },
   { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_MASTER.filter((s) => s !== 'cancelling' && !IN_POSTCOPY.includes(s)) },
@@ -54,6 +54,9 @@ const replaceRules: Rule[] = [
 ];
 
 const addRules: { item: Rule; before?: string; after?: string }[] = [
+  { after: 'migrate-incoming.start', item: { id: 'migrate-incoming.illegal-state', side: 'destination', command: 'migrate-incoming',
+    reject: { class: GE, desc: 'Illegal migration incoming state: {status}' }, when: { check: 'statusName' }, ref: `${MC}: migration_incoming_state_setup`,
+    note: 'reached only after a migrate-incoming whose listener failed to bind (the once flag stays set)' } },
   { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.postcopy', side: 'source', command: 'migrate_cancel', when: { status: IN_POSTCOPY },
     reject: { class: GE, desc: 'Postcopy migration in progress, cannot cancel.' }, ref: `${MC}: qmp_migrate_cancel (migration_in_postcopy)` } },
 ];

@@ -1,0 +1,14 @@
+// The public face of the model: everything consumers (CLI, viewer, model-tests, docs) use.
+export * from './vocabulary.ts';
+export type * from './profile.ts';
+export { applyDelta, CONFIG_OPS } from './profile.ts';
+export { PROFILES, getProfile, profileNames, validateProfile } from './profiles/index.ts';
+export { decide, evalCond, buildReply, commandNotFound, knownCommands, type Decision } from './rules.ts';
+export { chartConfig, chartEdges, type ChartEdge, type ChartSpec, type TransitionMeta } from './chart.ts';
+export { sourceStatusChart } from './source-status.ts';
+export { destinationStatusChart } from './destination-status.ts';
+export { runStateChart, RUN_STATES_OF } from './run-state.ts';
+export { sideMachine, startSide, stepSide, qmp, viewOf, initialSideState, type SideInput, type SideSnapshot, type StepResult } from './side.ts';
+export { exploreSide, locate, answer, mayMove, stateKey, movingProbes, matrixProbes, probeEvent, MIGRATION_URI, type Probe, type Reached, type StateQuery } from './explore.ts';
+export { permissionMatrix, matrixMarkdown, eventLabel, CAP_VARIANTS, type Matrix, type MatrixRow, type Cell } from './matrix.ts';
+export { STATUS_DOC, RUNSTATE_DOC } from './docs-text.ts';
