@@ -12,3 +12,4 @@ export { sideMachine, startSide, stepSide, qmp, viewOf, initialSideState, type S
 export { exploreSide, locate, answer, mayMove, stateKey, movingProbes, matrixProbes, probeEvent, MIGRATION_URI, type Probe, type Reached, type StateQuery } from './explore.ts';
 export { permissionMatrix, matrixMarkdown, eventLabel, CAP_VARIANTS, type Matrix, type MatrixRow, type Cell } from './matrix.ts';
 export { STATUS_DOC, RUNSTATE_DOC } from './docs-text.ts';
+export { internalClosure, explain, applyCommand, agrees, type Hypothesis, type Observation, type CommandOutcome } from './observe.ts';
