@@ -1,5 +1,5 @@
 // Chart: the migration status of the incoming side (MigrationIncomingState.state).
-import type { ChartSpec } from './chart.ts';
+import { flatTree, type ChartSpec } from './chart.ts';
 import type { Profile } from './profile.ts';
 import { STATUS_DOC } from './docs-text.ts';
 
@@ -8,7 +8,7 @@ export function destinationStatusChart(p: Profile): ChartSpec {
     chart: 'destination-status',
     side: 'destination',
     region: 'status',
-    states: p.statuses.destination,
+    tree: flatTree(p.statuses.destination),
     initial: 'none',
     describe: (s) => STATUS_DOC[s] ?? s,
   };

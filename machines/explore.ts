@@ -3,7 +3,7 @@
 // Pure: snapshots are stepped with xstate's `transition`.
 import type { ChartTransition, Profile, SideState } from './profile.ts';
 import { decide, evalCond, type Decision } from './rules.ts';
-import { transitionApplies } from './chart.ts';
+import { transitionApplies, MIRROR, CHART_REGION } from './chart.ts';
 import { startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
 export { stateKey };
 import { INTERNAL_EVENTS, type IncomingMode, type MigrationStatus, type QmpArguments, type RunState, type Side, type SideEvent } from './vocabulary.ts';
@@ -30,6 +30,7 @@ export function movingProbes(p: Profile, side: Side): Probe[] {
     { label: 'migrate-start-postcopy', command: 'migrate-start-postcopy' },
     { label: 'cont', command: 'cont' },
     { label: 'stop', command: 'stop' },
+    { label: 'x-colo-lost-heartbeat', command: 'x-colo-lost-heartbeat' },
   ];
   if (side === 'destination' && (p.commandArgs['migrate-incoming'] ?? []).includes('exit-on-error'))
     out.push({ label: 'migrate-incoming exit-on-error=false', command: 'migrate-incoming', arguments: { uri: MIGRATION_URI, 'exit-on-error': false } });
@@ -45,12 +46,16 @@ export function matrixProbes(p: Profile): Probe[] {
     'migrate-continue': { state: 'pre-switchover' },
     'migrate-set-capabilities': { capabilities: [{ capability: 'events', state: true }] },
     'migrate-set-parameters': { 'max-bandwidth': 1000000 },
+    yank: { instances: [{ type: 'migration' }] },
   };
   const out: Probe[] = [];
   for (const c of p.commands) {
     out.push({ label: c, command: c, arguments: args[c] });
     if (c === 'migrate') out.push({ label: 'migrate resume', command: c, arguments: { uri: MIGRATION_URI, resume: true } });
-    if (c === 'migrate-set-parameters') out.push({ label: 'migrate-set-parameters multifd-channels', command: c, arguments: { 'multifd-channels': 4 } });
+    if (c === 'migrate-set-parameters') {
+      out.push({ label: 'migrate-set-parameters multifd-channels', command: c, arguments: { 'multifd-channels': 4 } });
+      out.push({ label: 'migrate-set-parameters x-checkpoint-delay', command: c, arguments: { 'x-checkpoint-delay': 2000 } });
+    }
   }
   for (const c of p.absentCommands) out.push({ label: c, command: c });
   return out;
@@ -79,7 +84,7 @@ export function mayMove(p: Profile, c: SideState, e: SideEvent): boolean {
     const d = decide(p, c, e.command, e.arguments ?? {});
     if (!d.allowed) return false;
     const a = d.rule.accept!;
-    return !!a.status || !!a.runstate || (a.effects?.length ?? 0) > 0;
+    return !!a.status || !!a.runstate || !!a.failover || (a.effects?.length ?? 0) > 0;
   }
   let idx = internalIndex.get(p);
   if (!idx) {
@@ -89,12 +94,11 @@ export function mayMove(p: Profile, c: SideState, e: SideEvent): boolean {
       idx.get(t.event)!.push(t);
     }
   }
-  const chart = c.side === 'source' ? 'source-status' : 'destination-status';
-  return (idx.get(e.type) ?? []).some(
-    (t) =>
-      (transitionApplies(t, chart, c.side, c.status) || transitionApplies(t, 'run-state', c.side, c.runstate)) &&
-      evalCond(t.when, c, {}, p) !== false,
-  );
+  return (idx.get(e.type) ?? []).some((t) => {
+    const region = CHART_REGION[t.chart];
+    return transitionApplies(t, t.chart, c.side, c[MIRROR[region]] as string) && (t.chart !== 'source-status' || c.side === 'source') &&
+      (t.chart !== 'destination-status' || c.side === 'destination') && evalCond(t.when, c, {}, p) !== false;
+  });
 }
 
 

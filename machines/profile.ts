@@ -1,9 +1,9 @@
 // A profile is data: the statuses a QEMU version has, its command rules (in the order QEMU checks
 // them), its capabilities and parameters, and the transitions its threads take. `qemu-master` and
 // `proposed` are written as deltas on another profile, so a diff between profiles is computed.
-import type { IncomingMode, MigrationStatus, RunState, Side, InternalEventType } from './vocabulary.ts';
+import type { ColoMode, IncomingMode, MigrationStatus, RunState, Side, InternalEventType } from './vocabulary.ts';
 
-export type ChartName = 'source-status' | 'destination-status' | 'run-state';
+export type ChartName = 'source-status' | 'destination-status' | 'run-state' | 'colo' | 'failover' | 'return-path';
 
 /** Plain data view of one QEMU process as far as the rules look at it. */
 export interface SideState {
@@ -35,6 +35,18 @@ export interface SideState {
    * thread 000). Empty in profiles of released QEMU, which use the status as a proxy instead.
    */
   blocked: readonly string[];
+  /** Mirror of the COLO chart (leaf path, e.g. 'primary.checkpoint.stopped'). */
+  colo: string;
+  /** Mirror of the failover chart (FailoverStatus). */
+  failover: string;
+  /** Mirror of the return-path chart. */
+  rp: string;
+  /** colo.c: last_colo_mode, set by colo_do_failover and never reset. */
+  lastMode: ColoMode;
+  /** The `migration` yank instance is registered (qmp_migrate / qmp_migrate_incoming until cleanup). */
+  yankRegistered: boolean;
+  /** Destination, QEMU 7.2: MIG_CMD_ENABLE_COLO arrived in the stream (colo.c: migration_incoming_enable_colo). */
+  coloEnabled: boolean;
 }
 
 export type ParamValue = number | string | boolean | null;
@@ -58,7 +70,9 @@ export type CheckName =
   | 'uriMissing'
   | 'uriInvalid'
   | 'hasPostcopy'
-  | 'statusName';
+  | 'statusName'
+  | 'yankInstancesMalformed'
+  | 'yankUnknownInstance';
 
 /** A condition over a SideState and the command's arguments. All given fields must hold. */
 export interface Cond {
@@ -68,9 +82,13 @@ export interface Cond {
   notRunstate?: readonly RunState[];
   /** Every listed capability has the given value. */
   caps?: Readonly<Record<string, boolean>>;
-  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError'>>;
+  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled'>>;
   args?: Readonly<Record<string, ArgTest>>;
   check?: CheckName;
+  /** The COLO / failover / return-path chart is in (or inside) one of these paths. */
+  colo?: readonly string[];
+  failover?: readonly string[];
+  rp?: readonly string[];
   /** The operation is in SideState.blocked. */
   blocked?: string;
   anyOf?: readonly Cond[];
@@ -88,7 +106,8 @@ export type EffectName =
   | 'requestPostcopy'
   | 'requestResume'
   | 'startMigration'
-  | 'blockConfig';
+  | 'blockConfig'
+  | 'registerYank';
 
 /** What an accepted command answers with: `{}` or a reply built from the state. */
 export type ReplyName =
@@ -96,7 +115,8 @@ export type ReplyName =
   | 'query-migrate'
   | 'query-migrate-capabilities'
   | 'query-migrate-parameters'
-  | 'query-status';
+  | 'query-status'
+  | 'query-colo-status';
 
 export interface Reject {
   class: string;
@@ -110,6 +130,8 @@ export interface Accept {
   status?: MigrationStatus;
   /** The run state this command moves the side to (a transition of the run-state chart). */
   runstate?: RunState;
+  /** The failover status this command moves the side to (x-colo-lost-heartbeat). */
+  failover?: string;
   effects?: readonly EffectName[];
 }
 
@@ -143,7 +165,15 @@ export interface ChartTransition {
   note?: string;
 }
 
-export type TransitionEffect = 'rememberRunState' | 'clearMigrationRequests' | 'stopListening' | 'unblockConfig';
+export type TransitionEffect =
+  | 'rememberRunState'
+  | 'clearMigrationRequests'
+  | 'stopListening'
+  | 'unblockConfig'
+  | 'unregisterYank'
+  | 'setLastMode'
+  | 'enableColo'
+  | 'autostartOn';
 
 /** The operations `blockConfig` blocks (proposed profile). */
 export const CONFIG_OPS = ['migrate-set-capabilities', 'migrate-set-parameters'] as const;

@@ -117,6 +117,23 @@ const checks: Record<CheckName, Check> = {
     if (typeof uri !== 'string') return false;
     return /^(tcp|unix|exec|fd|rdma|file|vsock):/.test(uri) ? false : { uri };
   },
+  // qapi: yank's `instances` is a list of YankInstance unions ({type: block-node|chardev|migration}).
+  yankInstancesMalformed(_s, args) {
+    const v = args.instances;
+    if (v === undefined) return { message: "Parameter 'instances' is missing" };
+    if (!Array.isArray(v)) return { message: "Invalid parameter type for 'instances', expected: array" };
+    for (let i = 0; i < v.length; i++) {
+      if (!isObject(v[i]) || typeof (v[i] as Record<string, unknown>).type !== 'string') return { message: `Parameter 'instances[${i}].type' is missing` };
+      const t = (v[i] as Record<string, unknown>).type as string;
+      if (!['block-node', 'chardev', 'migration'].includes(t)) return { message: `Parameter 'instances[${i}].type' does not accept value '${t}'` };
+    }
+    return false;
+  },
+  /** util/yank.c: qmp_yank checks every instance before running any function. */
+  yankUnknownInstance(s, args) {
+    const v = args.instances as { type: string }[];
+    return v.some((x) => x.type !== 'migration' || !s.yankRegistered) ? {} : false;
+  },
   /** Always holds; binds {status} for error texts that print the current status. */
   statusName(s) {
     return { status: s.status };
@@ -145,6 +162,9 @@ export function evalCond(c: Cond | undefined, s: SideState, args: QmpArguments, 
   if (c.ctx) for (const [k, v] of Object.entries(c.ctx)) if ((s as unknown as Record<string, unknown>)[k] !== v) return false;
   if (c.args) for (const [k, t] of Object.entries(c.args)) if (!argMatches(args[k], t)) return false;
   if (c.blocked !== undefined && !s.blocked.includes(c.blocked)) return false;
+  if (c.colo && !c.colo.some((x) => s.colo === x || s.colo.startsWith(x + '.'))) return false;
+  if (c.failover && !c.failover.includes(s.failover)) return false;
+  if (c.rp && !c.rp.includes(s.rp)) return false;
   let b: Bindings = {};
   if (c.anyOf) {
     const hit = c.anyOf.map((x) => evalCond(x, s, args, p)).find((x) => x !== false);
@@ -212,6 +232,8 @@ function applyEffect(e: EffectName, s: SideState, args: QmpArguments): SideState
       return { ...s, startPostcopy: false, resumeRequested: false };
     case 'blockConfig':
       return { ...s, blocked: [...CONFIG_OPS] };
+    case 'registerYank':
+      return { ...s, yankRegistered: true };
   }
 }
 
@@ -230,9 +252,16 @@ export function buildReply(r: ReplyName, s: SideState, p: Profile): unknown {
       for (const spec of p.parameters) out[spec.name] = spec.name in s.params ? s.params[spec.name] : spec.default;
       return out;
     }
+    case 'query-colo-status': {
+      // migration/colo.c: qmp_query_colo_status. The mode comes from the migration status
+      // (get_colo_mode); the reason from the failover status.
+      const mode = s.status === 'colo' ? (s.side === 'source' ? 'primary' : 'secondary') : 'none';
+      const reason = s.failover === 'none' ? 'none' : s.failover === 'completed' ? 'request' : s.side === 'source' && s.status === 'colo' ? 'processing' : 'error';
+      return { mode, 'last-mode': s.lastMode, reason };
+    }
     case 'query-status':
       // qapi/run-state.json: StatusInfo; `running` is runstate_is_running().
-      return { status: s.runstate, running: s.runstate === 'running' || s.runstate === 'colo' ? s.runstate === 'running' : false };
+      return { status: s.runstate, running: s.runstate === 'running' };
   }
 }
 

@@ -1,15 +1,15 @@
 // Chart: the run state of a VM (runstate in system/runstate.c), as far as migration moves it.
 // Other run states (shutdown, guest-panicked, io-error, ...) are out of scope: migration neither
 // enters nor needs them, except that qmp_cont refuses while runstate_needs_reset().
-import type { ChartSpec } from './chart.ts';
+import { flatTree, type ChartSpec } from './chart.ts';
 import type { Profile } from './profile.ts';
 import type { RunState, Side } from './vocabulary.ts';
 import { RUNSTATE_DOC } from './docs-text.ts';
 
 /** The run states each role passes through. A destination starts in inmigrate (-incoming). */
 export const RUN_STATES_OF: Record<Side, readonly RunState[]> = {
-  source: ['prelaunch', 'running', 'paused', 'finish-migrate', 'postmigrate'],
-  destination: ['inmigrate', 'running', 'paused'],
+  source: ['prelaunch', 'running', 'paused', 'finish-migrate', 'postmigrate', 'colo'],
+  destination: ['inmigrate', 'running', 'paused', 'colo'],
 };
 
 export function runStateChart(_p: Profile, side: Side, initial: RunState): ChartSpec {
@@ -17,7 +17,7 @@ export function runStateChart(_p: Profile, side: Side, initial: RunState): Chart
     chart: 'run-state',
     side,
     region: 'run',
-    states: RUN_STATES_OF[side],
+    tree: flatTree(RUN_STATES_OF[side]),
     initial,
     describe: (s) => RUNSTATE_DOC[s] ?? s,
   };

@@ -3,13 +3,16 @@
 // QMP commands arrive as one event type; the profile's rule table decides, `snapshot.can()` answers
 // "permitted?", and a rejected command takes no transition.
 import { setup, assign, initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { chartConfig } from './chart.ts';
+import { chartConfig, type Region } from './chart.ts';
+import { coloChart } from './colo.ts';
+import { failoverChart } from './failover.ts';
+import { returnPathChart } from './return-path.ts';
 import type { Profile, SideState, TransitionEffect, ChartTransition } from './profile.ts';
 import { decide, evalCond, type Decision } from './rules.ts';
 import { sourceStatusChart } from './source-status.ts';
 import { destinationStatusChart } from './destination-status.ts';
 import { runStateChart } from './run-state.ts';
-import type { IncomingMode, MigrationStatus, RunState, Side, SideEvent, QmpArguments } from './vocabulary.ts';
+import type { IncomingMode, RunState, Side, SideEvent, QmpArguments } from './vocabulary.ts';
 
 export interface SideInput {
   side: Side;
@@ -41,6 +44,10 @@ function applyTransitionEffects(s: SideState, t: ChartTransition): SideState {
     else if (e === 'clearMigrationRequests') out = { ...out, startPostcopy: false, resumeRequested: false };
     else if (e === 'stopListening') out = { ...out, listening: false };
     else if (e === 'unblockConfig') out = { ...out, blocked: [] };
+    else if (e === 'unregisterYank') out = { ...out, yankRegistered: false };
+    else if (e === 'setLastMode') out = { ...out, lastMode: out.side === 'source' ? 'primary' : 'secondary' };
+    else if (e === 'enableColo') out = { ...out, coloEnabled: true };
+    else if (e === 'autostartOn') out = { ...out, autostart: true };
   }
   return out;
 }
@@ -63,6 +70,12 @@ export function initialSideState(input: SideInput): SideState {
     vmOldState: runstate,
     exitOnError: true,
     blocked: [],
+    colo: 'none',
+    failover: 'none',
+    rp: 'closed',
+    lastMode: 'none',
+    yankRegistered: false,
+    coloEnabled: false,
   };
 }
 
@@ -85,7 +98,7 @@ function buildSideMachine(p: Profile, side: Side, initialRun: RunState) {
       /** Accepted, and neither chart moves: only the process's data changes (or nothing). */
       acceptedInPlace: ({ context, event }) => {
         const d = decideFor(p, context, event);
-        return !!d && d.allowed && !d.rule.accept!.status && !d.rule.accept!.runstate;
+        return !!d && d.allowed && !d.rule.accept!.status && !d.rule.accept!.runstate && !d.rule.accept!.failover;
       },
       transitionEnabled: ({ context }, params: { transition: string }) =>
         evalCond(transitionsById.get(params.transition)!.when, context, {}, p) !== false,
@@ -98,8 +111,8 @@ function buildSideMachine(p: Profile, side: Side, initialRun: RunState) {
       applyTransition: assign(({ context }, params: { transition: string }) =>
         applyTransitionEffects(context, transitionsById.get(params.transition)!),
       ),
-      enterStatus: assign((_, params: { value: string }) => ({ status: params.value as MigrationStatus })),
-      enterRunState: assign((_, params: { value: string }) => ({ runstate: params.value as RunState })),
+      /** Mirrors a region's new leaf into the data the rules read. */
+      enterRegion: assign((_, params: { field: string; value: string }) => ({ [params.field]: params.value }) as Partial<SideState>),
     },
   }).createMachine({
     id: side,
@@ -111,12 +124,16 @@ function buildSideMachine(p: Profile, side: Side, initialRun: RunState) {
     states: {
       status: chartConfig(p, statusSpec) as never,
       run: chartConfig(p, runSpec) as never,
+      colo: chartConfig(p, coloChart(p, side)) as never,
+      failover: chartConfig(p, failoverChart(p, side)) as never,
+      rp: chartConfig(p, returnPathChart(p, side)) as never,
     },
   });
 }
 
 export type SideMachine = ReturnType<typeof buildSideMachine>;
 export type SideSnapshot = SnapshotFrom<SideMachine>;
+export type { Region };
 
 const machineCache = new WeakMap<Profile, Map<string, SideMachine>>();
 /** The side machine of a profile (built once). `initialRun` picks the run state it boots in. */
@@ -163,7 +180,10 @@ export function stepSide(p: Profile, snap: SideSnapshot, event: SideEvent): Step
 /** A key that identifies a side's state: chart configuration and all the data the rules read. */
 export function stateKey(s: SideSnapshot): string {
   const c = s.context;
-  return JSON.stringify([s.value, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy, c.resumeRequested, c.vmOldState, c.exitOnError, c.blocked]);
+  return JSON.stringify([
+    s.value, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy, c.resumeRequested, c.vmOldState,
+    c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled,
+  ]);
 }
 
 export function qmp(command: string, args?: QmpArguments): SideEvent {

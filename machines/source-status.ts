@@ -1,5 +1,5 @@
 // Chart: the migration status of the outgoing side (MigrationState.state in migration/migration.c).
-import type { ChartSpec } from './chart.ts';
+import { flatTree, type ChartSpec } from './chart.ts';
 import type { Profile } from './profile.ts';
 import { STATUS_DOC } from './docs-text.ts';
 
@@ -8,7 +8,7 @@ export function sourceStatusChart(p: Profile): ChartSpec {
     chart: 'source-status',
     side: 'source',
     region: 'status',
-    states: p.statuses.source,
+    tree: flatTree(p.statuses.source),
     initial: 'none',
     describe: (s) => STATUS_DOC[s] ?? s,
   };

@@ -73,6 +73,20 @@ export const INTERNAL_EVENTS = [
   'postcopy-listen', // destination: MIG_CMD_POSTCOPY_LISTEN (loadvm_postcopy_handle_listen)
   'postcopy-run', // destination: MIG_CMD_POSTCOPY_RUN (loadvm_postcopy_handle_run_bh)
   'postcopy-done', // destination: postcopy_ram_listen_thread finished loading
+  'rp-open', // destination: MIG_CMD_OPEN_RETURN_PATH received (loadvm_process_command)
+  'rp-shut', // source: MIG_RP_MSG_SHUT received (source_return_path_thread)
+  'colo-enable', // destination (QEMU 7.2): MIG_CMD_ENABLE_COLO received
+  // COLO checkpoint messages (qapi/migration.json: COLOMessage), sent by one side, received by the other
+  'checkpoint-ready',
+  'checkpoint-request',
+  'checkpoint-reply',
+  'vmstate-send',
+  'vmstate-size',
+  'vmstate-received',
+  'vmstate-loaded',
+  'failover-bh', // colo-failover.c: colo_failover_bh (failover require -> active; colo_do_failover)
+  'failover-done', // colo.c: primary_vm_do_failover / secondary_vm_do_failover finished
+  'failover-relaunch', // colo.c: the incoming thread retries a failover after the load (relaunch -> require)
 ] as const;
 export type InternalEventType = (typeof INTERNAL_EVENTS)[number];
 export interface InternalEvent {

@@ -29,7 +29,8 @@ export function validateProfile(p: Profile): Profile {
     if (tids.has(t.id)) throw new Error(`profile ${p.name}: duplicate transition id '${t.id}'`);
     tids.add(t.id);
     if (!t.ref.includes(':')) throw new Error(`profile ${p.name}: transition '${t.id}' must cite 'file: function'`);
-    if ((t.chart === 'run-state') !== (t.side !== undefined)) throw new Error(`profile ${p.name}: transition '${t.id}': a side is given for run-state transitions, and only for them`);
+    const perSide = t.chart !== 'source-status' && t.chart !== 'destination-status';
+    if (perSide !== (t.side !== undefined)) throw new Error(`profile ${p.name}: transition '${t.id}': a side is given for the per-side charts (run state, COLO, failover, return path), and only for them`);
   }
   return p;
 }

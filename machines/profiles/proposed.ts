@@ -9,6 +9,7 @@ const MC = 'migration/migration.c';
 const OPT = 'migration/options.c';
 const GE = 'GenericError';
 const THREAD = 'thread 000 (Thread-ify precopy vmstate load)';
+const P19 = 'series 003 patch 19: Always open s->rp_state.from_dst_file on the source';
 
 const masterRule = (id: string): Rule => {
   const r = qemuMasterDelta.rules!.replace!.find((x) => x.id === id);
@@ -53,4 +54,24 @@ export const proposedDelta: ProfileDelta = {
   },
   // migration_cleanup / migration_incoming_state_destroy lift the blocks where a migration ends.
   transitionEffects: [{ ids: ENDS, add: ['unblockConfig'] }],
+  // (b) The return path as series 003 patch 19 posted it: the source always opens the return-path
+  // file when the channel connects; the thread only runs for postcopy-ram or return-path; COLO uses
+  // the file without a thread, so x-colo does not require return-path.
+  capConflicts: { remove: ['colo-needs-return-path'] },
+  transitions: {
+    add: [
+      { after: 'src.rp.open', item: { id: 'src.rp.open-file', chart: 'return-path', side: 'source', from: ['closed'], event: 'setup-done', to: 'open',
+        when: { status: ['setup'], caps: { 'postcopy-ram': false, 'return-path': false } }, ref: `${MC}: migration_start_outgoing (${P19})`,
+        note: 'from_dst_file = qemu_file_get_return_path(to_dst_file), unconditionally' } },
+    ],
+    replace: [
+      { id: 'src.rp.cleanup', chart: 'return-path', side: 'source', from: ['running', 'shut', 'stopped', 'open'], event: 'cleanup-done', to: 'closed',
+        when: { status: ['completed', 'cancelling', 'failing'] }, ref: `${MC}: migration_cleanup (${P19})` },
+      { id: 'src.rp.failover', chart: 'return-path', side: 'source', from: ['open', 'stopped'], event: 'failover-done', to: 'closed',
+        when: { failover: ['active'] }, ref: `${MC}: migration_cleanup (${P19})`, note: 'COLO used the file without a thread' },
+      { id: 'src.rp.colo-open', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'stopped',
+        when: { caps: { 'x-colo': true }, status: ['device'], runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion -> stop_return_path_thread_on_source (${P19})`,
+        note: 'with return-path set the thread is joined; the file stays open for COLO' },
+    ],
+  },
 };

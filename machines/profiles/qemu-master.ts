@@ -7,6 +7,7 @@ import type { MigrationStatus } from '../vocabulary.ts';
 const MC = 'migration/migration.c';
 const OPT = 'migration/options.c';
 const CH = 'migration/channel.c';
+const CO = 'migration/colo.c';
 const GE = 'GenericError';
 
 /** migration/migration.c: migration_is_running() in master (adds colo, failing and the new postcopy states). */
@@ -23,6 +24,8 @@ const uriOrChannels = (command: string): Rule => ({
 });
 
 const replaceRules: Rule[] = [
+  { id: 'x-colo-lost-heartbeat.not-colo', side: 'both', command: 'x-colo-lost-heartbeat', when: { notStatus: ['colo'] },
+    reject: { class: GE, desc: 'VM is not in COLO mode' }, ref: 'migration/colo.c: qmp_x_colo_lost_heartbeat (get_colo_mode)' },
   uriOrChannels('migrate'),
   uriOrChannels('migrate-incoming'),
   { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } }, status: ['postcopy-paused'] },
@@ -65,20 +68,19 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
 const replaceTransitions: ChartTransition[] = [
   // Precopy switchover always passes through `device` (migration_switchover_prepare, QEMU >= 10.0).
   { id: 'src.switchover', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'completed',
-    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, ref: `${MC}: migration_completion -> migration_completion_end` },
+    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, effects: ['unregisterYank'], ref: `${MC}: migration_completion -> migration_completion_end` },
   { id: 'src.switchover.colo', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'colo',
     when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion (x-colo)` },
   { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'postcopy-device',
     when: { ctx: { startPostcopy: true } }, ref: `${MC}: postcopy_start`,
     note: 'active -> device -> postcopy-device inside postcopy_start; postcopy-ram opens the return path, so postcopy-device is not skipped' },
   { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'], event: 'channel-error', to: 'failing',
-    effects: ['clearMigrationRequests'], ref: `${MC}: migration_detect_error / migration_connect_error_propagate` },
+    effects: ['clearMigrationRequests'], ref: `${MC}: migration_detect_error / migration_connect_error_propagate`,
+    note: 'failing: the error is recorded, migration_cleanup has not run yet' },
   { id: 'src.resume-connected', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'resume-connected', to: 'postcopy-recover',
     when: { ctx: { resumeRequested: true } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_start_outgoing` },
   { id: 'src.run.completed', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'switchover-done', to: 'postmigrate',
     when: { status: ['device'], caps: { 'x-colo': false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)` },
-  { id: 'src.run.colo', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'switchover-done', to: 'running',
-    when: { status: ['device'], caps: { 'x-colo': true } }, ref: 'migration/colo.c: colo_process_checkpoint -> vm_start' },
   { id: 'src.run.failed.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
     when: { status: ['failing'], ctx: { vmOldState: 'running' } }, ref: `${MC}: migration_iteration_finish -> vm_start` },
   { id: 'src.run.failed.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
@@ -94,6 +96,33 @@ const replaceTransitions: ChartTransition[] = [
     when: { status: ['postcopy-device'], ctx: { autostart: true } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_run_bh -> vm_start' },
   { id: 'dst.run.postcopy-paused', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'postcopy-run', to: 'paused',
     when: { status: ['postcopy-device'], ctx: { autostart: false } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_run_bh -> runstate_set(RUN_STATE_PAUSED)' },
+  // COLO: the primary enters COLO from `device` (migration_completion: DEVICE -> COLO).
+  { id: 'src.colo.start', chart: 'colo', side: 'source', from: ['none'], event: 'switchover-done', to: 'primary.waiting-ready',
+    when: { caps: { 'x-colo': true }, status: ['device'], runstate: ['finish-migrate'] }, ref: `${CO}: migrate_start_colo_process -> colo_process_checkpoint` },
+  { id: 'src.failover.init', chart: 'failover', side: 'source', from: ['completed'], event: 'switchover-done', to: 'none',
+    when: { caps: { 'x-colo': true }, status: ['device'], runstate: ['finish-migrate'] }, ref: `${CO}: colo_process_checkpoint -> failover_init_state` },
+  // x-colo requires return-path here, so the thread runs; migration_completion stops it and COLO
+  // keeps the file (the merged colo.c was not readable: see docs/research/colo-and-proposed.md).
+  { id: 'src.rp.colo-open', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'stopped',
+    when: { caps: { 'x-colo': true }, status: ['device'], runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion -> stop_return_path_thread_on_source`,
+    note: 'the thread is joined; COLO reads the same return-path file' },
+  { id: 'src.rp.join', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'stopped',
+    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, ref: `${MC}: migration_completion -> stop_return_path_thread_on_source` },
+  { id: 'src.rp.cleanup', chart: 'return-path', side: 'source', from: ['running', 'shut', 'stopped'], event: 'cleanup-done', to: 'closed',
+    when: { status: ['completed', 'cancelling', 'failing'] }, ref: `${MC}: migration_cleanup -> migration_release_dst_files` },
+  { id: 'src.rp.error', chart: 'return-path', side: 'source', from: ['running'], event: 'channel-error', to: 'shut',
+    when: { status: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'] }, ref: `${MC}: source_return_path_thread (migrate_error_propagate)` },
+  { id: 'src.rp.resume', chart: 'return-path', side: 'source', from: ['closed'], event: 'resume-connected', to: 'running',
+    when: { ctx: { resumeRequested: true } }, ref: `${MC}: migration_start_outgoing -> open_return_path_on_source (resume)` },
+  { id: 'src.rp.failover', chart: 'return-path', side: 'source', from: ['stopped'], event: 'failover-done', to: 'closed',
+    when: { failover: ['active'] }, ref: `${MC}: migration_cleanup -> migration_release_dst_files`, note: 'COLO ran on the file the stopped return-path thread left open' },
+  { id: 'src.rp.open', chart: 'return-path', side: 'source', from: ['closed'], event: 'setup-done', to: 'running',
+    when: { status: ['setup'], anyOf: [{ caps: { 'postcopy-ram': true } }, { caps: { 'return-path': true } }] },
+    ref: `${MC}: migration_start_outgoing -> open_return_path_on_source`, note: 'only with postcopy-ram or return-path' },
+  // The destination decides on COLO by its own x-colo capability (MIG_CMD_ENABLE_COLO is gone).
+  { id: 'dst.colo-enable', chart: 'colo', side: 'destination', from: ['none'], event: 'source-connected', to: 'none',
+    when: { caps: { 'x-colo': true } }, effects: ['enableColo'], ref: `${MC}: process_incoming_migration_co (migrate_colo)`,
+    note: 'x-colo must be set on the incoming side (since 8.1; MIG_CMD_ENABLE_COLO was removed in 10.2)' },
 ];
 
 const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
@@ -101,11 +130,11 @@ const addTransitions: { item: ChartTransition; before?: string; after?: string }
     when: { caps: { 'pause-before-switchover': false } }, ref: `${MC}: migration_switchover_prepare` } },
   { after: 'src.postcopy-start', item: { id: 'src.postcopy-device-done', chart: 'source-status', from: ['postcopy-device'], event: 'postcopy-device-done', to: 'postcopy-active',
     ref: `${MC}: migration_iteration_run (PONG QEMU_VM_PING_PACKAGED_LOADED)` } },
-  { after: 'src.error.precopy', item: { id: 'src.failed', chart: 'source-status', from: ['failing'], event: 'cleanup-done', to: 'failed', ref: `${MC}: migration_cleanup` } },
+  { after: 'src.error.precopy', item: { id: 'src.failed', chart: 'source-status', from: ['failing'], event: 'cleanup-done', to: 'failed', effects: ['unregisterYank'], ref: `${MC}: migration_cleanup` } },
   { after: 'src.error.postcopy', item: { id: 'src.recover-setup-error', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'channel-error', to: 'postcopy-paused',
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_connect_error_propagate` } },
   { after: 'dst.load-done', item: { id: 'dst.error.precopy', chart: 'destination-status', from: ['setup', 'active'], event: 'channel-error', to: 'failed',
-    when: { ctx: { exitOnError: false } }, ref: `${MC}: process_incoming_migration_co`,
+    when: { ctx: { exitOnError: false } }, effects: ['unregisterYank'], ref: `${MC}: process_incoming_migration_co`,
     note: 'with exit-on-error (the default) QEMU exits instead, and nothing more is observed' } },
   { after: 'dst.postcopy-listen', item: { id: 'dst.postcopy-run', chart: 'destination-status', from: ['postcopy-device'], event: 'postcopy-run', to: 'postcopy-active',
     ref: 'migration/savevm.c: loadvm_postcopy_handle_run' } },
