@@ -13,6 +13,7 @@ Usage:
   migstate profiles
   migstate permitted --profile P [--queries FILE] [--explain]
   migstate matrix --profile P [--format markdown|json] [--side source|destination]
+  migstate conformance --qemu PATH [--profile qemu-7.2] [--jobs N] [--scenarios all|NAME,...] [--traces DIR] [--json]
 
 Commands:
   profiles    list the version profiles, one line each
@@ -21,6 +22,8 @@ Commands:
               not, what does it answer? One JSON answer per line, in order.
   matrix      the state x command table of a profile (default capabilities; cells that
               depend on capabilities are marked and explained)
+  conformance run scenarios on real QEMU pairs and compare every reply, status and
+              event with the model (exit 1 on unexplained mismatches)
 `;
 
 type Opts = NonNullable<ParseArgsConfig['options']>;
@@ -86,6 +89,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   profiles: profilesCmd,
   permitted: permittedCmd,
   matrix: matrixCmd,
+  conformance: async (args) => (await import('./conformance.ts')).conformanceCmd(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

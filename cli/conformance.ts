@@ -1,0 +1,77 @@
+// `migstate conformance`: plays the conformance scenarios against a real QEMU binary and compares
+// every answer and every observed status with the model. Exit 0: all match; 1: mismatches; 2: bad
+// arguments (unknown profile or scenario, missing binary).
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { getProfile } from '../machines/profiles/index.ts';
+import type { Profile } from '../machines/profile.ts';
+import { formatReport, runScenarios, type Scenario } from '../qemu/conformance.ts';
+import { SCENARIOS } from '../qemu/scenarios.ts';
+import { disposeAll } from '../qemu/vm.ts';
+import { UsageError, write } from './io.ts';
+
+/** The binary as given (a path, or a name looked up on PATH), if it is an executable file. */
+export function findBinary(q: string): string | null {
+  const candidates = q.includes('/') ? [resolve(q)] : (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, q));
+  for (const c of candidates) {
+    try {
+      if (!statSync(c).isFile()) continue;
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+export function selectScenarios(spec: string | undefined): Scenario[] {
+  if (spec === undefined || spec === 'all') return SCENARIOS;
+  const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) throw new UsageError(`unknown scenario(s): ${unknown.join(', ')} (scenarios: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  return SCENARIOS.filter((s) => names.includes(s.name));
+}
+
+export async function conformanceCmd(args: string[]): Promise<number> {
+  let o: Record<string, string | boolean | undefined>;
+  try {
+    o = parseArgs({
+      args,
+      options: { qemu: { type: 'string' }, profile: { type: 'string' }, jobs: { type: 'string' }, scenarios: { type: 'string' }, traces: { type: 'string' }, json: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (typeof o.qemu !== 'string' || o.qemu === '') throw new UsageError('--qemu PATH is required (the qemu-system-x86_64 binary to test)');
+  const qemu = findBinary(o.qemu);
+  if (!qemu) throw new UsageError(`--qemu ${o.qemu}: no such executable`);
+  let p: Profile;
+  try {
+    p = getProfile(typeof o.profile === 'string' ? o.profile : 'qemu-7.2');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const jobs = o.jobs === undefined ? 1 : Number(o.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new UsageError('--jobs must be an integer from 1 to 16');
+  const scenarios = selectScenarios(o.scenarios as string | undefined);
+  const tracesDir = resolve(typeof o.traces === 'string' ? o.traces : join('test-artifacts', 'conformance', new Date().toISOString().replace(/[:.]/g, '-')));
+  const json = o.json === true;
+  try {
+    const report = await runScenarios(scenarios, {
+      profile: p,
+      qemu,
+      jobs,
+      tracesDir,
+      onResult: json ? undefined : (r) => process.stderr.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.durationMs} ms)\n`),
+    });
+    if (json) await write(JSON.stringify({ ...report, tracesDir }, null, 1) + '\n');
+    else await write(formatReport(report) + `traces: ${tracesDir}\n`);
+    return report.mismatches.length ? 1 : 0;
+  } finally {
+    await disposeAll();
+  }
+}

@@ -1,0 +1,145 @@
+// Conformance: the whole scenario set against the real QEMU 7.2 binary (no mocks). Every answer and
+// every observed status must be one the qemu-7.2 profile predicts; every QEMU (and helper process)
+// of the run must be gone afterwards, with its socket and temp folder.
+//
+// knownModelBugs: each entry is one place where QEMU answers differently than the model predicts,
+// found by this test and reported to the model's owner. They are tolerated here and printed; the
+// comparison itself is not loosened. Empty this list as the model is fixed (an entry that no longer
+// matches anything is printed as stale).
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyCommand, explain, getProfile, startSide, stepSide, stateKey, type Hypothesis } from '../machines/index.ts';
+import { applyFrom, explainFrom, formatReport, runScenarios, type Mismatch, type RunReport } from '../qemu/conformance.ts';
+import { SCENARIOS } from '../qemu/scenarios.ts';
+import { TEMP_PREFIX, disposeAll, livePids, liveTempDirs, pidAlive, startedProcesses } from '../qemu/vm.ts';
+import { main } from '../cli/main.ts';
+
+const p = getProfile('qemu-7.2');
+const ROOT = resolve(import.meta.dirname, '..');
+const TRACES = join(ROOT, 'test-artifacts', 'conformance-test');
+
+interface KnownModelBug {
+  id: string;
+  /** What QEMU does that the model does not (for the model's owner). */
+  finding: string;
+  matches: (m: Mismatch) => boolean;
+}
+
+const obs = (m: Mismatch) => m.observed as { status?: string; runstate?: string; via?: string };
+
+export const knownModelBugs: KnownModelBug[] = [
+
+
+
+
+
+
+
+  {
+    id: 'destination-migrate-duplicate-yank-status',
+    // A QEMU finding (docs/findings.md, F2): an error reply that still changes the reported status.
+    finding:
+      'migrate on a destination in postcopy-active/paused/recover: "duplicate yank instance", but migrate_init already set the outgoing status to setup and query-migrate then reports setup; the model rejects with no change',
+    matches: (m) => m.kind === 'observation' && m.vm === 'destination' && obs(m).status === 'setup' && m.scenario === 'postcopy-destination-migrate',
+  },
+  {
+    id: 'completed-destination-migrates-on',
+    // A model limitation (docs/model.md): one role per process.
+    finding:
+      'migrate on a completed destination is accepted and the process migrates on as a source: query-migrate reports its outgoing status (setup, then failed for a refused port); the model follows one role per process and keeps completed',
+    matches: (m) => m.kind === 'observation' && m.vm === 'destination' && (obs(m).status === 'setup' || obs(m).status === 'failed') && m.scenario === 'completed-destination-migrate',
+  },
+];
+
+function known(m: Mismatch): KnownModelBug | undefined {
+  return knownModelBugs.find((k) => k.matches(m));
+}
+
+function migstateTempDirs(): Set<string> {
+  return new Set(readdirSync(tmpdir()).filter((d) => d.startsWith(TEMP_PREFIX)));
+}
+
+describe('observation over a memoized closure', () => {
+  it('is explain() and applyCommand() of machines/observe.ts', () => {
+    let snap = startSide(p, { side: 'destination', incoming: 'defer' });
+    const cases: [string, Record<string, unknown>][] = [
+      ['migrate-incoming', { uri: 'tcp:127.0.0.1:1' }],
+      ['query-status', {}],
+      ['migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: true }] }],
+      ['migrate', { uri: 'tcp:127.0.0.1:1' }],
+    ];
+    for (const [command, args] of cases) {
+      const h: Hypothesis = { snapshot: snap, assumed: [] };
+      for (const status of ['none', 'active', 'postcopy-active', 'completed', 'colo']) {
+        const a = explain(p, [h], { status }).map((x) => stateKey(x.snapshot));
+        const b = explainFrom(p, snap, { status }).map((x) => stateKey(x.snapshot));
+        expect(b).toEqual(a);
+      }
+      const d = stepSide(p, snap, { type: 'qmp', command, arguments: args }).decision!;
+      const outcome = d.allowed ? { allowed: true as const } : { allowed: false as const, error: d.error };
+      expect(applyFrom(p, snap, command, args, outcome).map((x) => stateKey(x.hyp.snapshot))).toEqual(applyCommand(p, [h], command, args, outcome).map((x) => stateKey(x.snapshot)));
+      snap = stepSide(p, snap, { type: 'qmp', command, arguments: args }).snapshot;
+    }
+  });
+});
+
+describe('conformance of the qemu-7.2 profile with the real qemu-system-x86_64', () => {
+  let report: RunReport;
+  const tmpBefore = migstateTempDirs();
+
+  afterAll(async () => {
+    await disposeAll();
+  });
+
+  it('runs every scenario against the binary', { timeout: 240_000 }, async () => {
+    report = await runScenarios(SCENARIOS, { profile: p, jobs: 2, tracesDir: TRACES });
+    console.log(formatReport(report));
+    expect(report.results).toHaveLength(SCENARIOS.length);
+  });
+
+  it('finds no mismatch between the model and QEMU (other than the known model bugs)', () => {
+    const unknown = report.mismatches.filter((m) => !known(m));
+    const seen = new Set(report.mismatches.map((m) => known(m)?.id).filter(Boolean));
+    for (const k of knownModelBugs) console.log(`known model bug ${seen.has(k.id) ? 'seen' : 'NOT seen (stale or racy)'}: ${k.id}: ${k.finding}`);
+    expect(unknown.map((m) => `${m.scenario} step ${m.step} (${m.stepText}) [${m.kind}] predicted ${JSON.stringify(m.predicted)} observed ${JSON.stringify(m.observed)} trace ${m.trace}`)).toEqual([]);
+  });
+
+  it('reaches every status of the profile that QEMU 7.2 reaches without special devices', () => {
+    // wait-unplug needs a virtio-net failover pair with a guest that negotiated STANDBY.
+    expect(report.coverage.statuses.source.missing).toEqual(['wait-unplug']);
+    expect(report.coverage.statuses.destination.missing).toEqual([]);
+  });
+
+  it('exercises chart transitions on both sides', () => {
+    expect(report.coverage.edges.source.exercised.length).toBeGreaterThanOrEqual(25);
+    expect(report.coverage.edges.destination.exercised.length).toBeGreaterThanOrEqual(12);
+  });
+
+  it('leaves no QEMU, helper process, socket or temp folder of the run behind', () => {
+    expect(livePids()).toEqual([]);
+    expect(liveTempDirs()).toEqual([]);
+    const started = startedProcesses();
+    expect(started.length).toBeGreaterThanOrEqual(2 * SCENARIOS.length);
+    expect(started.filter((x) => pidAlive(x.pid)).map((x) => `${x.pid} ${x.what}`)).toEqual([]);
+    const leftover = [...migstateTempDirs()].filter((d) => !tmpBefore.has(d));
+    expect(leftover).toEqual([]);
+    for (const r of report.results) for (const t of r.traces) expect(existsSync(t)).toBe(true);
+  });
+});
+
+describe('migstate conformance (CLI)', () => {
+  it('exits 2 on bad arguments', async () => {
+    expect(await main(['conformance'])).toBe(2);
+    expect(await main(['conformance', '--qemu', '/nonexistent/qemu'])).toBe(2);
+    expect(await main(['conformance', '--qemu', 'qemu-system-x86_64', '--profile', 'no-such'])).toBe(2);
+    expect(await main(['conformance', '--qemu', 'qemu-system-x86_64', '--scenarios', 'no-such'])).toBe(2);
+    expect(await main(['conformance', '--qemu', 'qemu-system-x86_64', '--jobs', '0'])).toBe(2);
+  });
+
+  it('exits 0 when the scenarios match', { timeout: 60_000 }, async () => {
+    expect(await main(['conformance', '--qemu', 'qemu-system-x86_64', '--scenarios', 'kill-source-active,yank-source-active', '--traces', join(TRACES, 'cli')])).toBe(0);
+    expect(livePids()).toEqual([]);
+  });
+});

@@ -1,0 +1,769 @@
+// The conformance runner: plays scenarios (data: QMP steps, waits, faults) against a real QEMU pair
+// and, at every step, holds the model to what QEMU does.
+//  - Before a command is sent, the model's current set of possible states for that VM predicts the
+//    answer (allowed; error class and text); QEMU's reply must be one of those predictions.
+//  - The hypotheses are advanced with applyCommand (internal events inferred: trace inclusion).
+//  - After each step, query-migrate and query-status of both VMs are observations: explain() keeps
+//    the states that internal events lead to and that agree; an empty set is a mismatch.
+// Every QMP message is in the scenario's trace file; predictions, faults and mismatches are noted there.
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import {
+  agrees, chartEdges, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
+  type ChartEdge, type CommandOutcome, type Hypothesis, type Observation, type Profile, type Side, type SideSnapshot,
+} from '../machines/index.ts';
+import { QmpClosedError, QmpTimeoutError, type QmpArgs, type QmpResult } from './qmp.ts';
+import { freePort, Pair, type Vm } from './vm.ts';
+import { silentClient, silentServer, stalledUnixListener, type Peer } from './peers.ts';
+import type { VmName } from './trace.ts';
+
+// ---- scenarios as data -------------------------------------------------------------------------
+
+/**
+ * Placeholders allowed in string arguments: `$DST_URI` (where the destination listens),
+ * `$REFUSED_URI` (a free port nobody listens on), `$RECOVER_URI` (a free port for migrate-recover
+ * and the matching migrate resume), `$SILENT_URI` (a server that accepts and never talks),
+ * `$STALLED_URI` (a UNIX listener whose accept queue is full: connect() blocks).
+ */
+export interface QmpStep {
+  vm: VmName;
+  qmp: string;
+  arguments?: QmpArgs;
+  /** QEMU may move between the last observation and this command: compare with the states internal events reach. */
+  racy?: boolean;
+  /** Send query-migrate (n times) and query-status in the same write, right behind the command. */
+  pipelineQuery?: boolean | number;
+  /** Send with exec-oob. */
+  oob?: boolean;
+  timeoutMs?: number;
+}
+export interface WaitStep {
+  wait: { vm: VmName; status?: string; runstate?: string; exit?: boolean; timeoutMs?: number };
+}
+export type Fault =
+  | 'kill-destination'
+  | 'kill-source'
+  | 'yank-source'
+  | 'yank-destination'
+  /** End the stalled UNIX listener: QEMU's blocked connect fails. */
+  | 'release-stalled'
+  /** Connect a silent client to $RECOVER_URI (destination postcopy-recover). */
+  | 'silent-client-connect'
+  | 'silent-client-close'
+  | 'silent-server-close';
+export interface FaultStep {
+  fault: Fault;
+}
+export interface SleepStep {
+  sleep: number;
+}
+export type Step = QmpStep | WaitStep | FaultStep | SleepStep;
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** How the destination is started (default 'uri': -incoming tcp:127.0.0.1:<port>). */
+  incoming?: 'defer' | 'uri';
+  sourcePaused?: boolean;
+  destinationPaused?: boolean;
+  /** Run the whole scenario again (fresh pair) until `vm` was seen in `status`, at most `attempts` times. */
+  retryUntil?: { vm: VmName; status: string; attempts: number };
+  steps: Step[];
+}
+
+// ---- results -----------------------------------------------------------------------------------
+
+export type MismatchKind =
+  /** QEMU answered a command differently than every prediction. */
+  | 'reply'
+  /** QEMU's reply to a query has other content than the model's. */
+  | 'reply-content'
+  /** query-migrate / query-status showed a state no internal event leads to. */
+  | 'observation'
+  /** A QEMU process exited where the model cannot explain it. */
+  | 'exit'
+  /** The scenario itself could not go on (timeout, a wait not met, a VM that would not start). */
+  | 'scenario';
+
+export interface Mismatch {
+  scenario: string;
+  attempt: number;
+  step: number;
+  stepText: string;
+  vm: VmName | null;
+  kind: MismatchKind;
+  /** The model's states before the step (status/runstate/caps) and what it predicted. */
+  state: string[];
+  predicted: unknown;
+  observed: unknown;
+  trace: string;
+}
+
+export interface ScenarioResult {
+  name: string;
+  attempts: number;
+  ok: boolean;
+  mismatches: Mismatch[];
+  statuses: Record<VmName, string[]>;
+  runstates: Record<VmName, string[]>;
+  /** `side/edge id`s on the trail of every surviving explanation of the run. */
+  edges: string[];
+  /** `side/edge id`s taken on some explanation of some step. */
+  possibleEdges: string[];
+  steps: number;
+  commands: number;
+  durationMs: number;
+  traces: string[];
+}
+
+export interface RunOptions {
+  profile: Profile;
+  qemu?: string;
+  jobs?: number;
+  tracesDir: string;
+  /** Called as each scenario finishes. */
+  onResult?: (r: ScenarioResult) => void;
+}
+
+export interface RunReport {
+  profile: string;
+  results: ScenarioResult[];
+  mismatches: Mismatch[];
+  coverage: Coverage;
+  durationMs: number;
+}
+
+export interface Coverage {
+  statuses: Record<VmName, { reached: string[]; missing: string[] }>;
+  edges: Record<VmName, { total: number; exercised: string[]; possiblyOnly: string[]; missing: string[] }>;
+}
+
+// ---- chart edges -------------------------------------------------------------------------------
+
+export function edgeId(e: ChartEdge): string {
+  return `${e.chart}:${e.from}-[${e.meta.rule ?? e.meta.transition}]->${e.to}`;
+}
+
+const edgeCache = new WeakMap<Profile, Record<Side, ChartEdge[]>>();
+/** The transitions of a side's status and run-state charts (chartEdges). */
+export function sideEdges(p: Profile, side: Side): ChartEdge[] {
+  let m = edgeCache.get(p);
+  if (!m) {
+    const mk = (s: Side) => [
+      ...chartEdges(p, s === 'source' ? sourceStatusChart(p) : destinationStatusChart(p)),
+      ...chartEdges(p, runStateChart(p, s, s === 'source' ? 'running' : 'inmigrate')),
+    ];
+    m = { source: mk('source'), destination: mk('destination') };
+    edgeCache.set(p, m);
+  }
+  return m[side];
+}
+
+/** The status/run-state chart edges one event took from `before` to `after`. */
+function takenEdges(p: Profile, side: Side, before: SideSnapshot, event: { type: string }, after: SideSnapshot, rule: string | null): string[] {
+  const out: string[] = [];
+  const regions = [
+    [false, before.context.status, after.context.status],
+    [true, before.context.runstate, after.context.runstate],
+  ] as const;
+  for (const [run, from, to] of regions) {
+    if (from === to) continue;
+    const hit = sideEdges(p, side).find(
+      (e) =>
+        (e.chart === 'run-state') === run && e.from === from && e.to === to && e.event === event.type &&
+        (e.meta.kind === 'qmp' ? e.meta.rule === rule : evalCond(p.transitions.find((t) => t.id === e.meta.transition)?.when, before.context, {}, p) !== false),
+    );
+    if (hit) out.push(edgeId(hit));
+  }
+  return out;
+}
+
+/** Replays internal events from a snapshot, collecting the edges they take. */
+function replayEdges(p: Profile, side: Side, from: SideSnapshot, events: readonly string[]): { edges: string[]; end: SideSnapshot } {
+  const edges: string[] = [];
+  let s = from;
+  for (const type of events) {
+    const r = stepSide(p, s, { type } as never);
+    edges.push(...takenEdges(p, side, s, { type }, r.snapshot, null));
+    s = r.snapshot;
+  }
+  return { edges, end: s };
+}
+
+// ---- observation over a memoized closure -------------------------------------------------------
+// explain() and applyCommand() of machines/observe.ts, computed per hypothesis over a closure that is
+// memoized by state key: a step usually leaves the state as it was, and a closure over the many
+// internal events costs ~100 ms. Same semantics: explainFrom(p, h, o) is explain(p, [h], o) and
+// applyFrom(p, h, ...) is applyCommand(p, [h], ...); model-tests/conformance.test.ts checks both.
+
+const closureCache = new WeakMap<Profile, Map<string, Hypothesis[]>>();
+/** internalClosure(p, [{snapshot, assumed: []}]), memoized. */
+export function closureOf(p: Profile, snap: SideSnapshot): Hypothesis[] {
+  let m = closureCache.get(p);
+  if (!m) closureCache.set(p, (m = new Map()));
+  const k = stateKey(snap);
+  let c = m.get(k);
+  if (!c) {
+    c = internalClosure(p, [{ snapshot: snap, assumed: [] }]);
+    if (m.size > 20_000) m.clear();
+    m.set(k, c);
+  }
+  return c;
+}
+
+export function explainFrom(p: Profile, from: SideSnapshot, o: Observation): Hypothesis[] {
+  return closureOf(p, from).filter((h) => agrees(h.snapshot, o));
+}
+
+export function applyFrom(p: Profile, from: SideSnapshot, command: string, args: QmpArgs, observed: CommandOutcome): { hyp: Hypothesis; before: SideSnapshot; rule: string | null }[] {
+  const out: { hyp: Hypothesis; before: SideSnapshot; rule: string | null }[] = [];
+  const seen = new Set<string>();
+  for (const h of closureOf(p, from)) {
+    const r = stepSide(p, h.snapshot, { type: 'qmp', command, arguments: args });
+    const d = r.decision!;
+    const same = d.allowed === observed.allowed && (d.allowed || (!observed.allowed && d.error.class === observed.error.class && d.error.desc === observed.error.desc));
+    if (!same) continue;
+    const k = stateKey(r.snapshot);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ hyp: { snapshot: r.snapshot, assumed: h.assumed }, before: h.snapshot, rule: d.allowed ? d.rule.id : null });
+  }
+  return out;
+}
+
+// ---- one scenario ------------------------------------------------------------------------------
+
+interface Track {
+  name: VmName;
+  hyps: Hypothesis[];
+  /** Per hypothesis (same index): the chart edges its explanation took since the scenario began. */
+  trails: Set<string>[];
+  dead: null | { how: 'killed' | 'exited'; code: number | null; signal: string | null; stderr: string };
+}
+
+class Stop extends Error {}
+
+function outcomeOf(r: QmpResult): CommandOutcome {
+  return r.ok ? { allowed: true, reply: r.return } : { allowed: false, error: r.error };
+}
+
+function describeOutcome(o: CommandOutcome | { allowed: true; rule?: string } | { allowed: false; error: { class: string; desc: string } }): string {
+  return o.allowed ? 'accepted' : `${o.error.class}: ${o.error.desc}`;
+}
+
+function sameOutcome(a: CommandOutcome, b: CommandOutcome): boolean {
+  if (a.allowed !== b.allowed) return false;
+  if (a.allowed || b.allowed) return true;
+  return a.error.class === b.error.class && a.error.desc === b.error.desc;
+}
+
+export function stepText(s: Step): string {
+  if ('qmp' in s) return `${s.vm}: ${s.oob ? 'exec-oob ' : ''}${s.qmp}${s.arguments ? ' ' + JSON.stringify(s.arguments) : ''}${s.racy ? ' (racy)' : ''}${s.pipelineQuery ? ' (+pipelined queries)' : ''}`;
+  if ('wait' in s) return `wait ${s.wait.vm} ${s.wait.exit ? 'exit' : [s.wait.status, s.wait.runstate].filter(Boolean).join('/')}`;
+  if ('fault' in s) return `fault ${s.fault}`;
+  return `sleep ${s.sleep} ms`;
+}
+
+function stateSummary(h: readonly Hypothesis[]): string[] {
+  return [...new Set(h.map((x) => `${x.snapshot.context.status}/${x.snapshot.context.runstate} caps=[${x.snapshot.context.caps.join(',')}]`))];
+}
+
+/** JSON with object keys sorted: QEMU's key order is not the model's. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The next hypothesis set of a VM, deduplicated by state key; merged trails keep the common edges. */
+class Successors {
+  readonly hyps: Hypothesis[] = [];
+  readonly trails: Set<string>[] = [];
+  readonly possible = new Set<string>();
+  private index = new Map<string, number>();
+  constructor(private readonly side: Side) {}
+  add(snapshot: SideSnapshot, trail: Set<string>, edges: readonly string[]) {
+    const ids = edges.map((e) => `${this.side}/${e}`);
+    for (const e of ids) this.possible.add(e);
+    const full = new Set([...trail, ...ids]);
+    const k = stateKey(snapshot);
+    const i = this.index.get(k);
+    if (i === undefined) {
+      this.index.set(k, this.hyps.length);
+      this.hyps.push({ snapshot, assumed: [] });
+      this.trails.push(full);
+    } else this.trails[i] = new Set([...this.trails[i]].filter((e) => full.has(e)));
+  }
+}
+
+class ScenarioRun {
+  readonly tracks: Record<VmName, Track>;
+  readonly statuses: Record<VmName, Set<string>> = { source: new Set(), destination: new Set() };
+  readonly runstates: Record<VmName, Set<string>> = { source: new Set(), destination: new Set() };
+  readonly edges = new Set<string>();
+  readonly possibleEdges = new Set<string>();
+  readonly mismatches: Mismatch[] = [];
+  commands = 0;
+  stepIndex = -1;
+  private peers: Partial<Record<'stalled' | 'silentServer' | 'silentClient', Peer>> = {};
+  private ports: { refused: number; recover: number } = { refused: 0, recover: 0 };
+
+  constructor(
+    readonly p: Profile,
+    readonly sc: Scenario,
+    readonly pair: Pair,
+    readonly attempt: number,
+    readonly traceFile: string,
+  ) {
+    this.tracks = {
+      source: { name: 'source', hyps: [{ snapshot: startSide(p, { side: 'source', paused: !!sc.sourcePaused }), assumed: [] }], trails: [new Set()], dead: null },
+      destination: {
+        name: 'destination',
+        hyps: [{ snapshot: startSide(p, { side: 'destination', incoming: sc.incoming ?? 'uri', paused: !!sc.destinationPaused }), assumed: [] }],
+        trails: [new Set()],
+        dead: null,
+      },
+    };
+  }
+
+  private mismatch(kind: MismatchKind, vm: VmName | null, predicted: unknown, observed: unknown, state: string[] = []): never {
+    this.record(kind, vm, predicted, observed, state);
+    throw new Stop(kind);
+  }
+
+  /** Records a mismatch without stopping (the model's states are still right: both sides refused). */
+  private record(kind: MismatchKind, vm: VmName | null, predicted: unknown, observed: unknown, state: string[] = []): void {
+    const step = this.sc.steps[this.stepIndex];
+    const m: Mismatch = {
+      scenario: this.sc.name,
+      attempt: this.attempt,
+      step: this.stepIndex,
+      stepText: step ? stepText(step) : this.stepIndex < 0 ? 'initial observation' : 'final observation',
+      vm,
+      kind,
+      state,
+      predicted,
+      observed,
+      trace: this.traceFile,
+    };
+    this.mismatches.push(m);
+    this.pair.trace.note({ mismatch: m });
+  }
+
+  private resolveArgs(a: QmpArgs | undefined): QmpArgs | undefined {
+    if (a === undefined) return undefined;
+    const map: Record<string, () => string> = {
+      $DST_URI: () => this.pair.uri,
+      $REFUSED_URI: () => `tcp:127.0.0.1:${this.ports.refused}`,
+      $RECOVER_URI: () => `tcp:127.0.0.1:${this.ports.recover}`,
+      $SILENT_URI: () => this.peers.silentServer!.uri,
+      $STALLED_URI: () => this.peers.stalled!.uri,
+    };
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string' && v in map) return map[v]();
+      if (Array.isArray(v)) return v.map(walk);
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+      return v;
+    };
+    return walk(a) as QmpArgs;
+  }
+
+  async prepare(): Promise<void> {
+    this.ports.refused = await freePort();
+    this.ports.recover = await freePort();
+    const uses = JSON.stringify(this.sc.steps);
+    if (uses.includes('$SILENT_URI')) this.peers.silentServer = await silentServer();
+    if (uses.includes('$STALLED_URI')) this.peers.stalled = await stalledUnixListener(this.pair.dir);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const peer of Object.values(this.peers)) await peer?.close().catch(() => {});
+  }
+
+  private vm(name: VmName): Vm {
+    return this.pair.vm(name);
+  }
+
+  // -- observations
+
+  /** Filters a VM's hypotheses by one observation, extending each survivor's trail of chart edges. */
+  private observe(t: Track, o: Observation, what: string, fatal = true): boolean {
+    const next = new Successors(t.name);
+    t.hyps.forEach((h, i) => {
+      for (const r of explainFrom(this.p, h.snapshot, o)) next.add(r.snapshot, t.trails[i], replayEdges(this.p, t.name, h.snapshot, r.assumed).edges);
+    });
+    if (next.hyps.length === 0) {
+      if (!fatal) return false;
+      const reachable = [...new Set(t.hyps.flatMap((h) => closureOf(this.p, h.snapshot)).map((h) => `${h.snapshot.context.status}/${h.snapshot.context.runstate}`))];
+      this.mismatch('observation', t.name, { reachableByInternalEvents: reachable }, { ...o, via: what }, stateSummary(t.hyps));
+    }
+    if (o.status !== undefined) this.statuses[t.name].add(o.status);
+    if (o.runstate !== undefined) this.runstates[t.name].add(o.runstate);
+    this.adopt(t, next);
+    return true;
+  }
+
+  private adopt(t: Track, next: Successors) {
+    for (const e of next.possible) this.possibleEdges.add(e);
+    t.hyps = next.hyps;
+    t.trails = next.trails;
+  }
+
+  /** Edges on the trail of every surviving explanation of a VM (called as the scenario ends). */
+  collectEdges(): void {
+    for (const t of Object.values(this.tracks)) {
+      if (t.trails.length === 0) continue;
+      for (const e of t.trails[0]) if (t.trails.every((x) => x.has(e))) this.edges.add(e);
+    }
+  }
+
+  /** A VM's connection closed: it exited. Record how; a mismatch unless the model explains it. */
+  private async onExit(t: Track, expected: boolean): Promise<void> {
+    const vm = this.vm(t.name);
+    await Promise.race([vm.exited, sleep(3000)]);
+    const e = vm.exit;
+    t.dead = { how: 'exited', code: e?.code ?? null, signal: e?.signal ?? null, stderr: vm.stderr.trim() };
+    this.pair.trace.note({ exited: t.name, code: t.dead.code, signal: t.dead.signal, stderr: t.dead.stderr });
+    // A 7.2 destination exits when its incoming (precopy) load fails: the model must allow a load
+    // in progress (status active) from where it was.
+    const explained = t.name === 'destination' && t.hyps.some((x) => closureOf(this.p, x.snapshot).some((h) => h.snapshot.context.status === 'active'));
+    if (!explained)
+      this.mismatch('exit', t.name, expected ? 'a destination whose precopy load can fail (status active)' : 'the process keeps running', t.dead, stateSummary(t.hyps));
+  }
+
+  /** query-migrate and query-status on one VM, as two observations in order. */
+  private async poll(name: VmName): Promise<void> {
+    const t = this.tracks[name];
+    if (t.dead) return;
+    const c = this.vm(name).client;
+    let replies: QmpResult[];
+    try {
+      replies = await Promise.all(c.executeBatch([{ command: 'query-migrate' }, { command: 'query-status' }], { timeoutMs: 5000 }));
+    } catch (e) {
+      if (e instanceof QmpClosedError) return this.onExit(t, false);
+      if (e instanceof QmpTimeoutError) this.mismatch('scenario', name, 'an answer to query-migrate/query-status', `timeout: ${e.message}`, stateSummary(t.hyps));
+      throw e;
+    }
+    this.observeReplies(t, replies[0], replies[1], 'poll');
+  }
+
+  private observeReplies(t: Track, qm: QmpResult, qs: QmpResult, via: string) {
+    if (!qm.ok || !qs.ok) this.mismatch('scenario', t.name, 'queries answered', { queryMigrate: qm, queryStatus: qs });
+    const status = ((qm.return as { status?: string }).status ?? 'none') as string;
+    const runstate = (qs.return as { status: string }).status;
+    // Both readings at one moment if the model can; else one after the other (QEMU moved between).
+    if (this.observe(t, { status, runstate }, `${via} query-migrate+query-status`, false)) return;
+    this.observe(t, { status }, `${via} query-migrate`);
+    this.observe(t, { runstate }, `${via} query-status`);
+  }
+
+  private async pollBoth(): Promise<void> {
+    await this.poll('source');
+    await this.poll('destination');
+  }
+
+  // -- steps
+
+  private async qmpStep(s: QmpStep): Promise<void> {
+    const t = this.tracks[s.vm];
+    if (t.dead) this.mismatch('scenario', s.vm, 'a live VM', `the ${s.vm} is dead (${JSON.stringify(t.dead)})`);
+    const args = this.resolveArgs(s.arguments);
+    const modelled = this.p.commands.includes(s.qmp) || this.p.absentCommands.includes(s.qmp);
+    // The model's prediction from the states it holds now (before internal events).
+    const preds: { outcome: CommandOutcome; rule: string | null; reply?: unknown }[] = [];
+    if (modelled) {
+      for (const h of t.hyps) {
+        const d = stepSide(this.p, h.snapshot, { type: 'qmp', command: s.qmp, arguments: args ?? {} }).decision!;
+        const outcome: CommandOutcome = d.allowed ? { allowed: true, reply: d.reply } : { allowed: false, error: d.error };
+        if (!preds.some((x) => sameOutcome(x.outcome, outcome) && x.rule === (d.rule?.id ?? null)))
+          preds.push({ outcome, rule: d.rule?.id ?? null, reply: d.allowed ? d.reply : undefined });
+      }
+    }
+    const predictedText = preds.map((x) => `${describeOutcome(x.outcome)}${x.rule ? ` [${x.rule}]` : ''}`);
+    this.pair.trace.note({ step: this.stepIndex, vm: s.vm, command: s.qmp, predicted: modelled ? predictedText : 'not modelled', state: stateSummary(t.hyps) });
+    const c = this.vm(s.vm).client;
+    const timeoutMs = s.timeoutMs ?? 5000;
+    let r: QmpResult;
+    let piped: QmpResult[] | null = null;
+    this.commands++;
+    try {
+      if (s.oob) r = await c.executeOob(s.qmp, args, { timeoutMs });
+      else if (s.pipelineQuery) {
+        const n = typeof s.pipelineQuery === 'number' ? s.pipelineQuery : 1;
+        const queries = Array.from({ length: n }, () => ({ command: 'query-migrate' }));
+        const all = await Promise.all(c.executeBatch([{ command: s.qmp, args }, ...queries, { command: 'query-status' }], { timeoutMs }));
+        r = all[0];
+        piped = all.slice(1);
+      } else r = await c.execute(s.qmp, args, { timeoutMs });
+    } catch (e) {
+      if (e instanceof QmpClosedError) {
+        // It exited before its reply went out (e.g. yank on a loading destination): a mismatch
+        // unless the model explains the exit; the command's outcome is unknown.
+        this.pair.trace.note({ step: this.stepIndex, noReply: s.qmp, reason: e.message });
+        return this.onExit(t, false);
+      }
+      if (e instanceof QmpTimeoutError) this.mismatch('scenario', s.vm, predictedText, `no reply within ${timeoutMs} ms`, stateSummary(t.hyps));
+      throw e;
+    }
+    const observed = outcomeOf(r);
+    if (modelled) {
+      const strict = preds.some((x) => sameOutcome(x.outcome, observed));
+      if (!strict && !s.racy) {
+        // Refused where the model refuses too, with another error: the state is unchanged on both
+        // sides, so the scenario goes on (the mismatch is recorded). Anything else stops it.
+        if (!observed.allowed && preds.every((x) => !x.outcome.allowed)) {
+          this.record('reply', s.vm, predictedText, describeOutcome(observed), stateSummary(t.hyps));
+          return;
+        }
+        this.mismatch('reply', s.vm, predictedText, describeOutcome(observed), stateSummary(t.hyps));
+      }
+      // Advance: per hypothesis, so the edges each explanation takes are known.
+      const next = new Successors(s.vm);
+      t.hyps.forEach((h, i) => {
+        for (const a of applyFrom(this.p, h.snapshot, s.qmp, args ?? {}, observed)) {
+          const { edges } = replayEdges(this.p, s.vm, h.snapshot, a.hyp.assumed);
+          next.add(a.hyp.snapshot, t.trails[i], [...edges, ...takenEdges(this.p, s.vm, a.before, { type: 'qmp' }, a.hyp.snapshot, a.rule)]);
+        }
+      });
+      if (next.hyps.length === 0) this.mismatch('reply', s.vm, predictedText, describeOutcome(observed), stateSummary(t.hyps));
+      this.adopt(t, next);
+      if (r.ok) this.checkQueryContent(t, s.qmp, r.return, preds);
+    }
+    if (piped) {
+      for (const q of piped.slice(0, -2)) this.observe(t, { status: ((q.ok && (q.return as { status?: string }).status) || 'none') as string }, 'pipelined query-migrate');
+      this.observeReplies(t, piped[piped.length - 2], piped[piped.length - 1], 'pipelined');
+    }
+  }
+
+  /** Queries whose content does not depend on internal events are compared in full. */
+  private checkQueryContent(t: Track, command: string, got: unknown, preds: { outcome: CommandOutcome; reply?: unknown }[]) {
+    const replies = preds.filter((x) => x.outcome.allowed).map((x) => x.reply);
+    if (replies.length === 0) return;
+    if (command === 'query-migrate-capabilities') {
+      if (!replies.some((x) => canonical(x) === canonical(got))) this.mismatch('reply-content', t.name, replies, got, stateSummary(t.hyps));
+    } else if (command === 'query-migrate-parameters') {
+      const g = got as Record<string, unknown>;
+      const ok = replies.some((x) => Object.entries(x as Record<string, unknown>).every(([k, v]) => canonical(g[k]) === canonical(v)));
+      if (!ok) {
+        const diff = Object.entries(replies[0] as Record<string, unknown>).filter(([k, v]) => canonical(g[k]) !== canonical(v)).map(([k, v]) => ({ parameter: k, model: v, qemu: g[k] }));
+        this.mismatch('reply-content', t.name, replies[0], diff, stateSummary(t.hyps));
+      }
+    }
+  }
+
+  private async waitStep(s: WaitStep): Promise<void> {
+    const w = s.wait;
+    const t = this.tracks[w.vm];
+    const timeoutMs = w.timeoutMs ?? 10_000;
+    const deadline = performance.now() + timeoutMs;
+    if (w.exit) {
+      if (!t.dead) {
+        const vm = this.vm(w.vm);
+        await Promise.race([vm.exited, sleep(timeoutMs)]);
+        if (!vm.exit) this.mismatch('scenario', w.vm, 'the process exits', `still running after ${timeoutMs} ms`, stateSummary(t.hyps));
+        vm.client.close();
+        await this.onExit(t, true);
+      }
+      return;
+    }
+    for (;;) {
+      await this.poll(w.vm);
+      if (t.dead) this.mismatch('scenario', w.vm, `status ${w.status ?? '*'} / runstate ${w.runstate ?? '*'}`, `exited: ${JSON.stringify(t.dead)}`);
+      const ctx = t.hyps.map((h) => h.snapshot.context);
+      const hit = ctx.some((c) => (w.status === undefined || c.status === w.status) && (w.runstate === undefined || c.runstate === w.runstate));
+      if (hit) return;
+      if (performance.now() > deadline)
+        this.mismatch('scenario', w.vm, `status ${w.status ?? '*'} / runstate ${w.runstate ?? '*'} within ${timeoutMs} ms`, stateSummary(t.hyps));
+      await sleep(20);
+    }
+  }
+
+  private async faultStep(s: FaultStep): Promise<void> {
+    this.pair.trace.note({ step: this.stepIndex, fault: s.fault });
+    switch (s.fault) {
+      case 'kill-destination':
+      case 'kill-source': {
+        const name: VmName = s.fault === 'kill-source' ? 'source' : 'destination';
+        await this.vm(name).kill();
+        const e = this.vm(name).exit;
+        this.tracks[name].dead = { how: 'killed', code: e?.code ?? null, signal: e?.signal ?? null, stderr: this.vm(name).stderr.trim() };
+        return;
+      }
+      case 'yank-source':
+      case 'yank-destination':
+        return this.qmpStep({ vm: s.fault === 'yank-source' ? 'source' : 'destination', qmp: 'yank', arguments: { instances: [{ type: 'migration' }] }, oob: true });
+      case 'release-stalled':
+        await this.peers.stalled?.close();
+        delete this.peers.stalled;
+        return;
+      case 'silent-client-connect':
+        this.peers.silentClient = await silentClient(this.ports.recover);
+        return;
+      case 'silent-client-close':
+        await this.peers.silentClient?.close();
+        delete this.peers.silentClient;
+        return;
+      case 'silent-server-close':
+        await this.peers.silentServer?.close();
+        delete this.peers.silentServer;
+        return;
+    }
+  }
+
+  async run(): Promise<void> {
+    try {
+      await this.prepare();
+      await this.pollBoth();
+      for (this.stepIndex = 0; this.stepIndex < this.sc.steps.length; this.stepIndex++) {
+        const s = this.sc.steps[this.stepIndex];
+        if ('qmp' in s) await this.qmpStep(s);
+        else if ('wait' in s) await this.waitStep(s);
+        else if ('fault' in s) await this.faultStep(s);
+        else await sleep(s.sleep);
+        await this.pollBoth();
+      }
+    } catch (e) {
+      if (!(e instanceof Stop)) {
+        const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        this.mismatches.push({
+          scenario: this.sc.name, attempt: this.attempt, step: this.stepIndex, stepText: this.sc.steps[this.stepIndex] ? stepText(this.sc.steps[this.stepIndex]) : 'setup',
+          vm: null, kind: 'scenario', state: [], predicted: 'the scenario runs', observed: msg, trace: this.traceFile,
+        });
+        this.pair.trace.note({ error: msg });
+      }
+    } finally {
+      this.collectEdges();
+      await this.cleanup();
+    }
+  }
+}
+
+export async function runScenario(p: Profile, sc: Scenario, o: { qemu?: string; tracesDir: string }): Promise<ScenarioResult> {
+  const t0 = performance.now();
+  const attempts = sc.retryUntil?.attempts ?? 1;
+  const statuses: Record<VmName, Set<string>> = { source: new Set(), destination: new Set() };
+  const runstates: Record<VmName, Set<string>> = { source: new Set(), destination: new Set() };
+  const edges = new Set<string>();
+  const possible = new Set<string>();
+  const mismatches: Mismatch[] = [];
+  const traces: string[] = [];
+  let steps = 0;
+  let commands = 0;
+  let attempt = 0;
+  for (attempt = 1; attempt <= attempts; attempt++) {
+    const traceFile = join(o.tracesDir, attempts > 1 ? `${sc.name}.${attempt}.jsonl` : `${sc.name}.jsonl`);
+    traces.push(traceFile);
+    let pair: Pair;
+    try {
+      pair = await Pair.launch({ qemu: o.qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, traceFile });
+    } catch (e) {
+      mismatches.push({ scenario: sc.name, attempt, step: -1, stepText: 'launch', vm: null, kind: 'scenario', state: [], predicted: 'a VM pair', observed: (e as Error).message, trace: traceFile });
+      break;
+    }
+    pair.trace.note({ scenario: sc.name, attempt, description: sc.description, steps: sc.steps });
+    const run = new ScenarioRun(p, sc, pair, attempt, traceFile);
+    try {
+      await run.run();
+    } finally {
+      await pair.dispose();
+    }
+    for (const side of ['source', 'destination'] as const) {
+      for (const s of run.statuses[side]) statuses[side].add(s);
+      for (const s of run.runstates[side]) runstates[side].add(s);
+    }
+    for (const e of run.edges) edges.add(e);
+    for (const e of run.possibleEdges) possible.add(e);
+    mismatches.push(...run.mismatches);
+    steps += Math.max(0, run.stepIndex);
+    commands += run.commands;
+    const want = sc.retryUntil;
+    if (run.mismatches.length && (!want || run.mismatches.some((m) => m.kind === 'scenario'))) break;
+    if (!want || statuses[want.vm].has(want.status)) break;
+  }
+  return {
+    name: sc.name,
+    attempts: Math.min(attempt, attempts),
+    ok: mismatches.length === 0,
+    mismatches,
+    statuses: { source: [...statuses.source], destination: [...statuses.destination] },
+    runstates: { source: [...runstates.source], destination: [...runstates.destination] },
+    edges: [...edges],
+    possibleEdges: [...possible],
+    steps,
+    commands,
+    durationMs: Math.round(performance.now() - t0),
+    traces,
+  };
+}
+
+/** Runs scenarios with `jobs` pairs in parallel; results in scenario order. */
+export async function runScenarios(scenarios: readonly Scenario[], o: RunOptions): Promise<RunReport> {
+  const t0 = performance.now();
+  mkdirSync(o.tracesDir, { recursive: true, mode: 0o700 });
+  const results: ScenarioResult[] = new Array(scenarios.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < scenarios.length) {
+      const i = next++;
+      results[i] = await runScenario(o.profile, scenarios[i], { qemu: o.qemu, tracesDir: o.tracesDir });
+      o.onResult?.(results[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs ?? 1, scenarios.length)) }, worker));
+  return {
+    profile: o.profile.name,
+    results,
+    mismatches: results.flatMap((r) => r.mismatches),
+    coverage: coverageOf(o.profile, results),
+    durationMs: Math.round(performance.now() - t0),
+  };
+}
+
+export function coverageOf(p: Profile, results: readonly ScenarioResult[]): Coverage {
+  const out = { statuses: {}, edges: {} } as Coverage;
+  for (const side of ['source', 'destination'] as const) {
+    const reached = new Set(results.flatMap((r) => r.statuses[side]));
+    out.statuses[side] = { reached: p.statuses[side].filter((s) => reached.has(s)), missing: p.statuses[side].filter((s) => !reached.has(s)) };
+    const all = sideEdges(p, side).map(edgeId);
+    const mine = (ids: string[]) => ids.filter((e) => e.startsWith(`${side}/`)).map((e) => e.slice(side.length + 1));
+    const ex = new Set(results.flatMap((r) => mine(r.edges)));
+    const pos = new Set(results.flatMap((r) => mine(r.possibleEdges)));
+    out.edges[side] = {
+      total: all.length,
+      exercised: all.filter((e) => ex.has(e)),
+      possiblyOnly: all.filter((e) => !ex.has(e) && pos.has(e)),
+      missing: all.filter((e) => !ex.has(e) && !pos.has(e)),
+    };
+  }
+  return out;
+}
+
+/** A human-readable report. */
+export function formatReport(r: RunReport): string {
+  const lines: string[] = [];
+  for (const x of r.results)
+    lines.push(`${x.ok ? 'ok  ' : 'FAIL'} ${x.name.padEnd(40)} ${String(x.steps).padStart(3)} steps ${String(x.commands).padStart(3)} commands ${String(x.durationMs).padStart(6)} ms${x.attempts > 1 ? ` (${x.attempts} attempts)` : ''}`);
+  lines.push('');
+  for (const side of ['source', 'destination'] as const) {
+    const s = r.coverage.statuses[side];
+    const e = r.coverage.edges[side];
+    lines.push(`${side}: statuses reached ${s.reached.length}/${s.reached.length + s.missing.length}: ${s.reached.join(', ')}${s.missing.length ? `; not reached: ${s.missing.join(', ')}` : ''}`);
+    lines.push(`${side}: chart transitions exercised ${e.exercised.length}/${e.total}${e.possiblyOnly.length ? ` (+${e.possiblyOnly.length} on some explanation only)` : ''}`);
+    for (const x of e.exercised) lines.push(`    + ${x}`);
+    for (const x of e.possiblyOnly) lines.push(`    ? ${x}`);
+    for (const x of e.missing) lines.push(`    - ${x}`);
+  }
+  lines.push('');
+  for (const m of r.mismatches) {
+    lines.push(`MISMATCH [${m.kind}] ${m.scenario} step ${m.step} (${m.stepText})${m.vm ? ` on the ${m.vm}` : ''}`);
+    if (m.state.length) lines.push(`    model state: ${m.state.join(' | ')}`);
+    lines.push(`    predicted: ${JSON.stringify(m.predicted)}`);
+    lines.push(`    observed:  ${JSON.stringify(m.observed)}`);
+    lines.push(`    trace:     ${m.trace}`);
+  }
+  const bad = r.results.filter((x) => !x.ok).length;
+  lines.push(`scenarios: ${r.results.length - bad} matching, ${bad} with mismatches; ${r.mismatches.length} mismatches; ${(r.durationMs / 1000).toFixed(1)} s`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,533 @@
+// The conformance scenarios for QEMU 7.2: each reaches migration statuses on the source and the
+// destination and, in each, sends the commands whose answers the model predicts. Scenarios are data
+// (qemu/conformance.ts plays them). Commands that would change what QEMU does next come last in a
+// status, or are the transition the scenario is about.
+//
+// How statuses are held long enough to act in them (QEMU 7.2, docs/research/qemu-7.2-observed.md):
+// - active: max-bandwidth 10 B/s (1 means *unlimited* in 7.2); raising it lets the migration end;
+// - setup / cancelling: migrate to a UNIX listener whose accept queue is full (connect() blocks);
+// - pre-switchover: the pause-before-switchover capability; device: migrate-continue with
+//   query-migrate pipelined in the same write (device lasts ~3 ms; retried until seen);
+// - postcopy-*: postcopy-ram on both sides, max-postcopy-bandwidth 10, migrate-start-postcopy;
+//   the destination is started with -S where it pauses, because a running TCG destination's
+//   monitor hangs in postcopy-paused (a vCPU waits on a missing page holding the BQL);
+// - postcopy-recover: a resume to a server that accepts and never talks (source), or a silent
+//   client on the migrate-recover port (destination).
+import type { QmpStep, Scenario, Step, WaitStep } from './conformance.ts';
+import type { VmName } from './trace.ts';
+
+const S: VmName = 'source';
+const D: VmName = 'destination';
+
+const cmd = (vm: VmName, qmp: string, args?: Record<string, unknown>, extra: Partial<QmpStep> = {}): QmpStep => ({ vm, qmp, ...(args ? { arguments: args } : {}), ...extra });
+const wait = (vm: VmName, status: string | undefined, runstate?: string, timeoutMs = 15_000): WaitStep => ({
+  wait: { vm, ...(status ? { status } : {}), ...(runstate ? { runstate } : {}), timeoutMs },
+});
+const waitExit = (vm: VmName, timeoutMs = 10_000): WaitStep => ({ wait: { vm, exit: true, timeoutMs } });
+const caps = (vm: VmName, ...names: string[]) => cmd(vm, 'migrate-set-capabilities', { capabilities: names.map((capability) => ({ capability, state: true })) });
+const params = (vm: VmName, p: Record<string, unknown>, extra: Partial<QmpStep> = {}) => cmd(vm, 'migrate-set-parameters', p, extra);
+
+/** Probes that change nothing in any status, on either side (answers differ by status). */
+const ALWAYS = ['queries', 'params-same', 'params-range', 'params-unknown', 'caps-unknown', 'migrate-no-uri', 'continue-other'] as const;
+type ProbeName =
+  | (typeof ALWAYS)[number]
+  | 'caps-events' // accepted, or "migration in progress" on a running source
+  | 'caps-late-block' // destination: a capability change after migrate-incoming
+  | 'pause' // migrate-pause: changes things in postcopy-active only
+  | 'recover' // migrate-recover: changes things on a postcopy-paused destination only
+  | 'resume' // migrate resume=true: changes things on a postcopy-paused source only
+  | 'incoming' // migrate-incoming: changes things on a -incoming defer destination not yet started
+  | 'cancel' // migrate_cancel: a no-op on a destination and on an idle source
+  | 'start-postcopy' // a no-op or an error except on an active source with postcopy-ram
+  | 'migrate' // migrate to a refused port: an error where the status or run state forbid it
+  | 'continue-here' // migrate-continue with the current status: a no-op except in pre-switchover
+  | 'cont'
+  | 'stop';
+
+function probes(vm: VmName, names: readonly ProbeName[], here?: string): Step[] {
+  const out: Step[] = [];
+  for (const n of names) {
+    switch (n) {
+      case 'queries':
+        out.push(cmd(vm, 'query-migrate'), cmd(vm, 'query-status'), cmd(vm, 'query-migrate-capabilities'), cmd(vm, 'query-migrate-parameters'));
+        break;
+      case 'params-same':
+        out.push(params(vm, { 'downtime-limit': 300, 'multifd-channels': 2, 'tls-creds': '' }));
+        break;
+      case 'params-range':
+        out.push(params(vm, { 'multifd-channels': 0 }), params(vm, { 'downtime-limit': 2000001 }));
+        break;
+      case 'params-unknown':
+        out.push(params(vm, { 'no-such-parameter': 1 }));
+        break;
+      case 'caps-unknown':
+        out.push(cmd(vm, 'migrate-set-capabilities', { capabilities: [{ capability: 'no-such-capability', state: true }] }));
+        break;
+      case 'migrate-no-uri':
+        out.push(cmd(vm, 'migrate', {}));
+        break;
+      case 'continue-other':
+        out.push(cmd(vm, 'migrate-continue', { state: 'wait-unplug' }));
+        break;
+      case 'caps-events':
+        out.push(caps(vm, 'events'));
+        break;
+      case 'caps-late-block':
+        out.push(caps(vm, 'late-block-activate'));
+        break;
+      case 'pause':
+        out.push(cmd(vm, 'migrate-pause'));
+        break;
+      case 'recover':
+        out.push(cmd(vm, 'migrate-recover', { uri: '$REFUSED_URI' }));
+        break;
+      case 'resume':
+        out.push(cmd(vm, 'migrate', { uri: '$REFUSED_URI', resume: true }));
+        break;
+      case 'incoming':
+        out.push(cmd(vm, 'migrate-incoming', { uri: '$REFUSED_URI' }));
+        break;
+      case 'cancel':
+        out.push(cmd(vm, 'migrate_cancel'));
+        break;
+      case 'start-postcopy':
+        out.push(cmd(vm, 'migrate-start-postcopy'));
+        break;
+      case 'migrate':
+        out.push(cmd(vm, 'migrate', { uri: '$REFUSED_URI' }));
+        break;
+      case 'continue-here':
+        out.push(cmd(vm, 'migrate-continue', { state: here ?? 'none' }));
+        break;
+      case 'cont':
+        out.push(cmd(vm, 'cont'));
+        break;
+      case 'stop':
+        out.push(cmd(vm, 'stop'));
+        break;
+    }
+  }
+  return out;
+}
+
+/** What is safe to send to the source in each status (answers compared, nothing moves). */
+const SRC_IDLE: ProbeName[] = [...ALWAYS, 'caps-events', 'pause', 'recover', 'resume', 'incoming', 'cancel', 'start-postcopy', 'continue-here'];
+const SRC_RUNNING: ProbeName[] = [...ALWAYS, 'caps-events', 'pause', 'recover', 'resume', 'incoming', 'start-postcopy', 'migrate', 'continue-here', 'cont'];
+/** Destination: the command set is safe in every status except where noted per scenario. */
+const DST_ANY: ProbeName[] = [...ALWAYS, 'caps-events', 'caps-late-block', 'resume', 'cancel', 'start-postcopy', 'continue-here'];
+
+const srcProbes = (status: string, names: ProbeName[]) => probes(S, names, status);
+const dstProbes = (names: ProbeName[]) => probes(D, names, 'none');
+
+// ---- building blocks -----------------------------------------------------------------------------
+
+/** A precopy held in `active` by a 10 B/s bandwidth limit. */
+const slowActive: Step[] = [caps(S, 'events'), caps(D, 'events'), params(S, { 'max-bandwidth': 10 }), cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'active', 'running'), wait(D, 'active', 'inmigrate')];
+const unthrottle = (extra: Partial<QmpStep> = {}) => params(S, { 'max-bandwidth': 1_000_000_000, 'max-postcopy-bandwidth': 0 }, extra);
+
+/** Postcopy held in postcopy-active (background transfer at 10 B/s). */
+function postcopyActive(dstRun: 'running' | 'paused'): Step[] {
+  return [
+    caps(S, 'events', 'postcopy-ram'),
+    caps(D, 'events', 'postcopy-ram'),
+    params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
+    cmd(S, 'migrate', { uri: '$DST_URI' }),
+    wait(S, 'active', 'running'),
+    wait(D, 'active', 'inmigrate'),
+    cmd(D, 'migrate-start-postcopy'),
+    cmd(S, 'migrate-start-postcopy'),
+    wait(S, 'postcopy-active', 'finish-migrate'),
+    wait(D, 'postcopy-active', dstRun),
+  ];
+}
+
+/** From postcopy-active (destination paused): migrate-pause on the source pauses both sides. */
+const pauseBoth: Step[] = [cmd(S, 'migrate-pause'), wait(S, 'postcopy-paused', 'finish-migrate'), wait(D, 'postcopy-paused', 'paused')];
+
+/** From postcopy-paused on both sides: recover, resume, finish. */
+const recoverAndFinish = (recoverUri = '$RECOVER_URI'): Step[] => [
+  cmd(D, 'migrate-recover', { uri: recoverUri }),
+  cmd(S, 'migrate', { uri: recoverUri, resume: true }),
+  wait(S, 'postcopy-active', 'finish-migrate'),
+  wait(D, 'postcopy-active', 'paused'),
+  unthrottle({ racy: true }),
+  wait(S, 'completed', 'postmigrate', 30_000),
+  wait(D, 'completed', 'paused'),
+  cmd(D, 'cont'),
+  wait(D, 'completed', 'running'),
+];
+
+// ---- the scenarios -------------------------------------------------------------------------------
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'precopy-defer-complete',
+    description: 'Destination -incoming defer: probes before and after migrate-incoming, an unthrottled precopy to completed, probes in completed on both sides.',
+    incoming: 'defer',
+    steps: [
+      ...dstProbes([...DST_ANY, 'pause', 'recover', 'migrate']),
+      cmd(D, 'stop'),
+      cmd(D, 'cont'),
+      ...srcProbes('none', [...SRC_IDLE, 'cont']),
+      cmd(D, 'migrate-incoming', { uri: '$DST_URI' }),
+      ...dstProbes([...DST_ANY, 'incoming', 'pause', 'recover', 'migrate']),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+      ...srcProbes('completed', [...SRC_IDLE, 'migrate', 'stop']),
+      ...dstProbes([...DST_ANY, 'incoming', 'pause', 'recover']),
+      cmd(D, 'stop'),
+      cmd(D, 'cont'),
+      cmd(S, 'cont'),
+      ...srcProbes('completed', ['migrate-no-uri', 'continue-here', 'caps-events']),
+    ],
+  },
+  {
+    name: 'precopy-paused-destination',
+    description: 'Destination started with -S (autostart off; -incoming tcp:): completed leaves it paused; cont runs it. A completed source continued migrates again (to a refused port: failed).',
+    destinationPaused: true,
+    steps: [
+      ...dstProbes([...DST_ANY, 'incoming', 'pause', 'recover', 'migrate']),
+      ...srcProbes('none', [...ALWAYS, 'caps-events', 'incoming', 'cancel', 'start-postcopy']),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'paused'),
+      ...dstProbes(['queries', 'caps-events', 'stop']),
+      cmd(D, 'cont'),
+      cmd(S, 'cont'),
+      cmd(S, 'migrate', { uri: '$REFUSED_URI' }),
+      wait(S, 'failed', 'running'),
+      ...srcProbes('failed', SRC_IDLE),
+    ],
+  },
+  {
+    name: 'prelaunch-source',
+    description: 'A source started with -S migrates from prelaunch: it ends postmigrate; the destination (autostart on) takes the run state the source had (QEMU 7.2 global state: prelaunch).',
+    sourcePaused: true,
+    steps: [
+      ...srcProbes('none', [...ALWAYS, 'caps-events', 'stop']),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed'),
+      cmd(S, 'cont'),
+    ],
+  },
+  {
+    name: 'stopped-source-completes',
+    description: 'The source is stopped during active, then the limit is lifted: the source ends postmigrate; the destination (autostart on) takes the source\'s run state (paused), not running.',
+    steps: [...slowActive, cmd(S, 'stop'), unthrottle(), wait(S, 'completed', 'postmigrate'), wait(D, 'completed'), cmd(S, 'cont'), cmd(D, 'cont')],
+  },
+  {
+    name: 'precopy-active-probes-complete',
+    description: 'Precopy held in active (10 B/s): probes on both sides, stop/cont on both, then the limit is lifted: completed.',
+    steps: [
+      ...slowActive,
+      ...srcProbes('active', SRC_RUNNING),
+      ...dstProbes([...DST_ANY, 'incoming', 'pause', 'recover', 'migrate']),
+      cmd(D, 'stop'),
+      cmd(D, 'cont'),
+      cmd(S, 'stop'),
+      ...srcProbes('active', ['queries', 'caps-events', 'stop']),
+      cmd(S, 'cont'),
+      unthrottle(),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+      cmd(S, 'cont'),
+    ],
+  },
+  {
+    name: 'precopy-cancel-active',
+    description: 'migrate_cancel in active: cancelling then cancelled, the destination exits (load failed); probes in cancelled; migrate again to a refused port: failed.',
+    steps: [
+      ...slowActive,
+      cmd(S, 'migrate_cancel'),
+      wait(S, 'cancelled', 'running'),
+      waitExit(D),
+      ...srcProbes('cancelled', [...SRC_IDLE, 'stop']),
+      cmd(S, 'cont'),
+      cmd(S, 'migrate', { uri: '$REFUSED_URI' }),
+      wait(S, 'failed', 'running'),
+    ],
+  },
+  {
+    name: 'setup-stalled-cancel',
+    description: 'migrate to a UNIX listener whose queue is full: held in setup; migrate_cancel: held in cancelling; the listener goes away: cancelled.',
+    steps: [
+      caps(S, 'events'),
+      cmd(S, 'migrate', { uri: '$STALLED_URI' }),
+      wait(S, 'setup', 'running'),
+      ...srcProbes('setup', SRC_RUNNING),
+      cmd(S, 'migrate_cancel'),
+      wait(S, 'cancelling', 'running'),
+      ...srcProbes('cancelling', [...SRC_RUNNING, 'cancel']),
+      { fault: 'release-stalled' },
+      wait(S, 'cancelled', 'running'),
+      ...srcProbes('cancelled', ['queries', 'caps-events', 'continue-here']),
+    ],
+  },
+  {
+    name: 'setup-stalled-fail',
+    description: 'Held in setup with the source stopped; the listener goes away: failed, and the source stays paused.',
+    steps: [
+      cmd(S, 'migrate', { uri: '$STALLED_URI' }),
+      wait(S, 'setup', 'running'),
+      cmd(S, 'stop'),
+      { fault: 'release-stalled' },
+      wait(S, 'failed', 'paused'),
+      ...srcProbes('failed', SRC_IDLE),
+      cmd(S, 'cont'),
+    ],
+  },
+  {
+    name: 'pre-switchover-continue',
+    description: 'pause-before-switchover: held in pre-switchover (finish-migrate); probes on both sides; migrate-continue: device, completed.',
+    steps: [
+      caps(S, 'events', 'pause-before-switchover'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'pre-switchover', 'finish-migrate'),
+      wait(D, 'active', 'inmigrate'),
+      ...srcProbes('pre-switchover', [...ALWAYS, 'caps-events', 'pause', 'recover', 'resume', 'incoming', 'start-postcopy', 'migrate', 'cont', 'stop']),
+      cmd(S, 'migrate-continue', { state: 'active' }),
+      ...dstProbes([...DST_ANY, 'incoming', 'pause', 'recover', 'migrate', 'stop', 'cont']),
+      cmd(S, 'migrate-continue', { state: 'pre-switchover' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+    ],
+  },
+  {
+    name: 'device-pipelined',
+    description: 'migrate-continue in pre-switchover with query-migrate pipelined behind it, to see device (it lasts ~3 ms); retried until seen.',
+    retryUntil: { vm: 'source', status: 'device', attempts: 30 },
+    steps: [
+      caps(S, 'pause-before-switchover'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'pre-switchover', 'finish-migrate'),
+      cmd(S, 'migrate-continue', { state: 'pre-switchover' }, { pipelineQuery: 8 }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+    ],
+  },
+  {
+    name: 'pre-switchover-cancel',
+    description: 'migrate_cancel in pre-switchover: cancelled, the source runs again; the destination exits.',
+    steps: [
+      caps(S, 'events', 'pause-before-switchover'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'pre-switchover', 'finish-migrate'),
+      cmd(S, 'migrate_cancel'),
+      wait(S, 'cancelled', 'running'),
+      waitExit(D),
+    ],
+  },
+  {
+    name: 'postcopy-complete',
+    description: 'Postcopy with a running destination: probes in active (postcopy-ram on), in postcopy-active on both sides; the limit lifted: completed.',
+    steps: [
+      ...postcopyActive('running').slice(0, 6),
+      ...srcProbes('active', SRC_RUNNING),
+      ...postcopyActive('running').slice(6),
+      ...srcProbes('postcopy-active', [...ALWAYS, 'caps-events', 'recover', 'resume', 'incoming', 'start-postcopy', 'migrate', 'continue-here', 'cont', 'stop']),
+      ...dstProbes([...DST_ANY, 'incoming', 'recover', 'cont']),
+      cmd(D, 'stop'),
+      wait(D, 'postcopy-active', 'paused'),
+      cmd(D, 'cont'),
+      unthrottle({ racy: true }),
+      wait(S, 'completed', 'postmigrate', 30_000),
+      wait(D, 'completed', 'running'),
+      ...srcProbes('completed', SRC_IDLE),
+      ...dstProbes([...DST_ANY, 'incoming', 'pause', 'recover']),
+    ],
+  },
+  {
+    name: 'postcopy-pause-recover',
+    description: 'Postcopy (destination -S): migrate-pause on the source pauses both sides; probes in postcopy-paused; migrate-recover + migrate resume: postcopy-active again; completed.',
+    destinationPaused: true,
+    steps: [
+      ...postcopyActive('paused'),
+      ...pauseBoth,
+      ...srcProbes('postcopy-paused', [...ALWAYS, 'caps-events', 'pause', 'recover', 'incoming', 'start-postcopy', 'migrate', 'continue-here', 'cont', 'stop']),
+      ...dstProbes([...DST_ANY, 'incoming', 'pause', 'stop']),
+      ...recoverAndFinish(),
+    ],
+  },
+  {
+    name: 'postcopy-pause-destination',
+    description: 'migrate-pause on the destination (postcopy-active, -S): both sides pause; then recovery.',
+    destinationPaused: true,
+    steps: [
+      ...postcopyActive('paused'),
+      cmd(D, 'migrate-pause'),
+      wait(D, 'postcopy-paused', 'paused'),
+      wait(S, 'postcopy-paused', 'finish-migrate'),
+      ...recoverAndFinish(),
+    ],
+  },
+  {
+    name: 'postcopy-recover-silent-source',
+    description: 'From postcopy-paused, migrate resume to a server that accepts and never talks: the source holds in postcopy-recover (closing that server does not end it in 7.2); migrate_cancel: cancelling.',
+    destinationPaused: true,
+    steps: [
+      ...postcopyActive('paused'),
+      ...pauseBoth,
+      cmd(S, 'migrate', { uri: '$SILENT_URI', resume: true }),
+      wait(S, 'postcopy-recover', 'finish-migrate'),
+      ...srcProbes('postcopy-recover', [...ALWAYS, 'caps-events', 'pause', 'recover', 'resume', 'incoming', 'start-postcopy', 'migrate', 'continue-here', 'cont', 'stop']),
+      cmd(S, 'migrate_cancel'),
+      wait(S, 'cancelling', 'finish-migrate'),
+    ],
+  },
+  {
+    name: 'postcopy-recover-silent-destination',
+    description: 'Destination postcopy-paused, migrate-recover, a client connects and never talks: the destination holds in postcopy-recover; probes there.',
+    destinationPaused: true,
+    steps: [
+      ...postcopyActive('paused'),
+      ...pauseBoth,
+      cmd(D, 'migrate-recover', { uri: '$RECOVER_URI' }),
+      ...dstProbes(['queries']),
+      { fault: 'silent-client-connect' },
+      wait(D, 'postcopy-recover', 'paused'),
+      ...dstProbes([...DST_ANY, 'incoming', 'pause', 'recover', 'stop']),
+    ],
+  },
+  {
+    name: 'postcopy-cancel-active',
+    description: 'migrate_cancel in postcopy-active: the source ends cancelled; the destination pauses.',
+    destinationPaused: true,
+    steps: [...postcopyActive('paused'), cmd(S, 'migrate_cancel'), wait(D, 'postcopy-paused', 'paused'), wait(S, 'cancelled')],
+  },
+  {
+    name: 'postcopy-paused-cancel',
+    description: 'migrate_cancel in postcopy-paused: the source holds in cancelling.',
+    destinationPaused: true,
+    steps: [
+      ...postcopyActive('paused'),
+      ...pauseBoth,
+      cmd(S, 'migrate_cancel'),
+      wait(S, 'cancelling', 'finish-migrate'),
+      ...srcProbes('cancelling', [...ALWAYS, 'caps-events', 'pause', 'recover', 'resume', 'incoming', 'start-postcopy', 'migrate', 'cancel', 'continue-here', 'cont']),
+    ],
+  },
+  {
+    name: 'failed-refused',
+    description: 'migrate to a port nobody listens on: failed at once; probes in failed; migrate again.',
+    steps: [
+      caps(S, 'events'),
+      cmd(S, 'migrate', { uri: '$REFUSED_URI' }),
+      wait(S, 'failed', 'running'),
+      ...srcProbes('failed', [...SRC_IDLE, 'stop']),
+      cmd(S, 'migrate', { uri: '$REFUSED_URI' }),
+      wait(S, 'failed', 'paused'),
+      cmd(S, 'cont'),
+    ],
+  },
+  {
+    name: 'kill-destination-active',
+    description: 'The destination is killed while the source is in active: the source fails.',
+    steps: [...slowActive, { fault: 'kill-destination' }, wait(S, 'failed', 'running', 20_000)],
+  },
+  {
+    name: 'kill-source-active',
+    description: 'The source is killed while the destination loads (active): the destination exits.',
+    steps: [...slowActive, { fault: 'kill-source' }, waitExit(D)],
+  },
+  {
+    name: 'yank-source-active',
+    description: 'yank (exec-oob) on the source in active: failed; the destination exits.',
+    steps: [...slowActive, { fault: 'yank-source' }, wait(S, 'failed', 'running'), waitExit(D)],
+  },
+  {
+    name: 'yank-destination-active',
+    description: 'yank (exec-oob) on the destination in active: the destination exits; the source fails.',
+    steps: [...slowActive, { fault: 'yank-destination' }, waitExit(D), wait(S, 'failed', 'running', 20_000)],
+  },
+  {
+    name: 'postcopy-yank-source',
+    description: 'yank on the source in postcopy-active: both sides pause; recovery finishes it.',
+    destinationPaused: true,
+    steps: [...postcopyActive('paused'), { fault: 'yank-source' }, wait(S, 'postcopy-paused', 'finish-migrate'), wait(D, 'postcopy-paused', 'paused'), ...recoverAndFinish()],
+  },
+  {
+    name: 'postcopy-kill-source',
+    description: 'The source is killed in postcopy-active: the destination pauses (and stays alive).',
+    destinationPaused: true,
+    steps: [...postcopyActive('paused'), { fault: 'kill-source' }, wait(D, 'postcopy-paused', 'paused'), ...dstProbes([...DST_ANY, 'incoming', 'pause', 'stop'])],
+  },
+  {
+    name: 'postcopy-destination-migrate',
+    description: 'migrate on a destination in postcopy-active (QEMU 7.2: "duplicate yank instance", and the outgoing status is left at setup).',
+    destinationPaused: true,
+    steps: [...postcopyActive('paused'), cmd(D, 'migrate', { uri: '$REFUSED_URI' })],
+  },
+  {
+    name: 'completed-destination-migrate',
+    description: 'migrate on a destination that completed an incoming migration (it migrates on, here to a refused port).',
+    steps: [cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'completed', 'postmigrate'), wait(D, 'completed', 'running'), cmd(D, 'migrate', { uri: '$REFUSED_URI' }), { sleep: 300 }],
+  },
+  {
+    name: 'colo',
+    description: 'x-colo on both sides without any replication setup: both sides reach colo; probes; x-colo-lost-heartbeat on the source.',
+    steps: [
+      caps(S, 'events', 'x-colo'),
+      caps(D, 'events', 'x-colo'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'colo'),
+      wait(D, 'colo'),
+      ...srcProbes('colo', [...ALWAYS, 'caps-events', 'pause', 'recover', 'resume', 'incoming', 'start-postcopy', 'continue-here', 'cancel']),
+      ...dstProbes([...DST_ANY, 'incoming', 'pause', 'recover']),
+      cmd(S, 'x-colo-lost-heartbeat', undefined, { racy: true }),
+      wait(S, 'completed'),
+    ],
+  },
+  {
+    name: 'prelaunch-cont',
+    description: 'A source started with -S: probes in prelaunch, cont runs it; migrate to a refused port: failed.',
+    sourcePaused: true,
+    steps: [...srcProbes('none', [...SRC_IDLE, 'stop']), cmd(S, 'cont'), cmd(S, 'migrate', { uri: '$REFUSED_URI' }), wait(S, 'failed', 'running')],
+  },
+  {
+    name: 'postcopy-stopped-source',
+    description: 'Postcopy started while the source is stopped: paused -> finish-migrate; completes; the source ends postmigrate.',
+    destinationPaused: true,
+    steps: [
+      ...postcopyActive('paused').slice(0, 6),
+      cmd(S, 'stop'),
+      ...postcopyActive('paused').slice(6),
+      unthrottle({ racy: true }),
+      wait(S, 'completed', 'postmigrate', 30_000),
+      wait(D, 'completed', 'paused'),
+    ],
+  },
+  {
+    name: 'pre-switchover-stopped-cancel',
+    description: 'A stopped source reaches pre-switchover; migrate_cancel: cancelled, and the source stays stopped (postmigrate).',
+    steps: [
+      cmd(S, 'stop'),
+      caps(S, 'events', 'pause-before-switchover'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'pre-switchover', 'finish-migrate'),
+      cmd(S, 'migrate_cancel'),
+      wait(S, 'cancelled', 'postmigrate'),
+      waitExit(D),
+      cmd(S, 'cont'),
+    ],
+  },
+  {
+    name: 'colo-destination-failover',
+    description: 'COLO on both sides; x-colo-lost-heartbeat on the destination (secondary failover): it completes and runs.',
+    steps: [
+      caps(S, 'events', 'x-colo'),
+      caps(D, 'events', 'x-colo'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'colo'),
+      wait(D, 'colo'),
+      cmd(D, 'x-colo-lost-heartbeat', undefined, { racy: true }),
+      wait(D, 'completed', 'running'),
+    ],
+  },
+
+];
+
+export function scenarioNames(): string[] {
+  return SCENARIOS.map((s) => s.name);
+}

@@ -1,0 +1,386 @@
+// Launching QEMU for migration tests: one VM per role, spawned from an argument array (never a
+// shell) in a private temp folder, with its QMP socket there. Every process started here is
+// registered and ended by its pid (SIGTERM, then SIGKILL after a grace period, waiting for the
+// exit) when it is disposed, and when the run gets SIGINT/SIGTERM or exits (handlers installed
+// once). Temp folders are removed. stderr is captured: QEMU says there why it exits.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QmpClient, QmpProtocolError } from './qmp.ts';
+import { TraceRecorder, type VmName } from './trace.ts';
+
+export const DEFAULT_QEMU = 'qemu-system-x86_64';
+/** Temp folders of this launcher are named so (in os.tmpdir()). */
+export const TEMP_PREFIX = 'migstate-qemu-';
+const GRACE_MS = 1500;
+
+// ---- the registry of everything this process started ------------------------------------------
+
+interface Entry {
+  child: ChildProcess;
+  what: string;
+}
+const live = new Map<number, Entry>();
+const started: { pid: number; what: string }[] = [];
+const tempDirs = new Set<string>();
+let handlersInstalled = false;
+
+/** The pids of processes started here that have not exited yet. */
+export function livePids(): number[] {
+  return [...live.keys()];
+}
+
+/** Every process started here so far (pid and what it was), exited or not. */
+export function startedProcesses(): readonly { pid: number; what: string }[] {
+  return started;
+}
+
+/** Whether a pid names a live (not zombie) process. */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Temp folders made here and not removed yet. */
+export function liveTempDirs(): string[] {
+  return [...tempDirs];
+}
+
+function killAllNow(signal: NodeJS.Signals) {
+  for (const [pid] of live) {
+    try {
+      process.kill(pid, signal);
+      if (signal === 'SIGTERM') process.kill(pid, 'SIGCONT'); // a stopped process gets SIGTERM only once continued
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+function removeTempDirsNow() {
+  for (const d of tempDirs) {
+    try {
+      rmSync(d, { recursive: true, force: true });
+    } catch {
+      /* best effort at exit */
+    }
+    tempDirs.delete(d);
+  }
+}
+
+/** Ends every registered process (by pid) and removes the temp folders; resolves when all exited. */
+export async function disposeAll(): Promise<void> {
+  await Promise.all([...live.values()].map((e) => endProcess(e.child)));
+  removeTempDirsNow();
+}
+
+function installHandlers() {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  const onSignal = (sig: NodeJS.Signals) => {
+    // End our processes by pid, wait (bounded) for them, then exit as the signal would have.
+    const code = sig === 'SIGINT' ? 130 : 143;
+    const hard = setTimeout(() => {
+      killAllNow('SIGKILL');
+      removeTempDirsNow();
+      process.exit(code);
+    }, GRACE_MS + 500);
+    disposeAll().finally(() => {
+      clearTimeout(hard);
+      process.exit(code);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => {
+    killAllNow('SIGKILL');
+    removeTempDirsNow();
+  });
+}
+
+/** Registers a child process started elsewhere (helpers), so it is ended like the VMs. */
+export function register(child: ChildProcess, what: string): void {
+  installHandlers();
+  if (child.pid === undefined) return;
+  const pid = child.pid;
+  live.set(pid, { child, what });
+  started.push({ pid, what });
+  child.once('exit', () => live.delete(pid));
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      child.off('exit', on);
+      resolve(false);
+    }, timeoutMs);
+    const on = () => {
+      clearTimeout(t);
+      resolve(true);
+    };
+    child.once('exit', on);
+  });
+}
+
+/** SIGTERM by pid, SIGKILL after the grace period; resolves once the process has exited. */
+export async function endProcess(child: ChildProcess, graceMs = GRACE_MS): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined || exited(child)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    /* gone */
+  }
+  if (await waitExit(child, graceMs)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+  if (!(await waitExit(child, 5000))) throw new Error(`process ${pid} did not exit after SIGKILL`);
+}
+
+/** A private temp folder (mode 0700), removed by removeTempDir or at exit. */
+export function makeTempDir(prefix = TEMP_PREFIX): string {
+  installHandlers();
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.add(d);
+  return d;
+}
+
+export function removeTempDir(d: string): void {
+  rmSync(d, { recursive: true, force: true });
+  tempDirs.delete(d);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.once('error', reject);
+    s.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- one VM --------------------------------------------------------------------------------------
+
+export interface VmOptions {
+  name: VmName;
+  /** The QEMU binary (default qemu-system-x86_64 on PATH). */
+  qemu?: string;
+  /** Folder for the QMP socket (a private temp folder). */
+  dir: string;
+  /** Destination: `-incoming defer` or `-incoming <uri>`. */
+  incoming?: 'defer' | string;
+  /** Start with -S. */
+  paused?: boolean;
+  extraArgs?: readonly string[];
+  trace?: TraceRecorder;
+  /** Wait this long for the QMP socket and the greeting. */
+  startTimeoutMs?: number;
+}
+
+export class VmStartError extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = 'VmStartError';
+  }
+}
+
+export function qemuArgs(o: Pick<VmOptions, 'dir' | 'name' | 'incoming' | 'paused' | 'extraArgs'>): string[] {
+  const args = ['-M', 'pc', '-m', '64', '-nodefaults', '-display', 'none', '-accel', 'tcg', '-qmp', `unix:${join(o.dir, `${o.name}.sock`)},server=on,wait=off`];
+  if (o.incoming !== undefined) args.push('-incoming', o.incoming);
+  if (o.paused) args.push('-S');
+  args.push(...(o.extraArgs ?? []));
+  return args;
+}
+
+export class Vm {
+  stderr = '';
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    readonly name: VmName,
+    readonly child: ChildProcess,
+    readonly socketPath: string,
+    readonly args: readonly string[],
+    public qmp: QmpClient | null = null,
+  ) {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => {
+      if (this.stderr.length < 64 * 1024) this.stderr += d;
+    });
+    child.stdout?.resume();
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        resolve(this.exitInfo);
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** null while running; the exit code/signal once exited. */
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | null {
+    return this.exitInfo;
+  }
+
+  get client(): QmpClient {
+    if (!this.qmp) throw new Error(`${this.name}: no QMP connection`);
+    return this.qmp;
+  }
+
+  static async launch(o: VmOptions): Promise<Vm> {
+    const args = qemuArgs(o);
+    const socketPath = join(o.dir, `${o.name}.sock`);
+    const child = spawn(o.qemu ?? DEFAULT_QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: o.dir });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', (e) => reject(new VmStartError(`cannot start ${o.qemu ?? DEFAULT_QEMU}: ${e.message}`, '')));
+    });
+    register(child, `qemu ${o.name}`);
+    const vm = new Vm(o.name, child, socketPath, args);
+    const timeoutMs = o.startTimeoutMs ?? 10_000;
+    const deadline = performance.now() + timeoutMs;
+    try {
+      // The socket appears once QEMU has parsed its options; it may die first (bad option, ...).
+      while (!existsSync(socketPath) || !statSync(socketPath).isSocket()) {
+        if (vm.exit) throw new VmStartError(`${o.name}: QEMU exited before its QMP socket appeared (${JSON.stringify(vm.exit)}): ${vm.stderr.trim()}`, vm.stderr);
+        if (performance.now() > deadline) throw new VmStartError(`${o.name}: no QMP socket after ${timeoutMs} ms`, vm.stderr);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // The socket file exists from bind(); until listen() a connect is refused: retry until the deadline.
+      for (;;) {
+        try {
+          vm.qmp = await QmpClient.connect(socketPath, {
+            timeoutMs: Math.max(1000, deadline - performance.now()),
+            recorder: o.trace?.recorderFor(o.name),
+            t0: o.trace?.t0,
+          });
+          return vm;
+        } catch (e) {
+          const refused = e instanceof QmpProtocolError && /ECONNREFUSED|ENOENT/.test(e.message);
+          if (!refused || vm.exit || performance.now() > deadline) throw e;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+    } catch (e) {
+      await vm.dispose();
+      if (e instanceof VmStartError) throw e;
+      throw new VmStartError(`${o.name}: ${(e as Error).message}; stderr: ${vm.stderr.trim()}`, vm.stderr);
+    }
+  }
+
+  /** SIGKILL now (a fault), then wait for the exit. */
+  async kill(): Promise<void> {
+    if (!this.exit) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await this.exited;
+    this.qmp?.close();
+  }
+
+  /** Closes QMP and ends the process (SIGTERM, SIGKILL after the grace period). */
+  async dispose(): Promise<void> {
+    this.qmp?.close();
+    await endProcess(this.child);
+  }
+}
+
+// ---- a pair ------------------------------------------------------------------------------------
+
+export interface PairOptions {
+  qemu?: string;
+  /** `defer`: -incoming defer; `uri`: -incoming tcp:127.0.0.1:<free port>. */
+  incoming?: 'defer' | 'uri';
+  sourcePaused?: boolean;
+  destinationPaused?: boolean;
+  /** JSON-lines trace file (null or absent: in memory only). */
+  traceFile?: string | null;
+  trace?: TraceRecorder;
+}
+
+export class Pair {
+  private disposed = false;
+  constructor(
+    readonly source: Vm,
+    readonly destination: Vm,
+    readonly trace: TraceRecorder,
+    readonly dir: string,
+    /** The port the destination listens on (`-incoming tcp:` or, for defer, the one to give migrate-incoming). */
+    readonly port: number,
+    private readonly ownsTrace: boolean,
+  ) {}
+
+  get uri(): string {
+    return `tcp:127.0.0.1:${this.port}`;
+  }
+
+  vm(name: VmName): Vm {
+    return name === 'source' ? this.source : this.destination;
+  }
+
+  static async launch(o: PairOptions = {}): Promise<Pair> {
+    const dir = makeTempDir();
+    const ownsTrace = !o.trace;
+    const trace = o.trace ?? new TraceRecorder(o.traceFile ?? null);
+    let dst: Vm | null = null;
+    try {
+      const port = await freePort();
+      const incoming = o.incoming === 'uri' ? `tcp:127.0.0.1:${port}` : 'defer';
+      trace.note({ launch: 'pair', dir, incoming, sourcePaused: !!o.sourcePaused, destinationPaused: !!o.destinationPaused });
+      const [d, s] = await Promise.allSettled([
+        Vm.launch({ name: 'destination', qemu: o.qemu, dir, incoming, paused: o.destinationPaused, trace }),
+        Vm.launch({ name: 'source', qemu: o.qemu, dir, paused: o.sourcePaused, trace }),
+      ]);
+      if (d.status === 'fulfilled') dst = d.value;
+      if (s.status === 'rejected' || d.status === 'rejected') {
+        if (s.status === 'fulfilled') await s.value.dispose();
+        throw s.status === 'rejected' ? s.reason : (d as PromiseRejectedResult).reason;
+      }
+      return new Pair(s.value, d.value, trace, dir, port, ownsTrace);
+    } catch (e) {
+      await dst?.dispose();
+      removeTempDir(dir);
+      if (ownsTrace) trace.close();
+      throw e;
+    }
+  }
+
+  /** Ends both VMs (by pid), removes the temp folder, closes the trace if it owns it. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all([this.source.dispose(), this.destination.dispose()]);
+    removeTempDir(this.dir);
+    if (this.ownsTrace) this.trace.close();
+  }
+}
