@@ -41,6 +41,12 @@ export interface SideState {
   failover: string;
   /** Mirror of the return-path chart. */
   rp: string;
+  /** Source: migrate-continue posted pause_sem (migration_maybe_pause takes it). */
+  pausePosted: boolean;
+  /** Source: postcopy_start ran for this migration (the VM cannot be resumed on cancel). */
+  postcopyStarted: boolean;
+  /** Destination: the source's run state from the globalstate section (global_state.c). */
+  globalState: RunState;
   /** colo.c: last_colo_mode, set by colo_do_failover and never reset. */
   lastMode: ColoMode;
   /** The `migration` yank instance is registered (qmp_migrate / qmp_migrate_incoming until cleanup). */
@@ -82,7 +88,7 @@ export interface Cond {
   notRunstate?: readonly RunState[];
   /** Every listed capability has the given value. */
   caps?: Readonly<Record<string, boolean>>;
-  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled'>>;
+  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled' | 'pausePosted' | 'postcopyStarted' | 'globalState'>>;
   args?: Readonly<Record<string, ArgTest>>;
   check?: CheckName;
   /** The COLO / failover / return-path chart is in (or inside) one of these paths. */
@@ -107,7 +113,8 @@ export type EffectName =
   | 'requestResume'
   | 'startMigration'
   | 'blockConfig'
-  | 'registerYank';
+  | 'registerYank'
+  | 'postPause';
 
 /** What an accepted command answers with: `{}` or a reply built from the state. */
 export type ReplyName =
@@ -173,7 +180,11 @@ export type TransitionEffect =
   | 'unregisterYank'
   | 'setLastMode'
   | 'enableColo'
-  | 'autostartOn';
+  | 'autostartOn'
+  | 'consumePause'
+  | 'enterPostcopy'
+  | 'globalStatePaused'
+  | 'globalStatePrelaunch';
 
 /** The operations `blockConfig` blocks (proposed profile). */
 export const CONFIG_OPS = ['migrate-set-capabilities', 'migrate-set-parameters'] as const;

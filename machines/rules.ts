@@ -62,7 +62,8 @@ const checks: Record<CheckName, Check> = {
     const caps = args.capabilities as { capability: string }[];
     for (let i = 0; i < caps.length; i++) {
       if (!p.capabilities.includes(caps[i].capability))
-        return { message: `Parameter 'capabilities[${i}].capability' does not accept value '${caps[i].capability}'` };
+        // The QAPI visitor names the member without its list path (seen on QEMU 7.2).
+        return { message: `Parameter 'capability' does not accept value '${caps[i].capability}'` };
     }
     return false;
   },
@@ -229,11 +230,13 @@ function applyEffect(e: EffectName, s: SideState, args: QmpArguments): SideState
     case 'requestResume':
       return { ...s, resumeRequested: true };
     case 'startMigration':
-      return { ...s, startPostcopy: false, resumeRequested: false };
+      return { ...s, startPostcopy: false, resumeRequested: false, pausePosted: false, postcopyStarted: false };
     case 'blockConfig':
       return { ...s, blocked: [...CONFIG_OPS] };
     case 'registerYank':
       return { ...s, yankRegistered: true };
+    case 'postPause':
+      return { ...s, pausePosted: true };
   }
 }
 

@@ -48,6 +48,10 @@ function applyTransitionEffects(s: SideState, t: ChartTransition): SideState {
     else if (e === 'setLastMode') out = { ...out, lastMode: out.side === 'source' ? 'primary' : 'secondary' };
     else if (e === 'enableColo') out = { ...out, coloEnabled: true };
     else if (e === 'autostartOn') out = { ...out, autostart: true };
+    else if (e === 'consumePause') out = { ...out, pausePosted: false };
+    else if (e === 'enterPostcopy') out = { ...out, postcopyStarted: true };
+    else if (e === 'globalStatePaused') out = { ...out, globalState: 'paused' };
+    else if (e === 'globalStatePrelaunch') out = { ...out, globalState: 'prelaunch' };
   }
   return out;
 }
@@ -76,6 +80,9 @@ export function initialSideState(input: SideInput): SideState {
     lastMode: 'none',
     yankRegistered: false,
     coloEnabled: false,
+    pausePosted: false,
+    postcopyStarted: false,
+    globalState: 'running',
   };
 }
 
@@ -182,7 +189,7 @@ export function stateKey(s: SideSnapshot): string {
   const c = s.context;
   return JSON.stringify([
     s.value, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy, c.resumeRequested, c.vmOldState,
-    c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled,
+    c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.postcopyStarted, c.globalState,
   ]);
 }
 

@@ -61,6 +61,8 @@ export const INTERNAL_EVENTS = [
   'unplug-pending', // migration_thread: failover devices still being unplugged
   'unplug-done', // qemu_savevm_state_guest_unplug_pending() became false
   'converged', // migration_iteration_run: pending below the threshold -> completion
+  'switchover-start', // migration_completion after the VM stopped: migration_maybe_pause / migration_switchover_prepare
+  'pause-released', // migration_maybe_pause: pause_sem posted (migrate-continue) and taken
   'switchover-done', // migration_completion: device state sent, stream closed
   'postcopy-start', // migration_iteration_run: start_postcopy seen -> postcopy_start()
   'postcopy-device-done', // postcopy_start: device state sent while in postcopy-device
@@ -73,6 +75,8 @@ export const INTERNAL_EVENTS = [
   'postcopy-listen', // destination: MIG_CMD_POSTCOPY_LISTEN (loadvm_postcopy_handle_listen)
   'postcopy-run', // destination: MIG_CMD_POSTCOPY_RUN (loadvm_postcopy_handle_run_bh)
   'postcopy-done', // destination: postcopy_ram_listen_thread finished loading
+  'globalstate-paused', // destination: the globalstate section says the source was paused
+  'globalstate-prelaunch', // destination: the globalstate section says the source was in prelaunch
   'rp-open', // destination: MIG_CMD_OPEN_RETURN_PATH received (loadvm_process_command)
   'rp-shut', // source: MIG_RP_MSG_SHUT received (source_return_path_thread)
   'colo-enable', // destination (QEMU 7.2): MIG_CMD_ENABLE_COLO received

@@ -72,15 +72,13 @@ const replaceTransitions: ChartTransition[] = [
   { id: 'src.switchover.colo', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'colo',
     when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion (x-colo)` },
   { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'postcopy-device',
-    when: { ctx: { startPostcopy: true } }, ref: `${MC}: postcopy_start`,
+    when: { ctx: { startPostcopy: true } }, effects: ['enterPostcopy'], ref: `${MC}: postcopy_start`,
     note: 'active -> device -> postcopy-device inside postcopy_start; postcopy-ram opens the return path, so postcopy-device is not skipped' },
   { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'], event: 'channel-error', to: 'failing',
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_detect_error / migration_connect_error_propagate`,
     note: 'failing: the error is recorded, migration_cleanup has not run yet' },
   { id: 'src.resume-connected', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'resume-connected', to: 'postcopy-recover',
     when: { ctx: { resumeRequested: true } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_start_outgoing` },
-  { id: 'src.run.completed', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'switchover-done', to: 'postmigrate',
-    when: { status: ['device'], caps: { 'x-colo': false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)` },
   { id: 'src.run.failed.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
     when: { status: ['failing'], ctx: { vmOldState: 'running' } }, ref: `${MC}: migration_iteration_finish -> vm_start` },
   { id: 'src.run.failed.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
@@ -126,8 +124,8 @@ const replaceTransitions: ChartTransition[] = [
 ];
 
 const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
-  { after: 'src.setup-done', item: { id: 'src.converged.device', chart: 'source-status', from: ['active'], event: 'converged', to: 'device',
-    when: { caps: { 'pause-before-switchover': false } }, ref: `${MC}: migration_switchover_prepare` } },
+  { after: 'src.setup-done', item: { id: 'src.converged.device', chart: 'source-status', from: ['active'], event: 'switchover-start', to: 'device',
+    when: { caps: { 'pause-before-switchover': false }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_switchover_prepare` } },
   { after: 'src.postcopy-start', item: { id: 'src.postcopy-device-done', chart: 'source-status', from: ['postcopy-device'], event: 'postcopy-device-done', to: 'postcopy-active',
     ref: `${MC}: migration_iteration_run (PONG QEMU_VM_PING_PACKAGED_LOADED)` } },
   { after: 'src.error.precopy', item: { id: 'src.failed', chart: 'source-status', from: ['failing'], event: 'cleanup-done', to: 'failed', effects: ['unregisterYank'], ref: `${MC}: migration_cleanup` } },
@@ -143,7 +141,7 @@ const addTransitions: { item: ChartTransition; before?: string; after?: string }
 const P = `${OPT}: migrate_params_check`;
 const params: ParamSpec[] = [
   { name: 'announce-initial', kind: 'size', max: 100000, rangeError: 'Option announce-initial expects a value between 0 and 100000', mutableWhileRunning: true, default: 50, ref: P },
-  { name: 'downtime-limit', kind: 'size', max: 2000000, rangeError: 'Option downtime-limit expects an integer in the range of 0 to 2000000 ms', mutableWhileRunning: true, default: 300, ref: P },
+  { name: 'downtime-limit', kind: 'size', max: 2000000, rangeError: 'Option downtime-limit expects an integer in the range of 0 to (2000 * 1000) ms', mutableWhileRunning: true, default: 300, ref: P },
   { name: 'multifd-channels', kind: 'int', min: 1, max: 255, rangeError: 'Option multifd-channels expects a value between 1 and 255', mutableWhileRunning: false, default: 2, ref: P },
   { name: 'cpu-throttle-initial', kind: 'int', min: 1, max: 99, rangeError: 'Option cpu-throttle-initial expects an integer in the range of 1 to 99', mutableWhileRunning: true, default: 20, ref: P },
   { name: 'cpu-throttle-increment', kind: 'int', min: 1, max: 99, rangeError: 'Option cpu-throttle-increment expects an integer in the range of 1 to 99', mutableWhileRunning: true, default: 10, ref: P },
