@@ -8,7 +8,8 @@ export type Answer =
   | { allowed: boolean; error: { class: string; desc: string } | null; rule?: string | null; ref?: string | null; path?: string[] }
   | { invalid: string };
 
-const FIELDS = new Set(['side', 'status', 'caps', 'runstate', 'coloMode', 'incoming', 'listening', 'command', 'arguments']);
+const FIELDS = new Set(['side', 'status', 'caps', 'runstate', 'coloMode', 'failover', 'incoming', 'listening', 'command', 'arguments']);
+const FAILOVER = ['none', 'require', 'active', 'completed', 'relaunch'];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -33,10 +34,13 @@ export function answerLine(p: Profile, line: string, explain = false): Answer {
   if (q.incoming !== undefined && q.incoming !== 'defer' && q.incoming !== 'uri') return { invalid: "'incoming' must be \"defer\" or \"uri\"" };
   if (q.listening !== undefined && typeof q.listening !== 'boolean') return { invalid: "'listening' must be true or false" };
   if (q.arguments !== undefined && !isObject(q.arguments)) return { invalid: "'arguments' must be a JSON object" };
+  if (q.failover !== undefined && !FAILOVER.includes(q.failover as string)) return { invalid: `'failover' must be one of: ${FAILOVER.join(', ')}` };
   if (q.coloMode !== undefined) {
+    // migration/colo.c: get_colo_mode() is derived from the migration status: primary iff the
+    // outgoing status is colo, secondary iff the incoming one is.
     const expected = q.status === 'colo' ? (q.side === 'source' ? 'primary' : 'secondary') : 'none';
     if (!['none', 'primary', 'secondary'].includes(q.coloMode as string)) return { invalid: "'coloMode' must be \"none\", \"primary\" or \"secondary\"" };
-    if (q.coloMode !== expected) return { invalid: `coloMode '${q.coloMode}' cannot go with status '${q.status}' on the ${q.side} (it is '${expected}' there)` };
+    if (q.coloMode !== expected) return { invalid: `coloMode '${q.coloMode}' cannot go with status '${q.status}' on the ${q.side} (COLO mode is '${expected}' there: colo.c get_colo_mode)` };
   }
   if (!knownCommands(p).includes(q.command)) return { invalid: `unknown command '${q.command}' (profile ${p.name} models: ${knownCommands(p).join(', ')})` };
   const loc = locate(p, q as unknown as StateQuery);

@@ -50,6 +50,7 @@ export function matrixProbes(p: Profile): Probe[] {
   };
   const out: Probe[] = [];
   for (const c of p.commands) {
+    if (p.rules.some((r) => r.command === c && r.id.startsWith('opaque.'))) continue; // not migration: no column
     out.push({ label: c, command: c, arguments: args[c] });
     if (c === 'migrate') out.push({ label: 'migrate resume', command: c, arguments: { uri: MIGRATION_URI, resume: true } });
     if (c === 'migrate-set-parameters') {
@@ -155,6 +156,8 @@ export interface StateQuery {
   runstate?: string;
   incoming?: IncomingMode;
   listening?: boolean;
+  /** COLO failover status (FailoverStatus). */
+  failover?: string;
 }
 
 const exploreCache = new WeakMap<Profile, Map<string, Reached[]>>();
@@ -171,6 +174,7 @@ function matches(c: SideState, q: StateQuery, caps: readonly string[]): boolean 
   if (c.status !== q.status) return false;
   if (q.runstate !== undefined && c.runstate !== q.runstate) return false;
   if (q.listening !== undefined && c.listening !== q.listening) return false;
+  if (q.failover !== undefined && c.failover !== q.failover) return false;
   return c.caps.length === caps.length && caps.every((x) => c.caps.includes(x));
 }
 
@@ -194,7 +198,7 @@ export function locate(p: Profile, q: StateQuery): Located {
   }
   const hit = reached.find((r) => matches(r.snapshot.context, q, caps));
   if (!hit) {
-    const parts = [`status ${q.status}`, q.runstate && `run state ${q.runstate}`, q.listening !== undefined && `listening ${q.listening}`, `caps [${caps.join(', ')}]`].filter(Boolean);
+    const parts = [`status ${q.status}`, q.runstate && `run state ${q.runstate}`, q.listening !== undefined && `listening ${q.listening}`, q.failover && `failover ${q.failover}`, `caps [${caps.join(', ')}]`].filter(Boolean);
     return { invalid: `unreachable in profile ${p.name}: no ${q.side} state with ${parts.join(', ')}` };
   }
   return { found: hit };

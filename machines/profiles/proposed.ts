@@ -34,7 +34,7 @@ const blockedRules = (): { item: Rule; before: string }[] => [
 ];
 
 /** Transitions after which a migration has ended on that side: the blocks are lifted. */
-const ENDS = ['src.switchover', 'src.postcopy-complete', 'src.cancelled', 'src.failed', 'dst.load-done', 'dst.postcopy-done', 'dst.error.precopy'];
+const ENDS = ['src.switchover', 'src.postcopy-complete', 'src.cancelled', 'src.failed', 'src.status.failover', 'dst.load-done', 'dst.postcopy-done', 'dst.error.precopy', 'dst.status.failover'];
 
 export const proposedDelta: ProfileDelta = {
   name: 'proposed',
@@ -46,7 +46,7 @@ export const proposedDelta: ProfileDelta = {
     replace: [
       withEffect(masterRule('migrate-incoming.start'), 'listening blocks the configuration operations'),
       withEffect(
-        { id: 'migrate.start', side: 'source', command: 'migrate', accept: { reply: 'empty', status: 'setup', effects: ['startMigration'] }, ref: `${MC}: qmp_migrate -> migrate_init` },
+        { id: 'migrate.start', side: 'source', command: 'migrate', accept: { reply: 'empty', status: 'setup', effects: ['startMigration', 'registerYank'] }, ref: `${MC}: qmp_migrate -> migrate_init` },
         'starting a migration blocks the configuration operations',
       ),
     ],

@@ -27,6 +27,26 @@ export const RUNNING_72: readonly MigrationStatus[] = [
 const MIGRATION_ACTIVE = "There's a migration process in progress"; // include/qapi/qmp/qerror.h: QERR_MIGRATION_ACTIVE
 const GE = 'GenericError';
 
+/**
+ * Commands outside migration that the COLO procedures (docs/system/qemu-colo.rst) run: modelled as
+ * opaque accepted steps with no migration effect. Their own failures (a missing node, a port in
+ * use) are outside this model.
+ */
+export const OPAQUE_COMMANDS: Readonly<Record<string, string>> = {
+  'nbd-server-start': 'blockdev-nbd.c: qmp_nbd_server_start',
+  'nbd-server-add': 'blockdev-nbd.c: qmp_nbd_server_add',
+  'nbd-server-stop': 'blockdev-nbd.c: qmp_nbd_server_stop',
+  'blockdev-add': 'blockdev.c: qmp_blockdev_add',
+  'blockdev-del': 'blockdev.c: qmp_blockdev_del',
+  'x-blockdev-change': 'blockdev.c: qmp_x_blockdev_change',
+  'drive-mirror': 'blockdev.c: qmp_drive_mirror',
+  'block-job-cancel': 'blockdev.c: qmp_block_job_cancel',
+  'object-add': 'qom/object_interfaces.c: qmp_object_add',
+  'object-del': 'qom/object_interfaces.c: qmp_object_del',
+  'chardev-add': 'chardev/char.c: qmp_chardev_add',
+  'chardev-remove': 'chardev/char.c: qmp_chardev_remove',
+};
+
 const rules: Rule[] = [
   // ---- migrate -------------------------------------------------------------------------------
   { id: 'migrate.args', side: 'both', command: 'migrate', when: { args: { uri: 'absent' } },
@@ -172,6 +192,11 @@ const rules: Rule[] = [
     note: 'the migration instance exists from migrate / migrate-incoming until migration cleanup' },
   { id: 'yank.migration', side: 'both', command: 'yank', accept: { reply: 'empty' }, ref: 'util/yank.c: qmp_yank -> migration_yank_iochannel',
     note: 'shuts every migration channel down: a channel-error follows on both sides (COLO: COLO_EXIT reason error)' },
+
+  ...Object.entries(OPAQUE_COMMANDS).map(([command, ref]): Rule => ({
+    id: `opaque.${command}`, side: 'both', command, accept: { reply: 'empty' }, ref,
+    note: 'outside migration: an opaque accepted step (the COLO procedures need it)',
+  })),
 
   // ---- cont / stop ---------------------------------------------------------------------------
   { id: 'cont.finish-migrate', side: 'both', command: 'cont', when: { runstate: ['finish-migrate'] },
@@ -441,6 +466,7 @@ export const qemu72: Profile = {
     'migrate', 'migrate-incoming', 'migrate-recover', 'migrate_cancel', 'migrate-continue', 'migrate-pause', 'migrate-start-postcopy',
     'migrate-set-capabilities', 'migrate-set-parameters', 'query-migrate', 'query-migrate-capabilities', 'query-migrate-parameters',
     'query-status', 'cont', 'stop', 'x-colo-lost-heartbeat', 'query-colo-status', 'yank',
+    ...Object.keys(OPAQUE_COMMANDS),
   ],
   absentCommands: [],
   // qapi/migration.json (7.2) and qapi/misc.json: each command's arguments.

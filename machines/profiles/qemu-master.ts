@@ -34,7 +34,7 @@ const replaceRules: Rule[] = [
   { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_MASTER },
     reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${MC}: migrate_prepare (migration_is_running)` },
   { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
-    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted'] },
+    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank'] },
     ref: `${MC}: qmp_migrate_incoming -> migration_incoming_state_setup`, note: 'none -> setup as soon as it listens, before any source connects' },
   { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_MASTER.filter((s) => s !== 'cancelling' && !IN_POSTCOPY.includes(s)) },
     accept: { reply: 'empty', status: 'cancelling' }, ref: `${MC}: migration_cancel` },

@@ -1,0 +1,394 @@
+// Scenarios from the material (shared/reference 003: the COLO qtest and docs/system/qemu-colo.rst;
+// precopy, postcopy and cancel flows), as data: pair events, each with what must hold after it.
+import type { PairEvent, Profile, QmpArguments, Side } from '../machines/index.ts';
+
+export interface SideExpect {
+  status?: string;
+  runstate?: string;
+  colo?: string;
+  failover?: string;
+  rp?: string;
+  exited?: boolean;
+  /** query-colo-status, checked by asking the model (no step). */
+  coloStatus?: { mode: string; 'last-mode': string; reason: string };
+}
+
+export interface ScenarioStep {
+  event: PairEvent;
+  /** 'ok', or the exact error desc QEMU answers. Defaults to 'ok' for QMP commands. */
+  reply?: string;
+  source?: SideExpect;
+  destination?: SideExpect;
+  channel?: string;
+}
+
+export interface Scenario {
+  name: string;
+  /** Where it comes from. */
+  from: string;
+  incoming?: 'defer' | 'uri';
+  steps: ScenarioStep[];
+}
+
+const URI = 'tcp:127.0.0.1:9998';
+const q = (vm: Side, command: string, args?: QmpArguments, extra: Omit<ScenarioStep, 'event'> = {}): ScenarioStep => ({
+  event: { type: 'qmp', vm, command, arguments: args },
+  ...extra,
+});
+const sync = (name: string, extra: Omit<ScenarioStep, 'event'> = {}): ScenarioStep => ({ event: { type: 'sync', name }, ...extra });
+const caps = (list: readonly string[]) => ({ capabilities: list.map((capability) => ({ capability, state: true })) });
+
+/** The capabilities COLO needs on each side in a profile (master: x-colo requires return-path). */
+function coloCaps(p: Profile, multifd: boolean): string[] {
+  const base = p.capConflicts.some((c) => c.id === 'colo-needs-return-path') ? ['x-colo', 'return-path'] : ['x-colo'];
+  return [...base, 'events', ...(multifd ? ['multifd'] : [])];
+}
+
+/** The profile refuses capability changes on a listening destination (the proposed design). */
+export function blocksIncomingCaps(p: Profile): boolean {
+  return p.rules.some((r) => r.id === 'migrate-set-capabilities.blocked');
+}
+
+/** Both sides up to the first COLO checkpoint cycle done (the COLO qtest's start). */
+function coloStart(p: Profile, multifd: boolean): ScenarioStep[] {
+  const c = coloCaps(p, multifd);
+  const device = p.statuses.source.includes('postcopy-device'); // master: precopy passes through `device`
+  return [
+    // plain: the destination listens first (-incoming tcp:), its caps are set after (the qtest's
+    // order). `proposed` refuses that order, so there the destination is started with defer.
+    q('destination', 'migrate-set-capabilities', caps(c)),
+    q('source', 'migrate-set-capabilities', caps(c)),
+    ...(multifd ? [q('destination', 'migrate-set-parameters', { 'multifd-channels': 4 }), q('source', 'migrate-set-parameters', { 'multifd-channels': 4 })] : []),
+    q('source', 'migrate-set-parameters', { 'x-checkpoint-delay': 300 }),
+    ...(multifd || blocksIncomingCaps(p) ? [q('destination', 'migrate-incoming', { uri: URI }, { destination: { status: p.statuses.destination.includes('setup') ? 'setup' : 'none' } })] : []),
+    q('source', 'migrate', { uri: URI }, { source: { status: 'setup' } }),
+    sync('connect', { source: { status: 'active' }, destination: { status: 'active', runstate: 'inmigrate' }, channel: 'connected' }),
+    sync('converge', { source: { status: 'active', runstate: 'finish-migrate' } }),
+    ...(device ? [sync('switchover-start', { source: { status: 'device' } })] : []),
+    sync('complete', {
+      source: { status: 'colo', colo: 'primary.waiting-ready', failover: 'none' },
+      destination: { status: 'colo', colo: 'secondary.starting', rp: 'open' },
+    }),
+    sync('checkpoint-ready', {
+      source: { colo: 'primary.running', runstate: 'running', coloStatus: { mode: 'primary', 'last-mode': 'none', reason: 'none' } },
+      destination: { colo: 'secondary.running', runstate: 'running', coloStatus: { mode: 'secondary', 'last-mode': 'none', reason: 'none' } },
+    }),
+    ...checkpoint(),
+  ];
+}
+
+/** One whole checkpoint transaction: both VMs stop and run again. */
+function checkpoint(): ScenarioStep[] {
+  return [
+    ...checkpointUntilStopped(),
+    sync('vmstate-send', { source: { colo: 'primary.checkpoint.sending-ram' }, destination: { colo: 'secondary.checkpoint.loading-ram' } }),
+    sync('vmstate-size', { source: { colo: 'primary.checkpoint.sending-device' }, destination: { colo: 'secondary.checkpoint.receiving-device' } }),
+    sync('vmstate-received', { source: { colo: 'primary.checkpoint.waiting-loaded' }, destination: { colo: 'secondary.checkpoint.loading-device' } }),
+    sync('vmstate-loaded', { source: { colo: 'primary.running', runstate: 'running' }, destination: { colo: 'secondary.running', runstate: 'running' } }),
+  ];
+}
+
+function checkpointUntilStopped(): ScenarioStep[] {
+  return [
+    sync('checkpoint-request', { source: { colo: 'primary.checkpoint.request-sent', runstate: 'running' }, destination: { colo: 'secondary.checkpoint.stopped', runstate: 'colo' } }),
+    sync('checkpoint-reply', { source: { colo: 'primary.checkpoint.stopped', runstate: 'colo' }, destination: { colo: 'secondary.checkpoint.replied' } }),
+  ];
+}
+
+const YANK = { instances: [{ type: 'migration' }] };
+
+/** The eight COLO qtest cases: plain/multifd x primary/secondary failover x outside/during a checkpoint. */
+export function coloQtestCases(p: Profile): Scenario[] {
+  const out: Scenario[] = [];
+  for (const multifd of [false, true])
+    for (const primary of [true, false])
+      for (const during of [false, true]) {
+        const vm: Side = primary ? 'source' : 'destination';
+        const peer: Side = primary ? 'destination' : 'source';
+        const mode = primary ? 'primary' : 'secondary';
+        const steps = [...coloStart(p, multifd)];
+        if (during) steps.push(...checkpointUntilStopped()); // the secondary has stopped for a checkpoint
+        steps.push(
+          // yank over OOB on the failing-over side: the channel breaks, both COLO threads exit (reason error)
+          q(vm, 'yank', YANK, { channel: 'broken', [vm]: { status: 'colo', colo: 'exited' }, [peer]: { status: 'colo', colo: 'exited' } }),
+          q(vm, 'x-colo-lost-heartbeat', undefined, { [vm]: { failover: 'require' } }),
+          sync(`failover-bh:${vm}`, { [vm]: { failover: 'active', runstate: 'colo' } }),
+          sync(`failover-done:${vm}`, {
+            [vm]: { status: 'completed', runstate: 'running', colo: 'none', failover: 'completed', rp: 'closed', coloStatus: { mode: 'none', 'last-mode': mode, reason: 'request' } },
+            // the peer stays in colo until its own heartbeat loss is declared
+            [peer]: { status: 'colo', colo: 'exited', coloStatus: { mode: peer === 'source' ? 'primary' : 'secondary', 'last-mode': 'none', reason: 'none' } },
+          }),
+          // a second declaration on the survivor: COLO is over there
+          q(vm, 'x-colo-lost-heartbeat', undefined, { reply: p.name === 'qemu-7.2' ? "The feature 'colo' is not enabled" : 'VM is not in COLO mode' }),
+          // yank has no migration instance any more after the failover
+          q(vm, 'yank', YANK, { reply: 'Instance not found' }),
+        );
+        out.push({
+          name: `colo/${multifd ? 'multifd' : 'plain'}/${primary ? 'primary' : 'secondary'}_failover${during ? '_checkpoint' : ''}`,
+          from: 'shared/reference 003: tests/qtest/migration/colo-tests.c test_colo_common',
+          incoming: multifd || blocksIncomingCaps(p) ? 'defer' : 'uri',
+          steps,
+        });
+      }
+  return out;
+}
+
+export function procedureScenarios(p: Profile): Scenario[] {
+  const c = coloCaps(p, false);
+  const strict = blocksIncomingCaps(p);
+  // Step 3 on the Secondary, already listening on -incoming tcp:. The proposed design refuses a
+  // capability change there, so under it the Secondary starts with -incoming defer and listens after.
+  const secondaryCaps = (): ScenarioStep[] =>
+    strict ? [q('destination', 'migrate-set-capabilities', caps(c)), q('destination', 'migrate-incoming', { uri: URI })] : [q('destination', 'migrate-set-capabilities', caps(c))];
+  const incoming = strict ? 'defer' : 'uri';
+  const start = (): ScenarioStep[] => [
+    ...secondaryCaps(),
+    q('destination', 'nbd-server-start', { addr: { type: 'inet', data: { host: '0.0.0.0', port: '9999' } } }),
+    q('destination', 'nbd-server-add', { device: 'parent0', writable: true }),
+    // Step 4 on the Primary
+    q('source', 'blockdev-add', { driver: 'nbd', 'node-name': 'nbd0' }),
+    q('source', 'x-blockdev-change', { parent: 'colo-disk0', node: 'nbd0' }),
+    q('source', 'migrate-set-capabilities', caps(c)),
+    q('source', 'migrate', { uri: URI }),
+    // Step 5
+    q('source', 'migrate-set-parameters', { 'x-checkpoint-delay': 2000 }),
+    sync('connect'),
+    sync('converge'),
+    ...(p.statuses.source.includes('postcopy-device') ? [sync('switchover-start')] : []),
+    sync('complete', { source: { status: 'colo' }, destination: { status: 'colo' } }),
+    sync('checkpoint-ready', { source: { colo: 'primary.running' }, destination: { colo: 'secondary.running' } }),
+  ];
+  const primaryFailover: ScenarioStep[] = [
+    // "The Secondary died, resume on the Primary"
+    { event: { type: 'fault', fault: 'crash-destination' }, destination: { exited: true }, source: { status: 'colo', colo: 'exited' }, channel: 'broken' },
+    q('source', 'x-blockdev-change', { parent: 'colo-disk0', child: 'children.1' }),
+    q('source', 'blockdev-del', { 'node-name': 'nbd0' }),
+    ...['comp0', 'iothread1', 'm0', 'redire0', 'redire1'].map((id) => q('source', 'object-del', { id })),
+    q('source', 'x-colo-lost-heartbeat', undefined, { source: { failover: 'require' } }),
+    sync('failover-bh:source'),
+    sync('failover-done:source', { source: { status: 'completed', runstate: 'running', colo: 'none', coloStatus: { mode: 'none', 'last-mode': 'primary', reason: 'request' } } }),
+  ];
+  const secondaryFailover: ScenarioStep[] = [
+    // "The Primary died, resume on the Secondary and prepare to become the new Primary"
+    { event: { type: 'fault', fault: 'crash-source' }, source: { exited: true }, destination: { status: 'colo', colo: 'exited' } },
+    q('destination', 'nbd-server-stop'),
+    q('destination', 'x-colo-lost-heartbeat', undefined, { destination: { failover: 'require' } }),
+    sync('failover-bh:destination'),
+    sync('failover-done:destination', { destination: { status: 'completed', runstate: 'running', colo: 'none', coloStatus: { mode: 'none', 'last-mode': 'secondary', reason: 'request' } } }),
+    ...['f2', 'f1'].map((id) => q('destination', 'object-del', { id })),
+    ...['red1', 'red0'].map((id) => q('destination', 'chardev-remove', { id })),
+    ...['mirror0', 'compare1', 'compare0', 'compare0-0', 'compare_out', 'compare_out0'].map((id) => q('destination', 'chardev-add', { id, backend: { type: 'socket' } })),
+  ];
+  const device = p.statuses.source.includes('postcopy-device');
+  const resume: ScenarioStep[] = [
+    // "Primary resume replication": a new Secondary (steps 2 and 3), then on the Primary
+    { event: { type: 'restart-destination', incoming }, destination: { status: p.statuses.destination.includes('setup') && !strict ? 'setup' : 'none', runstate: 'inmigrate' } },
+    ...secondaryCaps(),
+    q('destination', 'nbd-server-start', { addr: { type: 'inet' } }),
+    q('destination', 'nbd-server-add', { device: 'parent0', writable: true }),
+    q('source', 'drive-mirror', { device: 'colo-disk0', 'job-id': 'resync' }),
+    q('source', 'stop', undefined, { source: { runstate: 'paused' } }),
+    q('source', 'block-job-cancel', { device: 'resync' }),
+    q('source', 'blockdev-add', { driver: 'nbd', 'node-name': 'nbd0' }),
+    q('source', 'x-blockdev-change', { parent: 'colo-disk0', node: 'nbd0' }),
+    ...['m0', 'redire0', 'redire1', 'iothread1', 'comp0'].map((id) => q('source', 'object-add', { id })),
+    q('source', 'migrate-set-capabilities', caps(c)),
+    q('source', 'migrate', { uri: URI }, { source: { status: 'setup' } }),
+    sync('connect'),
+    sync('converge', { source: { runstate: 'finish-migrate' } }),
+    ...(device ? [sync('switchover-start')] : []),
+    sync('complete', { source: { status: 'colo', failover: 'none' }, destination: { status: 'colo' } }),
+    sync('checkpoint-ready', {
+      source: { colo: 'primary.running', runstate: 'running', coloStatus: { mode: 'primary', 'last-mode': 'primary', reason: 'none' } },
+      destination: { colo: 'secondary.running', runstate: 'running' },
+    }),
+    ...checkpoint(),
+  ];
+  const from = 'shared/reference 003: docs/system/qemu-colo.rst';
+  return [
+    { name: 'qemu-colo.rst: primary failover', from, incoming, steps: [...start(), ...primaryFailover] },
+    { name: 'qemu-colo.rst: secondary failover', from, incoming, steps: [...start(), ...secondaryFailover] },
+    { name: 'qemu-colo.rst: primary failover, then resume replication', from, incoming, steps: [...start(), ...primaryFailover, ...resume] },
+    {
+      name: `qemu-colo.rst step 3 as written (x-colo after -incoming tcp:) is ${strict ? 'refused' : 'accepted'}`,
+      from,
+      incoming: 'uri',
+      steps: [q('destination', 'migrate-set-capabilities', caps(c), strict ? { reply: "There's a migration process in progress" } : {})],
+    },
+    {
+      name: 'COLO: failover arrives while the secondary loads device state (relaunch)',
+      from: 'migration/colo.c: secondary_vm_do_failover',
+      incoming,
+      steps: [
+        ...start(),
+        ...checkpointUntilStopped(),
+        sync('vmstate-send'),
+        sync('vmstate-size'),
+        sync('vmstate-received', { destination: { colo: 'secondary.checkpoint.loading-device' } }),
+        q('destination', 'x-colo-lost-heartbeat'),
+        sync('failover-bh:destination'),
+        sync('failover-done:destination', { destination: { failover: 'relaunch', status: 'colo' } }),
+        sync('failover-relaunch', { destination: { failover: 'require', colo: 'secondary.running', runstate: 'running' } }),
+        sync('failover-bh:destination', { destination: { failover: 'active', runstate: 'colo' } }),
+        sync('failover-done:destination', { destination: { failover: 'completed', status: 'completed', runstate: 'running' }, source: { colo: 'exited' } }),
+      ],
+    },
+  ];
+}
+
+export function precopyScenarios(p: Profile): Scenario[] {
+  const device = p.statuses.source.includes('postcopy-device');
+  return [
+    {
+      name: 'precopy with pause-before-switchover and migrate-continue',
+      from: 'qapi/migration.json: pause-before-switchover',
+      steps: [
+        q('source', 'migrate-set-capabilities', caps(['pause-before-switchover', 'events'])),
+        q('destination', 'migrate-set-capabilities', caps(['pause-before-switchover', 'events'])),
+        q('destination', 'migrate-incoming', { uri: URI }),
+        q('source', 'migrate', { uri: URI }),
+        sync('connect', { source: { status: 'active' }, destination: { status: 'active' } }),
+        q('source', 'migrate-continue', { state: 'pre-switchover' }, { reply: 'Migration not in expected state: active' }),
+        sync('converge', { source: { status: 'active', runstate: 'finish-migrate' } }),
+        q('source', 'cont', undefined, { reply: 'Migration is not finalized yet' }),
+        sync('switchover-start', { source: { status: 'pre-switchover', runstate: 'finish-migrate' } }),
+        q('source', 'migrate-continue', { state: 'pre-switchover' }, { source: { status: 'pre-switchover' } }),
+        sync('pause-released', { source: { status: 'device' } }),
+        sync('complete', { source: { status: 'completed', runstate: 'finish-migrate' }, destination: { status: 'completed', runstate: 'running' } }),
+        sync('cleanup', { source: { runstate: 'postmigrate', rp: 'closed' } }),
+        q('source', 'migrate', { uri: URI }, { reply: "Can't migrate the vm that was paused due to previous migration" }),
+        q('destination', 'migrate-incoming', { uri: URI }, { reply: 'The incoming migration has already been started' }),
+      ],
+    },
+    {
+      name: 'postcopy with a pause and a recovery',
+      from: 'qapi/migration.json: migrate-pause, migrate-recover, migrate resume',
+      steps: [
+        q('source', 'migrate-set-capabilities', caps(['postcopy-ram'])),
+        q('destination', 'migrate-set-capabilities', caps(['postcopy-ram'])),
+        q('destination', 'migrate-incoming', { uri: URI }),
+        q('source', 'migrate', { uri: URI }),
+        sync('connect', { source: { status: 'active', rp: 'running' }, destination: { status: 'active', rp: 'open' } }),
+        q('source', 'migrate-start-postcopy'),
+        sync('postcopy-start', { source: { status: device ? 'postcopy-device' : 'postcopy-active', runstate: 'finish-migrate' }, destination: { status: device ? 'postcopy-device' : 'postcopy-active' } }),
+        sync('postcopy-run', { destination: { status: 'postcopy-active', runstate: 'running' }, source: { status: 'postcopy-active' } }),
+        q('source', 'migrate_cancel', undefined, device ? { reply: 'Postcopy migration in progress, cannot cancel.' } : {}),
+        ...(device
+          ? []
+          : ([] as ScenarioStep[])),
+      ].concat(
+        device
+          ? [
+              q('source', 'migrate-pause', undefined, { source: { status: 'postcopy-paused', rp: 'closed' }, destination: { status: 'postcopy-paused', rp: 'closed' }, channel: 'broken' }),
+              q('destination', 'migrate-recover', { uri: URI }),
+              q('source', 'migrate', { uri: URI, resume: true }, { source: { status: 'postcopy-recover-setup' } }),
+              sync('recover-connect', { source: { status: 'postcopy-recover', rp: 'running' }, destination: { status: 'postcopy-recover', rp: 'open' }, channel: 'connected' }),
+              sync('recover-done', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
+              sync('postcopy-complete', { source: { status: 'completed', rp: 'stopped' }, destination: { status: 'completed', rp: 'closed' } }),
+              sync('cleanup', { source: { runstate: 'postmigrate', rp: 'closed' } }),
+            ]
+          : [
+              // 7.2 cancels postcopy: the source ends cancelled, its VM stays stopped
+              { event: { type: 'sync', name: 'cleanup' }, source: { status: 'cancelled', runstate: 'postmigrate' } },
+            ],
+      ),
+    },
+    ...(device
+      ? []
+      : [
+          {
+            name: 'postcopy with a pause and a recovery (QEMU 7.2)',
+            from: 'qapi/migration.json: migrate-pause, migrate-recover, migrate resume',
+            steps: [
+              q('source', 'migrate-set-capabilities', caps(['postcopy-ram'])),
+              q('destination', 'migrate-set-capabilities', caps(['postcopy-ram'])),
+              q('destination', 'migrate-incoming', { uri: URI }),
+              q('source', 'migrate', { uri: URI }),
+              sync('connect'),
+              q('source', 'migrate-start-postcopy'),
+              sync('postcopy-start', { source: { status: 'postcopy-active' } }),
+              sync('postcopy-run', { destination: { runstate: 'running' } }),
+              q('source', 'migrate-pause', undefined, { source: { status: 'postcopy-paused', rp: 'closed' }, destination: { status: 'postcopy-paused' }, channel: 'broken' }),
+              q('destination', 'migrate-recover', { uri: URI }),
+              q('source', 'migrate', { uri: URI, resume: true }, { source: { status: 'postcopy-paused' } }),
+              sync('recover-connect', { source: { status: 'postcopy-recover' }, destination: { status: 'postcopy-recover' } }),
+              sync('recover-done', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
+              sync('postcopy-complete', { source: { status: 'completed' }, destination: { status: 'completed' } }),
+              sync('cleanup', { source: { runstate: 'postmigrate' } }),
+            ],
+          } satisfies Scenario,
+        ]),
+  ];
+}
+
+/** migrate_cancel in each status it cancels, and what it answers elsewhere. */
+export function cancelScenarios(p: Profile): Scenario[] {
+  const device = p.statuses.source.includes('postcopy-device');
+  const head = (extra: string[] = []): ScenarioStep[] => [
+    q('source', 'migrate-set-capabilities', caps(['events', ...extra])),
+    q('destination', 'migrate-set-capabilities', caps(['events', ...extra])),
+    q('destination', 'migrate-incoming', { uri: URI }),
+    q('source', 'migrate', { uri: URI }),
+  ];
+  const cancel = (vmRuns: string): ScenarioStep[] => [
+    q('source', 'migrate_cancel', undefined, { source: { status: 'cancelling' } }),
+    sync('cleanup', { source: { status: 'cancelled', runstate: vmRuns } }),
+    q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled' } }),
+  ];
+  const out: Scenario[] = [
+    { name: 'cancel in setup', from: 'migration/migration.c: migrate_fd_cancel', steps: [...head(), ...cancel('running')] },
+    { name: 'cancel in active', from: 'migration/migration.c: migrate_fd_cancel', steps: [...head(), sync('connect'), ...cancel('running')] },
+    {
+      name: 'cancel in pre-switchover (the VM runs again)',
+      from: 'migration/migration.c: migrate_fd_cancel',
+      steps: [...head(['pause-before-switchover']), sync('connect'), sync('converge'), sync('switchover-start', { source: { status: 'pre-switchover' } }), ...cancel('running')],
+    },
+    {
+      name: 'cancel in device',
+      from: 'migration/migration.c: migrate_fd_cancel',
+      steps: [
+        ...head(['pause-before-switchover']),
+        sync('connect'),
+        sync('converge'),
+        sync('switchover-start'),
+        q('source', 'migrate-continue', { state: 'pre-switchover' }),
+        sync('pause-released', { source: { status: 'device' } }),
+        ...cancel('running'),
+      ],
+    },
+    {
+      name: 'cancel when nothing runs: accepted, no change',
+      from: 'migration/migration.c: qmp_migrate_cancel',
+      steps: [q('source', 'migrate_cancel', undefined, { source: { status: 'none' } }), q('destination', 'migrate_cancel', undefined, { destination: { status: 'none' } })],
+    },
+  ];
+  if (p.statuses.source.includes('wait-unplug'))
+    out.push({ name: 'cancel in wait-unplug', from: 'migration/migration.c: migrate_fd_cancel', steps: [...head(), sync('unplug-pending', { source: { status: 'wait-unplug' } }), ...cancel('running')] });
+  if (device)
+    out.push({
+      name: 'cancel in colo (master: colo counts as running)',
+      from: 'migration/migration.c: migration_cancel',
+      steps: [...head(coloCaps(p, false).filter((c) => c !== 'events')), sync('connect'), sync('converge'), sync('switchover-start'), sync('complete', { source: { status: 'colo' } }), ...cancel('running').slice(0, 1)],
+    });
+  return out;
+}
+
+/** The race of thread 000: a capability changed on the destination after migrate-incoming, before the source connects. */
+export function raceScenario(p: Profile): Scenario {
+  const blocked = p.name === 'proposed';
+  return {
+    name: 'capability changed on the destination after migrate-incoming (thread 000)',
+    from: 'shared/reference 000',
+    steps: [
+      q('destination', 'migrate-incoming', { uri: URI }),
+      q('destination', 'migrate-set-capabilities', caps(['postcopy-ram']), blocked ? { reply: "There's a migration process in progress" } : {}),
+      q('source', 'migrate', { uri: URI }),
+      sync('connect', { destination: { status: 'active' } }),
+      q('destination', 'migrate-set-capabilities', caps(['events']), blocked ? { reply: "There's a migration process in progress" } : {}),
+    ],
+  };
+}
+
+export function allScenarios(p: Profile): Scenario[] {
+  return [...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p)];
+}
