@@ -1,0 +1,135 @@
+// The migstate CLI as a user runs it: a real process, real standard input and output.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const BIN = resolve(import.meta.dirname, '..', 'cli', 'bin.js');
+function run(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const lines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+
+describe('migstate profiles', () => {
+  it('lists the three profiles, one line each, deltas naming their base', () => {
+    const r = run(['profiles']);
+    expect(r.code).toBe(0);
+    const ls = r.out.trim().split('\n');
+    expect(ls.map((l) => l.split(/\s+/)[0])).toEqual(['qemu-7.2', 'qemu-master', 'proposed']);
+    expect(ls[1]).toContain('(delta on qemu-7.2)');
+    expect(ls[2]).toContain('(delta on qemu-master)');
+  });
+});
+
+describe('migstate permitted', () => {
+  const queries = [
+    // the thread-000 hazard: 7.2 accepts a capability change on a listening destination
+    { side: 'destination', status: 'none', listening: true, command: 'migrate-set-capabilities', arguments: { capabilities: [{ capability: 'postcopy-ram', state: true }] } },
+    { side: 'source', status: 'active', command: 'migrate-set-capabilities', arguments: { capabilities: [{ capability: 'events', state: true }] } },
+    { side: 'source', status: 'pre-switchover', caps: ['pause-before-switchover'], runstate: 'finish-migrate', command: 'cont' },
+    { side: 'destination', status: 'none', incoming: 'uri', command: 'migrate-incoming', arguments: { uri: 'tcp:127.0.0.1:1' } },
+    { side: 'source', status: 'colo', coloMode: 'primary', caps: ['x-colo'], command: 'x-colo-lost-heartbeat' },
+  ];
+  it('answers each query in order with QEMU 7.2 exact replies', () => {
+    const r = run(['permitted', '--profile', 'qemu-7.2'], queries.map((q) => JSON.stringify(q)).join('\n') + '\n');
+    expect(r.code).toBe(0);
+    expect(lines(r.out)).toEqual([
+      { allowed: true, error: null },
+      { allowed: false, error: { class: 'GenericError', desc: "There's a migration process in progress" } },
+      { allowed: false, error: { class: 'GenericError', desc: 'Migration is not finalized yet' } },
+      { allowed: false, error: { class: 'GenericError', desc: 'The incoming migration has already been started' } },
+      { allowed: true, error: null },
+    ]);
+  });
+  it('answers differently per profile where QEMU differs (proposed blocks the hazard)', () => {
+    // master and proposed report `setup` as soon as the destination listens; 7.2 reports no status
+    const q = { ...queries[0], status: 'setup' };
+    expect(lines(run(['permitted', '--profile', 'qemu-master'], JSON.stringify(q) + '\n').out)).toEqual([{ allowed: true, error: null }]);
+    expect(lines(run(['permitted', '--profile', 'proposed'], JSON.stringify(q) + '\n').out)).toEqual([
+      { allowed: false, error: { class: 'GenericError', desc: "There's a migration process in progress" } },
+    ]);
+    expect(lines(run(['permitted', '--profile', 'proposed'], JSON.stringify(queries[0]) + '\n').out)[0].invalid).toMatch(/unreachable in profile proposed/);
+  });
+  it('reads queries from a file with --queries, and --explain names the rule and the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migstate-cli-'));
+    writeFileSync(join(dir, 'q.jsonl'), JSON.stringify(queries[2]) + '\n');
+    const r = run(['permitted', '--profile', 'qemu-7.2', '--queries', join(dir, 'q.jsonl'), '--explain']);
+    const [a] = lines(r.out);
+    expect(a.rule).toBe('cont.finish-migrate');
+    expect(a.ref).toBe('monitor/qmp-cmds.c: qmp_cont');
+    expect(a.path).toContain('converged');
+  });
+  it('bad lines get {"invalid"} naming the line, and the rest still run', () => {
+    const input = ['not json', JSON.stringify({ side: 'source', status: 'bogus', command: 'cont' }), JSON.stringify({ side: 'source', status: 'none', command: 'no-such-command' }),
+      JSON.stringify({ side: 'source', status: 'postcopy-recover-setup', command: 'cont' }), JSON.stringify({ side: 'elsewhere', status: 'none', command: 'cont' }), JSON.stringify(queries[1])].join('\n');
+    const r = run(['permitted', '--profile', 'qemu-7.2'], input + '\n');
+    expect(r.code).toBe(0);
+    const out = lines(r.out);
+    expect(out).toHaveLength(6);
+    expect(out[0].invalid).toMatch(/^line 1: not valid JSON/);
+    expect(out[1].invalid).toMatch(/^line 2: status 'bogus' does not exist on the source in profile qemu-7.2/);
+    expect(out[2].invalid).toMatch(/^line 3: unknown command 'no-such-command'/);
+    expect(out[3].invalid).toMatch(/^line 4: status 'postcopy-recover-setup' does not exist/); // master has it, 7.2 not
+    expect(out[4].invalid).toMatch(/^line 5: 'side' must be/);
+    expect(out[5]).toEqual({ allowed: false, error: { class: 'GenericError', desc: "There's a migration process in progress" } });
+  });
+  it('an unknown profile, a missing file or an unknown option: exit 2 with a clear message, nothing on stdout', () => {
+    for (const [args, msg] of [
+      [['permitted', '--profile', 'qemu-1.0'], /unknown profile 'qemu-1.0' \(known: qemu-7.2, qemu-master, proposed\)/],
+      [['permitted', '--profile', 'qemu-7.2', '--queries', '/nonexistent/q.jsonl'], /cannot read \/nonexistent\/q.jsonl: no such file/],
+      [['permitted', '--profile', 'qemu-7.2', '--bogus'], /Unknown option '--bogus'/],
+      [['permitted'], /--profile is required/],
+      [['no-such-subcommand'], /unknown command 'no-such-subcommand'/],
+    ] as const) {
+      const r = run([...args], '');
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(msg);
+      expect(r.out).toBe('');
+    }
+  });
+});
+
+describe('migstate matrix', () => {
+  it('prints the qemu-7.2 table in markdown: states x commands, errors listed, capability cells explained', () => {
+    const r = run(['matrix', '--profile', 'qemu-7.2', '--format', 'markdown']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('### qemu-7.2: source');
+    expect(r.out).toContain('### qemu-7.2: destination');
+    expect(r.out).toMatch(/\| active \/ running \| default \|/);
+    expect(r.out).toMatch(/- E\d+: GenericError: There's a migration process in progress/);
+    expect(r.out).toContain('Cells that depend on capabilities (†)');
+  });
+  it('json for one side: every row has a cell per column, each allowed or with QEMU error', () => {
+    const r = run(['matrix', '--profile', 'qemu-master', '--format', 'json', '--side', 'destination']);
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.out);
+    expect(m.side).toBe('destination');
+    const statuses = new Set(m.rows.map((x: { status: string }) => x.status));
+    for (const s of ['none', 'setup', 'active', 'postcopy-active', 'postcopy-paused', 'completed', 'failed', 'colo']) expect(statuses.has(s), s).toBe(true);
+    for (const row of m.rows) {
+      expect(row.cells).toHaveLength(m.columns.length);
+      for (const c of row.cells) expect(c.allowed || (c.error.class && c.error.desc)).toBeTruthy();
+    }
+  });
+  it('bad arguments exit 2', () => {
+    expect(run(['matrix', '--profile', 'qemu-7.2', '--format', 'xml']).code).toBe(2);
+    expect(run(['matrix', '--profile', 'qemu-7.2', '--side', 'both']).code).toBe(2);
+  });
+});
+
+describe('machines/ is pure', () => {
+  it('imports no Node, DOM or I/O module, and nothing outside machines/', () => {
+    const dir = resolve(import.meta.dirname, '..', 'machines');
+    const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const src = readFileSync(join(dir, f), 'utf8');
+      const imports = [...src.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+      for (const i of imports) expect(i === 'xstate' || i.startsWith('./') || i.startsWith('../'), `${f} imports ${i}`).toBe(true);
+      for (const i of imports) if (i.startsWith('../')) expect(join(dir, f, '..', i).startsWith(dir), `${f} imports ${i}`).toBe(true);
+      expect(src, f).not.toMatch(/\b(process\.|require\(|document\.|window\.|globalThis\.fetch|fetch\()/);
+    }
+  });
+});
