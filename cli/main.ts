@@ -13,6 +13,8 @@ Usage:
   migstate profiles
   migstate permitted --profile P [--queries FILE] [--explain]
   migstate matrix --profile P [--format markdown|json] [--side source|destination]
+  migstate check-trace --profile P FILE|- [--format json|text]
+  migstate import-libvirt LOG|- [--vm source|destination] [--mon 0x...] [--no-greeting] [--out FILE]
   migstate conformance --qemu PATH [--profile qemu-7.2] [--jobs N] [--scenarios all|NAME,...] [--traces DIR] [--json]
 
 Commands:
@@ -22,6 +24,9 @@ Commands:
               not, what does it answer? One JSON answer per line, in order.
   matrix      the state x command table of a profile (default capabilities; cells that
               depend on capabilities are marked and explained)
+  check-trace replay a QMP trace (docs/trace-format.md) through the model: exit 0 it
+              conforms, 1 departures (one JSON a line), 2 not a trace
+  import-libvirt  turn the QEMU_MONITOR_* records of a libvirt debug log into a trace
   conformance run scenarios on real QEMU pairs and compare every reply, status and
               event with the model (exit 1 on unexplained mismatches)
 `;
@@ -89,6 +94,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   profiles: profilesCmd,
   permitted: permittedCmd,
   matrix: matrixCmd,
+  'check-trace': async (args) => (await import('./trace-cmds.ts')).checkTraceCmd(args),
+  'import-libvirt': async (args) => (await import('./trace-cmds.ts')).importLibvirtCmd(args),
   conformance: async (args) => (await import('./conformance.ts')).conformanceCmd(args),
 };
 

@@ -1,0 +1,107 @@
+// `migstate check-trace` and `migstate import-libvirt`: the trace tooling (docs/trace-format.md).
+// check-trace: exit 0 the trace conforms to the profile, 1 departures (one JSON a line on standard
+// output, a summary on standard error), 2 input that is not a trace (nothing on standard output).
+import { parseArgs } from 'node:util';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { getProfile, profileNames, type Profile } from '../machines/index.ts';
+import { TraceChecker, render, summaryLine } from '../trace/check.ts';
+import { LibvirtImporter } from '../trace/libvirt.ts';
+import { write, UsageError } from './io.ts';
+
+function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
+  try {
+    const r = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function profileArg(v: string | boolean | undefined): Profile {
+  if (typeof v !== 'string') throw new UsageError(`--profile is required (one of: ${profileNames().join(', ')})`);
+  try {
+    return getProfile(v);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function oneFile(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`give exactly one ${what} (a file, or - for standard input)`);
+  return positionals[0];
+}
+
+/**
+ * Lines of a file (or standard input for '-'), a chunk's worth at a time: readline's per-line
+ * events cost more than checking a line does. A missing file is a UsageError.
+ */
+async function* lineBatches(file: string): AsyncGenerator<string[]> {
+  const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+  if (input !== process.stdin)
+    await new Promise<void>((resolve, reject) => {
+      input.once('open', () => resolve());
+      input.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
+    });
+  input.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of input as AsyncIterable<string>) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop()!;
+    yield parts;
+  }
+  if (rest !== '') yield [rest];
+}
+
+export async function checkTraceCmd(args: string[]): Promise<number> {
+  const { values: o, positionals } = parse(args, { profile: { type: 'string' }, format: { type: 'string' } });
+  const p = profileArg(o.profile);
+  const format = o.format ?? 'json';
+  if (format !== 'json' && format !== 'text') throw new UsageError('--format must be one of: json, text');
+  const file = oneFile(positionals, 'trace');
+  const checker = new TraceChecker(p, { text: format === 'text' });
+  for await (const batch of lineBatches(file)) {
+    for (const line of batch) {
+      const err = checker.feed(line);
+      if (err) {
+        process.stderr.write(`migstate check-trace: ${file === '-' ? 'standard input' : file}: ${err}\n`);
+        return 2;
+      }
+    }
+  }
+  const s = checker.finish();
+  // Findings are kept until the end: input found malformed later must leave standard output empty.
+  await write(render(checker, s, format));
+  process.stderr.write(summaryLine(s) + '\n');
+  return s.departures ? 1 : 0;
+}
+
+export async function importLibvirtCmd(args: string[]): Promise<number> {
+  const { values: o, positionals } = parse(args, { vm: { type: 'string' }, mon: { type: 'string' }, 'no-greeting': { type: 'boolean' }, out: { type: 'string' } });
+  const vm = o.vm ?? 'source';
+  if (vm !== 'source' && vm !== 'destination') throw new UsageError('--vm must be one of: source, destination');
+  if (o.mon !== undefined && (typeof o.mon !== 'string' || !/^0x[0-9a-f]+$/i.test(o.mon))) throw new UsageError('--mon must be a monitor address as libvirt logs it (0x7f...)');
+  const file = oneFile(positionals, 'libvirt log');
+  const imp = new LibvirtImporter({ vm, mon: o.mon as string | undefined, greetings: o['no-greeting'] !== true });
+  const out = typeof o.out === 'string' ? createWriteStream(o.out) : null;
+  const emit = async (s: string) => {
+    if (out) {
+      if (!out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
+    } else await write(s);
+  };
+  for await (const batch of lineBatches(file)) {
+    const lines: string[] = [];
+    for (const line of batch) for (const l of imp.push(line)) lines.push(l);
+    if (lines.length) await emit(lines.join('\n') + '\n');
+  }
+  const rest = imp.end();
+  if (rest.length) await emit(rest.join('\n') + '\n');
+  if (out) await new Promise<void>((r) => out.end(() => r()));
+  for (const w of imp.warnings) process.stderr.write(`migstate import-libvirt: ${w}\n`);
+  const st = imp.stats();
+  process.stderr.write(`import-libvirt: ${st.records} QMP message(s) written as ${vm}${st.monitors.length > 1 ? ` from ${st.monitors.length} monitors (${st.monitors.join(', ')})` : ''}${st.skipped ? `, ${st.skipped} record(s) skipped` : ''}\n`);
+  if (st.records === 0) {
+    process.stderr.write('migstate import-libvirt: no QEMU monitor records (QEMU_MONITOR_SEND_MSG, _IO_WRITE, _RECV_REPLY, _RECV_EVENT) found\n');
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,233 @@
+// The trace checker (trace/check.ts) on hand-made traces: a clean migration conforms; each kind of
+// departure is reported with its kind and line, and the lines after it are still checked.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getProfile } from '../machines/index.ts';
+import { checkTraceText, type Finding } from '../trace/check.ts';
+
+const p72 = getProfile('qemu-7.2');
+const dir = join(import.meta.dirname, 'fixtures', 'traces');
+const fixture = (name: string) => readFileSync(join(dir, name), 'utf8');
+const findings = (stdout: string): Finding[] => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const line = (vm: string, dirn: string, msg: unknown, t = 0) => JSON.stringify({ t, vm, dir: dirn, msg });
+const GREETING = { QMP: { version: { qemu: { major: 7, minor: 2, micro: 22 } }, capabilities: ['oob'] } };
+const trace = (...ls: string[]) => ls.join('\n') + '\n';
+
+describe('check-trace: conforming traces', () => {
+  it('a clean precopy migration, both sides, events on (setup/active/completed, STOP/RESUME)', () => {
+    const r = checkTraceText(p72, fixture('precopy-clean.jsonl'));
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/42 lines; conforms/);
+  });
+
+  it('--format text shows the state path and the internal events assumed', () => {
+    const r = checkTraceText(p72, fixture('precopy-clean.jsonl'), 'text');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/line 1 destination: greeting: a fresh QEMU/);
+    expect(r.stdout).toMatch(/MIGRATION active → \{active\/inmigrate\}.*assumed: source-connected/);
+    expect(r.stdout).toMatch(/STOP → .*finish-migrate/);
+    expect(r.stdout).toMatch(/MIGRATION completed → \{completed\//);
+    expect(r.stdout).toMatch(/destination MIGRATION setup: the listener started/);
+    expect(r.stdout).toMatch(/not modelled, not checked \(commands\): qmp_capabilities ×2/);
+    expect(r.stdout).toMatch(/result: 42 lines; conforms/);
+  });
+
+  it('a MIGRATION event that arrives before the reply to migrate is placed before or after it', () => {
+    const r = checkTraceText(
+      p72,
+      trace(
+        line('source', 'recv', GREETING),
+        line('source', 'send', { execute: 'migrate-set-capabilities', arguments: { capabilities: [{ capability: 'events', state: true }] } }),
+        line('source', 'recv', { return: {} }),
+        line('source', 'send', { execute: 'migrate', arguments: { uri: 'tcp:127.0.0.1:1' } }),
+        line('source', 'recv', { event: 'MIGRATION', data: { status: 'setup' } }),
+        line('source', 'recv', { event: 'MIGRATION', data: { status: 'active' } }),
+        line('source', 'recv', { return: {} }),
+      ),
+    );
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('a second greeting starts a fresh process for that role', () => {
+    expect(checkTraceText(p72, fixture('second-greeting.jsonl')).code).toBe(0);
+    // Without it, the same observations are those of one process: query-migrate cannot say none again.
+    const without = fixture('second-greeting.jsonl').split('\n').filter((_, i) => i !== 7).join('\n');
+    const r = checkTraceText(p72, without);
+    expect(r.code).toBe(1);
+    expect(findings(r.stdout)[0]).toMatchObject({ line: 11, vm: 'destination', kind: 'unexpected-status', observed: 'none', command: 'query-migrate' });
+  });
+
+  it('replies are matched by id, or in order without ids', () => {
+    const r = checkTraceText(
+      p72,
+      trace(
+        line('source', 'recv', GREETING),
+        line('source', 'send', { execute: 'query-migrate' }),
+        line('source', 'send', { execute: 'migrate-start-postcopy' }),
+        line('source', 'recv', { return: {} }),
+        line('source', 'recv', { error: { class: 'GenericError', desc: 'Enable postcopy with migrate_set_capability before the start of migration' } }),
+        line('source', 'send', { execute: 'query-status', id: 'b' }),
+        line('source', 'send', { execute: 'query-migrate', id: 'a' }),
+        line('source', 'recv', { return: {}, id: 'a' }),
+        line('source', 'recv', { return: { status: 'running', running: true }, id: 'b' }),
+      ),
+    );
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('commands the profile does not model are skipped, and said so in the text report', () => {
+    const r = checkTraceText(p72, trace(line('source', 'recv', GREETING), line('source', 'send', { execute: 'query-block', id: 1 }), line('source', 'recv', { return: [], id: 1 })), 'text');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/query-block ×1/);
+  });
+
+  it('COLO_EXIT and other events are not checked, and the text report says so', () => {
+    const r = checkTraceText(p72, trace(line('source', 'recv', GREETING), line('source', 'recv', { event: 'COLO_EXIT', data: { mode: 'primary', reason: 'request' } })), 'text');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/COLO_EXIT ×1 \(COLO_EXIT is not checked yet\)/);
+  });
+
+  it('exec-oob of a command without allow-oob: QMP dispatch refuses it before the handler', () => {
+    const base = [line('source', 'recv', GREETING), line('source', 'send', { 'exec-oob': 'query-migrate', id: 7 })];
+    const refused = checkTraceText(p72, trace(...base, line('source', 'recv', { error: { class: 'GenericError', desc: 'The command query-migrate does not support OOB' }, id: 7 })));
+    expect(refused.code).toBe(0);
+    const accepted = checkTraceText(p72, trace(...base, line('source', 'recv', { return: {}, id: 7 })));
+    expect(findings(accepted.stdout)).toEqual([expect.objectContaining({ line: 3, kind: 'unexpected-accept', command: 'query-migrate' })]);
+  });
+
+  it("before qmp_capabilities, QEMU's negotiation error is not a departure", () => {
+    const r = checkTraceText(p72, trace(line('source', 'recv', GREETING), line('source', 'send', { execute: 'query-migrate' }), line('source', 'recv', { error: { class: 'CommandNotFound', desc: "Expecting capabilities negotiation with 'qmp_capabilities'" } })));
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('check-trace: departures', () => {
+  it('a command accepted that the model forbids: unexpected-accept, at the reply, and checking goes on', () => {
+    const r = checkTraceText(p72, fixture('departure-accept.jsonl'));
+    expect(r.code).toBe(1);
+    const f = findings(r.stdout);
+    expect(f).toHaveLength(2);
+    expect(f[0]).toEqual({
+      line: 9, vm: 'source', kind: 'unexpected-accept', command: 'migrate-start-postcopy', commandLine: 8, observed: 'accepted',
+      expected: [{ class: 'GenericError', desc: 'Enable postcopy with migrate_set_capability before the start of migration' }],
+    });
+    expect(f[1]).toMatchObject({ line: 13, kind: 'unexpected-accept', command: 'migrate-incoming', expected: [{ desc: "'-incoming' was not specified on the command line" }] });
+    expect(r.stderr).toMatch(/2 departure\(s\) \(2 unexpected-accept\)/);
+  });
+
+  it('an impossible status (postcopy-active without postcopy-ram), then re-seeding so later lines are still checked', () => {
+    const r = checkTraceText(p72, fixture('departure-status.jsonl'));
+    expect(r.code).toBe(1);
+    const f = findings(r.stdout);
+    expect(f[0]).toMatchObject({ line: 11, vm: 'source', kind: 'unexpected-status', event: 'MIGRATION', observed: 'postcopy-active' });
+    expect(f[0].expected).toContain('active');
+    expect(f[0].expected).not.toContain('postcopy-active');
+    // completed after postcopy-active is fine (re-seeded); the run state inmigrate on a source is not.
+    expect(f[1]).toMatchObject({ line: 14, kind: 'unexpected-runstate', observed: 'inmigrate', command: 'query-status', commandLine: 13 });
+    expect(f[1].expected).toContain('postmigrate');
+    expect(f).toHaveLength(2);
+  });
+
+  it('the right rejection with the wrong text: wrong-error; the exact text passes', () => {
+    const r = checkTraceText(p72, fixture('departure-error.jsonl'));
+    expect(r.code).toBe(1);
+    const f = findings(r.stdout);
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ line: 7, kind: 'wrong-error', command: 'migrate-set-capabilities', observed: { class: 'GenericError', desc: 'There is a migration process in progress' } });
+    expect(f[0].expected).toContainEqual({ class: 'GenericError', desc: "There's a migration process in progress" });
+  });
+
+  it('a model accepting what QEMU rejected: unexpected-reject', () => {
+    const r = checkTraceText(p72, trace(line('source', 'recv', GREETING), line('source', 'send', { execute: 'query-migrate', id: 1 }), line('source', 'recv', { error: { class: 'GenericError', desc: 'nope' }, id: 1 })));
+    expect(findings(r.stdout)).toEqual([expect.objectContaining({ line: 3, kind: 'unexpected-reject', expected: ['accepted'] })]);
+  });
+
+  it('a command without a reply at the end is pending, not a departure (exit 0); its events are still checked', () => {
+    const r = checkTraceText(p72, fixture('pending.jsonl'));
+    expect(r.code).toBe(0);
+    expect(findings(r.stdout)).toEqual([{ line: 6, vm: 'source', kind: 'pending', command: 'migrate', expected: 'a reply', observed: null, note: 'no reply before the end of the trace' }]);
+    expect(r.stderr).toMatch(/conforms; 1 pending/);
+    const bad = checkTraceText(p72, fixture('pending.jsonl').replace('"status":"setup"', '"status":"postcopy-active"'));
+    expect(findings(bad.stdout).map((f) => f.kind)).toEqual(['pending', 'unexpected-status']);
+  });
+
+  it('a MIGRATION event while the events capability is off', () => {
+    const r = checkTraceText(p72, trace(line('source', 'recv', GREETING), line('source', 'send', { execute: 'migrate', arguments: { uri: 'tcp:127.0.0.1:1' }, id: 1 }), line('source', 'recv', { return: {}, id: 1 }), line('source', 'recv', { event: 'MIGRATION', data: { status: 'active' } })));
+    expect(findings(r.stdout)).toEqual([expect.objectContaining({ line: 4, kind: 'unexpected-event', event: 'MIGRATION' })]);
+  });
+
+  it('STOP while the VM cannot have been running', () => {
+    const r = checkTraceText(p72, trace(line('destination', 'recv', GREETING), line('destination', 'recv', { event: 'STOP' })));
+    expect(findings(r.stdout)).toEqual([expect.objectContaining({ line: 2, kind: 'unexpected-event', event: 'STOP', observed: 'STOP' })]);
+  });
+
+  it('a reply to no command', () => {
+    const r = checkTraceText(p72, trace(line('source', 'recv', GREETING), line('source', 'send', { execute: 'query-migrate', id: 1 }), line('source', 'recv', { return: {}, id: 1 }), line('source', 'recv', { return: {}, id: 2 })));
+    expect(findings(r.stdout)).toEqual([expect.objectContaining({ line: 4, kind: 'unmatched-reply' })]);
+  });
+});
+
+describe('check-trace: traces that start mid-migration', () => {
+  it('no greeting: the first observation picks among all reachable states', () => {
+    const r = checkTraceText(
+      p72,
+      trace(
+        line('source', 'send', { execute: 'query-migrate', id: 1 }),
+        line('source', 'recv', { return: { status: 'postcopy-active' }, id: 1 }),
+        line('source', 'send', { execute: 'migrate-start-postcopy', id: 2 }),
+        line('source', 'recv', { return: {}, id: 2 }),
+        line('source', 'send', { execute: 'query-status', id: 3 }),
+        line('source', 'recv', { return: { status: 'finish-migrate', running: false }, id: 3 }),
+      ),
+      'text',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/query-migrate → postcopy-active → \{postcopy-active\/finish-migrate\}/);
+  });
+
+  it('a first observation no reachable state explains: unexplained-start', () => {
+    const r = checkTraceText(p72, trace(line('destination', 'send', { execute: 'query-migrate', id: 1 }), line('destination', 'recv', { return: { status: 'cancelling' }, id: 1 })));
+    expect(r.code).toBe(1);
+    expect(findings(r.stdout)).toEqual([expect.objectContaining({ line: 2, kind: 'unexplained-start', observed: 'cancelling' })]);
+  });
+
+  it('a reply whose command is before the trace starts is skipped', () => {
+    const r = checkTraceText(p72, trace(line('source', 'recv', { return: {}, id: 'libvirt-13' })));
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('check-trace: input that is not a trace', () => {
+  it('exit 2, naming the line, nothing on standard output', () => {
+    const r = checkTraceText(p72, fixture('malformed.jsonl'));
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toMatch(/^check-trace: line 3: not valid JSON/);
+  });
+
+  it('a malformed line after departures still gives exit 2 and no output', () => {
+    const r = checkTraceText(p72, fixture('departure-accept.jsonl') + '{"t":1,"vm":"elsewhere","dir":"recv","msg":{"event":"STOP"}}\n');
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toMatch(/line 14: unknown vm "elsewhere"/);
+  });
+});
+
+describe('check-trace: real QEMU 7.2 traces (recorded by the conformance runner)', () => {
+  const real = (name: string) => checkTraceText(p72, readFileSync(join(dir, 'qemu-7.2', name), 'utf8'));
+  for (const name of ['precopy-cancel-active.jsonl', 'device-pipelined.5.jsonl', 'colo-destination-failover.jsonl']) {
+    it(`${name} conforms`, () => {
+      const r = real(name);
+      expect(findings(r.stdout).filter((f) => f.kind !== 'pending')).toEqual([]);
+      expect(r.code).toBe(0);
+    });
+  }
+
+  it('completed-destination-migrate.jsonl: a completed destination that migrates on departs (the model follows one role per process)', () => {
+    const r = real('completed-destination-migrate.jsonl');
+    expect(r.code).toBe(1);
+    expect(findings(r.stdout)).toEqual([expect.objectContaining({ vm: 'destination', kind: 'unexpected-status', command: 'query-migrate', observed: 'failed' })]);
+  });
+});

@@ -1,0 +1,135 @@
+// The libvirt log importer (trace/libvirt.ts) on real log excerpts from public posts
+// (fixtures/libvirt/SOURCES.md), and the checker on what it imports.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getProfile } from '../machines/index.ts';
+import { checkTraceText } from '../trace/check.ts';
+import { parseTraceLine } from '../trace/format.ts';
+import { importLibvirtText, logTime } from '../trace/libvirt.ts';
+
+const dir = join(import.meta.dirname, 'fixtures', 'libvirt');
+const log = (name: string) => readFileSync(join(dir, name), 'utf8');
+const msgs = (lines: string[]) => lines.map((l) => JSON.parse(l) as { t: number; vm: string; dir: string; msg: Record<string, unknown> });
+const p72 = getProfile('qemu-7.2');
+
+describe('import-libvirt: real logs', () => {
+  it('virsh save on QEMU without migrate_set_speed (Fontana, qemu-devel 2022-03-07)', () => {
+    const { lines, warnings } = importLibvirtText(log('fontana-2022-03-07-virsh-save.txt'), { vm: 'source' });
+    expect(warnings).toEqual([]);
+    for (const l of lines) expect(parseTraceLine(l).ok).toBe(true);
+    const m = msgs(lines);
+    // 8 commands logged twice each (SEND_MSG and IO_WRITE) come out once; replies and events once.
+    expect(m.filter((x) => x.dir === 'send').map((x) => x.msg.execute)).toEqual(['migrate_set_speed', 'getfd', 'migrate', 'query-migrate', 'query-migrate', 'migrate_set_speed']);
+    expect(m).toHaveLength(20);
+    expect(m[0]).toEqual({ t: Date.UTC(2022, 2, 7, 10, 47, 7, 316), vm: 'source', dir: 'recv', msg: { timestamp: { seconds: 1646650027, microseconds: 316537 }, event: 'STOP' } });
+    // The MIGRATION setup event comes before the reply to migrate, as in the log.
+    const i = m.findIndex((x) => x.msg.execute === 'migrate');
+    expect(m[i + 1].msg).toMatchObject({ event: 'MIGRATION', data: { status: 'setup' } });
+    expect(m[i + 2].msg).toEqual({ return: {}, id: 'libvirt-16' });
+    // 64-bit integers are written as logged, not rounded through a JavaScript number.
+    expect(lines[2]).toContain('9223372036853727232');
+    expect(m[3].msg).toEqual({ id: 'libvirt-14', error: { class: 'CommandNotFound', desc: 'The command migrate_set_speed has not been found' } });
+  });
+
+  it('…and that trace conforms to qemu-7.2 (a trace that starts mid-way: no greeting, a stop before it)', () => {
+    const { lines } = importLibvirtText(log('fontana-2022-03-07-virsh-save.txt'), { vm: 'source' });
+    const r = checkTraceText(p72, lines.join('\n'), 'text');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/line 1 source: STOP → .*none\/paused/);
+    expect(r.stdout).toMatch(/MIGRATION completed → \{completed\//);
+    expect(r.stdout).toMatch(/migrate_set_speed ×2, getfd ×1/);
+  });
+
+  it('IO_WRITE only, no timestamps (Krempa, qemu-devel 2020-12-01): setup, active, STOP, failed', () => {
+    const { lines, warnings } = importLibvirtText(log('krempa-2020-12-01-background-snapshot.txt'), { vm: 'source' });
+    expect(warnings).toEqual([]);
+    const m = msgs(lines);
+    expect(m).toHaveLength(15);
+    expect(m.every((x) => x.t === 0)).toBe(true);
+    expect(m.filter((x) => x.msg.event === 'MIGRATION').map((x) => (x.msg.data as { status: string }).status)).toEqual(['setup', 'active', 'failed']);
+    const r = checkTraceText(p72, lines.join('\n'));
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('a log that ends before the reply to migrate (Fontana, qemu-devel 2022-03-09): pending', () => {
+    const { lines } = importLibvirtText(log('fontana-2022-03-09-getfd-migrate.txt'), { vm: 'source' });
+    expect(msgs(lines).map((x) => x.msg.execute ?? 'reply')).toEqual(['getfd', 'reply', 'migrate']);
+    const r = checkTraceText(p72, lines.join('\n'));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ line: 3, kind: 'pending', command: 'migrate' });
+  });
+
+  it('a record wrapped over lines whose JSON is cut off (Pandit, qemu-devel 2025-12-23): warned and skipped', () => {
+    const { lines, warnings } = importLibvirtText(log('pandit-2025-12-23-wrapped-truncated.txt'), { vm: 'source' });
+    expect(lines).toEqual([]);
+    expect(warnings).toEqual(['line 5: QEMU_MONITOR_SEND_MSG record whose JSON does not end: skipped']);
+  });
+
+  it("KubeVirt virt-launcher's JSON log lines", () => {
+    const { lines } = importLibvirtText(log('kubevirt-virt-launcher-json.txt'), { vm: 'destination' });
+    const m = msgs(lines);
+    expect(m.map((x) => [x.t, x.vm, x.msg.event])).toEqual([
+      [Date.parse('2023-10-26T12:50:40.523Z'), 'destination', 'NIC_RX_FILTER_CHANGED'],
+      [Date.parse('2023-10-26T12:50:44.165Z'), 'destination', 'VSERPORT_CHANGE'],
+      [Date.parse('2023-10-26T12:50:46.708Z'), 'destination', 'RTC_CHANGE'],
+    ]);
+  });
+});
+
+describe('import-libvirt: variations of the same records', () => {
+  const real = log('fontana-2022-03-07-virsh-save.txt');
+  const base = importLibvirtText(real, { vm: 'source' }).lines;
+
+  it('quoted in a reply mail ("> " and "> > ") or numbered by a pager: the same trace', () => {
+    expect(importLibvirtText(real.replace(/^/gm, '> '), { vm: 'source' }).lines).toEqual(base);
+    expect(importLibvirtText(real.replace(/^/gm, '> > '), { vm: 'source' }).lines).toEqual(base);
+    let n = 329000;
+    expect(importLibvirtText(real.replace(/^(?=\d{4}-)/gm, () => `  ${n++} `), { vm: 'source' }).lines).toEqual(base);
+  });
+
+  it('CRLF line ends', () => {
+    expect(importLibvirtText(real.replace(/\n/g, '\r\n'), { vm: 'source' }).lines).toEqual(base);
+  });
+
+  it('the JSON on the line after msg= / after the record name', () => {
+    const text = [
+      '2024-01-02 03:04:05.678+0000: 1: info : qemuMonitorSend:995 :',
+      'QEMU_MONITOR_SEND_MSG: mon=0x7f01',
+      'msg={"execute":"query-status","id":"libvirt-1"}',
+      ' fd=-1',
+      '2024-01-02 03:04:05.679+0000: 2: info : qemuMonitorJSONIOProcessLine:240 : QEMU_MONITOR_RECV_REPLY: mon=0x7f01 reply={"return": {"status": "inmigrate",',
+      '"running": false}, "id": "libvirt-1"}',
+    ].join('\n');
+    const m = msgs(importLibvirtText(text, { vm: 'destination' }).lines);
+    expect(m).toEqual([
+      { t: Date.UTC(2024, 0, 2, 3, 4, 5, 678), vm: 'destination', dir: 'send', msg: { execute: 'query-status', id: 'libvirt-1' } },
+      { t: Date.UTC(2024, 0, 2, 3, 4, 5, 679), vm: 'destination', dir: 'recv', msg: { return: { status: 'inmigrate', running: false }, id: 'libvirt-1' } },
+    ]);
+  });
+
+  it('greetings (libvirt debug level: Line [{"QMP": ...}]), --no-greeting, and --mon', () => {
+    const text = [
+      '2024-01-02 03:04:05.000+0000: 7: debug : qemuMonitorJSONIOProcessLine:193 : Line [{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": ""}, "capabilities": ["oob"]}}]',
+      '2024-01-02 03:04:05.001+0000: 7: info : qemuMonitorIOWrite:452 : QEMU_MONITOR_IO_WRITE: mon=0xaaa buf={"execute":"qmp_capabilities","id":"libvirt-1"}',
+      '2024-01-02 03:04:05.002+0000: 7: info : qemuMonitorJSONIOProcessLine:240 : QEMU_MONITOR_RECV_REPLY: mon=0xbbb reply={"return": {}, "id": "libvirt-9"}',
+    ].join('\n');
+    expect(msgs(importLibvirtText(text, { vm: 'source' }).lines).map((x) => Object.keys(x.msg)[0])).toEqual(['QMP', 'execute', 'return']);
+    expect(importLibvirtText(text, { vm: 'source', greetings: false }).lines).toHaveLength(2);
+    expect(msgs(importLibvirtText(text, { vm: 'source', mon: '0xAAA' }).lines).map((x) => Object.keys(x.msg)[0])).toEqual(['QMP', 'execute']);
+  });
+
+  it('a record whose JSON is not a QMP message is warned about', () => {
+    const r = importLibvirtText('QEMU_MONITOR_RECV_REPLY: mon=0x1 reply={"foo": 1}\nQEMU_MONITOR_RECV_EVENT: mon=0x1 event={"event": 5}', { vm: 'source' });
+    expect(r.lines).toEqual([]);
+    expect(r.warnings).toHaveLength(2);
+  });
+
+  it('log times: dated (with zone), time-only (journal), none', () => {
+    expect(logTime('2022-03-07 10:47:07.316+0000: 1: info')).toBe(Date.UTC(2022, 2, 7, 10, 47, 7, 316));
+    expect(logTime('2022-03-07 12:47:07.316+0200: 1: info')).toBe(Date.UTC(2022, 2, 7, 10, 47, 7, 316));
+    expect(logTime('libvirtd(8) 19:03:07.261+0000: 396587: info :')).toBe(((19 * 60 + 3) * 60 + 7) * 1000 + 261);
+    expect(logTime('QEMU_MONITOR_IO_WRITE: mon=0x1')).toBeUndefined();
+  });
+});

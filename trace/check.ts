@@ -1,0 +1,898 @@
+// Replaying a trace through the model. Each VM is tracked as a set of hypotheses (the states the
+// model allows, given everything observed so far); each observation (a command and its reply, a
+// query's answer, an event) keeps the hypotheses that explain it, after any internal events. An
+// observation no hypothesis explains is a departure: it is reported, and the set is re-seeded
+// from the observation so the lines after it are still checked.
+//
+// Speed: a hypothesis set is interned (same states = same object, with a number); the effect of an
+// observation on a set is a pure function of (set, what was observed), so it is cached under
+// (set number, the observation's shape). A million polls of query-migrate cost a million map
+// look-ups, not a million model steps.
+import {
+  CAP_VARIANTS, INTERNAL_EVENTS, exploreSide, knownCommands, mayMove, startSide, stateKey, stepSide,
+  type Hypothesis, type InternalEventType, type Profile, type Side, type SideSnapshot,
+} from '../machines/index.ts';
+import { parseTraceLine, type QmpArgs, type Vm } from './format.ts';
+
+export type FindingKind =
+  | 'unexpected-accept'
+  | 'unexpected-reject'
+  | 'wrong-error'
+  | 'unexpected-status'
+  | 'unexpected-runstate'
+  | 'unexpected-event'
+  | 'unmatched-reply'
+  | 'unexplained-start'
+  | 'model-error'
+  | 'pending';
+
+export interface Finding {
+  line: number;
+  vm: Vm;
+  kind: FindingKind;
+  expected: unknown;
+  observed: unknown;
+  command?: string;
+  /** For a command's outcome: the line of the command (`line` is the line of its reply). */
+  commandLine?: number;
+  event?: string;
+  note?: string;
+}
+
+/** Commands QEMU lets run out of band (qapi: 'allow-oob': true); others answer this error. */
+const OOB_CAPABLE = new Set(['migrate-recover', 'migrate-pause', 'yank', 'x-oob-test']);
+const NO_TEXT = (): string => '';
+const NO_EVENTS: EventIn[] = [];
+
+/** A QMP id as a map key: strings and numbers as themselves (QEMU echoes the JSON value), others by their JSON. */
+function idMapKey(id: unknown): unknown {
+  return typeof id === 'object' && id !== null ? '\u0000' + JSON.stringify(id) : id;
+}
+const NEGOTIATION_ERROR = "Expecting capabilities negotiation with 'qmp_capabilities'";
+/** Run states a STOP event can leave a VM in (it was running: vm_stop / vm_stop_force_state). */
+const AFTER_STOP = new Set(['paused', 'finish-migrate', 'postmigrate']);
+
+// ---- interned hypothesis sets -----------------------------------------------------------------
+
+interface HSet {
+  id: number;
+  snaps: readonly SideSnapshot[];
+  label?: string;
+  /**
+   * What each observation shape does to this set: one map per (capabilities known exactly or not,
+   * text report or not), since both change the outcome.
+   */
+  steps: (Map<string, Outcome> | undefined)[];
+}
+
+/**
+ * Per profile, shared by every checker in the process: the interned sets (with their step
+ * caches), the fresh starts and the universes (every reachable state: seconds to explore).
+ */
+interface Shared {
+  interned: Map<string, HSet>;
+  nextId: number;
+  universes: Map<Side, HSet>;
+  fresh: Map<Side, HSet>;
+  /** The state graph met so far: one node per state (stateKey), its internal-event successors and command results, computed once. */
+  nodes: Map<string, GNode>;
+}
+
+interface GNode {
+  snap: SideSnapshot;
+  succ?: { type: InternalEventType; to: GNode }[];
+  cmds?: Map<string, { allowed: boolean; error: { class: string; desc: string } | null; to: GNode }>;
+}
+const sharedByProfile = new WeakMap<Profile, Shared>();
+function sharedOf(p: Profile): Shared {
+  let s = sharedByProfile.get(p);
+  if (!s) sharedByProfile.set(p, (s = { interned: new Map(), nextId: 1, universes: new Map(), fresh: new Map(), nodes: new Map() }));
+  return s;
+}
+
+const keyCache = new WeakMap<SideSnapshot, string>();
+function keyOf(s: SideSnapshot): string {
+  let k = keyCache.get(s);
+  if (k === undefined) keyCache.set(s, (k = stateKey(s)));
+  return k;
+}
+
+function labelOf(h: HSet): string {
+  if (h.label === undefined) {
+    const pairs = [...new Set(h.snaps.map((s) => `${s.context.status}/${s.context.runstate}`))].sort();
+    h.label = `{${pairs.join(', ')}}` + (h.snaps.length > pairs.length ? ` (${h.snaps.length} states)` : '');
+  }
+  return h.label;
+}
+
+/** What one step did to a set: the set after it, its departures, and the internal events assumed. */
+interface StepFinding {
+  /** Which observation of the step departed: 0 = the command (or the single event), i = the i-th event after it. */
+  step: number;
+  kind: FindingKind;
+  expected: unknown;
+  observed: unknown;
+  note?: string;
+}
+interface Outcome {
+  next: HSet;
+  findings: StepFinding[];
+  assumed: string;
+  /** The set was re-seeded from an observation: capabilities are no longer known exactly. */
+  reseeded: boolean;
+}
+
+/** A hypothesis, with the run state it had before the command of this step (if one ran). */
+type THyp = Hypothesis & { before?: string };
+
+/** What one observation does to a list of hypotheses; on a departure, how to re-seed. */
+interface StepResult {
+  hyps: Hypothesis[];
+  finding?: Omit<StepFinding, 'step'>;
+  reseedBy?: (s: SideSnapshot) => boolean;
+  note?: string;
+}
+
+/** One observation, as a step function input. */
+type Obs =
+  | { type: 'cmd'; command: string; args: QmpArgs; argsText: string; oob: boolean; outcome: CmdOutcome }
+  | { type: 'event'; event: string; status: string | undefined; runBefore: string };
+/** A reply: accepted (with the status a query's reply shows: 'none' when absent, undefined when not an object), rejected, or none. */
+type CmdOutcome = { allowed: true; status: string | undefined } | { allowed: false; error: { class: string; desc: string } } | { allowed: 'unknown' };
+/** A command and its reply, as apply() takes it (the outcome is built only when the cache misses). */
+interface CmdIn {
+  p: Pending;
+  replyLine: number;
+  /** Reply: the status a return shows; or the error; or no reply at all. */
+  status: string | undefined;
+  error: { class: string; desc: string } | null;
+  noReply: boolean;
+  key: string;
+}
+
+interface Pending {
+  line: number;
+  command: string;
+  /** The arguments' JSON text as in the trace ('' when absent): parsed only when the model needs them. */
+  argsText: string;
+  oob: boolean;
+  hasId: boolean;
+  idk: unknown;
+  modelled: boolean;
+  /** Events received while this command (the oldest in-band one) awaited its reply. */
+  events: EventIn[];
+}
+interface EventIn {
+  line: number;
+  event: string;
+  status: string | undefined;
+  /** STOP/RESUME: how the VM's run state was last seen before this event ('running', 'stopped', '' unknown). */
+  runBefore: string;
+  key: string;
+}
+
+interface VmState {
+  vm: Vm;
+  side: Side;
+  /** null: nothing known yet (no greeting): every reachable state of the side. */
+  set: HSet | null;
+  capsExact: boolean;
+  fromUniverse: boolean;
+  negotiated: boolean;
+  inband: Pending[];
+  byId: Map<unknown, Pending>;
+  sentAny: boolean;
+  unchanged: number;
+  /** How the run state was last seen: by query-status, STOP or RESUME ('running', 'stopped', '' unknown). */
+  lastRun: string;
+}
+
+export interface CheckOptions {
+  /** Keep a readable report (the state path and the internal events assumed). */
+  text?: boolean;
+}
+
+export interface CheckSummary {
+  lines: number;
+  departures: number;
+  pending: number;
+  byKind: Record<string, number>;
+  skippedCommands: Record<string, number>;
+  ignoredEvents: Record<string, number>;
+}
+
+function statusOfReply(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const s = (v as Record<string, unknown>).status;
+  return s === undefined ? 'none' : typeof s === 'string' ? s : undefined;
+}
+
+function safeJson(v: unknown): string | null {
+  try {
+    return JSON.stringify(v) ?? 'undefined';
+  } catch {
+    return null; // cyclic or too deep: not cacheable
+  }
+}
+
+function distinct<T>(xs: T[]): T[] {
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const x of xs) {
+    const k = JSON.stringify(x);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(x);
+    }
+  }
+  return out;
+}
+
+export class TraceChecker {
+  readonly findings: Finding[] = [];
+  readonly report: string[] = [];
+  private lineNo = 0;
+  private lines = 0;
+  private readonly vms = new Map<Vm, VmState>();
+  private readonly shared: Shared;
+  private readonly modelled: Set<string>;
+  private readonly skipped: Record<string, number> = {};
+  private readonly ignored: Record<string, number> = {};
+  private readonly text: boolean;
+
+  constructor(
+    readonly profile: Profile,
+    opts: CheckOptions = {},
+  ) {
+    this.modelled = new Set(knownCommands(profile));
+    this.shared = sharedOf(profile);
+    this.text = !!opts.text;
+  }
+
+  // ---- sets ------------------------------------------------------------------------------------
+
+  private intern(snaps: readonly SideSnapshot[]): HSet {
+    const byKey = new Map<string, SideSnapshot>();
+    for (const s of snaps) {
+      const k = keyOf(s);
+      if (!byKey.has(k)) byKey.set(k, s);
+    }
+    const keys = [...byKey.keys()].sort();
+    const key = keys.join('\n');
+    let h = this.shared.interned.get(key);
+    if (!h) {
+      h = { id: this.shared.nextId++, snaps: keys.map((k) => byKey.get(k)!), steps: [] };
+      this.shared.interned.set(key, h);
+    }
+    return h;
+  }
+
+  private freshSet(side: Side): HSet {
+    let h = this.shared.fresh.get(side);
+    if (!h) {
+      const p = this.profile;
+      const snaps =
+        side === 'source'
+          ? [startSide(p, { side }), startSide(p, { side, paused: true })]
+          : (['defer', 'uri'] as const).flatMap((incoming) => [startSide(p, { side, incoming }), startSide(p, { side, incoming, paused: true })]);
+      this.shared.fresh.set(side, (h = this.intern(snaps)));
+    }
+    return h;
+  }
+
+  /** Every state the side reaches, under every capability variant and start (computed once). */
+  private universe(side: Side): HSet {
+    let h = this.shared.universes.get(side);
+    if (!h) {
+      const p = this.profile;
+      const snaps: SideSnapshot[] = [];
+      for (const caps of CAP_VARIANTS) {
+        if (!caps.every((c) => p.capabilities.includes(c))) continue;
+        for (const inc of side === 'destination' ? (['defer', 'uri'] as const) : (['defer'] as const))
+          for (const r of exploreSide(p, side, caps, inc)) snaps.push(r.snapshot);
+      }
+      this.shared.universes.set(side, (h = this.intern(snaps)));
+    }
+    return h;
+  }
+
+  private src: VmState | null = null;
+  private dst: VmState | null = null;
+  private vm(vm: Vm): VmState {
+    let s = vm === 'source' ? this.src : this.dst;
+    if (!s) {
+      s = { vm, side: vm, set: null, capsExact: false, fromUniverse: true, negotiated: true, inband: [], byId: new Map(), sentAny: false, unchanged: 0, lastRun: '' };
+      this.vms.set(vm, s);
+      if (vm === 'source') this.src = s;
+      else this.dst = s;
+    }
+    return s;
+  }
+
+  private setOf(s: VmState): HSet {
+    if (!s.set) {
+      s.set = this.universe(s.side);
+      s.fromUniverse = true;
+      s.capsExact = false;
+    }
+    return s.set;
+  }
+
+  // ---- one observation against a list of hypotheses --------------------------------------------
+
+  private hyps(h: HSet): Hypothesis[] {
+    return h.snaps.map((snapshot) => ({ snapshot, assumed: [] }));
+  }
+
+  /** Re-seeds from the reachable states that satisfy `pred`, preferring the capabilities held so far. */
+  private reseed(side: Side, current: Hypothesis[], pred: (s: SideSnapshot) => boolean): Hypothesis[] {
+    const cands = this.universe(side).snaps.filter(pred);
+    if (!cands.length) return current;
+    const caps = new Set(current.map((h) => h.snapshot.context.caps.join(',')));
+    const same = cands.filter((s) => caps.has(s.context.caps.join(',')));
+    return (same.length ? same : cands).map((snapshot) => ({ snapshot, assumed: [] }));
+  }
+
+  // ---- the state graph: observe.ts's internalClosure and applyCommand, memoised --------------
+
+  private node(snap: SideSnapshot): GNode {
+    const k = keyOf(snap);
+    let n = this.shared.nodes.get(k);
+    if (!n) this.shared.nodes.set(k, (n = { snap }));
+    return n;
+  }
+
+  private succ(n: GNode): { type: InternalEventType; to: GNode }[] {
+    if (!n.succ) {
+      const p = this.profile;
+      n.succ = [];
+      for (const type of INTERNAL_EVENTS) {
+        if (!mayMove(p, n.snap.context, { type })) continue;
+        const r = stepSide(p, n.snap, { type });
+        if (r.changed) n.succ.push({ type, to: this.node(r.snapshot) });
+      }
+    }
+    return n.succ;
+  }
+
+  /** A command in a state: QEMU's decision and the state after it (memoised by command and arguments). */
+  private cmdStep(n: GNode, command: string, args: QmpArgs, argsText: string) {
+    const k = command + '\u0001' + argsText;
+    const m = n.cmds ?? (n.cmds = new Map());
+    let r = m.get(k);
+    if (!r) {
+      const s = stepSide(this.profile, n.snap, { type: 'qmp', command, arguments: args });
+      const d = s.decision!;
+      m.set(k, (r = { allowed: d.allowed, error: d.allowed ? null : d.error, to: this.node(s.snapshot) }));
+    }
+    return r;
+  }
+
+  /** observe.ts internalClosure (breadth-first, depth 12, deduplicated), over the memoised graph. */
+  private closure(from: readonly Hypothesis[]): (Hypothesis & { n: GNode })[] {
+    const seen = new Set<GNode>();
+    const out: (Hypothesis & { n: GNode })[] = [];
+    let frontier: (Hypothesis & { n: GNode })[] = [];
+    for (const h of from) {
+      const n = this.node(h.snapshot);
+      if (seen.has(n)) continue;
+      seen.add(n);
+      const x = { snapshot: n.snap, assumed: h.assumed, n };
+      out.push(x);
+      frontier.push(x);
+    }
+    for (let depth = 0; depth < 12 && frontier.length; depth++) {
+      const next: (Hypothesis & { n: GNode })[] = [];
+      for (const h of frontier) {
+        for (const { type, to } of this.succ(h.n)) {
+          if (seen.has(to)) continue;
+          seen.add(to);
+          const x = { snapshot: to.snap, assumed: [...h.assumed, type], n: to };
+          out.push(x);
+          next.push(x);
+        }
+      }
+      frontier = next;
+    }
+    return out;
+  }
+
+  private stepCmd(side: Side, from: Hypothesis[], o: Extract<Obs, { type: 'cmd' }>): StepResult {
+    const p = this.profile;
+    const out = o.outcome;
+    // qapi/qmp-dispatch.c: a command without 'allow-oob' sent with exec-oob never reaches its handler.
+    if (o.oob && !OOB_CAPABLE.has(o.command)) {
+      const want = { class: 'GenericError', desc: `The command ${o.command} does not support OOB` };
+      if (out.allowed === 'unknown') return { hyps: from };
+      if (!out.allowed && out.error.class === want.class && out.error.desc === want.desc) return { hyps: from };
+      return { hyps: from, finding: { kind: out.allowed ? 'unexpected-accept' : 'wrong-error', expected: [want], observed: out.allowed ? 'accepted' : out.error } };
+    }
+    if (out.allowed === 'unknown') {
+      // No reply: the command may or may not have run; keep both.
+      const ran: Hypothesis[] = [];
+      for (const h of this.closure(from)) ran.push({ snapshot: this.cmdStep(h.n, o.command, o.args, o.argsText).to.snap, assumed: h.assumed });
+      return { hyps: [...from, ...ran] };
+    }
+    const next = this.advance(from, o.command, o.args, o.argsText, out.allowed ? null : out.error);
+    if (next.length) {
+      if (!out.allowed) return { hyps: next };
+      if (o.command === 'query-migrate') {
+        const status = out.status;
+        if (status === undefined) return { hyps: next };
+        const ok = next.filter((h) => h.snapshot.context.status === status);
+        if (ok.length) return { hyps: ok };
+        return {
+          hyps: next,
+          reseedBy: (s) => s.context.status === status,
+          finding: { kind: 'unexpected-status', expected: distinct(next.map((h) => h.snapshot.context.status)).sort(), observed: status },
+        };
+      }
+      if (o.command === 'query-status') {
+        const rs = out.status;
+        if (rs === undefined || rs === 'none') return { hyps: next };
+        const ok = next.filter((h) => h.snapshot.context.runstate === rs);
+        if (ok.length) return { hyps: ok };
+        return {
+          hyps: next,
+          reseedBy: (s) => s.context.runstate === rs,
+          finding: { kind: 'unexpected-runstate', expected: distinct(next.map((h) => h.snapshot.context.runstate)).sort(), observed: rs },
+        };
+      }
+      return { hyps: next };
+    }
+    // No hypothesis answers the same way: say what the model answers instead.
+    const closure = this.closure(from);
+    const decisions = closure.map((h) => this.cmdStep(h.n, o.command, o.args, o.argsText));
+    const errors = distinct(decisions.filter((d) => !d.allowed).map((d) => d.error!));
+    const accepts = decisions.some((d) => d.allowed);
+    const expected = [...(accepts ? ['accepted'] : []), ...errors];
+    if (out.allowed) return { hyps: closure, finding: { kind: 'unexpected-accept', expected, observed: 'accepted' } };
+    const kept = closure.filter((_, i) => !decisions[i].allowed);
+    return { hyps: kept.length ? kept : closure, finding: { kind: errors.length ? 'wrong-error' : 'unexpected-reject', expected, observed: out.error } };
+  }
+
+  /**
+   * observe.ts applyCommand, keeping for each result the run state just before the command: a
+   * STOP or RESUME in the same step may have been emitted by the command itself (stop, cont).
+   */
+  private advance(from: Hypothesis[], command: string, args: QmpArgs, argsText: string, error: { class: string; desc: string } | null): THyp[] {
+    const out: THyp[] = [];
+    const seen = new Set<string>();
+    for (const h of this.closure(from)) {
+      const d = this.cmdStep(h.n, command, args, argsText);
+      if (error ? d.allowed || d.error!.class !== error.class || d.error!.desc !== error.desc : !d.allowed) continue;
+      const before = h.snapshot.context.runstate;
+      const k = keyOf(d.to.snap) + '|' + before;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push({ snapshot: d.to.snap, assumed: h.assumed, before });
+    }
+    return out;
+  }
+
+  /**
+   * The states reachable by internal events in which a run-state change `hit(before, after)` has
+   * happened (by an internal event, or by the command just before): STOP and RESUME are emitted
+   * at such a change, not by merely being in a stopped or running state.
+   */
+  private closureWith(from: THyp[], hit: (before: string, after: string) => boolean): Hypothesis[] {
+    const seen = new Set<string>();
+    const out: (Hypothesis & { flag: boolean })[] = [];
+    let frontier: (Hypothesis & { flag: boolean })[] = [];
+    const add = (snapshot: SideSnapshot, assumed: InternalEventType[], flag: boolean, into: (Hypothesis & { flag: boolean })[]) => {
+      const k = keyOf(snapshot) + (flag ? '+' : '-');
+      if (seen.has(k)) return;
+      seen.add(k);
+      const n = { snapshot, assumed, flag };
+      out.push(n);
+      into.push(n);
+    };
+    for (const h of from) add(h.snapshot, h.assumed, h.before !== undefined && hit(h.before, h.snapshot.context.runstate), frontier);
+    for (let depth = 0; depth < 12 && frontier.length; depth++) {
+      const next: (Hypothesis & { flag: boolean })[] = [];
+      for (const h of frontier) {
+        for (const { type, to } of this.succ(this.node(h.snapshot))) {
+          add(to.snap, [...h.assumed, type], h.flag || hit(h.snapshot.context.runstate, to.snap.context.runstate), next);
+        }
+      }
+      frontier = next;
+    }
+    return out.filter((h) => h.flag).map((h) => ({ snapshot: h.snapshot, assumed: h.assumed }));
+  }
+
+  private stepEvent(side: Side, from: Hypothesis[], o: Extract<Obs, { type: 'event' }>, capsExact: boolean, unseenPast: boolean): StepResult {
+    const p = this.profile;
+    const closure = this.closure(from);
+    if (o.event === 'MIGRATION') {
+      const status = o.status;
+      if (typeof status !== 'string') return { hyps: from, finding: { kind: 'unexpected-event', expected: 'data.status, a MigrationStatus', observed: status ?? null } };
+      let finding: Omit<StepFinding, 'step'> | undefined;
+      if (capsExact && !closure.some((h) => h.snapshot.context.caps.includes('events')))
+        finding = { kind: 'unexpected-event', expected: 'no MIGRATION event: the events capability is off', observed: status };
+      if (status !== 'none' && !(p.statuses[side] as readonly string[]).includes(status)) {
+        if (side === 'destination' && status === 'setup') {
+          // QEMU 7.2 (qemu_start_incoming_migration) emits MIGRATION setup when the destination
+          // starts listening (migrate-incoming, migrate-recover) without changing its incoming
+          // state: query-migrate goes on showing no status. The profile has no destination setup.
+          const ok = closure.filter((h) => h.snapshot.context.listening);
+          if (ok.length) return { hyps: ok, finding, note: 'destination MIGRATION setup: the listener started (status unchanged)' };
+          return { hyps: closure, finding: finding ?? { kind: 'unexpected-event', expected: 'a listening destination', observed: status } };
+        }
+        if (side === 'destination' && status === 'failed') {
+          // QEMU 7.2 (process_incoming_migration_co) sets the incoming state to failed, which emits
+          // the event, then exits: query-migrate never shows it, so the profile has no destination
+          // failed; the event is seen when the load fails.
+          const ok = closure.filter((h) => h.snapshot.context.status === 'active');
+          if (ok.length) return { hyps: ok, finding, note: 'destination MIGRATION failed: the load failed; QEMU exits' };
+          return { hyps: closure, finding: finding ?? { kind: 'unexpected-event', expected: 'a destination loading (active)', observed: status } };
+        }
+        return { hyps: from, finding: finding ?? { kind: 'unexpected-event', expected: `a status of the ${side} in ${p.name}`, observed: status } };
+      }
+      const ok = closure.filter((h) => h.snapshot.context.status === status);
+      if (ok.length) return { hyps: ok, finding };
+      return {
+        hyps: closure,
+        reseedBy: (s) => s.context.status === status,
+        finding: finding ?? { kind: 'unexpected-status', expected: distinct(closure.map((h) => h.snapshot.context.status)).sort(), observed: status },
+      };
+    }
+    // STOP / RESUME: emitted where the run state leaves running (vm_stop, vm_stop_force_state) or
+    // becomes running (vm_start). COLO checkpoints stop and resume the VM while the status stays
+    // colo; the model does not follow them, so hypotheses already in colo are kept as they are.
+    const stop = o.event === 'STOP';
+    const hit = stop ? (b: string, a: string) => b === 'running' && AFTER_STOP.has(a) : (b: string, a: string) => b !== 'running' && a === 'running';
+    const inColo = from.filter((h) => h.snapshot.context.status === 'colo');
+    const colo = inColo.length ? this.closure(inColo).filter((h) => h.snapshot.context.status === 'colo') : [];
+    const pred = stop ? (s: SideSnapshot) => AFTER_STOP.has(s.context.runstate) : (s: SideSnapshot) => s.context.runstate === 'running';
+    let ok = unseenPast ? closure.filter((h) => pred(h.snapshot)) : [...colo, ...this.closureWith(from as THyp[], hit)];
+    // The trace itself showed the VM on the other side of this change (query-status said running
+    // before a STOP; a STOP came before this RESUME): the run state alone is checked. This covers
+    // steps the model takes in one transition that QEMU reports as two events (postcopy_start sets
+    // postcopy-active, then stops the VM) and COLO failover (STOP, completed, RESUME).
+    if (!ok.length && o.runBefore === (stop ? 'running' : 'stopped')) ok = closure.filter((h) => pred(h.snapshot));
+    if (ok.length) return { hyps: ok, note: !unseenPast && ok.length === colo.length ? `${o.event} during colo: not checked` : undefined };
+    return {
+      hyps: closure,
+      reseedBy: pred,
+      finding: { kind: 'unexpected-event', expected: `a run-state change ${stop ? 'from running (the model has only: ' : 'to running (the model has only: '}${distinct(closure.map((h) => h.snapshot.context.runstate)).sort().join(', ')})`, observed: o.event },
+    };
+  }
+
+  /**
+   * A command (if any) and the events received while it awaited its reply. The command took effect
+   * somewhere between them: every placement is tried, and the union of what explains it all kept.
+   */
+  private compute(vm: VmState, set: HSet, cmd: Extract<Obs, { type: 'cmd' }> | null, events: Extract<Obs, { type: 'event' }>[]): Outcome {
+    const side = vm.side;
+    const placements = cmd ? events.length + 1 : 1;
+    const good: Hypothesis[] = [];
+    let best: { progress: number; hyps: Hypothesis[]; findings: StepFinding[]; reseeded: boolean } | null = null;
+    const notes: string[] = [];
+    // A trace that starts mid-way: before its first observation, commands may have run that it
+    // does not show (a stop before the excerpt), so a first STOP/RESUME is checked against the
+    // run state only.
+    const unseenPast = set === this.shared.universes.get(side);
+    const run = (at: number, full: boolean) => {
+      const seq: { obs: Obs; step: number }[] = events.map((e, i) => ({ obs: e as Obs, step: cmd ? i + 1 : i }));
+      if (cmd) seq.splice(at, 0, { obs: cmd, step: 0 });
+      let hyps = this.hyps(set);
+      const findings: StepFinding[] = [];
+      let progress = 0;
+      let reseeded = false;
+      for (const { obs, step } of seq) {
+        const r = obs.type === 'cmd' ? this.stepCmd(side, hyps, obs) : this.stepEvent(side, hyps, obs, vm.capsExact, unseenPast && step === 0);
+        if (typeof r.note === 'string') notes.push(r.note);
+        hyps = r.hyps;
+        if (r.finding) {
+          findings.push({ step, ...r.finding });
+          if (!full) break; // a dry run stops at the first departure
+          if (r.reseedBy) {
+            hyps = this.reseed(side, hyps, r.reseedBy);
+            reseeded = true;
+          }
+        } else if (!findings.length) progress++;
+      }
+      return { hyps, findings, progress, reseeded };
+    };
+    let bestAt = 0;
+    let bestProgress = -1;
+    for (let at = 0; at < placements; at++) {
+      const r = run(at, false);
+      if (!r.findings.length) good.push(...r.hyps);
+      else if (r.progress > bestProgress) {
+        bestProgress = r.progress;
+        bestAt = at;
+      }
+    }
+    if (!good.length) best = run(bestAt, true);
+    const chosen = good.length ? { hyps: good, findings: [] as StepFinding[], reseeded: false } : best!;
+    const assumed = this.text
+      ? distinct(chosen.hyps.map((h) => h.assumed.join(' → ')).filter((x) => x)).slice(0, 4).join(' | ') + (notes.length ? ` [${distinct(notes).join('; ')}]` : '')
+      : '';
+    return { next: this.intern(chosen.hyps.map((h) => h.snapshot)), findings: chosen.findings, assumed, reseeded: chosen.reseeded };
+  }
+
+  private apply(vm: VmState, cmd: CmdIn | null, events: EventIn[], describe: () => string): void {
+    const set = this.setOf(vm);
+    let full = cmd ? cmd.key : '';
+    for (let i = 0; i < events.length; i++) full += '\u0002' + events[i].key;
+    const slot = (vm.capsExact ? 1 : 0) + (this.text ? 2 : 0);
+    const m = set.steps[slot] ?? (set.steps[slot] = new Map());
+    let out = m.get(full);
+    if (!out) {
+      const evObs = events.map((e) => ({ type: 'event' as const, event: e.event, status: e.status, runBefore: e.runBefore }));
+      try {
+        let obs: Extract<Obs, { type: 'cmd' }> | null = null;
+        if (cmd) {
+          const outcome: CmdOutcome = cmd.noReply ? { allowed: 'unknown' } : cmd.error ? { allowed: false, error: cmd.error } : { allowed: true, status: cmd.status };
+          obs = { type: 'cmd', command: cmd.p.command, args: cmd.p.argsText ? (JSON.parse(cmd.p.argsText) as QmpArgs) : {}, argsText: cmd.p.argsText, oob: cmd.p.oob, outcome };
+        }
+        out = this.compute(vm, set, obs, evObs);
+      } catch (e) {
+        out = { next: set, findings: [{ step: 0, kind: 'model-error', expected: 'an answer from the model', observed: String((e as Error).message ?? e) }], assumed: '', reseeded: false };
+      }
+      m.set(full, out);
+    }
+    const wasUniverse = out.findings.length > 0 && vm.fromUniverse && set === this.shared.universes.get(vm.side);
+    for (const f of out.findings) {
+      const ev = cmd ? (f.step === 0 ? null : events[f.step - 1]) : events[f.step];
+      const kind: FindingKind = wasUniverse && f.kind !== 'model-error' ? 'unexplained-start' : f.kind;
+      const finding: Finding = { line: ev ? ev.line : cmd!.replyLine, vm: vm.vm, kind, expected: f.expected, observed: f.observed };
+      if (ev) finding.event = ev.event;
+      else if (cmd) {
+        finding.command = cmd.p.command;
+        finding.commandLine = cmd.p.line;
+      }
+      if (kind === 'unexplained-start') finding.note = `no reachable ${vm.side} state explains the first observation (${f.kind})`;
+      else if (f.note) finding.note = f.note;
+      this.findings.push(finding);
+      if (this.text) this.report.push(`line ${finding.line} ${vm.vm}: DEPARTURE ${kind}: expected ${JSON.stringify(f.expected)}, observed ${JSON.stringify(f.observed)}`);
+    }
+    if (out.reseeded) vm.capsExact = false;
+    if (out.next !== set || out.findings.length) {
+      if (this.text) {
+        if (vm.unchanged) this.report.push(`  … ${vm.vm}: ${vm.unchanged} observation(s) with no change`);
+        this.report.push(`line ${cmd ? cmd.replyLine : events[0].line} ${vm.vm}: ${describe()} → ${labelOf(out.next)}${out.assumed ? `  (assumed: ${out.assumed})` : ''}`);
+      }
+      vm.unchanged = 0;
+    } else vm.unchanged++;
+    vm.set = out.next;
+    vm.fromUniverse = vm.fromUniverse && out.next === set;
+  }
+
+  // ---- lines -----------------------------------------------------------------------------------
+
+  /** Feeds one line of the trace. Returns what is wrong if it is not a trace line (exit 2). */
+  feed(raw: string): string | null {
+    const n = ++this.lineNo;
+    // The fast path reads the parsed object directly; anything unusual goes to format.ts, which
+    // validates exactly and says what is wrong.
+    let v: Record<string, unknown>;
+    try {
+      v = JSON.parse(raw);
+    } catch {
+      return this.slow(raw, n);
+    }
+    if (typeof v !== 'object' || v === null) return this.slow(raw, n);
+    const t = v.t;
+    const name = v.vm;
+    const dir = v.dir;
+    const m = v.msg as Record<string, unknown>;
+    if (typeof t !== 'number' || t - t !== 0 || (name !== 'source' && name !== 'destination') || (dir !== 'send' && dir !== 'recv') || typeof m !== 'object' || m === null || Array.isArray(m))
+      return this.slow(raw, n);
+    const ret = m.return;
+    const exe = m.execute;
+    const oob = m['exec-oob'];
+    const err = m.error as Record<string, unknown> | undefined;
+    const ev = m.event;
+    const qmp = m.QMP;
+    const kinds = +(ret !== undefined) + +(exe !== undefined) + +(oob !== undefined) + +(err !== undefined) + +(ev !== undefined) + +(qmp !== undefined);
+    if (kinds !== 1) return this.slow(raw, n);
+    const vm = this.vm(name);
+    if (ret !== undefined) {
+      if (dir !== 'recv') return this.slow(raw, n);
+      this.lines++;
+      this.onReply(vm, n, m.id, statusOfReply(ret), null);
+    } else if (exe !== undefined || oob !== undefined) {
+      const cmd = exe ?? oob;
+      const args = m.arguments;
+      if (dir !== 'send' || typeof cmd !== 'string' || cmd === '' || (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args)))) return this.slow(raw, n);
+      this.lines++;
+      this.onCommand(vm, n, cmd, args as QmpArgs | undefined, oob !== undefined, m.id);
+    } else if (ev !== undefined) {
+      const data = m.data as Record<string, unknown> | undefined;
+      const ts = m.timestamp;
+      if (dir !== 'recv' || typeof ev !== 'string' || ev === '' || (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) || (ts !== undefined && (typeof ts !== 'object' || ts === null || Array.isArray(ts))))
+        return this.slow(raw, n);
+      this.lines++;
+      this.onEvent(vm, n, ev, data);
+    } else if (err !== undefined) {
+      if (dir !== 'recv' || typeof err !== 'object' || err === null || Array.isArray(err) || typeof err.class !== 'string' || typeof err.desc !== 'string') return this.slow(raw, n);
+      this.lines++;
+      this.onReply(vm, n, m.id, undefined, { class: err.class, desc: err.desc });
+    } else {
+      if (dir !== 'recv' || typeof qmp !== 'object' || qmp === null || Array.isArray(qmp)) return this.slow(raw, n);
+      this.lines++;
+      this.onGreeting(vm, n);
+    }
+    return null;
+  }
+
+  private slow(raw: string, n: number): string | null {
+    const r = parseTraceLine(raw);
+    if (!r.ok) return `line ${n}: ${r.error}`;
+    if (!r.line) return null;
+    this.lines++;
+    const vm = this.vm(r.line.vm);
+    const m = r.line.msg;
+    switch (m.kind) {
+      case 'greeting':
+        return this.onGreeting(vm, n), null;
+      case 'command':
+        return this.onCommand(vm, n, m.command, m.hasArgs ? m.args : undefined, m.oob, m.hasId ? m.id : undefined), null;
+      case 'return':
+        return this.onReply(vm, n, m.hasId ? m.id : undefined, statusOfReply(m.value), null), null;
+      case 'error':
+        return this.onReply(vm, n, m.hasId ? m.id : undefined, undefined, m.error), null;
+      case 'event':
+        return this.onEvent(vm, n, m.event, m.data), null;
+    }
+  }
+
+  private onGreeting(vm: VmState, n: number): void {
+    this.flush(vm, 'the process was replaced (new greeting)');
+    vm.set = this.freshSet(vm.side);
+    vm.capsExact = true;
+    vm.fromUniverse = false;
+    vm.negotiated = false;
+    vm.sentAny = false;
+    vm.lastRun = '';
+    if (this.text) this.report.push(`line ${n} ${vm.vm}: greeting: a fresh QEMU → ${labelOf(vm.set)}`);
+  }
+
+  private onCommand(vm: VmState, n: number, command: string, args: QmpArgs | undefined, oob: boolean, id: unknown): void {
+    vm.sentAny = true;
+    const modelled = this.modelled.has(command);
+    if (!modelled) this.skipped[command] = (this.skipped[command] ?? 0) + 1;
+    const hasId = id !== undefined;
+    const idk = hasId ? idMapKey(id) : '';
+    const argsText = args === undefined || !modelled ? '' : (safeJson(args) ?? '');
+    const pend: Pending = { line: n, command, argsText, oob, hasId, idk, modelled, events: NO_EVENTS };
+    if (hasId && !vm.byId.has(idk)) vm.byId.set(idk, pend);
+    if (!(oob && hasId)) vm.inband.push(pend);
+  }
+
+  /** A reply: `status` is what a return shows ('none': an object without status); `error` for an error. */
+  private onReply(vm: VmState, n: number, id: unknown, status: string | undefined, error: { class: string; desc: string } | null): void {
+    let pend: Pending | undefined;
+    const hasId = id !== undefined;
+    if (hasId) {
+      const k = idMapKey(id);
+      pend = vm.byId.get(k);
+      if (pend) vm.byId.delete(k);
+    } else pend = vm.inband.find((x) => !x.hasId);
+    if (!pend) {
+      if (vm.sentAny) {
+        this.findings.push({ line: n, vm: vm.vm, kind: 'unmatched-reply', expected: hasId ? `a command with id ${safeJson(id)}` : 'a command awaiting its reply', observed: error ?? 'return' });
+        if (this.text) this.report.push(`line ${n} ${vm.vm}: DEPARTURE unmatched-reply`);
+      } else if (this.text) this.report.push(`line ${n} ${vm.vm}: reply to a command sent before the trace starts: skipped`);
+      return;
+    }
+    if (vm.inband[0] === pend) vm.inband.shift();
+    else {
+      const i = vm.inband.indexOf(pend);
+      if (i >= 0) vm.inband.splice(i, 1);
+    }
+    const p = pend;
+    if (!error && p.command === 'qmp_capabilities') vm.negotiated = true;
+    if (!error && p.command === 'query-status' && status !== undefined) vm.lastRun = status === 'running' ? 'running' : AFTER_STOP.has(status) ? 'stopped' : '';
+    const evs = this.text ? () => p.events.map((e) => e.event + (typeof e.status === 'string' ? ' ' + e.status : '')).join(', ') : NO_TEXT;
+    if (!p.modelled || (error && error.desc === NEGOTIATION_ERROR && !vm.negotiated)) {
+      if (p.events.length) this.apply(vm, null, p.events, evs);
+      return;
+    }
+    const o = error ? '-' + error.class + '\u0001' + error.desc : p.command === 'query-migrate' || p.command === 'query-status' ? '+' + status : '+';
+    const key = (p.oob ? 'O' : 'C') + p.command + '\u0001' + p.argsText + '\u0001' + o;
+    this.apply(vm, { p, replyLine: n, status, error, noReply: false, key }, p.events, !this.text ? NO_TEXT : () => {
+      const what = error ? `error ${JSON.stringify(error.desc)}` : p.command.startsWith('query-') ? `${status ?? 'ok'}` : 'ok';
+      return `${p.command}${p.argsText && p.argsText !== '{}' ? ' ' + p.argsText : ''} → ${what}${p.events.length ? ` (with ${evs()})` : ''}`;
+    });
+  }
+
+  private onEvent(vm: VmState, n: number, ev: string, data: Record<string, unknown> | undefined): void {
+    if (ev !== 'MIGRATION' && ev !== 'STOP' && ev !== 'RESUME') {
+      this.ignored[ev] = (this.ignored[ev] ?? 0) + 1;
+      return;
+    }
+    let status: string | undefined;
+    if (ev === 'MIGRATION') {
+      const st = data?.status;
+      // A status that is not a string is checked as "(its JSON)", which no profile has.
+      status = st === undefined ? undefined : typeof st === 'string' ? st : `(${safeJson(st) ?? '?'})`;
+    }
+    const runBefore = ev === 'MIGRATION' ? '' : vm.lastRun;
+    if (ev === 'STOP') vm.lastRun = 'stopped';
+    else if (ev === 'RESUME') vm.lastRun = 'running';
+    const e: EventIn = { line: n, event: ev, status, runBefore, key: `E${ev}\u0001${status ?? ''}\u0001${runBefore}` };
+    const head = vm.inband[0];
+    if (head && head.modelled) {
+      if (head.events === NO_EVENTS) head.events = [e];
+      else head.events.push(e);
+    }
+    else this.apply(vm, null, [e], this.text ? () => `${ev}${status ? ' ' + status : ''}` : NO_TEXT);
+  }
+
+  /** Commands still awaiting a reply: reported as pending; their events are checked either way. */
+  private flush(vm: VmState, why: string): void {
+    const all = [...vm.inband, ...[...vm.byId.values()].filter((x) => !vm.inband.includes(x))].sort((a, b) => a.line - b.line);
+    for (const p of all) {
+      this.findings.push({ line: p.line, vm: vm.vm, kind: 'pending', expected: 'a reply', observed: null, command: p.command, note: why });
+      if (this.text) this.report.push(`line ${p.line} ${vm.vm}: ${p.command} pending (${why})`);
+      const evs = () => p.events.map((e) => e.event).join(', ');
+      if (p.modelled && p.events.length && vm.set !== null)
+        this.apply(vm, { p, replyLine: p.line, status: undefined, error: null, noReply: true, key: '?' + p.command + '\u0001' + p.argsText }, p.events, () => `${p.command} (no reply) with ${evs()}`);
+      else if (p.events.length) this.apply(vm, null, p.events, evs);
+    }
+    vm.inband = [];
+    vm.byId = new Map();
+  }
+
+  /** Ends the trace: commands without a reply are pending. */
+  finish(): CheckSummary {
+    for (const vm of this.vms.values()) {
+      this.flush(vm, 'no reply before the end of the trace');
+      if (this.text && vm.unchanged) this.report.push(`  … ${vm.vm}: ${vm.unchanged} observation(s) with no change`);
+      vm.unchanged = 0;
+    }
+    this.findings.sort((a, b) => a.line - b.line);
+    const byKind: Record<string, number> = {};
+    for (const f of this.findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
+    const pending = byKind.pending ?? 0;
+    return { lines: this.lines, departures: this.findings.length - pending, pending, byKind, skippedCommands: { ...this.skipped }, ignoredEvents: { ...this.ignored } };
+  }
+
+  /** The readable report's footer: what was not checked. */
+  notes(): string[] {
+    const out: string[] = [];
+    const sk = Object.entries(this.skipped);
+    if (sk.length) out.push(`not modelled, not checked (commands): ${sk.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+    const ig = Object.entries(this.ignored);
+    if (ig.length) out.push(`not checked (events): ${ig.map(([k, v]) => `${k} ×${v}`).join(', ')}${this.ignored.COLO_EXIT ? ' (COLO_EXIT is not checked yet)' : ''}`);
+    return out;
+  }
+}
+
+export interface CheckResult {
+  code: 0 | 1 | 2;
+  stdout: string;
+  stderr: string;
+}
+
+/** Summary line for standard error. */
+export function summaryLine(s: CheckSummary): string {
+  const kinds = Object.entries(s.byKind)
+    .filter(([k]) => k !== 'pending')
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+  return `check-trace: ${s.lines} lines; ${s.departures ? `${s.departures} departure(s) (${kinds})` : 'conforms'}${s.pending ? `; ${s.pending} pending command(s)` : ''}`;
+}
+
+/** Renders findings and report the way the CLI prints them. */
+export function render(c: TraceChecker, s: CheckSummary, format: 'json' | 'text'): string {
+  if (format === 'json') return c.findings.map((f) => JSON.stringify(f)).join('\n') + (c.findings.length ? '\n' : '');
+  const lines = [`profile ${c.profile.name}: ${s.lines} trace lines`, ...c.report, ...c.notes(), summaryLine(s).replace(/^check-trace: /, 'result: ')];
+  return lines.join('\n') + '\n';
+}
+
+/** Checks a whole trace given as text, in-process (tests, small inputs). */
+export function checkTraceText(p: Profile, text: string, format: 'json' | 'text' = 'json'): CheckResult {
+  const c = new TraceChecker(p, { text: format === 'text' });
+  const lines = text.split('\n');
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  for (const l of lines) {
+    const err = c.feed(l.endsWith('\r') ? l.slice(0, -1) : l);
+    if (err) return { code: 2, stdout: '', stderr: `check-trace: ${err}\n` };
+  }
+  const s = c.finish();
+  return { code: s.departures ? 1 : 0, stdout: render(c, s, format), stderr: summaryLine(s) + '\n' };
+}

@@ -1,0 +1,251 @@
+// Importing the QMP traffic libvirt logs into the trace format (docs/trace-format.md).
+//
+// libvirt (log_filters "1:qemu.qemu_monitor" or more) logs each QMP message it sends or receives:
+//   2022-03-07 10:47:07.326+0000: 134391: info : qemuMonitorSend:995 : QEMU_MONITOR_SEND_MSG: mon=0x7fa4380028a0 msg={"execute":"migrate",...,"id":"libvirt-16"}\r
+//    fd=-1
+//   ... : qemuMonitorIOWrite:452 : QEMU_MONITOR_IO_WRITE: mon=0x7fa4380028a0 buf={"execute":"migrate",...}\r
+//    len=112 ret=112 errno=0
+//   ... : qemuMonitorJSONIOProcessLine:240 : QEMU_MONITOR_RECV_REPLY: mon=0x7fa4380028a0 reply={"return": {}, "id": "libvirt-16"}
+//   ... : qemuMonitorJSONIOProcessLine:235 : QEMU_MONITOR_RECV_EVENT: mon=0x7fa4380028a0 event={"timestamp": ..., "event": "MIGRATION", "data": {"status": "setup"}}
+// A command is logged twice (SEND_MSG when queued, IO_WRITE when written): the second is dropped.
+// The JSON of a record may start or go on on the next lines (mail wrapping, `msg=` on its own
+// line); it is read up to its closing brace. Also read: records quoted in mails ("> "), lines
+// numbered by a pager, KubeVirt's virt-launcher JSON log lines ({"msg": "QEMU_MONITOR_...",
+// "timestamp": ...}), and the greeting that libvirt's debug level shows as `Line [{"QMP": ...}]`.
+import { classifyMessage, type Dir, type Vm } from './format.ts';
+
+export interface ImportOptions {
+  vm: Vm;
+  /** Only this monitor (libvirt's mon=0x... address); default: all. */
+  mon?: string;
+  /** Emit greetings found in the log (a new greeting starts a fresh process in the checker). */
+  greetings?: boolean;
+}
+
+type RecordKind = 'SEND_MSG' | 'IO_WRITE' | 'RECV_REPLY' | 'RECV_EVENT' | 'GREETING';
+const DIR_OF: Record<RecordKind, Dir> = { SEND_MSG: 'send', IO_WRITE: 'send', RECV_REPLY: 'recv', RECV_EVENT: 'recv', GREETING: 'recv' };
+const MARKER: Record<RecordKind, RegExp> = {
+  SEND_MSG: /msg=/,
+  IO_WRITE: /buf=/,
+  RECV_REPLY: /reply=/,
+  RECV_EVENT: /event=/,
+  GREETING: /\{/,
+};
+
+const RECORD = /QEMU_MONITOR_(SEND_MSG|IO_WRITE|RECV_REPLY|RECV_EVENT)\b/;
+const GREETING = /qemuMonitorJSONIOProcessLine:\d+ : Line \[\{"QMP"/;
+const MON = /\bmon=(0x[0-9a-fA-F]+)/;
+const FULL_TS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?/;
+const TIME_TS = /^\S*\s*(\d{2}):(\d{2}):(\d{2})\.(\d{1,9})\s*(Z|[+-]\d{2}:?\d{2})?:/;
+const MAX_CONT = 20;
+
+/** The end (exclusive) of the JSON object starting at `from` ('{'), or -1 if it does not end. */
+export function jsonObjectEnd(s: string, from: number): number {
+  let depth = 0;
+  let inStr = false;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inStr) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inStr = false;
+      continue;
+    }
+    if (c === 34) inStr = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) depth++;
+    else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+function offsetMs(z: string | undefined): number {
+  if (!z || z === 'Z') return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(z);
+  if (!m) return 0;
+  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60000;
+}
+
+function fracMs(f: string | undefined): number {
+  return f ? Number((f + '000').slice(0, 3)) + Number('0.' + (f.slice(3) || '0')) : 0;
+}
+
+/** A log line's time in ms: epoch ms for a dated stamp, ms of the day for a time-only one. */
+export function logTime(line: string): number | undefined {
+  let m = FULL_TS.exec(line);
+  if (m) {
+    const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+    return utc + fracMs(m[7]) - offsetMs(m[8]);
+  }
+  m = TIME_TS.exec(line);
+  if (m) return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + fracMs(m[4]) - offsetMs(m[5]);
+  return undefined;
+}
+
+/** Strips what mails and pagers put before a log line: "> " quoting, a line number. */
+function unwrap(line: string): string {
+  let s = line.replace(/\r$/, '');
+  const q = /^(?:[ \t]*>)+ ?/.exec(s);
+  if (q) s = s.slice(q[0].length);
+  const n = /^\s*\d+\s+(?=\d{4}-\d{2}-\d{2}[ T])/.exec(s);
+  if (n) s = s.slice(n[0].length);
+  return s;
+}
+
+interface Partial {
+  kind: RecordKind;
+  mon: string | null;
+  t: number;
+  line: number;
+  text: string;
+  taken: number;
+}
+
+export class LibvirtImporter {
+  readonly warnings: string[] = [];
+  private warned = 0;
+  private n = 0;
+  private t = 0;
+  private partial: Partial | null = null;
+  private records = 0;
+  private skipped = 0;
+  private readonly monitors = new Set<string>();
+  /** Per monitor: commands logged by SEND_MSG whose IO_WRITE is still to come. */
+  private readonly unwritten = new Map<string, string[]>();
+  private readonly sawSendMsg = new Set<string>();
+
+  constructor(private readonly opts: ImportOptions) {}
+
+  private warn(s: string): void {
+    this.skipped++;
+    if (this.warned++ < 100) this.warnings.push(s);
+    else if (this.warned === 101) this.warnings.push('(more warnings left out)');
+  }
+
+  /** One line of the log; returns the trace lines it completes. */
+  push(raw: string): string[] {
+    this.n++;
+    const out: string[] = [];
+    let line = unwrap(raw);
+    let t = logTime(line);
+    // KubeVirt virt-launcher: one JSON object per line with the libvirt record in "msg".
+    if (line.startsWith('{') && line.includes('QEMU_MONITOR_')) {
+      try {
+        const o = JSON.parse(line) as Record<string, unknown>;
+        if (typeof o.msg === 'string') {
+          line = o.msg;
+          const ts = typeof o.timestamp === 'string' ? Date.parse(o.timestamp) : NaN;
+          t = Number.isFinite(ts) ? ts : undefined;
+        }
+      } catch {
+        /* not a JSON log line: read it as text */
+      }
+    }
+    const rec = RECORD.exec(line);
+    const greet = !rec && GREETING.test(line);
+    if (this.partial) {
+      if (rec || greet || t !== undefined || line.trim() === '' || this.partial.taken >= MAX_CONT) {
+        const p = this.partial;
+        this.partial = null;
+        this.warn(`line ${p.line}: QEMU_MONITOR_${p.kind} record whose JSON does not end: skipped`);
+      } else {
+        this.partial.text += line;
+        this.partial.taken++;
+        this.tryFinish(out);
+        return out;
+      }
+    }
+    if (t !== undefined) this.t = t;
+    if (!rec && !greet) return out;
+    const kind: RecordKind = rec ? (rec[1] as RecordKind) : 'GREETING';
+    const mon = MON.exec(line)?.[1] ?? null;
+    const start = rec ? rec.index + rec[0].length : line.indexOf('Line [') + 6;
+    this.partial = { kind, mon, t: this.t, line: this.n, text: line.slice(start), taken: 0 };
+    this.tryFinish(out);
+    return out;
+  }
+
+  private tryFinish(out: string[]): void {
+    const p = this.partial!;
+    let from = -1;
+    if (p.kind === 'GREETING') from = p.text.indexOf('{');
+    else {
+      const m = MARKER[p.kind].exec(p.text);
+      if (m) from = p.text.indexOf('{', m.index);
+      else if (/^[:\s]*(?:mon=0x[0-9a-fA-F]+)?\s*\{/.test(p.text)) from = p.text.indexOf('{');
+    }
+    if (from < 0) return; // the JSON may follow on the next line
+    const end = jsonObjectEnd(p.text, from);
+    if (end < 0) return;
+    this.partial = null;
+    let obj: unknown;
+    const text = p.text.slice(from, end);
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      this.warn(`line ${p.line}: QEMU_MONITOR_${p.kind} record with JSON that does not parse (${(e as Error).message}): skipped`);
+      return;
+    }
+    this.emit(p, obj, text, out);
+  }
+
+  private emit(p: Partial, obj: unknown, text: string, out: string[]): void {
+    if (p.kind === 'GREETING' && this.opts.greetings === false) return;
+    if (this.opts.mon && p.mon && p.mon.toLowerCase() !== this.opts.mon.toLowerCase()) return;
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      this.warn(`line ${p.line}: QEMU_MONITOR_${p.kind} record is not a JSON object: skipped`);
+      return;
+    }
+    const dir = DIR_OF[p.kind];
+    const m = classifyMessage(obj as Record<string, unknown>, dir);
+    if (typeof m === 'string') {
+      this.warn(`line ${p.line}: QEMU_MONITOR_${p.kind} record: ${m}: skipped`);
+      return;
+    }
+    const mon = p.mon ?? '?';
+    if (p.kind === 'SEND_MSG' || p.kind === 'IO_WRITE') {
+      const canon = JSON.stringify(obj);
+      let q = this.unwritten.get(mon);
+      if (!q) this.unwritten.set(mon, (q = []));
+      if (p.kind === 'SEND_MSG') {
+        this.sawSendMsg.add(mon);
+        q.push(canon);
+        if (q.length > 64) q.shift();
+      } else {
+        const i = q.indexOf(canon);
+        if (i >= 0) {
+          q.splice(i, 1);
+          return; // already taken from SEND_MSG
+        }
+      }
+    }
+    if (p.mon) this.monitors.add(p.mon);
+    this.records++;
+    // The message as libvirt logged it (not re-serialised: 64-bit integers such as max-bandwidth
+    // 9223372036853727232 would lose digits through a JavaScript number).
+    out.push(`{"t":${p.t},"vm":${JSON.stringify(this.opts.vm)},"dir":"${dir}","msg":${text}}`);
+  }
+
+  /** End of the log: a record still waiting for its JSON is reported. */
+  end(): string[] {
+    if (this.partial) {
+      this.warn(`line ${this.partial.line}: QEMU_MONITOR_${this.partial.kind} record whose JSON does not end: skipped`);
+      this.partial = null;
+    }
+    return [];
+  }
+
+  stats(): { records: number; skipped: number; monitors: string[] } {
+    return { records: this.records, skipped: this.skipped, monitors: [...this.monitors] };
+  }
+}
+
+/** Imports a whole log given as text (tests). */
+export function importLibvirtText(text: string, opts: ImportOptions): { lines: string[]; warnings: string[] } {
+  const imp = new LibvirtImporter(opts);
+  const lines: string[] = [];
+  for (const l of text.split('\n')) lines.push(...imp.push(l));
+  lines.push(...imp.end());
+  return { lines, warnings: imp.warnings };
+}
