@@ -1,10 +1,11 @@
 // Breadth-first exploration of one side machine, and the queries built on it: "in the state this
 // description names (reached by its shortest path), what does QEMU answer to this command?".
 // Pure: snapshots are stepped with xstate's `transition`.
-import type { ChartTransition, Profile, SideState } from './profile.ts';
+import type { ChartTransition, Cond, Profile, SideState } from './profile.ts';
 import { decide, evalCond, type Decision } from './rules.ts';
 import { transitionApplies, MIRROR, CHART_REGION } from './chart.ts';
-import { startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
+import { transition } from 'xstate';
+import { startSide, stepSide, stateKey, type SideInput, type SideMachine, type SideSnapshot } from './side.ts';
 export { stateKey };
 import { INTERNAL_EVENTS, type IncomingMode, type MigrationStatus, type QmpArguments, type RunState, type Side, type SideEvent } from './vocabulary.ts';
 
@@ -104,48 +105,89 @@ export function mayMove(p: Profile, c: SideState, e: SideEvent): boolean {
 
 
 /**
- * Every state of a side reachable with capabilities `caps` set before anything else, in
- * breadth-first order (so the first state matching a description is reached by a shortest path).
- * Starts: a plain start first, then `-S` (source: prelaunch; destination: autostart off).
+ * A breadth-first search over one side that can be resumed: `find` expands only as far as needed to
+ * meet a predicate, keeping the frontier for the next call; `all` runs it to the end. States come
+ * out in breadth-first order, so the first state matching a description is reached by a shortest
+ * path. Starts: a plain start first, then `-S` (source: prelaunch; destination: autostart off).
  */
-export function exploreSide(p: Profile, side: Side, caps: readonly string[], incoming: IncomingMode = 'defer', maxStates = 20000): Reached[] {
-  const starts: SideInput[] = side === 'source' ? [{ side }, { side, paused: true }] : [{ side, incoming }, { side, incoming, paused: true }];
-  const alphabet: SideEvent[] = [
-    ...movingProbes(p, side).map(probeEvent),
-    ...INTERNAL_EVENTS.map((type) => ({ type }) as SideEvent),
-  ];
-  const setCaps: SideEvent = { type: 'qmp', command: 'migrate-set-capabilities', arguments: { capabilities: caps.map((capability) => ({ capability, state: true })) } };
-  const seen = new Set<string>();
-  const out: Reached[] = [];
-  const queue: Reached[] = [];
-  for (const start of starts) {
-    let snap = startSide(p, start);
-    const path: SideEvent[] = [];
-    if (caps.length) {
-      const r = stepSide(p, snap, setCaps);
-      if (!r.decision?.allowed) continue; // this combination is refused by migrate_caps_check
-      snap = r.snapshot;
-      path.push(setCaps);
+export class SideSearch {
+  readonly reached: Reached[] = [];
+  private readonly queue: Reached[] = [];
+  private readonly seen = new Set<string>();
+  private readonly alphabet: SideEvent[];
+  private head = 0;
+  /** Whether the capability set could be applied at all (migrate_caps_check may refuse it). */
+  readonly capsAccepted: boolean;
+
+  constructor(
+    private readonly p: Profile,
+    side: Side,
+    caps: readonly string[],
+    incoming: IncomingMode = 'defer',
+    private readonly maxStates = 50000,
+    paused: readonly boolean[] = [false, true],
+  ) {
+    const starts: SideInput[] = paused.map((pz) => (side === 'source' ? { side, paused: pz } : { side, incoming, paused: pz }));
+    this.alphabet = [...movingProbes(p, side).map(probeEvent), ...INTERNAL_EVENTS.map((type) => ({ type }) as SideEvent)];
+    const setCaps: SideEvent = { type: 'qmp', command: 'migrate-set-capabilities', arguments: { capabilities: caps.map((capability) => ({ capability, state: true })) } };
+    let accepted = false;
+    for (const start of starts) {
+      let snap = startSide(p, start);
+      const path: SideEvent[] = [];
+      if (caps.length) {
+        const r = stepSide(p, snap, setCaps);
+        if (!r.decision?.allowed) continue; // this combination is refused by migrate_caps_check
+        snap = r.snapshot;
+        path.push(setCaps);
+      }
+      accepted = true;
+      const k = stateKey(snap);
+      if (this.seen.has(k)) continue;
+      this.seen.add(k);
+      this.queue.push({ snapshot: snap, path, start });
     }
-    const k = stateKey(snap);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    queue.push({ snapshot: snap, path, start });
+    this.capsAccepted = accepted;
   }
-  while (queue.length && out.length < maxStates) {
-    const cur = queue.shift()!;
-    out.push(cur);
-    for (const e of alphabet) {
-      if (!mayMove(p, cur.snapshot.context, e)) continue;
-      const r = stepSide(p, cur.snapshot, e);
-      if (!r.changed) continue;
-      const k = stateKey(r.snapshot);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      queue.push({ snapshot: r.snapshot, path: [...cur.path, e], start: cur.start });
+
+  get done(): boolean {
+    return this.head >= this.queue.length || this.reached.length >= this.maxStates;
+  }
+
+  private expandOne(): Reached {
+    const cur = this.queue[this.head++];
+    this.reached.push(cur);
+    for (const e of this.alphabet) {
+      if (!mayMove(this.p, cur.snapshot.context, e)) continue;
+      const next = transition(cur.snapshot.machine as SideMachine, cur.snapshot, e)[0];
+      const k = stateKey(next);
+      if (this.seen.has(k)) continue; // also covers "nothing changed": the current state is seen
+      const r = { snapshot: next };
+      this.seen.add(k);
+      this.queue.push({ snapshot: r.snapshot, path: [...cur.path, e], start: cur.start });
     }
+    return cur;
   }
-  return out;
+
+  /** The first state (in breadth-first order) meeting `pred`, exploring only as far as needed. */
+  find(pred: (r: Reached) => boolean): Reached | undefined {
+    const hit = this.reached.find(pred);
+    if (hit) return hit;
+    while (!this.done) {
+      const r = this.expandOne();
+      if (pred(r)) return r;
+    }
+    return undefined;
+  }
+
+  all(): Reached[] {
+    while (!this.done) this.expandOne();
+    return this.reached;
+  }
+}
+
+/** Every state of a side reachable with capabilities `caps` set before anything else (see SideSearch). */
+export function exploreSide(p: Profile, side: Side, caps: readonly string[], incoming: IncomingMode = 'defer', maxStates = 50000): Reached[] {
+  return new SideSearch(p, side, caps, incoming, maxStates).all();
 }
 
 /** A description of an observable state, as `migstate permitted` reads it. */
@@ -160,14 +202,49 @@ export interface StateQuery {
   failover?: string;
 }
 
-const exploreCache = new WeakMap<Profile, Map<string, Reached[]>>();
-function cachedExplore(p: Profile, side: Side, caps: readonly string[], incoming: IncomingMode): Reached[] {
-  let m = exploreCache.get(p);
-  if (!m) exploreCache.set(p, (m = new Map()));
-  const key = `${side}|${incoming}|${[...caps].sort().join(',')}`;
+const searchCache = new WeakMap<Profile, Map<string, SideSearch>>();
+function cachedSearch(p: Profile, side: Side, caps: readonly string[], incoming: IncomingMode, paused: boolean): SideSearch {
+  let m = searchCache.get(p);
+  if (!m) searchCache.set(p, (m = new Map()));
+  const key = `${side}|${incoming}|${paused}|${[...caps].sort().join(',')}`;
   let r = m.get(key);
-  if (!r) m.set(key, (r = exploreSide(p, side, [...caps].sort(), incoming)));
+  if (!r) m.set(key, (r = new SideSearch(p, side, [...caps].sort(), incoming, 50000, [paused])));
   return r;
+}
+
+/** Whether a condition's capability tests can hold with exactly these capabilities. */
+function capsCanHold(c: Cond | undefined, caps: ReadonlySet<string>): boolean {
+  if (!c) return true;
+  if (c.caps && Object.entries(c.caps).some(([cap, on]) => caps.has(cap) !== on)) return false;
+  if (c.anyOf && !c.anyOf.some((x) => capsCanHold(x, caps))) return false;
+  return true;
+}
+
+const staticCache = new WeakMap<Profile, Map<string, Set<string>>>();
+/**
+ * The statuses a side can reach at all with these capabilities (which never change during a
+ * search), judging only by the status chart's transitions and the rows that move it and their
+ * capability tests: a quick over-approximation that rules out most impossible queries at once.
+ */
+export function staticallyReachableStatuses(p: Profile, side: Side, caps: readonly string[]): Set<string> {
+  let m = staticCache.get(p);
+  if (!m) staticCache.set(p, (m = new Map()));
+  const key = `${side}|${[...caps].sort().join(',')}`;
+  const hit = m.get(key);
+  if (hit) return hit;
+  const set = new Set(caps);
+  const chart = side === 'source' ? 'source-status' : 'destination-status';
+  const edges: [string[] | undefined, string][] = [];
+  for (const t of p.transitions) if (t.chart === chart && capsCanHold(t.when, set)) edges.push([[...t.from], t.to]);
+  for (const r of p.rules)
+    if ((r.side === side || r.side === 'both') && r.accept?.status && capsCanHold(r.when, set)) edges.push([r.when?.status ? [...r.when.status] : undefined, r.accept.status]);
+  const out = new Set<string>(['none']);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [from, to] of edges) if (!out.has(to) && (!from || from.some((f) => out.has(f)))) (out.add(to), (changed = true));
+  }
+  m.set(key, out);
+  return out;
 }
 
 function matches(c: SideState, q: StateQuery, caps: readonly string[]): boolean {
@@ -189,14 +266,17 @@ export function locate(p: Profile, q: StateQuery): Located {
   if (unknownCap) return { invalid: `unknown capability '${unknownCap}' in profile ${p.name}` };
   if (q.side === 'source' && (q.incoming !== undefined || q.listening !== undefined))
     return { invalid: "'incoming' and 'listening' describe a destination only" };
-  const reached = cachedExplore(p, q.side, caps, q.incoming ?? 'defer');
-  if (caps.length && reached.length === 0) {
+  if (!staticallyReachableStatuses(p, q.side, caps).has(q.status))
+    return { invalid: `unreachable in profile ${p.name}: no transition can bring the ${q.side} to status ${q.status} with caps [${caps.join(', ')}]` };
+  const search = cachedSearch(p, q.side, caps, q.incoming ?? 'defer', false);
+  if (caps.length && !search.capsAccepted) {
     const d = decide(p, startSide(p, { side: q.side, incoming: q.incoming }).context, 'migrate-set-capabilities', {
       capabilities: caps.map((capability) => ({ capability, state: true })),
     });
     return { invalid: `capabilities [${caps.join(', ')}] cannot be set together: ${d.allowed ? 'refused' : d.error.desc}` };
   }
-  const hit = reached.find((r) => matches(r.snapshot.context, q, caps));
+  // The plain start first; a state only -S reaches (prelaunch, autostart off) from the -S start.
+  const hit = search.find((r) => matches(r.snapshot.context, q, caps)) ?? cachedSearch(p, q.side, caps, q.incoming ?? 'defer', true).find((r) => matches(r.snapshot.context, q, caps));
   if (!hit) {
     const parts = [`status ${q.status}`, q.runstate && `run state ${q.runstate}`, q.listening !== undefined && `listening ${q.listening}`, q.failover && `failover ${q.failover}`, `caps [${caps.join(', ')}]`].filter(Boolean);
     return { invalid: `unreachable in profile ${p.name}: no ${q.side} state with ${parts.join(', ')}` };

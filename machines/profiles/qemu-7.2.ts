@@ -468,7 +468,9 @@ export const qemu72: Profile = {
     'query-status', 'cont', 'stop', 'x-colo-lost-heartbeat', 'query-colo-status', 'yank',
     ...Object.keys(OPAQUE_COMMANDS),
   ],
-  absentCommands: [],
+  // Removed in QEMU 6.1 (docs/about/removed-features.rst); libvirt 6.0 still sent migrate_set_speed.
+  // Checked on the 7.2 binary: CommandNotFound "The command X has not been found".
+  absentCommands: ['migrate_set_speed', 'migrate_set_downtime', 'migrate-set-cache-size', 'query-migrate-cache-size'],
   // qapi/migration.json (7.2) and qapi/misc.json: each command's arguments.
   commandArgs: {
     migrate: ['uri', 'blk', 'inc', 'detach', 'resume'],
