@@ -1,0 +1,415 @@
+// The viewer: simulation of a source/destination pair with its charts and command panels, the
+// permission matrix, trace replay and the inspector log. State lives in the URL (deep links).
+import { getProfile, profileNames, type PairEvent, type Side } from '../../machines/index.ts';
+import { ChartView } from './chart-view.ts';
+import { ANY_PROFILE, channelDiagram, DEFAULT_REGIONS, REGION_TITLES, regionsOf, sideDiagram } from './charts.ts';
+import { CommandPanel, PairPanel } from './commands.ts';
+import { activeIds, type Diagram } from './diagram.ts';
+import { download, h } from './dom.ts';
+import { Inspector } from './inspector.ts';
+import { layoutFor, layoutStats } from './layouts.ts';
+import { MatrixView } from './matrix-view.ts';
+import { ReplayView } from './replay-view.ts';
+import { eventName, labelsTaken, SIDES, Simulation, toTrace, vmOf, type SimConfig, type SimStep, type StepRecord } from './sim.ts';
+import { readUrl, writeUrl } from './url.ts';
+
+const TABS = [
+  { id: 'sim', label: 'Simulation' },
+  { id: 'matrix', label: 'Permission matrix' },
+  { id: 'replay', label: 'Trace replay' },
+  { id: 'inspector', label: 'Inspector' },
+] as const;
+
+performance.mark('migstate:script');
+
+/** The edges a step took in a side's diagram: a region left for another on one of the step's events. */
+function takenEdges(d: Diagram | null, rec: StepRecord | undefined, side: Side): Set<string> {
+  const out = new Set<string>();
+  const b = rec?.before[side];
+  const a = rec?.after[side];
+  if (!d || !rec || !a || !b) return out;
+  const before = new Set(activeIds(b.value));
+  const after = new Set(activeIds(a.value));
+  const labels = labelsTaken(rec.step.event, side);
+  for (const e of d.edges)
+    if (before.has(e.source) && after.has(e.target) && !after.has(e.source) && e.transitions.some((t) => labels.has(t.label))) out.add(e.id);
+  return out;
+}
+
+/** The channel's edge a step took. */
+function channelTaken(d: Diagram | null, rec: StepRecord | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!d || !rec || rec.channelBefore === rec.channelAfter) return out;
+  for (const e of d.edges) if (e.source === rec.channelBefore && e.target === rec.channelAfter) out.add(e.id);
+  return out;
+}
+
+/** What a step moved, in words ("src status setup→active, dst exited, channel closed→connected"). */
+function movedText(r: StepRecord): string {
+  const parts: string[] = [];
+  for (const side of SIDES) {
+    const a = r.before[side];
+    const b = r.after[side];
+    const who = side === 'source' ? 'src' : 'dst';
+    if (a && !b) parts.push(`${who} exited`);
+    else if (!a && b) parts.push(`${who} started`);
+    else if (a && b) {
+      if (a.status !== b.status) parts.push(`${who} status ${a.status}→${b.status}`);
+      if (a.runstate !== b.runstate) parts.push(`${who} run ${a.runstate}→${b.runstate}`);
+      if (a.colo !== b.colo) parts.push(`${who} COLO ${a.colo}→${b.colo}`);
+      if (a.failover !== b.failover) parts.push(`${who} failover ${a.failover}→${b.failover}`);
+    }
+  }
+  if (r.channelBefore !== r.channelAfter) parts.push(`channel ${r.channelBefore}→${r.channelAfter}`);
+  return parts.join(', ');
+}
+
+class App {
+  sim!: Simulation;
+  readonly inspector = new Inspector();
+  readonly charts: Record<Side, ChartView>;
+  readonly panels: Record<Side, CommandPanel>;
+  readonly channelChart = new ChartView('channel');
+  readonly pairPanel: PairPanel;
+  private regions: Record<Side, string[]> = { source: [...DEFAULT_REGIONS], destination: [...DEFAULT_REGIONS] };
+  private tab = 'sim';
+  private history: HTMLOListElement;
+  private undoBtn: HTMLButtonElement;
+  private setupForm: HTMLFormElement;
+  private profileSel: HTMLSelectElement;
+  private capsBox: HTMLElement;
+  private capsSummary: HTMLElement;
+  private incomingSel: HTMLSelectElement;
+  private pausedSrc: HTMLInputElement;
+  private pausedDst: HTMLInputElement;
+  private notice: HTMLElement;
+  readonly matrix: MatrixView;
+  readonly replay: ReplayView;
+  private panelsEl = new Map<string, HTMLElement>();
+  private tabBtns = new Map<string, HTMLButtonElement>();
+  lastStepMs = 0;
+  private written = '';
+  ready: Promise<void>;
+
+  constructor(root: HTMLElement) {
+    const { state, problems } = readUrl(location.hash, profileNames());
+    this.tab = TABS.some((t) => t.id === state.tab) ? state.tab : 'sim';
+    this.sim = new Simulation(state.config, this.inspector.observer);
+    this.charts = {
+      source: new ChartView('source'),
+      destination: new ChartView('destination'),
+    };
+    this.panels = {
+      source: new CommandPanel('source', (e) => this.send(e), () => this.sim),
+      destination: new CommandPanel('destination', (e) => this.send(e), () => this.sim),
+    };
+    this.pairPanel = new PairPanel((e) => this.send(e), () => this.sim);
+    // Setup form.
+    this.profileSel = h('select', { id: 'profile', 'aria-label': 'profile' }, ...profileNames().map((n) => h('option', { value: n }, n)));
+    this.capsSummary = h('summary', {}, 'capabilities');
+    this.capsBox = h('div', { class: 'caps-list', role: 'group', 'aria-label': 'capabilities set on both sides at start' });
+    this.incomingSel = h('select', { id: 'incoming', 'aria-label': 'destination -incoming' }, h('option', { value: 'defer' }, '-incoming defer'), h('option', { value: 'uri' }, '-incoming tcp:…'));
+    this.pausedSrc = h('input', { type: 'checkbox', id: 'paused-src' });
+    this.pausedDst = h('input', { type: 'checkbox', id: 'paused-dst' });
+    this.setupForm = h(
+      'form',
+      { class: 'setup', 'aria-label': 'simulation setup' },
+      h('label', {}, 'Profile ', this.profileSel),
+      h('details', { class: 'caps' }, this.capsSummary, this.capsBox),
+      h('label', {}, 'Destination ', this.incomingSel),
+      h('label', { title: 'source started with -S (prelaunch)' }, this.pausedSrc, ' source -S'),
+      h('label', { title: 'destination started with -S (no autostart)' }, this.pausedDst, ' destination -S'),
+      h('button', { type: 'submit', class: 'primary' }, 'Restart'),
+    );
+    this.setupForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.restart(this.formConfig(), []);
+    });
+    this.profileSel.addEventListener('change', () => {
+      this.fillCaps(this.profileSel.value, this.checkedCaps());
+      this.restart(this.formConfig(), []);
+    });
+    this.notice = h('div', { class: 'notice', role: 'status', hidden: true });
+    // History.
+    this.history = h('ol', { class: 'history', 'aria-label': 'steps taken' });
+    this.undoBtn = h('button', { type: 'button', onclick: () => this.undo(), title: 'Undo the last step (Ctrl+Z)' }, 'Undo');
+    const exportTrace = h('button', { type: 'button', title: 'Save the simulation as a trace (JSON lines)', onclick: () => download('migstate-simulation.jsonl', new Blob([toTrace(this.sim)], { type: 'application/x-ndjson' })) }, 'Export trace');
+    const copyLink = h('button', { type: 'button', title: 'The address of this page holds the whole simulation', onclick: () => void navigator.clipboard?.writeText(location.href) }, 'Copy link');
+    // Views.
+    this.matrix = new MatrixView(() => this.writeUrl());
+    this.matrix.setState(state.matrix ?? {});
+    this.replay = new ReplayView(() => this.sim.config.profile, (side, view, profile) => this.drawChart(side, view, profile), () => toTrace(this.sim));
+    const sideBlock = (side: Side) =>
+      h('section', { class: `side side-${side}`, 'data-side': side, 'aria-label': side }, h('h2', {}, side === 'source' ? 'Source (outgoing)' : 'Destination (incoming)'), h('div', { class: 'side-body' }, this.charts[side].el, this.panels[side].el));
+    const simPanel = h(
+      'div',
+      { class: 'sim' },
+      h(
+        'div',
+        { class: 'sides' },
+        sideBlock('source'),
+        h('section', { class: 'side side-pair', 'data-side': 'pair', 'aria-label': 'pair' }, h('h2', {}, 'Channel and pair steps'), h('div', { class: 'pair-body' }, this.channelChart.el, this.pairPanel.el)),
+        sideBlock('destination'),
+      ),
+      h('aside', { class: 'steps', 'aria-label': 'history' }, h('h2', {}, 'Steps'), h('div', { class: 'row' }, this.undoBtn, exportTrace, copyLink), this.history),
+    );
+    const tablist = h('div', { role: 'tablist', class: 'tabs', 'aria-label': 'views' });
+    for (const t of TABS) {
+      const b = h('button', { type: 'button', role: 'tab', id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}`, onclick: () => this.setTab(t.id) }, t.label);
+      this.tabBtns.set(t.id, b);
+      tablist.append(b);
+    }
+    tablist.addEventListener('keydown', (e) => {
+      const i = TABS.findIndex((t) => t.id === this.tab);
+      const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (!d) return;
+      const next = TABS[(i + d + TABS.length) % TABS.length].id;
+      this.setTab(next);
+      this.tabBtns.get(next)!.focus();
+    });
+    const mk = (id: string, ...content: Node[]) => {
+      const el = h('section', { role: 'tabpanel', id: `panel-${id}`, 'aria-labelledby': `tab-${id}`, class: `tabpanel panel-${id}` }, ...content);
+      this.panelsEl.set(id, el);
+      return el;
+    };
+    root.replaceChildren(
+      h('header', { class: 'top' }, h('h1', {}, 'migstate'), h('span', { class: 'tagline' }, 'QEMU live migration: what QEMU accepts in each state, and what it answers to the rest'), this.setupForm),
+      this.notice,
+      tablist,
+      mk('sim', simPanel),
+      mk('matrix', this.matrix.el),
+      mk('replay', this.replay.el),
+      mk('inspector', this.inspector.el),
+    );
+    document.addEventListener('keydown', (e) => {
+      const t = e.target as HTMLElement;
+      if ((e.ctrlKey || e.metaKey) && e.key === 'z' && !['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName) && this.tab === 'sim') {
+        e.preventDefault();
+        this.undo();
+      }
+    });
+    if (problems.length) this.say(`Link: ${problems.join('; ')}`);
+    // A link pasted or edited in the address bar: start over from it.
+    window.addEventListener('hashchange', () => {
+      if (location.hash !== this.written) location.reload();
+    });
+    this.setFormConfig(state.config);
+    this.buildPanels();
+    for (const s of state.steps) this.sim.send(s.event);
+    this.afterChange();
+    this.setTab(this.tab);
+    this.ready = this.drawCharts();
+  }
+
+  private say(text: string) {
+    this.notice.textContent = text;
+    this.notice.hidden = !text;
+  }
+
+  private fillCaps(profile: string, checked: string[]) {
+    const p = getProfile(profile);
+    this.capsBox.replaceChildren(
+      ...p.capabilities.map((c) => h('label', {}, h('input', { type: 'checkbox', value: c, checked: checked.includes(c), onchange: () => this.updateCapsSummary() }), ' ', c)),
+    );
+    this.updateCapsSummary();
+  }
+
+  private checkedCaps(): string[] {
+    return [...this.capsBox.querySelectorAll<HTMLInputElement>('input:checked')].map((x) => x.value);
+  }
+
+  private updateCapsSummary() {
+    const c = this.checkedCaps();
+    this.capsSummary.textContent = c.length ? `capabilities: ${c.join(', ')}` : 'capabilities: none';
+  }
+
+  private formConfig(): SimConfig {
+    return {
+      profile: this.profileSel.value,
+      caps: this.checkedCaps(),
+      incoming: this.incomingSel.value === 'uri' ? 'uri' : 'defer',
+      pausedSource: this.pausedSrc.checked,
+      pausedDestination: this.pausedDst.checked,
+    };
+  }
+
+  private setFormConfig(c: SimConfig) {
+    this.profileSel.value = c.profile;
+    this.fillCaps(c.profile, c.caps);
+    this.incomingSel.value = c.incoming;
+    this.pausedSrc.checked = c.pausedSource;
+    this.pausedDst.checked = c.pausedDestination;
+  }
+
+  restart(config: SimConfig, steps: SimStep[]): void {
+    const profileChanged = config.profile !== this.sim.config.profile;
+    this.sim.stop();
+    this.inspector.note(`restart: ${config.profile}, caps [${config.caps.join(', ')}], -incoming ${config.incoming}`);
+    this.sim = new Simulation(config, this.inspector.observer);
+    for (const s of steps) this.sim.send(s.event);
+    this.say('');
+    if (profileChanged) {
+      this.buildPanels();
+      void this.drawCharts();
+    }
+    this.afterChange();
+  }
+
+  private buildPanels() {
+    for (const side of SIDES) this.panels[side].build(this.sim.profile);
+  }
+
+  /** Lays out and draws the charts of the current profile. */
+  async drawCharts(): Promise<void> {
+    const p = this.sim.profile;
+    await Promise.all([...SIDES.map((side) => this.drawChart(side, this.charts[side], p.name, true)), this.drawChannel()]);
+    this.highlight();
+  }
+
+  private channelDrawn = false;
+  private async drawChannel(): Promise<void> {
+    if (this.channelDrawn) return;
+    this.channelDrawn = true;
+    this.channelChart.show(await layoutFor(ANY_PROFILE, channelDiagram(), []));
+  }
+
+  private async drawChart(side: Side, view: ChartView, profile: string, main = false): Promise<void> {
+    const p = getProfile(profile);
+    const all = regionsOf(p, side);
+    const regions = this.regions[side].filter((r) => all.includes(r));
+    view.setRegions(all, regions, REGION_TITLES, (shown) => {
+      this.regions[side] = shown;
+      void this.drawChart(side, view, profile, main).then(() => main && this.highlight());
+    });
+    const d = sideDiagram(p, side, regions);
+    const l = await layoutFor(p.name, d, regions);
+    if (main && this.sim.profile.name !== p.name) return; // the profile changed meanwhile
+    view.show(l);
+  }
+
+  send(event: PairEvent): void {
+    const t0 = performance.now();
+    performance.mark('migstate:step:start');
+    const rec = this.sim.send(event);
+    this.lastStepParts.sim = performance.now() - t0;
+    this.afterChange(rec);
+    performance.mark('migstate:step:end');
+    this.lastStepMs = performance.now() - t0;
+  }
+
+  undo(): void {
+    if (!this.sim.canUndo()) return;
+    this.inspector.note('undo: actors rebuilt, earlier steps replayed');
+    this.sim.undo();
+    this.afterChange();
+  }
+
+  private highlight(last?: StepRecord) {
+    for (const side of SIDES) {
+      const view = this.charts[side];
+      const snap = this.sim.snapshot(side);
+      view.el.classList.toggle('exited', !snap);
+      view.highlight({ sure: new Set(snap ? activeIds(snap.value) : []), taken: takenEdges(view.diagram, last, side) });
+    }
+    this.channelChart.highlight({ sure: new Set([String(this.sim.state.channel.value)]), taken: channelTaken(this.channelChart.diagram, last) });
+  }
+
+  /** Where the time of the last step went (ms), for the bench. */
+  lastStepParts: Record<string, number> = {};
+
+  private afterChange(last?: StepRecord) {
+    let t = performance.now();
+    const lap = (k: string) => {
+      const n = performance.now();
+      this.lastStepParts[k] = n - t;
+      t = n;
+    };
+    for (const side of SIDES) this.panels[side].update();
+    this.pairPanel.update();
+    lap('panels');
+    this.highlight(last);
+    lap('highlight');
+    if (last) {
+      const vm = vmOf(last.step.event);
+      // A QMP reply goes to that process's panel; a step of the pair to the pair panel's reply line.
+      const out = vm ? this.panels[vm].reply : this.pairPanel.reply;
+      const r = last.reply;
+      out.className = `reply ${r ? ('return' in r ? 'ok' : 'err') : last.changed ? 'ok' : 'err'}`;
+      out.textContent = r ? `${eventName(last.step.event)} → ${JSON.stringify(r)}` : `${eventName(last.step.event)}: ${last.changed ? movedText(last) : 'cannot happen now, nothing changed'}`;
+    }
+    lap('reply');
+    this.renderHistory();
+    lap('history');
+    this.writeUrl();
+    lap('url');
+  }
+
+  private shownRecords: StepRecord[] | null = null;
+  private shownCount = 0;
+
+  private renderHistory() {
+    // A step appends one item; anything else (undo, restart) redraws the list.
+    const recs = this.sim.records;
+    const append = this.shownRecords === recs && recs.length >= this.shownCount;
+    const from = append ? this.shownCount : 0;
+    const items = recs.slice(from).map((r, j) => {
+      const i = from + j;
+      const e = r.step.event;
+      const vm = vmOf(e);
+      const what = e.type === 'qmp' ? `${e.command}${e.arguments ? ' ' + JSON.stringify(e.arguments) : ''}` : e.type === 'fault' ? `⚡ ${e.fault}` : `⚙ ${eventName(e)}`;
+      const rejected = !!r.reply && !('return' in r.reply);
+      const res = r.reply && 'exited' in r.reply
+        ? h('span', { class: 'err' }, '✗ the process has exited')
+        : r.decision && !r.decision.allowed
+          ? h('span', { class: 'err' }, `✗ ${r.decision.error.desc}`)
+          : h('span', { class: r.changed || r.decision ? 'ok' : 'err' }, movedText(r) || (r.decision ? '✓ accepted' : r.changed ? 'changed' : 'cannot happen now'));
+      const who = vm ? (vm === 'source' ? 'src' : 'dst') : e.type === 'fault' ? 'fault' : 'pair';
+      return h('li', { class: `${vm ?? 'pair'}${r.step.setup ? ' setup' : ''}${rejected ? ' rejected' : ''}`, 'data-index': String(i) }, h('span', { class: 'who' }, who), ' ', h('code', {}, what), r.step.setup ? h('small', {}, ' (start-up)') : '', h('br'), res);
+    });
+    if (append) this.history.append(...items);
+    else this.history.replaceChildren(...items);
+    this.shownRecords = recs;
+    this.shownCount = recs.length;
+    // Scrolling needs layout: after this frame, not inside the click.
+    requestAnimationFrame(() => (this.history.scrollTop = this.history.scrollHeight));
+    this.undoBtn.disabled = !this.sim.canUndo();
+  }
+
+  private urlTimer = 0;
+  /** The URL is written after the frame (history.replaceState costs a few ms). */
+  private writeUrl() {
+    if (this.urlTimer) return;
+    document.body.dataset.urlPending = 'true';
+    this.urlTimer = window.setTimeout(() => {
+      this.urlTimer = 0;
+      delete document.body.dataset.urlPending;
+      this.writeUrlNow();
+    }, 0);
+  }
+
+  private writeUrlNow() {
+    const hash = writeUrl({ tab: this.tab, config: this.sim.config, steps: this.sim.userSteps(), matrix: this.matrix.state });
+    if (hash !== location.hash) history.replaceState(null, '', hash);
+    this.written = location.hash;
+  }
+
+  setTab(id: string): void {
+    this.tab = id;
+    for (const [k, el] of this.panelsEl) el.hidden = k !== id;
+    for (const [k, b] of this.tabBtns) {
+      b.setAttribute('aria-selected', String(k === id));
+      b.tabIndex = k === id ? 0 : -1;
+    }
+    this.inspector.setVisible(id === 'inspector');
+    if (id === 'matrix') void this.matrix.refresh();
+    this.writeUrl();
+  }
+}
+
+const app = new App(document.getElementById('app')!);
+void app.ready.then(() => {
+  performance.mark('migstate:ready');
+  document.body.dataset.ready = 'true';
+});
+// For tests, the bench and the curious.
+(window as unknown as { migstate: unknown }).migstate = { app, layoutStats };

@@ -1,0 +1,315 @@
+// The simulated pair: a source and a destination QEMU joined by the migration channel, stepped by the
+// model's composed pair (machines/pair.ts: stepPair). QMP commands go to one process; synchronised
+// steps (connect, complete, the COLO messages, ...) move both at once; faults act on the channel and
+// the processes. A process that exited (crash, failed load) is null and answers nothing. Pure
+// stepping: history is a list of pair events; undo replays all but the last from the start.
+// The inspector gets xstate-style inspection events for every step (event, then each snapshot that
+// changed), so it still shows what the machines do.
+import { initialTransition, type InspectionEvent, type Observer } from 'xstate';
+import {
+  decide, enabledInternal, getProfile, initialSideState, sideMachine, startChannel, stepPair, stepSide, SYNC,
+  type Decision, type Fault, type PairEvent, type PairReply, type PairState, type Profile, type QmpArguments, type Side, type SideInput, type SideSnapshot,
+} from '../../machines/index.ts';
+
+export interface SimConfig {
+  profile: string;
+  /** Capabilities set on both sides before anything else (migrate-set-capabilities). */
+  caps: string[];
+  incoming: 'defer' | 'uri';
+  /** Started with -S. */
+  pausedSource: boolean;
+  pausedDestination: boolean;
+}
+
+export const DEFAULT_CONFIG: SimConfig = { profile: 'qemu-7.2', caps: [], incoming: 'defer', pausedSource: false, pausedDestination: false };
+
+export interface SimStep {
+  event: PairEvent;
+  /** Part of the start-up (capabilities from the setup form, -incoming URI); not undone. */
+  setup?: boolean;
+}
+
+export interface SideView {
+  status: string;
+  runstate: string;
+  value: unknown;
+  caps: readonly string[];
+  colo: string;
+  failover: string;
+}
+
+export interface StepRecord {
+  step: SimStep;
+  /** For a QMP command: QEMU's decision (null also when the process had exited). */
+  decision: Decision | null;
+  /** For a QMP command, what came back: {"return": ...}, {"error": {...}}, or {exited: true}. */
+  reply: PairReply | null;
+  /** Each process before and after (null: exited). */
+  before: Record<Side, SideView | null>;
+  after: Record<Side, SideView | null>;
+  channelBefore: string;
+  channelAfter: string;
+  changed: boolean;
+  /** Seconds since the simulation started. */
+  t: number;
+}
+
+export const SIDES: readonly Side[] = ['source', 'destination'];
+
+/** The process a step is addressed to (QMP), or null for steps of the pair. */
+export function vmOf(e: PairEvent): Side | null {
+  return e.type === 'qmp' ? e.vm : null;
+}
+
+/** A short name for a pair event ("migrate", "connect", "crash-destination", "restart-destination"). */
+export function eventName(e: PairEvent): string {
+  return e.type === 'qmp' ? e.command : e.type === 'sync' ? e.name : e.type === 'fault' ? e.fault : 'restart-destination';
+}
+
+export function qmpReply(d: Decision): PairReply {
+  return d.allowed ? { return: d.reply ?? {} } : { error: { class: d.error.class, desc: d.error.desc } };
+}
+
+const view = (s: SideSnapshot | null): SideView | null =>
+  s && { status: s.context.status as string, runstate: s.context.runstate as string, value: s.value, caps: s.context.caps, colo: s.context.colo as string, failover: s.context.failover as string };
+
+/** A fresh side with its input (without what startSide does for -incoming URI: the caller does it). */
+function bootSide(p: Profile, input: SideInput): SideSnapshot {
+  return initialTransition(sideMachine(p, input.side, initialSideState(input).runstate), input)[0];
+}
+
+/** Internal events each synchronised step may take on each side (to mark the edges it took). */
+const SYNC_EVENTS = new Map(SYNC.map((s) => [s.name, s.steps.map((x) => ({ vm: x.vm, event: x.event as string }))]));
+
+/** The side-chart labels a step may have taken on `side`. */
+export function labelsTaken(e: PairEvent, side: Side): Set<string> {
+  if (e.type === 'qmp') return new Set(e.vm === side ? [e.command] : ['channel-error']);
+  if (e.type === 'sync') return new Set((SYNC_EVENTS.get(e.name) ?? []).filter((x) => x.vm === side).map((x) => x.event));
+  if (e.type === 'fault') return new Set(['channel-error']);
+  return new Set();
+}
+
+const actorRef = (id: string) => ({ id, sessionId: `migstate.${id}`, systemId: id });
+
+export class Simulation {
+  readonly profile: Profile;
+  readonly config: SimConfig;
+  records: StepRecord[] = [];
+  state!: PairState;
+  private t0 = performance.now();
+  private enabledFor: PairState | null = null;
+  private enabledList: PairEvent[] = [];
+  /** Set while steps are replayed (undo, deep link), so listeners can tell. */
+  replaying = false;
+
+  constructor(config: SimConfig, private inspect: Observer<InspectionEvent> = { next() {} }) {
+    this.config = config;
+    this.profile = getProfile(config.profile);
+    this.start();
+  }
+
+  private start() {
+    const p = this.profile;
+    const c = this.config;
+    // Like startPair, but capabilities from the setup form come before -incoming URI is acted on
+    // (given on the command line, -global migration.x-..., they are set before qemu_init calls
+    // qmp_migrate_incoming).
+    this.state = {
+      source: bootSide(p, { side: 'source', paused: c.pausedSource }),
+      destination: bootSide(p, { side: 'destination', incoming: c.incoming, paused: c.pausedDestination }),
+      channel: startChannel(),
+    };
+    this.records = [];
+    for (const side of SIDES) this.emit({ type: '@xstate.actor', actorRef: actorRef(side), rootId: side });
+    const setup: PairEvent[] = [];
+    if (c.caps.length)
+      for (const vm of SIDES)
+        setup.push({ type: 'qmp', vm, command: 'migrate-set-capabilities', arguments: { capabilities: c.caps.map((capability) => ({ capability, state: true })) } });
+    // -incoming URI: QEMU calls qmp_migrate_incoming itself at start-up (system/vl.c: qemu_init).
+    if (c.incoming === 'uri') setup.push({ type: 'qmp', vm: 'destination', command: 'migrate-incoming', arguments: { uri: 'tcp:127.0.0.1:4444' } });
+    for (const e of setup) this.send(e, true);
+  }
+
+  private emit(ev: Record<string, unknown>) {
+    this.inspect.next?.(ev as unknown as InspectionEvent);
+  }
+
+  /** A process's snapshot, or null if it has exited. */
+  snapshot(side: Side): SideSnapshot | null {
+    return this.state[side];
+  }
+
+  /** QEMU's answer to a command in the current state, without sending it (null: the process exited). */
+  decide(side: Side, command: string, args?: QmpArguments): Decision | null {
+    const s = this.state[side];
+    return s ? decide(this.profile, s.context, command, args ?? {}) : null;
+  }
+
+  /** The synchronised steps and faults possible now (machines/pair.ts: enabledInternal). */
+  enabled(): PairEvent[] {
+    if (this.enabledFor !== this.state) {
+      this.enabledList = enabledInternal(this.profile, this.state);
+      this.enabledFor = this.state;
+    }
+    return this.enabledList;
+  }
+
+  /**
+   * Steps the pair. A QMP command QEMU rejects is recorded with its error and changes nothing; one
+   * sent to an exited process is recorded with {exited: true}.
+   */
+  send(event: PairEvent, setup = false): StepRecord {
+    const before = this.state;
+    const r = stepPair(this.profile, before, event);
+    this.state = r.state;
+    const after = r.state;
+    const rec: StepRecord = {
+      step: setup ? { event, setup } : { event },
+      decision: r.decision ?? null,
+      reply: r.reply ? ('exited' in r.reply ? r.reply : r.decision ? qmpReply(r.decision) : r.reply) : null,
+      before: { source: view(before.source), destination: view(before.destination) },
+      after: { source: view(after.source), destination: view(after.destination) },
+      channelBefore: String(before.channel.value),
+      channelAfter: String(after.channel.value),
+      changed: r.changed,
+      t: (performance.now() - this.t0) / 1000,
+    };
+    this.records.push(rec);
+    // For the inspector: the event, then every snapshot that changed.
+    const target = vmOf(event) ?? 'pair';
+    this.emit({ type: '@xstate.event', actorRef: actorRef(target), rootId: target, sourceRef: undefined, event });
+    for (const side of SIDES)
+      if (before[side] !== after[side])
+        this.emit({ type: '@xstate.snapshot', actorRef: actorRef(side), rootId: side, event, snapshot: after[side] ?? { status: 'done', value: 'exited', context: null } });
+    if (before.channel !== after.channel) this.emit({ type: '@xstate.snapshot', actorRef: actorRef('channel'), rootId: 'channel', event, snapshot: after.channel });
+    return rec;
+  }
+
+  /** Steps taken by the user (not the start-up ones). */
+  userSteps(): SimStep[] {
+    return this.records.filter((r) => !r.step.setup).map((r) => r.step);
+  }
+
+  canUndo(): boolean {
+    return this.records.some((r) => !r.step.setup);
+  }
+
+  /** Takes back the last user step: the pair is started anew and the other steps replayed. */
+  undo(): void {
+    if (!this.canUndo()) return;
+    this.truncate(this.userSteps().length - 1);
+  }
+
+  /** Keeps the first `n` user steps. */
+  truncate(n: number): void {
+    const keep = this.userSteps().slice(0, n);
+    const times = this.records.filter((r) => !r.step.setup).map((r) => r.t);
+    this.replaying = true;
+    try {
+      this.start();
+      keep.forEach((s, i) => {
+        const r = this.send(s.event);
+        r.t = times[i];
+      });
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  stop(): void {
+    /* nothing runs: the pair is stepped purely */
+  }
+}
+
+/** Why a synchronised step or fault cannot happen now (a short reading of its spec), or ''. */
+export function whyNot(sim: Simulation, e: PairEvent): string {
+  const s = sim.state;
+  if (e.type === 'fault') {
+    const f: Fault = e.fault;
+    if (f === 'crash-source' || f === 'crash-destination') return s[f === 'crash-source' ? 'source' : 'destination'] ? '' : 'that process has already exited';
+    return s.channel.value === 'connected' ? '' : `the channel is ${String(s.channel.value)}, not connected`;
+  }
+  if (e.type !== 'sync') return '';
+  const spec = SYNC.find((x) => x.name === e.name);
+  if (!spec) return 'unknown step';
+  if (spec.channelIn && !spec.channelIn.includes(s.channel.value as never)) return `needs the channel ${spec.channelIn.join(' or ')} (it is ${String(s.channel.value)})`;
+  if (spec.when && !spec.when(s)) return PRECONDITION[spec.name] ?? 'its precondition on the two processes does not hold';
+  let out = s;
+  for (const st of spec.steps) {
+    if (st.when && !st.when(out)) continue;
+    const side = out[st.vm];
+    const r = side ? stepSide(sim.profile, side, { type: st.event }) : null;
+    if (side && r?.changed) {
+      out = { ...out, [st.vm]: r.snapshot };
+      continue;
+    }
+    if (st.optional) continue;
+    return side ? `${st.event} cannot move the ${st.vm} (${side.context.status} / ${side.context.runstate})` : `the ${st.vm} has exited`;
+  }
+  return 'not possible from here';
+}
+
+/** The preconditions of the synchronised steps that have one (machines/pair.ts: SYNC[].when), in words. */
+const PRECONDITION: Record<string, string> = {
+  connect: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup',
+  'connect-refused': 'the source must be in setup with no destination listening',
+  converge: 'the source must be active',
+  complete: 'the source must have stopped the VM (finish-migrate) in active or device',
+  'postcopy-complete': 'the source must be in postcopy-active and the destination running the VM',
+  'recover-connect': 'needs migrate resume on the source and migrate-recover on a postcopy-paused destination',
+};
+
+/** The simulation as a trace: the QMP traffic each process would show, in the replay format. */
+export function toTrace(sim: Simulation): string {
+  const lines: string[] = [];
+  let id = 0;
+  const eventsCap = (caps: readonly string[]) => caps.includes('events');
+  const stamp = (t: number) => ({ seconds: Math.floor(t), microseconds: Math.round((t % 1) * 1e6) });
+  const [major, minor] = sim.profile.qemuVersion.split('.').map((x) => Number(x) || 0);
+  // A monitor starts as QEMU's does: the greeting, then capabilities negotiation.
+  const hello = (vm: Side, t: number) => {
+    id++;
+    lines.push(JSON.stringify({ t, vm, dir: 'recv', msg: { QMP: { version: { qemu: { major, minor: minor ?? 0, micro: 0 }, package: `migstate ${sim.profile.name}` }, capabilities: ['oob'] } } }));
+    lines.push(JSON.stringify({ t, vm, dir: 'send', msg: { execute: 'qmp_capabilities', id } }));
+    lines.push(JSON.stringify({ t, vm, dir: 'recv', msg: { return: {}, id } }));
+  };
+  for (const vm of SIDES) hello(vm, 0);
+  // What QEMU emits on its own: STOP and RESUME, and MIGRATION with the events capability. The run
+  // state changes first where one step moves both (vm_stop_force_state before the status in
+  // migration_completion; vm_start before COMPLETED in process_incoming_migration_bh).
+  const eventsOf = (r: StepRecord, vm: Side, t: number) => {
+    const a = r.before[vm];
+    const b = r.after[vm];
+    if (!a || !b) return;
+    const out: Record<string, unknown>[] = [];
+    if (b.runstate !== a.runstate) {
+      if (b.runstate === 'running') out.push({ event: 'RESUME', timestamp: stamp(t) });
+      else if (a.runstate === 'running') out.push({ event: 'STOP', timestamp: stamp(t) });
+    }
+    if (b.status !== a.status && eventsCap(b.caps)) out.push({ event: 'MIGRATION', data: { status: b.status }, timestamp: stamp(t) });
+    for (const ev of out) lines.push(JSON.stringify({ t, vm, dir: 'recv', msg: ev }));
+  };
+  for (const r of sim.records) {
+    const t = Math.round(r.t * 1e6) / 1e6;
+    const e = r.step.event;
+    if (e.type === 'restart-destination') {
+      hello('destination', t);
+      continue;
+    }
+    if (e.type === 'qmp') {
+      // Nothing can be sent to a process that has exited: its monitor socket is closed.
+      if (r.reply && 'exited' in r.reply) continue;
+      id++;
+      const msg: Record<string, unknown> = { execute: e.command, id };
+      if (e.arguments) msg.arguments = e.arguments;
+      lines.push(JSON.stringify({ t, vm: e.vm, dir: 'send', msg }));
+      eventsOf(r, e.vm, t);
+      if (r.reply) lines.push(JSON.stringify({ t, vm: e.vm, dir: 'recv', msg: { ...r.reply, id } }));
+      const peer: Side = e.vm === 'source' ? 'destination' : 'source';
+      eventsOf(r, peer, t);
+      continue;
+    }
+    for (const vm of SIDES) eventsOf(r, vm, t);
+  }
+  return lines.join('\n') + (lines.length ? '\n' : '');
+}

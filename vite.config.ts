@@ -1,0 +1,48 @@
+// The viewer (viewer/): `vite` serves it, `vite build` writes dist/viewer. One plugin: diagrams laid
+// out ahead of time (viewer/prelayout.ts, run with tsx in a child process so it always reads the
+// current machines/), exposed as the module 'virtual:migstate-layouts'.
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { defineConfig, type Plugin } from 'vite';
+
+const here = import.meta.dirname;
+const VIRTUAL = 'virtual:migstate-layouts';
+
+function prelayout(): Plugin {
+  const id = '\0' + VIRTUAL;
+  return {
+    name: 'migstate-prelayout',
+    resolveId: (source) => (source === VIRTUAL ? id : null),
+    async load(source) {
+      if (source !== id) return null;
+      // Recompute when the model or the layout code changes.
+      for (const dir of ['machines', 'machines/profiles'])
+        for (const f of readdirSync(join(here, dir))) if (f.endsWith('.ts')) this.addWatchFile(join(here, dir, f));
+      for (const f of ['viewer/prelayout.ts', 'viewer/src/layout.ts', 'viewer/src/diagram.ts', 'viewer/src/charts.ts']) this.addWatchFile(join(here, f));
+      try {
+        const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(here, 'viewer/prelayout.ts')], {
+          cwd: here,
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        JSON.parse(stdout);
+        return `export default ${stdout};`;
+      } catch (e) {
+        // The page lays everything out itself then; slower, but correct.
+        this.warn(`diagrams not laid out ahead of time: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`);
+        return 'export default {};';
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  root: resolve(here, 'viewer'),
+  base: './',
+  plugins: [prelayout()],
+  server: { host: '127.0.0.1', port: 5173, strictPort: false, fs: { allow: [here] } },
+  preview: { host: '127.0.0.1' },
+  worker: { format: 'es' },
+  build: { outDir: resolve(here, 'dist/viewer'), emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 3000 },
+});
