@@ -1,11 +1,11 @@
 // Breadth-first exploration of one side machine, and the queries built on it: "in the state this
 // description names (reached by its shortest path), what does QEMU answer to this command?".
-// Pure: snapshots are stepped with xstate's `transition`.
+// Pure: searches step with fastStep (checked against xstate's `transition`), snapshots on demand.
 import type { ChartTransition, Cond, Profile, SideState } from './profile.ts';
 import { decide, evalCond, type Decision } from './rules.ts';
 import { transitionApplies, MIRROR, CHART_REGION } from './chart.ts';
-import { transition } from 'xstate';
-import { startSide, stepSide, stateKey, type SideInput, type SideMachine, type SideSnapshot } from './side.ts';
+import { startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
+import { fastStep, contextKey } from './fast-step.ts';
 export { stateKey };
 import { INTERNAL_EVENTS, type IncomingMode, type MigrationStatus, type QmpArguments, type RunState, type Side, type SideEvent } from './vocabulary.ts';
 
@@ -67,12 +67,32 @@ export function probeEvent(x: Probe): SideEvent {
   return x.arguments ? { type: 'qmp', command: x.command, arguments: x.arguments } : { type: 'qmp', command: x.command };
 }
 
-export interface Reached {
-  snapshot: SideSnapshot;
-  /** Events from the start, shortest first. */
-  path: SideEvent[];
-  /** How the process was started. */
-  start: SideInput;
+/**
+ * A state a search reached: its data, the shortest path to it, and how the process was started.
+ * The XState snapshot is rebuilt on demand by replaying the path through the machine (searches step
+ * with fastStep, which agrees with xstate; model-tests/fast-step.test.ts).
+ */
+export class Reached {
+  private snap: SideSnapshot | undefined;
+  constructor(
+    private readonly p: Profile,
+    readonly context: SideState,
+    /** Events from the start, shortest first. */
+    readonly path: SideEvent[],
+    /** How the process was started. */
+    readonly start: SideInput,
+    snapshot?: SideSnapshot,
+  ) {
+    this.snap = snapshot;
+  }
+  get snapshot(): SideSnapshot {
+    if (!this.snap) {
+      let s = startSide(this.p, this.start);
+      for (const e of this.path) s = stepSide(this.p, s, e).snapshot;
+      this.snap = s;
+    }
+    return this.snap;
+  }
 }
 
 const internalIndex = new WeakMap<Profile, Map<string, ChartTransition[]>>();
@@ -141,10 +161,10 @@ export class SideSearch {
         path.push(setCaps);
       }
       accepted = true;
-      const k = stateKey(snap);
+      const k = contextKey(snap.context);
       if (this.seen.has(k)) continue;
       this.seen.add(k);
-      this.queue.push({ snapshot: snap, path, start });
+      this.queue.push(new Reached(p, snap.context, path, start, snap));
     }
     this.capsAccepted = accepted;
   }
@@ -157,13 +177,12 @@ export class SideSearch {
     const cur = this.queue[this.head++];
     this.reached.push(cur);
     for (const e of this.alphabet) {
-      if (!mayMove(this.p, cur.snapshot.context, e)) continue;
-      const next = transition(cur.snapshot.machine as SideMachine, cur.snapshot, e)[0];
-      const k = stateKey(next);
+      const next = fastStep(this.p, cur.context, e);
+      if (!next) continue;
+      const k = contextKey(next);
       if (this.seen.has(k)) continue; // also covers "nothing changed": the current state is seen
-      const r = { snapshot: next };
       this.seen.add(k);
-      this.queue.push({ snapshot: r.snapshot, path: [...cur.path, e], start: cur.start });
+      this.queue.push(new Reached(this.p, next, [...cur.path, e], cur.start));
     }
     return cur;
   }
@@ -276,7 +295,7 @@ export function locate(p: Profile, q: StateQuery): Located {
     return { invalid: `capabilities [${caps.join(', ')}] cannot be set together: ${d.allowed ? 'refused' : d.error.desc}` };
   }
   // The plain start first; a state only -S reaches (prelaunch, autostart off) from the -S start.
-  const hit = search.find((r) => matches(r.snapshot.context, q, caps)) ?? cachedSearch(p, q.side, caps, q.incoming ?? 'defer', true).find((r) => matches(r.snapshot.context, q, caps));
+  const hit = search.find((r) => matches(r.context, q, caps)) ?? cachedSearch(p, q.side, caps, q.incoming ?? 'defer', true).find((r) => matches(r.context, q, caps));
   if (!hit) {
     const parts = [`status ${q.status}`, q.runstate && `run state ${q.runstate}`, q.listening !== undefined && `listening ${q.listening}`, q.failover && `failover ${q.failover}`, `caps [${caps.join(', ')}]`].filter(Boolean);
     return { invalid: `unreachable in profile ${p.name}: no ${q.side} state with ${parts.join(', ')}` };
@@ -286,7 +305,7 @@ export function locate(p: Profile, q: StateQuery): Located {
 
 /** QEMU's answer to a command in a reached state. */
 export function answer(p: Profile, r: Reached, command: string, args: QmpArguments = {}): Decision {
-  return decide(p, r.snapshot.context, command, args);
+  return decide(p, r.context, command, args);
 }
 
 export type { RunState };

@@ -18,3 +18,4 @@ export { STATUS_DOC, RUNSTATE_DOC } from './docs-text.ts';
 export { internalClosure, explain, applyCommand, agrees, type Hypothesis, type Observation, type CommandOutcome } from './observe.ts';
 export { channelMachine, startChannel, stepChannel, type ChannelSnapshot, type ChannelEvent } from './channel.ts';
 export { SYNC, FAULTS, startPair, stepPair, enabledInternal, type PairState, type PairEvent, type PairStep, type PairReply, type PairInput, type SyncSpec, type Fault } from './pair.ts';
+export { fastStep, contextKey } from './fast-step.ts';

@@ -47,7 +47,7 @@ export interface Matrix {
 }
 
 function rowKey(r: Reached): string {
-  const c = r.snapshot.context;
+  const c = r.context;
   return c.side === 'destination' ? `${c.status} / ${c.runstate} / ${c.listening ? 'listening' : 'not listening'}` : `${c.status} / ${c.runstate}`;
 }
 
@@ -93,7 +93,7 @@ export function permissionMatrix(p: Profile, side: Side): Matrix {
   const rows: MatrixRow[] = order.map((k) => {
     const variants = byKey.get(k)!;
     const first = variants[0];
-    const c = first.reached.snapshot.context;
+    const c = first.reached.context;
     const cells = columns.map((probe) => {
       const cell = cellOf(p, first.reached, probe);
       const others = variants

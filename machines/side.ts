@@ -37,7 +37,7 @@ function decideFor(p: Profile, context: SideState, event: SideEvent): Decision |
   return d;
 }
 
-function applyTransitionEffects(s: SideState, t: ChartTransition): SideState {
+export function applyTransitionEffects(s: SideState, t: ChartTransition): SideState {
   let out = s;
   for (const e of t.effects ?? ([] as TransitionEffect[])) {
     if (e === 'rememberRunState') out = { ...out, vmOldState: out.runstate };

@@ -1,0 +1,28 @@
+// The searches step sides with fastStep, computed from the profile's data; xstate's `transition` is
+// the reference. On every (state, event) of the explored state spaces (the first states in
+// breadth-first order under several capability sets), both must give the same next state.
+import { describe, expect, it } from 'vitest';
+import { INTERNAL_EVENTS, PROFILES, SIDES, contextKey, exploreSide, fastStep, matrixProbes, movingProbes, probeEvent, stepSide, type SideEvent } from '../machines/index.ts';
+
+describe.each(PROFILES.map((p) => [p.name, p] as const))('%s', (_n, p) => {
+  it.each(SIDES.map((s) => [s] as const))('%s: fastStep agrees with xstate on every event in every explored state', (side) => {
+    const alphabet: SideEvent[] = [...movingProbes(p, side).map(probeEvent), ...matrixProbes(p).map(probeEvent), ...INTERNAL_EVENTS.map((type) => ({ type }) as SideEvent)];
+    let checked = 0;
+    let moved = 0;
+    for (const caps of [[], ['postcopy-ram'], ['pause-before-switchover'], ['x-colo', 'return-path']]) {
+      if (!caps.every((c) => p.capabilities.includes(c))) continue;
+      for (const r of exploreSide(p, side, caps).slice(0, 400)) {
+        for (const e of alphabet) {
+          const x = stepSide(p, r.snapshot, e);
+          const f = fastStep(p, r.context, e);
+          expect(f ? contextKey(f) : contextKey(r.context), `${JSON.stringify(e)} in ${contextKey(r.context)}`).toBe(contextKey(x.snapshot.context));
+          expect(f !== null, `${JSON.stringify(e)} moves?`).toBe(x.changed);
+          checked++;
+          if (f) moved++;
+        }
+      }
+    }
+    expect(moved).toBeGreaterThan(1000);
+    console.log(`${p.name} ${side}: ${checked} steps compared, ${moved} of them moving`);
+  }, 240_000);
+});
