@@ -82,14 +82,19 @@ export class Reached {
     /** How the process was started. */
     readonly start: SideInput,
     snapshot?: SideSnapshot,
+    /** The state this one was reached from (its snapshot is one xstate step further). */
+    private readonly parent?: Reached,
   ) {
     this.snap = snapshot;
   }
   get snapshot(): SideSnapshot {
     if (!this.snap) {
-      let s = startSide(this.p, this.start);
-      for (const e of this.path) s = stepSide(this.p, s, e).snapshot;
-      this.snap = s;
+      if (this.parent) this.snap = stepSide(this.p, this.parent.snapshot, this.path[this.path.length - 1]).snapshot;
+      else {
+        let s = startSide(this.p, this.start);
+        for (const e of this.path) s = stepSide(this.p, s, e).snapshot;
+        this.snap = s;
+      }
     }
     return this.snap;
   }
@@ -182,7 +187,7 @@ export class SideSearch {
       const k = contextKey(next);
       if (this.seen.has(k)) continue; // also covers "nothing changed": the current state is seen
       this.seen.add(k);
-      this.queue.push(new Reached(this.p, next, [...cur.path, e], cur.start));
+      this.queue.push(new Reached(this.p, next, [...cur.path, e], cur.start, undefined, cur));
     }
     return cur;
   }
