@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['model-tests/**/*.test.ts'],
-    testTimeout: 30_000,
+    // The exhaustive chart checks take tens of seconds on a loaded 2-core machine; every wait on QEMU
+    // or a socket has its own, shorter timeout.
+    testTimeout: 180_000,
   },
 });
