@@ -46,7 +46,11 @@ type ProbeName =
 
 function probes(vm: VmName, names: readonly ProbeName[], here?: string): Step[] {
   const out: Step[] = [];
-  for (const n of names) {
+  // migrate-start-postcopy on an active source with postcopy-ram only sets a flag; the migration
+  // thread moves to postcopy-active at its next iteration (migration/migration.c:
+  // migration_iteration_run), i.e. while later probes run. So it is probed last.
+  const ordered = [...names.filter((n) => n !== 'start-postcopy'), ...names.filter((n) => n === 'start-postcopy')];
+  for (const n of ordered) {
     switch (n) {
       case 'queries':
         out.push(cmd(vm, 'query-migrate'), cmd(vm, 'query-status'), cmd(vm, 'query-migrate-capabilities'), cmd(vm, 'query-migrate-parameters'));
