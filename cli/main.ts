@@ -16,6 +16,9 @@ Usage:
   migstate check-trace --profile P FILE|- [--format json|text]
   migstate import-libvirt LOG|- [--vm source|destination] [--mon 0x...] [--no-greeting] [--out FILE]
   migstate conformance --qemu PATH [--profile qemu-7.2] [--jobs N] [--scenarios all|NAME,...] [--traces DIR] [--json]
+  migstate explore --profile P [--caps all|none|CAP,...] [--max-depth N] [--restart] [--json]
+  migstate hazards --profile P [--against proposed] [--caps all|none|CAP,...] [--max-depth N] [--json]
+  migstate paths --profile P [--side source|destination] [--states] [--json]
 
 Commands:
   profiles    list the version profiles, one line each
@@ -29,6 +32,10 @@ Commands:
   import-libvirt  turn the QEMU_MONITOR_* records of a libvirt debug log into a trace
   conformance run scenarios on real QEMU pairs and compare every reply, status and
               event with the model (exit 1 on unexplained mismatches)
+  explore     model-check the pair: every reachable state, every invariant (exit 1 on a
+              violation, with its shortest trace as QMP JSON lines)
+  hazards     states where P accepts a command the other profile refuses, shortest paths
+  paths       generated test paths (QMP commands and internal events) covering every transition
 `;
 
 type Opts = NonNullable<ParseArgsConfig['options']>;
@@ -97,6 +104,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   'check-trace': async (args) => (await import('./trace-cmds.ts')).checkTraceCmd(args),
   'import-libvirt': async (args) => (await import('./trace-cmds.ts')).importLibvirtCmd(args),
   conformance: async (args) => (await import('./conformance.ts')).conformanceCmd(args),
+  explore: async (args) => (await import('./explore-cmds.ts')).exploreCmd(args),
+  hazards: async (args) => (await import('./explore-cmds.ts')).hazardsCmd(args),
+  paths: async (args) => (await import('./explore-cmds.ts')).pathsCmd(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,645 @@
+// Explicit-state exploration of the pair (model checking): breadth-first over the composed state
+// (source, destination, channel), checking the named invariants in every reached state and keeping
+// the shortest path to each state for counterexamples.
+//
+// Speed: stepping xstate costs ~100-250 µs. Each side is compiled lazily into a table: side states
+// are interned (stateKey -> integer id) and the effect of each (side state, event) is stepped through
+// xstate once and remembered as the next id. The pair search then runs over integer triples; its
+// composition mirrors pair.ts (stepPair / syncEnabled / breakChannel / exitOnFailedLoad / applyFault)
+// step for step, and `explorePairPlain` (stepPair itself, no tables) is kept to check that both
+// reach the same states. Pure: no I/O.
+import type { Profile } from './profile.ts';
+import { mayMove, movingProbes, type Probe } from './explore.ts';
+import { startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
+import { startChannel, stepChannel, type ChannelSnapshot } from './channel.ts';
+import { SYNC, FAULTS, startPair, stepPair, enabledInternal, type PairState, type PairEvent, type PairInput, type PairReply, type SyncSpec, type Fault } from './pair.ts';
+import { CAP_VARIANTS } from './matrix.ts';
+import { INTERNAL_EVENTS, type IncomingMode, type InternalEventType, type QmpArguments, type Side, type SideEvent } from './vocabulary.ts';
+import { invariantsFor, type Invariant } from './invariants.ts';
+
+// ---- the alphabet ------------------------------------------------------------------------------
+
+export const YANK_ARGS: QmpArguments = { instances: [{ type: 'migration' }] };
+
+/** The QMP commands the explorer sends to one side: the moving probes, x-colo-lost-heartbeat and yank. */
+export function pairProbes(p: Profile, vm: Side): Probe[] {
+  const out = movingProbes(p, vm);
+  if (!out.some((x) => x.command === 'x-colo-lost-heartbeat') && p.commands.includes('x-colo-lost-heartbeat')) out.push({ label: 'x-colo-lost-heartbeat', command: 'x-colo-lost-heartbeat' });
+  if (p.commands.includes('yank')) out.push({ label: 'yank', command: 'yank', arguments: YANK_ARGS });
+  return out;
+}
+
+export interface ExploreOptions {
+  /** Capability sets, each enabled on both sides before anything else. Default: every CAP_VARIANTS entry the profile has. */
+  caps?: readonly (readonly string[])[];
+  maxDepth?: number;
+  /** Stop after this many states (the result says it was cut). */
+  maxStates?: number;
+  /** Also explore `restart-destination` (a fresh destination process) wherever the destination has exited. */
+  restart?: boolean;
+  /** Invariants to check (default: the ones claimed in the profile). */
+  invariants?: readonly Invariant[];
+  incoming?: readonly IncomingMode[];
+}
+
+/** How a root state was made: the processes' command lines, then capabilities set on both sides. */
+export interface Start {
+  input: PairInput;
+  caps: readonly string[];
+}
+
+export function setCapsEvent(vm: Side, caps: readonly string[]): PairEvent {
+  return { type: 'qmp', vm, command: 'migrate-set-capabilities', arguments: { capabilities: caps.map((capability) => ({ capability, state: true })) } };
+}
+
+/** Every compatible capability variant of a profile. */
+export function capVariants(p: Profile): (readonly string[])[] {
+  return CAP_VARIANTS.filter((c) => c.every((x) => p.capabilities.includes(x)));
+}
+
+/** The root states: every start (-incoming defer/uri, -S or not on each side), with caps set on both sides; null where refused. */
+export function rootStates(p: Profile, caps: readonly (readonly string[])[], incoming: readonly IncomingMode[] = ['defer', 'uri']): { start: Start; state: PairState }[] {
+  const out: { start: Start; state: PairState }[] = [];
+  for (const c of caps)
+    for (const inc of incoming)
+      for (const sp of [false, true])
+        for (const dp of [false, true]) {
+          const input: PairInput = { incoming: inc, sourcePaused: sp, destinationPaused: dp };
+          let s: PairState | null = startPair(p, input);
+          if (c.length)
+            for (const vm of ['source', 'destination'] as const) {
+              const r = stepPair(p, s!, setCapsEvent(vm, c));
+              if (!r.reply || !('return' in r.reply)) {
+                s = null; // refused (migrate_caps_check, or a listening destination that blocks it)
+                break;
+              }
+              s = r.state;
+            }
+          if (s) out.push({ start: { input, caps: c }, state: s });
+        }
+  return out;
+}
+
+/** A canonical key of a pair state (the channel's connection count is not part of it). */
+export function pairKey(s: PairState): string {
+  return `${s.source ? stateKey(s.source) : 'exited'}|${s.destination ? stateKey(s.destination) : 'exited'}|${s.channel.value}`;
+}
+
+/** Every event the explorer tries in a pair state, in a fixed order. */
+export function pairAlphabet(p: Profile, restart = false): PairEvent[] {
+  const out: PairEvent[] = [];
+  for (const vm of ['source', 'destination'] as const)
+    for (const x of pairProbes(p, vm)) out.push(x.arguments ? { type: 'qmp', vm, command: x.command, arguments: x.arguments } : { type: 'qmp', vm, command: x.command });
+  for (const s of SYNC) out.push({ type: 'sync', name: s.name });
+  for (const f of FAULTS) out.push({ type: 'fault', fault: f });
+  if (restart) out.push({ type: 'restart-destination' });
+  return out;
+}
+
+// ---- compiled side tables ------------------------------------------------------------------------
+
+const UNKNOWN = -2;
+const NONE = -1;
+const INTERNAL_INDEX = new Map<string, number>(INTERNAL_EVENTS.map((e, i) => [e, i]));
+
+/**
+ * One side of one profile compiled into a table: side states interned as integers, and for each
+ * (state, event) the next state (or NONE: the event does not change it), stepped through xstate once.
+ */
+export class SideTable {
+  readonly snaps: SideSnapshot[] = [];
+  private readonly ids = new Map<string, number>();
+  /** QMP events of this side, then the internal events. */
+  readonly events: SideEvent[];
+  private readonly nq: number;
+  private readonly rows: Int32Array[] = [];
+  /** Per state and QMP event: 0 not asked yet, 1 accepted, 2 refused. */
+  private readonly verdict: Uint8Array[] = [];
+  /** How many times xstate was stepped. */
+  xstateSteps = 0;
+
+  constructor(readonly p: Profile, readonly side: Side, qmp: readonly SideEvent[]) {
+    this.nq = qmp.length;
+    this.events = [...qmp, ...INTERNAL_EVENTS.map((type) => ({ type }) as SideEvent)];
+  }
+
+  get size(): number {
+    return this.snaps.length;
+  }
+
+  intern(snap: SideSnapshot): number {
+    const k = stateKey(snap);
+    let id = this.ids.get(k);
+    if (id === undefined) {
+      id = this.snaps.length;
+      this.ids.set(k, id);
+      this.snaps.push(snap);
+      this.rows.push(new Int32Array(this.events.length).fill(UNKNOWN));
+      this.verdict.push(new Uint8Array(this.nq));
+    }
+    return id;
+  }
+
+  /** QMP event `q` (index into this side's QMP events): the next state (or NONE) and whether QEMU accepted it. */
+  command(id: number, q: number): { next: number; allowed: boolean } {
+    const row = this.rows[id];
+    if (row[q] === UNKNOWN) {
+      const snap = this.snaps[id];
+      const r = stepSide(this.p, snap, this.events[q]);
+      this.xstateSteps++;
+      this.verdict[id][q] = r.decision!.allowed ? 1 : 2;
+      row[q] = r.changed ? this.intern(r.snapshot) : NONE;
+    }
+    return { next: row[q], allowed: this.verdict[id][q] === 1 };
+  }
+
+  /** An internal event: the next state, or NONE when it cannot move this state (pair.ts: take). */
+  internal(id: number, event: InternalEventType): number {
+    const i = this.nq + INTERNAL_INDEX.get(event)!;
+    const row = this.rows[id];
+    if (row[i] === UNKNOWN) {
+      const snap = this.snaps[id];
+      if (!mayMove(this.p, snap.context, { type: event })) row[i] = NONE;
+      else {
+        const r = stepSide(this.p, snap, { type: event });
+        this.xstateSteps++;
+        row[i] = r.changed ? this.intern(r.snapshot) : NONE;
+      }
+    }
+    return row[i];
+  }
+}
+
+// ---- the compiled pair ---------------------------------------------------------------------------
+
+/** Channel values as small integers. */
+const CH_NAMES = ['closed', 'connected', 'broken'] as const;
+const CLOSED = 0;
+const CONNECTED = 1;
+const BROKEN = 2;
+
+interface T {
+  s: number; // source side id, -1 exited
+  d: number; // destination side id, -1 exited
+  c: number; // channel
+}
+
+const EXITED = -1;
+const SHIFT = 2 ** 22;
+const tkey = (t: T) => ((t.s + 1) * SHIFT + (t.d + 1)) * 4 + t.c;
+
+export interface Violation {
+  invariant: string;
+  /** States in which it fails. */
+  count: number;
+  /** The first failing state in breadth-first order (reached by a shortest path). */
+  state: number;
+  depth: number;
+}
+
+export interface ExploreResult {
+  profile: string;
+  caps: (readonly string[])[];
+  roots: number;
+  states: number;
+  transitions: number;
+  depth: number;
+  seconds: number;
+  statesPerSecond: number;
+  /** The search stopped at maxDepth / maxStates before the frontier was empty. */
+  truncated: boolean;
+  sideStates: Record<Side, number>;
+  xstateSteps: number;
+  invariants: string[];
+  violations: Violation[];
+}
+
+/** One step of a path from a root: the pair event taken. */
+export interface PathStep {
+  event: PairEvent;
+}
+
+export interface PairPath {
+  start: Start;
+  steps: PairEvent[];
+}
+
+export class PairExplorer {
+  readonly tables: Record<Side, SideTable>;
+  readonly alphabet: PairEvent[];
+  private readonly qIndex: { vm: Side; q: number }[] = [];
+  private readonly channels: ChannelSnapshot[];
+  // The search: parallel arrays indexed by pair-state number.
+  readonly src: number[] = [];
+  readonly dst: number[] = [];
+  readonly ch: number[] = [];
+  readonly parent: number[] = [];
+  readonly via: number[] = [];
+  readonly depthOf: number[] = [];
+  readonly rootOf: number[] = [];
+  readonly starts: Start[] = [];
+  private readonly index = new Map<number, number>();
+  private readonly restart: boolean;
+
+  constructor(readonly p: Profile, opts: { restart?: boolean } = {}) {
+    this.restart = !!opts.restart;
+    this.alphabet = pairAlphabet(p, this.restart);
+    const qmp: Record<Side, SideEvent[]> = { source: [], destination: [] };
+    for (const e of this.alphabet) {
+      if (e.type !== 'qmp') {
+        this.qIndex.push({ vm: 'source', q: -1 });
+        continue;
+      }
+      this.qIndex.push({ vm: e.vm, q: qmp[e.vm].length });
+      qmp[e.vm].push(e.arguments ? { type: 'qmp', command: e.command, arguments: e.arguments } : { type: 'qmp', command: e.command });
+    }
+    this.tables = { source: new SideTable(p, 'source', qmp.source), destination: new SideTable(p, 'destination', qmp.destination) };
+    const closed = startChannel();
+    const connected = stepChannel(closed, { type: 'connect' });
+    this.channels = [closed, connected, stepChannel(connected, { type: 'break' })];
+  }
+
+  get size(): number {
+    return this.src.length;
+  }
+
+  /** The pair state number i as a PairState (shared snapshots; the channel's connection count is not kept). */
+  stateAt(i: number): PairState {
+    return this.view({ s: this.src[i], d: this.dst[i], c: this.ch[i] });
+  }
+
+  private view(t: T): PairState {
+    return {
+      source: t.s < 0 ? null : this.tables.source.snaps[t.s],
+      destination: t.d < 0 ? null : this.tables.destination.snaps[t.d],
+      channel: this.channels[t.c],
+    };
+  }
+
+  private ctx(t: T, vm: Side) {
+    const id = vm === 'source' ? t.s : t.d;
+    return id < 0 ? null : this.tables[vm].snaps[id].context;
+  }
+
+  private with(t: T, vm: Side, id: number): T {
+    return vm === 'source' ? { s: id, d: t.d, c: t.c } : { s: t.s, d: id, c: t.c };
+  }
+
+  // pair.ts: take
+  private take(t: T, vm: Side, event: InternalEventType): T | null {
+    const id = vm === 'source' ? t.s : t.d;
+    if (id < 0) return null;
+    const n = this.tables[vm].internal(id, event);
+    return n < 0 ? null : this.with(t, vm, n);
+  }
+
+  // pair.ts: exitOnFailedLoad
+  private exitOnFailedLoad(t: T): T {
+    const d = this.ctx(t, 'destination');
+    if (d && (d.status === 'setup' || d.status === 'active') && d.listening && d.exitOnError && d.runstate === 'inmigrate') return { s: t.s, d: EXITED, c: t.c };
+    return t;
+  }
+
+  // pair.ts: breakChannel
+  private breakChannel(t: T): T {
+    if (t.c !== CONNECTED) return t;
+    let out: T = { s: t.s, d: t.d, c: BROKEN };
+    for (const vm of ['source', 'destination'] as const) out = this.take(out, vm, 'channel-error') ?? out;
+    return this.exitOnFailedLoad(out);
+  }
+
+  // pair.ts: syncEnabled
+  private sync(t: T, spec: SyncSpec): T | null {
+    if (spec.channelIn && !spec.channelIn.includes(CH_NAMES[t.c] as never)) return null;
+    if (spec.when && !spec.when(this.view(t))) return null;
+    let out = t;
+    for (const st of spec.steps) {
+      if (st.when && !st.when(this.view(out))) {
+        if (st.optional) continue;
+        return null;
+      }
+      const next = this.take(out, st.vm, st.event);
+      if (!next) {
+        if (st.optional) continue;
+        return null;
+      }
+      out = next;
+    }
+    if (spec.channel === 'connect' && out.c !== CONNECTED) out = { s: out.s, d: out.d, c: CONNECTED };
+    if (spec.channel === 'break' && out.c === CONNECTED) out = this.exitOnFailedLoad({ s: out.s, d: out.d, c: BROKEN });
+    if (out.c === CONNECTED) {
+      const s = this.ctx(out, 'source')?.status ?? '';
+      const d = this.ctx(out, 'destination')?.status;
+      if (['completed', 'cancelled', 'failed'].includes(s) && d !== 'colo' && ['completed', 'failed'].includes(d ?? 'completed')) out = { s: out.s, d: out.d, c: CLOSED };
+    }
+    return out;
+  }
+
+  // pair.ts: applyFault
+  private fault(t: T, f: Fault): T | null {
+    switch (f) {
+      case 'channel-break':
+      case 'heartbeat-loss':
+        return t.c === CONNECTED ? this.breakChannel(t) : null;
+      case 'crash-source':
+      case 'crash-destination': {
+        const vm: Side = f === 'crash-source' ? 'source' : 'destination';
+        if ((vm === 'source' ? t.s : t.d) < 0) return null;
+        return this.breakChannel(this.with(t, vm, EXITED));
+      }
+    }
+  }
+
+  /** pair.ts: stepPair, over integer states. Null: the event changes nothing. */
+  private step(t: T, ei: number): T | null {
+    const e = this.alphabet[ei];
+    switch (e.type) {
+      case 'qmp': {
+        const id = e.vm === 'source' ? t.s : t.d;
+        if (id < 0) return null;
+        const { q } = this.qIndex[ei];
+        const r = this.tables[e.vm].command(id, q);
+        let out = r.next >= 0 ? this.with(t, e.vm, r.next) : t;
+        if (r.allowed) {
+          const before = this.tables[e.vm].snaps[id].context.status;
+          const shuts =
+            e.command === 'yank' ||
+            e.command === 'migrate-pause' ||
+            (e.command === 'migrate_cancel' && e.vm === 'source' && this.ctx(out, 'source')?.status === 'cancelling' && before !== 'cancelling');
+          if (shuts) out = this.breakChannel(out);
+        }
+        return out.s === t.s && out.d === t.d && out.c === t.c ? null : out;
+      }
+      case 'sync': {
+        const spec = SYNC.find((x) => x.name === e.name)!;
+        return this.sync(t, spec);
+      }
+      case 'fault':
+        return this.fault(t, e.fault);
+      case 'restart-destination': {
+        if (t.d >= 0) return null; // explored only where the destination has exited
+        const fresh = this.tables.destination.intern(startSide(this.p, { side: 'destination', incoming: e.incoming ?? 'defer' }));
+        return { s: t.s, d: fresh, c: t.c === CONNECTED ? CONNECTED : CLOSED };
+      }
+    }
+  }
+
+  private add(t: T, parent: number, via: number, depth: number, root: number): number {
+    const k = tkey(t);
+    const have = this.index.get(k);
+    if (have !== undefined) return -1;
+    const i = this.src.length;
+    this.index.set(k, i);
+    this.src.push(t.s);
+    this.dst.push(t.d);
+    this.ch.push(t.c);
+    this.parent.push(parent);
+    this.via.push(via);
+    this.depthOf.push(depth);
+    this.rootOf.push(root);
+    return i;
+  }
+
+  /** Breadth-first search from the roots; checks the invariants in every new state. */
+  explore(opts: ExploreOptions = {}): ExploreResult {
+    const t0 = performance.now();
+    const p = this.p;
+    const caps = opts.caps ? opts.caps.map((c) => [...c].sort()) : capVariants(p);
+    const invs = opts.invariants ?? invariantsFor(p);
+    const maxDepth = opts.maxDepth ?? Infinity;
+    const maxStates = opts.maxStates ?? Infinity;
+    const violations = new Map<string, Violation>();
+    const check = (i: number) => {
+      const s = this.stateAt(i);
+      for (const inv of invs) {
+        if (inv.holds(s, p)) continue;
+        const v = violations.get(inv.name);
+        if (v) v.count++;
+        else violations.set(inv.name, { invariant: inv.name, count: 1, state: i, depth: this.depthOf[i] });
+      }
+    };
+    const roots = rootStates(p, caps, opts.incoming);
+    for (const r of roots) {
+      const t: T = {
+        s: this.tables.source.intern(r.state.source!),
+        d: this.tables.destination.intern(r.state.destination!),
+        c: CH_NAMES.indexOf(r.state.channel.value as never),
+      };
+      this.starts.push(r.start);
+      const i = this.add(t, -1, -1, 0, this.starts.length - 1);
+      if (i >= 0) check(i);
+    }
+    let transitions = 0;
+    let truncated = false;
+    let head = 0;
+    const n = this.alphabet.length;
+    while (head < this.src.length) {
+      const i = head++;
+      const depth = this.depthOf[i];
+      if (depth >= maxDepth || this.src.length >= maxStates) {
+        truncated = true;
+        break;
+      }
+      const t: T = { s: this.src[i], d: this.dst[i], c: this.ch[i] };
+      for (let ei = 0; ei < n; ei++) {
+        const out = this.step(t, ei);
+        if (!out) continue;
+        transitions++;
+        const j = this.add(out, i, ei, depth + 1, this.rootOf[i]);
+        if (j >= 0) check(j);
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      profile: p.name,
+      caps,
+      roots: roots.length,
+      states: this.src.length,
+      transitions,
+      depth: this.depthOf.length ? this.depthOf[this.depthOf.length - 1] : 0,
+      seconds,
+      statesPerSecond: Math.round(this.src.length / Math.max(seconds, 1e-9)),
+      truncated,
+      sideStates: { source: this.tables.source.size, destination: this.tables.destination.size },
+      xstateSteps: this.tables.source.xstateSteps + this.tables.destination.xstateSteps,
+      invariants: invs.map((x) => x.name),
+      violations: [...violations.values()],
+    };
+  }
+
+  /** The shortest path from a root to state i. */
+  pathTo(i: number): PairPath {
+    const steps: PairEvent[] = [];
+    let k = i;
+    while (this.parent[k] >= 0) {
+      steps.push(this.alphabet[this.via[k]]);
+      k = this.parent[k];
+    }
+    return { start: this.starts[this.rootOf[k]], steps: steps.reverse() };
+  }
+
+  /**
+   * The stateKeys of the side states the pair's steps pass through: the sides of reached pair states
+   * and the states in between the steps of a synchronised step.
+   */
+  sideKeys(vm: Side): Set<string> {
+    return new Set(this.tables[vm].snaps.map((s) => stateKey(s)));
+  }
+
+  /** Canonical keys of every reached state (for comparing with the plain search). */
+  keys(): Set<string> {
+    const out = new Set<string>();
+    for (let i = 0; i < this.size; i++) out.add(pairKey(this.stateAt(i)));
+    return out;
+  }
+}
+
+/** Explores a profile (see PairExplorer). */
+export function explorePair(p: Profile, opts: ExploreOptions = {}): { explorer: PairExplorer; result: ExploreResult } {
+  const explorer = new PairExplorer(p, { restart: opts.restart });
+  const result = explorer.explore(opts);
+  return { explorer, result };
+}
+
+/**
+ * The same search without tables: stepPair on whole pair states, canonical string keys. Slow; it is
+ * the reference the compiled search is checked against.
+ */
+export function explorePairPlain(p: Profile, opts: ExploreOptions = {}): Set<string> {
+  const caps = opts.caps ? opts.caps.map((c) => [...c].sort()) : capVariants(p);
+  const maxDepth = opts.maxDepth ?? Infinity;
+  const qmps = pairAlphabet(p, false).filter((e) => e.type === 'qmp');
+  const seen = new Set<string>();
+  let frontier: PairState[] = [];
+  for (const r of rootStates(p, caps, opts.incoming)) {
+    const k = pairKey(r.state);
+    if (!seen.has(k)) {
+      seen.add(k);
+      frontier.push(r.state);
+    }
+  }
+  for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
+    const next: PairState[] = [];
+    for (const s of frontier) {
+      const events: PairEvent[] = [...qmps, ...enabledInternal(p, s)];
+      if (opts.restart && !s.destination) events.push({ type: 'restart-destination' });
+      for (const e of events) {
+        const r = stepPair(p, s, e);
+        if (!r.changed) continue;
+        const k = pairKey(r.state);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        next.push(r.state);
+      }
+    }
+    frontier = next;
+  }
+  return seen;
+}
+
+// ---- traces --------------------------------------------------------------------------------------
+
+/** One line of a trace (the trace format: {"t","vm","dir","msg"}, or a note {"t","note"}). */
+export type TraceLine = { t: number; vm: Side; dir: 'send' | 'recv'; msg: Record<string, unknown> } | { t: number; note: Record<string, unknown> };
+
+function replyMsg(r: PairReply | undefined, id: string): Record<string, unknown> | null {
+  if (!r || 'exited' in r) return null;
+  return 'return' in r ? { return: r.return, id } : { error: r.error, id };
+}
+
+/**
+ * A path as trace lines, replayed through stepPair (so it is also checked): the start as a note,
+ * capabilities set on both sides, then each command sent with the model's reply; internal steps
+ * (synchronised steps, faults) are notes, since they are not QMP messages.
+ */
+export function pathTrace(p: Profile, path: PairPath): { lines: TraceLine[]; final: PairState } {
+  const lines: TraceLine[] = [];
+  let t = 0;
+  let n = 0;
+  lines.push({ t: t++, note: { start: { profile: p.name, incoming: path.start.input.incoming ?? 'defer', sourcePaused: !!path.start.input.sourcePaused, destinationPaused: !!path.start.input.destinationPaused } } });
+  let s = startPair(p, path.start.input);
+  const events = [...(path.start.caps.length ? (['source', 'destination'] as const).map((vm) => setCapsEvent(vm, path.start.caps)) : []), ...path.steps];
+  for (const e of events) {
+    const r = stepPair(p, s, e);
+    if (e.type === 'qmp') {
+      const id = `m${n++}`;
+      const msg: Record<string, unknown> = { execute: e.command };
+      if (e.arguments) msg.arguments = e.arguments;
+      msg.id = id;
+      lines.push({ t: t++, vm: e.vm, dir: 'send', msg });
+      const rm = replyMsg(r.reply, id);
+      if (rm) lines.push({ t: t++, vm: e.vm, dir: 'recv', msg: rm });
+      else lines.push({ t: t++, note: { exited: e.vm } });
+    } else {
+      lines.push({ t: t++, note: e.type === 'sync' ? { internal: e.name } : e.type === 'fault' ? { fault: e.fault } : { restart: 'destination' } });
+    }
+    s = r.state;
+  }
+  return { lines, final: s };
+}
+
+/** A pair event as a short label ("source: migrate", "sync connect", "fault crash-source"). */
+export function eventText(e: PairEvent): string {
+  if (e.type === 'qmp') return `${e.vm}: ${e.command}${e.arguments ? ' ' + JSON.stringify(e.arguments) : ''}`;
+  if (e.type === 'sync') return `sync ${e.name}`;
+  if (e.type === 'fault') return `fault ${e.fault}`;
+  return 'restart-destination';
+}
+
+/** A one-line summary of a pair state. */
+export function stateText(s: PairState): string {
+  const side = (vm: Side) => {
+    const c = s[vm]?.context;
+    if (!c) return `${vm}=exited`;
+    return `${vm}=${c.status}/${c.runstate}${c.colo !== 'none' ? ` colo:${c.colo}` : ''}${c.failover !== 'none' ? ` failover:${c.failover}` : ''}${c.rp !== 'closed' ? ` rp:${c.rp}` : ''}`;
+  };
+  return `${side('source')} ${side('destination')} channel=${s.channel.value}`;
+}
+
+export type { SideInput };
+
+// ---- one side alone, compiled ---------------------------------------------------------------------
+
+/**
+ * Every state of one side machine alone (the alphabet of exploreSide: moving probes and every
+ * internal event), with capabilities `caps` set first, over its compiled table. Returns the
+ * stateKeys in breadth-first order. Used to compare with @xstate/graph's traversal of the same machine.
+ */
+export function exploreSideCompiled(p: Profile, side: Side, caps: readonly string[], starts: readonly SideInput[], table?: SideTable): { keys: string[]; table: SideTable } {
+  const t = table ?? new SideTable(p, side, movingProbes(p, side).map((x) => (x.arguments ? { type: 'qmp', command: x.command, arguments: x.arguments } : { type: 'qmp', command: x.command }) as SideEvent));
+  const nq = t.events.length - INTERNAL_EVENTS.length;
+  const seen = new Set<number>();
+  const queue: number[] = [];
+  for (const start of starts) {
+    let snap = startSide(p, start);
+    if (caps.length) {
+      const r = stepSide(p, snap, { type: 'qmp', command: 'migrate-set-capabilities', arguments: { capabilities: caps.map((capability) => ({ capability, state: true })) } });
+      if (!r.decision?.allowed) continue;
+      snap = r.snapshot;
+    }
+    const id = t.intern(snap);
+    if (!seen.has(id)) {
+      seen.add(id);
+      queue.push(id);
+    }
+  }
+  for (let h = 0; h < queue.length; h++) {
+    const id = queue[h];
+    for (let q = 0; q < nq; q++) {
+      if (!mayMove(p, t.snaps[id].context, t.events[q])) continue;
+      const n = t.command(id, q).next;
+      if (n >= 0 && !seen.has(n)) {
+        seen.add(n);
+        queue.push(n);
+      }
+    }
+    for (const ev of INTERNAL_EVENTS) {
+      const n = t.internal(id, ev);
+      if (n >= 0 && !seen.has(n)) {
+        seen.add(n);
+        queue.push(n);
+      }
+    }
+  }
+  return { keys: queue.map((id) => stateKey(t.snaps[id])), table: t };
+}
