@@ -20,7 +20,7 @@ function prelayout(): Plugin {
       // Recompute when the model or the layout code changes.
       for (const dir of ['machines', 'machines/profiles'])
         for (const f of readdirSync(join(here, dir))) if (f.endsWith('.ts')) this.addWatchFile(join(here, dir, f));
-      for (const f of ['viewer/prelayout.ts', 'viewer/src/layout.ts', 'viewer/src/diagram.ts', 'viewer/src/charts.ts']) this.addWatchFile(join(here, f));
+      for (const f of ['viewer/prelayout.ts', 'diagrams/layout.ts', 'diagrams/diagram.ts', 'diagrams/charts.ts']) this.addWatchFile(join(here, f));
       try {
         const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(here, 'viewer/prelayout.ts')], {
           cwd: here,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { PROFILES, chartEdges, sideMachine, sourceStatusChart, destinationStatusChart, runStateChart } from '../machines/index.ts';
-import { DEFAULT_REGIONS, sideDiagram } from '../viewer/src/charts.ts';
+import { DEFAULT_REGIONS, sideDiagram } from '../diagrams/charts.ts';
 import { decodeSteps, encodeSteps } from '../viewer/src/url.ts';
 import { DEFAULT_CONFIG, Simulation, toTrace, type SimStep } from '../viewer/src/sim.ts';
 import { Replayer } from '../viewer/src/replay.ts';

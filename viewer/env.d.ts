@@ -2,7 +2,7 @@
 // Types for Vite's import suffixes (`?url`, `?worker`) and import.meta.env in the viewer.
 
 declare module 'virtual:migstate-layouts' {
-  const layouts: Record<string, import('./src/layout.ts').LayoutData>;
+  const layouts: Record<string, import('../diagrams/layout.ts').LayoutData>;
   export default layouts;
 }
 

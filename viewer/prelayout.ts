@@ -3,10 +3,10 @@
 // plugin in vite.config.ts on build and dev start (and when machines/ changes). The page checks
 // each against the live model (signature) and lays out anew in a worker whatever does not match.
 import ElkModule from 'elkjs/lib/elk.bundled.js';
-import { elkConstructor } from './src/layout.ts';
+import { elkConstructor } from '../diagrams/layout.ts';
 import { PROFILES } from '../machines/index.ts';
-import { ANY_PROFILE, channelDiagram, DEFAULT_REGIONS, sideDiagram } from './src/charts.ts';
-import { layoutDiagram, layoutKey, monoMeasure, serializeLayout, type LayoutData } from './src/layout.ts';
+import { ANY_PROFILE, channelDiagram, DEFAULT_REGIONS, sideDiagram } from '../diagrams/charts.ts';
+import { layoutDiagram, layoutKey, monoMeasure, serializeLayout, type LayoutData } from '../diagrams/layout.ts';
 
 const ELK = elkConstructor(ElkModule);
 const elk = new ELK();

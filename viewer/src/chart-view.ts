@@ -1,10 +1,10 @@
 // One drawn chart in the page: toolbar (regions, zoom, export), the SVG with pan and zoom, and a
 // details box for the clicked state or transition (QEMU function, rule, note).
-import type { Diagram, DiagramNode } from './diagram.ts';
-import { nodeIndex } from './diagram.ts';
+import type { Diagram, DiagramNode } from '../../diagrams/diagram.ts';
+import { nodeIndex } from '../../diagrams/diagram.ts';
 import { download, h, kids } from './dom.ts';
-import type { Layout } from './layout.ts';
-import { renderSvg } from './render.ts';
+import type { Layout } from '../../diagrams/layout.ts';
+import { renderSvg } from '../../diagrams/render.ts';
 
 export interface Highlight {
   /** Active in every possible state. */

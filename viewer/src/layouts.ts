@@ -3,8 +3,8 @@
 import ElkModule from 'elkjs/lib/elk-api.js';
 import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
 import precomputed from 'virtual:migstate-layouts';
-import type { Diagram } from './diagram.ts';
-import { elkConstructor, hydrateLayout, layoutDiagram, layoutKey, monoMeasure, type ElkLike, type Layout } from './layout.ts';
+import type { Diagram } from '../../diagrams/diagram.ts';
+import { elkConstructor, hydrateLayout, layoutDiagram, layoutKey, monoMeasure, type ElkLike, type Layout } from '../../diagrams/layout.ts';
 
 let elk: ElkLike | null = null;
 const cache = new Map<string, Promise<Layout>>();

@@ -2,9 +2,9 @@
 // permission matrix, trace replay and the inspector log. State lives in the URL (deep links).
 import { getProfile, profileNames, type PairEvent, type Side } from '../../machines/index.ts';
 import { ChartView } from './chart-view.ts';
-import { ANY_PROFILE, channelDiagram, DEFAULT_REGIONS, REGION_TITLES, regionsOf, sideDiagram } from './charts.ts';
+import { ANY_PROFILE, channelDiagram, DEFAULT_REGIONS, REGION_TITLES, regionsOf, sideDiagram } from '../../diagrams/charts.ts';
 import { CommandPanel, PairPanel } from './commands.ts';
-import { activeIds, type Diagram } from './diagram.ts';
+import { activeIds, type Diagram } from '../../diagrams/diagram.ts';
 import { download, h } from './dom.ts';
 import { Inspector } from './inspector.ts';
 import { layoutFor, layoutStats } from './layouts.ts';

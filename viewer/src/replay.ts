@@ -5,7 +5,7 @@
 import {
   applyCommand, decide, explain, startSide, stateKey, stepSide, type Hypothesis, type Observation, type Profile, type QmpArguments, type Side,
 } from '../../machines/index.ts';
-import { activeIds } from './diagram.ts';
+import { activeIds } from '../../diagrams/diagram.ts';
 
 export interface TraceLine {
   t?: number;

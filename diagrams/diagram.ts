@@ -1,8 +1,9 @@
-// What the viewer draws: a chart as a tree of state nodes (atomic, compound, parallel regions)
-// and its transitions, each transition keeping the model's meta (QEMU function, rule id, note).
-// Pure data, no DOM: built from an XState machine's state-node tree, i.e. from the config the model
-// builds with chartConfig (so the drawing and chartEdges are the same edges; a test checks it).
-import type { TransitionMeta } from '../../machines/index.ts';
+// What the viewer and the generated docs draw: a chart as a tree of state nodes (atomic, compound,
+// parallel regions) and its transitions, each transition keeping the model's meta (QEMU function,
+// rule id, note). Pure data, no DOM: built from an XState machine's state-node tree, i.e. from the
+// config the model builds with chartConfig (so the drawing and chartEdges are the same edges; a test
+// checks it).
+import type { TransitionMeta } from '../machines/index.ts';
 
 export type NodeKind = 'atomic' | 'compound' | 'parallel' | 'region' | 'final';
 

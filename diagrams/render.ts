@@ -1,4 +1,5 @@
-// SVG for a laid-out diagram, as a string: the page inserts it, the export saves it as it is.
+// SVG for a laid-out diagram, as a string: the page inserts it, the export saves it as it is, and
+// `migstate docs` writes it to docs/generated/.
 // The drawing carries its own <style>, so an exported file looks like the page (highlighting too).
 import { FONT_FAMILY, LINE, type Layout, type Placed } from './layout.ts';
 

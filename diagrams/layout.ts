@@ -1,6 +1,7 @@
 // Automatic layout of a Diagram with ELK's layered algorithm: each compound node (a region, a
 // compound state) is laid out on its own, top to bottom; a parallel node puts its regions side by
-// side. Text is measured by the caller (canvas in the page) so that boxes fit their labels.
+// side. Text is measured by the caller (monoMeasure, in the page and in Node alike) so that boxes fit
+// their labels. The same code lays out the viewer's charts and the SVGs of `migstate docs`.
 import type { ElkExtendedEdge, ElkNode, LayoutOptions } from 'elkjs/lib/elk-api.js';
 import type { Diagram, DiagramNode } from './diagram.ts';
 

@@ -1,9 +1,10 @@
-// The charts the viewer draws. A process (source, destination) is drawn from its side machine: one
+// The charts the viewer and `migstate docs` draw (diagrams/ is pure and shared by both consumers:
+// no DOM, no Node APIs). A process (source, destination) is drawn from its side machine: one
 // parallel region per chart (migration status, run state, and whatever regions the model has: COLO,
 // failover, return path), nested states shown nested, transitions with the model's meta. The
 // regions shown are chosen per diagram. To draw another machine (e.g. the source+destination pair
 // with its channel and faults), add an entry to EXTRA_CHARTS.
-import { channelMachine, sideMachine, type Profile, type Side } from '../../machines/index.ts';
+import { channelMachine, sideMachine, type Profile, type Side } from '../machines/index.ts';
 import { diagramFromMachine, type Diagram } from './diagram.ts';
 
 /** Titles for the regions of a side machine; a region not listed here is titled by its key. */
