@@ -5,6 +5,8 @@ import { parseArgs } from 'node:util';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { getProfile, profileNames, type Profile } from '../machines/index.ts';
 import { TraceChecker, render, summaryLine } from '../trace/check.ts';
+import { REC_WIDTH } from '../trace/extract.ts';
+import { recordBlocks } from '../trace/parallel.ts';
 import { LibvirtImporter } from '../trace/libvirt.ts';
 import { write, UsageError } from './io.ts';
 
@@ -31,11 +33,8 @@ function oneFile(positionals: string[], what: string): string {
   return positionals[0];
 }
 
-/**
- * Lines of a file (or standard input for '-'), a chunk's worth at a time: readline's per-line
- * events cost more than checking a line does. A missing file is a UsageError.
- */
-async function* lineBatches(file: string): AsyncGenerator<string[]> {
+/** A file (or standard input for '-') as text chunks. A missing file is a UsageError. */
+async function openText(file: string): Promise<AsyncIterable<string>> {
   const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   if (input !== process.stdin)
     await new Promise<void>((resolve, reject) => {
@@ -43,8 +42,16 @@ async function* lineBatches(file: string): AsyncGenerator<string[]> {
       input.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
     });
   input.setEncoding('utf8');
+  return input as AsyncIterable<string>;
+}
+
+/**
+ * Lines of a file (or standard input for '-'), a chunk's worth at a time: readline's per-line
+ * events cost more than checking a line does.
+ */
+async function* lineBatches(file: string): AsyncGenerator<string[]> {
   let rest = '';
-  for await (const chunk of input as AsyncIterable<string>) {
+  for await (const chunk of await openText(file)) {
     const parts = (rest + chunk).split('\n');
     rest = parts.pop()!;
     yield parts;
@@ -59,9 +66,10 @@ export async function checkTraceCmd(args: string[]): Promise<number> {
   if (format !== 'json' && format !== 'text') throw new UsageError('--format must be one of: json, text');
   const file = oneFile(positionals, 'trace');
   const checker = new TraceChecker(p, { text: format === 'text' });
-  for await (const batch of lineBatches(file)) {
-    for (const line of batch) {
-      const err = checker.feed(line);
+  // Lines are parsed in worker threads (trace/parallel.ts) and checked here, in order.
+  for await (const block of recordBlocks(await openText(file))) {
+    for (let i = 0; i < block.lines; i++) {
+      const err = checker.feedRecord(block.recs, i * REC_WIDTH);
       if (err) {
         process.stderr.write(`migstate check-trace: ${file === '-' ? 'standard input' : file}: ${err}\n`);
         return 2;

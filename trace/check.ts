@@ -13,6 +13,7 @@ import {
   type Hypothesis, type InternalEventType, type Profile, type Side, type SideSnapshot,
 } from '../machines/index.ts';
 import { parseTraceLine, type QmpArgs, type Vm } from './format.ts';
+import { REC_WIDTH, RecKind, extractLine, statusOfReply } from './extract.ts';
 
 export type FindingKind =
   | 'unexpected-accept'
@@ -199,12 +200,6 @@ export interface CheckSummary {
   byKind: Record<string, number>;
   skippedCommands: Record<string, number>;
   ignoredEvents: Record<string, number>;
-}
-
-function statusOfReply(v: unknown): string | undefined {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-  const s = (v as Record<string, unknown>).status;
-  return s === undefined ? 'none' : typeof s === 'string' ? s : undefined;
 }
 
 function safeJson(v: unknown): string | null {
@@ -662,58 +657,39 @@ export class TraceChecker {
 
   // ---- lines -----------------------------------------------------------------------------------
 
+  private readonly scratch: unknown[] = new Array(REC_WIDTH);
+
   /** Feeds one line of the trace. Returns what is wrong if it is not a trace line (exit 2). */
   feed(raw: string): string | null {
+    extractLine(raw, this.scratch, 0);
+    return this.feedRecord(this.scratch, 0);
+  }
+
+  /**
+   * Feeds one line already reduced by trace/extract.ts (records[at ..< at + REC_WIDTH]): the
+   * parallel reader parses lines in worker threads and hands the records over in order.
+   */
+  feedRecord(r: readonly unknown[], at: number): string | null {
     const n = ++this.lineNo;
-    // The fast path reads the parsed object directly; anything unusual goes to format.ts, which
-    // validates exactly and says what is wrong.
-    let v: Record<string, unknown>;
-    try {
-      v = JSON.parse(raw);
-    } catch {
-      return this.slow(raw, n);
-    }
-    if (typeof v !== 'object' || v === null) return this.slow(raw, n);
-    const t = v.t;
-    const name = v.vm;
-    const dir = v.dir;
-    const m = v.msg as Record<string, unknown>;
-    if (typeof t !== 'number' || t - t !== 0 || (name !== 'source' && name !== 'destination') || (dir !== 'send' && dir !== 'recv') || typeof m !== 'object' || m === null || Array.isArray(m))
-      return this.slow(raw, n);
-    const ret = m.return;
-    const exe = m.execute;
-    const oob = m['exec-oob'];
-    const err = m.error as Record<string, unknown> | undefined;
-    const ev = m.event;
-    const qmp = m.QMP;
-    const kinds = +(ret !== undefined) + +(exe !== undefined) + +(oob !== undefined) + +(err !== undefined) + +(ev !== undefined) + +(qmp !== undefined);
-    if (kinds !== 1) return this.slow(raw, n);
-    const vm = this.vm(name);
-    if (ret !== undefined) {
-      if (dir !== 'recv') return this.slow(raw, n);
-      this.lines++;
-      this.onReply(vm, n, m.id, statusOfReply(ret), null);
-    } else if (exe !== undefined || oob !== undefined) {
-      const cmd = exe ?? oob;
-      const args = m.arguments;
-      if (dir !== 'send' || typeof cmd !== 'string' || cmd === '' || (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args)))) return this.slow(raw, n);
-      this.lines++;
-      this.onCommand(vm, n, cmd, args as QmpArgs | undefined, oob !== undefined, m.id);
-    } else if (ev !== undefined) {
-      const data = m.data as Record<string, unknown> | undefined;
-      const ts = m.timestamp;
-      if (dir !== 'recv' || typeof ev !== 'string' || ev === '' || (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) || (ts !== undefined && (typeof ts !== 'object' || ts === null || Array.isArray(ts))))
-        return this.slow(raw, n);
-      this.lines++;
-      this.onEvent(vm, n, ev, data);
-    } else if (err !== undefined) {
-      if (dir !== 'recv' || typeof err !== 'object' || err === null || Array.isArray(err) || typeof err.class !== 'string' || typeof err.desc !== 'string') return this.slow(raw, n);
-      this.lines++;
-      this.onReply(vm, n, m.id, undefined, { class: err.class, desc: err.desc });
-    } else {
-      if (dir !== 'recv' || typeof qmp !== 'object' || qmp === null || Array.isArray(qmp)) return this.slow(raw, n);
-      this.lines++;
-      this.onGreeting(vm, n);
+    const kind = r[at] as number;
+    if (kind === RecKind.Slow) return this.slow(r[at + 1] as string, n);
+    const vm = this.vm(r[at + 1] === 0 ? 'source' : 'destination');
+    this.lines++;
+    switch (kind) {
+      case RecKind.Return:
+        this.onReply(vm, n, r[at + 2], r[at + 3] as string | undefined, null);
+        break;
+      case RecKind.Command:
+        this.onCommand(vm, n, r[at + 2] as string, r[at + 3] as QmpArgs | undefined, r[at + 4] as boolean, r[at + 5]);
+        break;
+      case RecKind.Event:
+        this.onEvent(vm, n, r[at + 2] as string, r[at + 3] as Record<string, unknown> | undefined);
+        break;
+      case RecKind.Error:
+        this.onReply(vm, n, r[at + 2], undefined, { class: r[at + 3] as string, desc: r[at + 4] as string });
+        break;
+      default:
+        this.onGreeting(vm, n);
     }
     return null;
   }

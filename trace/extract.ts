@@ -1,0 +1,103 @@
+// One trace line parsed and reduced to what the checker reads, written into a flat record of
+// REC_WIDTH slots. The checker's sequential path (TraceChecker.feed) and the parallel reader's
+// workers (trace/parallel.ts) both use this, so there is one parser. JSON.parse is most of the cost
+// of checking a long trace (query-migrate replies carry full statistics, of which only `status`
+// matters); a flat record of primitives is cheap to hand from a worker thread to the checker.
+// Pure: no I/O, no Node or DOM APIs (the viewer's replay worker uses it through check.ts).
+
+export const REC_WIDTH = 6;
+
+/** Slot 0 of a record. Anything unusual is SLOW: trace/format.ts validates it exactly and says what is wrong. */
+export const RecKind = { Slow: 0, Greeting: 1, Command: 2, Return: 3, Error: 4, Event: 5 } as const;
+
+/**
+ * Layouts (slot 1 is the VM: 0 source, 1 destination, except for SLOW):
+ *   SLOW     [0, raw]
+ *   GREETING [1, vm]
+ *   COMMAND  [2, vm, command, arguments | undefined, oob (boolean), id]
+ *   RETURN   [3, vm, id, status of the return value (see statusOfReply)]
+ *   ERROR    [4, vm, id, class, desc]
+ *   EVENT    [5, vm, event, data | undefined]
+ */
+export function extractLine(raw: string, out: unknown[], at: number): void {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return slow(raw, out, at);
+  }
+  if (typeof v !== 'object' || v === null) return slow(raw, out, at);
+  const t = v.t;
+  const name = v.vm;
+  const dir = v.dir;
+  const m = v.msg as Record<string, unknown>;
+  if (typeof t !== 'number' || t - t !== 0 || (name !== 'source' && name !== 'destination') || (dir !== 'send' && dir !== 'recv') || typeof m !== 'object' || m === null || Array.isArray(m))
+    return slow(raw, out, at);
+  const ret = m.return;
+  const exe = m.execute;
+  const oob = m['exec-oob'];
+  const err = m.error as Record<string, unknown> | undefined;
+  const ev = m.event;
+  const qmp = m.QMP;
+  const kinds = +(ret !== undefined) + +(exe !== undefined) + +(oob !== undefined) + +(err !== undefined) + +(ev !== undefined) + +(qmp !== undefined);
+  if (kinds !== 1) return slow(raw, out, at);
+  out[at + 1] = name === 'source' ? 0 : 1;
+  if (ret !== undefined) {
+    if (dir !== 'recv') return slow(raw, out, at);
+    out[at] = RecKind.Return;
+    out[at + 2] = m.id;
+    out[at + 3] = statusOfReply(ret);
+  } else if (exe !== undefined || oob !== undefined) {
+    const cmd = exe ?? oob;
+    const args = m.arguments;
+    if (dir !== 'send' || typeof cmd !== 'string' || cmd === '' || (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args)))) return slow(raw, out, at);
+    out[at] = RecKind.Command;
+    out[at + 2] = cmd;
+    out[at + 3] = args;
+    out[at + 4] = oob !== undefined;
+    out[at + 5] = m.id;
+  } else if (ev !== undefined) {
+    const data = m.data as Record<string, unknown> | undefined;
+    const ts = m.timestamp;
+    if (dir !== 'recv' || typeof ev !== 'string' || ev === '' || (data !== undefined && (typeof data !== 'object' || data === null || Array.isArray(data))) || (ts !== undefined && (typeof ts !== 'object' || ts === null || Array.isArray(ts))))
+      return slow(raw, out, at);
+    out[at] = RecKind.Event;
+    out[at + 2] = ev;
+    out[at + 3] = data;
+  } else if (err !== undefined) {
+    if (dir !== 'recv' || typeof err !== 'object' || err === null || Array.isArray(err) || typeof err.class !== 'string' || typeof err.desc !== 'string') return slow(raw, out, at);
+    out[at] = RecKind.Error;
+    out[at + 2] = m.id;
+    out[at + 3] = err.class;
+    out[at + 4] = err.desc;
+  } else {
+    if (dir !== 'recv' || typeof qmp !== 'object' || qmp === null || Array.isArray(qmp)) return slow(raw, out, at);
+    out[at] = RecKind.Greeting;
+  }
+}
+
+export interface RecordBlock {
+  /** REC_WIDTH slots per line. */
+  recs: unknown[];
+  lines: number;
+}
+
+/** Parses a block of lines (split on '\n') into records. */
+export function parseBlock(text: string): RecordBlock {
+  const lines = text.split('\n');
+  const recs = new Array<unknown>(lines.length * REC_WIDTH);
+  for (let i = 0; i < lines.length; i++) extractLine(lines[i], recs, i * REC_WIDTH);
+  return { recs, lines: lines.length };
+}
+
+function slow(raw: string, out: unknown[], at: number): void {
+  out[at] = RecKind.Slow;
+  out[at + 1] = raw;
+}
+
+/** The status a reply reports: its `status` member, 'none' when it has none, undefined when it is not an object or the status is not a string. */
+export function statusOfReply(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const s = (v as Record<string, unknown>).status;
+  return s === undefined ? 'none' : typeof s === 'string' ? s : undefined;
+}
