@@ -113,7 +113,7 @@ export class SideTable {
   readonly events: SideEvent[];
   private readonly nq: number;
   private readonly rows: Int32Array[] = [];
-  /** Per state and QMP event: 0 not asked yet, 1 accepted, 2 refused. */
+  /** Per state and QMP event: 0 not asked yet, 1 accepted, 2 refused; +2 when QEMU dies handling it (Rule.crash). */
   private readonly verdict: Uint8Array[] = [];
   /** How many times xstate was stepped. */
   xstateSteps = 0;
@@ -141,16 +141,17 @@ export class SideTable {
   }
 
   /** QMP event `q` (index into this side's QMP events): the next state (or NONE) and whether QEMU accepted it. */
-  command(id: number, q: number): { next: number; allowed: boolean } {
+  command(id: number, q: number): { next: number; allowed: boolean; crash: boolean } {
     const row = this.rows[id];
     if (row[q] === UNKNOWN) {
       const snap = this.snaps[id];
       const r = stepSide(this.p, snap, this.events[q]);
       this.xstateSteps++;
-      this.verdict[id][q] = r.decision!.allowed ? 1 : 2;
+      this.verdict[id][q] = (r.decision!.allowed ? 1 : 2) + (r.decision!.rule?.crash ? 2 : 0);
       row[q] = r.changed ? this.intern(r.snapshot) : NONE;
     }
-    return { next: row[q], allowed: this.verdict[id][q] === 1 };
+    const v = this.verdict[id][q];
+    return { next: row[q], allowed: v === 1 || v === 3, crash: v > 2 };
   }
 
   /** An internal event: the next state, or NONE when it cannot move this state (pair.ts: take). */
@@ -359,6 +360,7 @@ export class PairExplorer {
         if (id < 0) return null;
         const { q } = this.qIndex[ei];
         const r = this.tables[e.vm].command(id, q);
+        if (r.crash) return this.breakChannel(this.with(t, e.vm, EXITED)); // pair.ts: Rule.crash
         let out = r.next >= 0 ? this.with(t, e.vm, r.next) : t;
         if (r.allowed) {
           const before = this.tables[e.vm].snaps[id].context.status;
@@ -569,7 +571,7 @@ export function pathTrace(p: Profile, path: PairPath): { lines: TraceLine[]; fin
       lines.push({ t: t++, vm: e.vm, dir: 'send', msg });
       const rm = replyMsg(r.reply, id);
       if (rm) lines.push({ t: t++, vm: e.vm, dir: 'recv', msg: rm });
-      else lines.push({ t: t++, note: { exited: e.vm } });
+      if (!rm || (s[e.vm] && !r.state[e.vm])) lines.push({ t: t++, note: { exited: e.vm } });
     } else {
       lines.push({ t: t++, note: e.type === 'sync' ? { internal: e.name } : e.type === 'fault' ? { fault: e.fault } : { restart: 'destination' } });
     }

@@ -44,6 +44,15 @@ export function migrationInProgress(c: SideState): boolean {
   return c.incomingStarted && !['completed', 'failed'].includes(c.status);
 }
 
+/**
+ * Whether the `migration` yank instance is registered: from `migrate` / `migrate-incoming` until
+ * migration cleanup. On the source the completed status is set before migrate_fd_cleanup
+ * (migration_cleanup) runs, while the VM is still in finish-migrate.
+ */
+export function yankExpected(c: SideState): boolean {
+  return migrationInProgress(c) || (c.side === 'source' && c.status === 'completed' && c.runstate === 'finish-migrate');
+}
+
 /** A capability change that nothing but the migration state can refuse: toggle `events`. */
 export function capabilityToggle(c: SideState): { capabilities: { capability: string; state: boolean }[] } {
   return { capabilities: [{ capability: 'events', state: !c.caps.includes('events') }] };
@@ -228,9 +237,9 @@ export const INVARIANTS: readonly Invariant[] = [
   },
   {
     name: 'yank-iff-migration',
-    why: 'The migration yank instance is registered by migrate / migrate-incoming and unregistered by migration cleanup, so it exists exactly while a migration (or COLO) is in progress on that side.',
+    why: 'The migration yank instance is registered by migrate / migrate-incoming and unregistered by migration cleanup, so it exists exactly while a migration (or COLO) is in progress on that side, and on a completed source until its cleanup.',
     ref: `${MC}: qmp_migrate / qmp_migrate_incoming (yank_register_instance); migrate_fd_cleanup / migration_incoming_state_destroy (yank_unregister_instance)`,
-    holds: eachSide((c) => c.yankRegistered === migrationInProgress(c)),
+    holds: eachSide((c) => c.yankRegistered === yankExpected(c)),
   },
   {
     name: 'blocked-iff-migration',
@@ -320,8 +329,6 @@ export function violated(s: PairState, p: Profile, list: readonly Invariant[] = 
  */
 export const KNOWN_VIOLATIONS: Readonly<Record<string, readonly { invariant: string; finding: string }[]>> = {
   'qemu-7.2': [
-    { invariant: 'finish-migrate-only-while-migrating', finding:
-      'a second `migrate` is accepted while the source is completed but still in finish-migrate (before cleanup-done; migrate_prepare checks only the inmigrate/postmigrate run states), and after a COLO failover taken before the first checkpoint; the VM then stays in finish-migrate for good' },
     { invariant: 'rp-thread-only-while-migrating', finding:
       'migrate resume then migrate_cancel in postcopy-paused: cancelled does not clear resumeRequested, so recover-connect later starts the return-path thread (src.rp.resume has no status guard) on a cancelled migration' },
   ],
@@ -329,7 +336,7 @@ export const KNOWN_VIOLATIONS: Readonly<Record<string, readonly { invariant: str
     { invariant: 'dst-rp-open-only-while-loading', finding:
       'destination with exit-on-error=false fails its precopy load (dst.error.precopy -> failed) but to_src_file stays open: no return-path transition closes it (migration_incoming_state_destroy)' },
     { invariant: 'finish-migrate-only-while-migrating', finding:
-      'cancel or failure after converge with vm_old_state prelaunch (a -S source), or a cancel after a failed postcopy start, leaves the run state in finish-migrate: master restores vm_old_state, but no run-state transition covers prelaunch (nor postcopyStarted with vm_old_state running); also the 7.2 window (migrate in completed/finish-migrate)' },
+      'cancel or failure after converge with vm_old_state prelaunch (a -S source), or a cancel after a failed postcopy start, leaves the run state in finish-migrate: master restores vm_old_state, but no run-state transition covers prelaunch (nor postcopyStarted with vm_old_state running)' },
     { invariant: 'source-colo-iff-primary', finding:
       'migrate_cancel is accepted in COLO (migration_is_running includes colo in master) and moves the status to cancelling, but the COLO chart stays primary/exited: no transition for colo_process_checkpoint leaving its loop when the state is no longer COLO' },
     { invariant: 'failover-in-progress-only-in-colo', finding:

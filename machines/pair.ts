@@ -298,7 +298,14 @@ export function stepPair(p: Profile, s: PairState, e: PairEvent): PairStep {
           (e.command === 'migrate_cancel' && e.vm === 'source' && out.source?.context.status === 'cancelling' && side.context.status !== 'cancelling');
         if (shutsChannel) out = breakChannel(p, out);
       }
-      return { state: out, changed: out !== s, reply: d.allowed ? { return: d.reply } : { error: d.error }, decision: d };
+      const reply: PairReply = d.allowed ? { return: d.reply } : { error: d.error };
+      // A row whose handling kills QEMU (Rule.crash): the process is gone, the peer sees EOF.
+      const crash = d.rule?.crash;
+      if (crash) {
+        out = breakChannel(p, withSide(out, e.vm, null));
+        return { state: out, changed: true, reply: crash.afterReply ? reply : { exited: true }, decision: d };
+      }
+      return { state: out, changed: out !== s, reply, decision: d };
     }
     case 'sync': {
       const spec = SYNC.find((x) => x.name === e.name);

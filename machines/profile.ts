@@ -153,6 +153,11 @@ export interface Rule {
   /** The QEMU function (and file) whose check or action this row models. */
   ref: string;
   note?: string;
+  /**
+   * QEMU dies handling this command (the pair removes the process). `afterReply`: the reply (or
+   * error) of this row is sent first; otherwise the process dies before answering.
+   */
+  crash?: { afterReply: boolean; how: string };
 }
 
 /** A transition taken by QEMU's own threads (an internal event), as data. */

@@ -38,6 +38,10 @@ const replaceRules: Rule[] = [
     ref: `${MC}: qmp_migrate_incoming -> migration_incoming_state_setup`, note: 'none -> setup as soon as it listens, before any source connects' },
   { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_MASTER.filter((s) => s !== 'cancelling' && !IN_POSTCOPY.includes(s)) },
     accept: { reply: 'empty', status: 'cancelling' }, ref: `${MC}: migration_cancel` },
+  { id: 'migrate.yank-duplicate.completing', side: 'source', command: 'migrate', when: { status: ['completed'], ctx: { yankRegistered: true } },
+    accept: { reply: 'empty' }, ref: `${MC}: migrate_prepare -> migrate_init; yank_register_instance(MIGRATION_YANK_INSTANCE, &error_abort)`,
+    crash: { afterReply: false, how: 'migration_cleanup has not unregistered the yank instance yet: yank_register_instance fails and &error_abort aborts QEMU' },
+    note: 'the window between migration_completion_end (completed) and migration_cleanup: the VM is still in finish-migrate, so migrate_prepare lets it through (docs/findings.md F8)' },
   { id: 'migrate-pause.source', side: 'source', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
     accept: { reply: 'empty' }, ref: `${MC}: qmp_migrate_pause`, note: 'shuts the stream down; the migration thread then pauses (channel-error -> postcopy-paused)' },
   { id: 'migrate-pause.destination', side: 'destination', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
@@ -68,7 +72,8 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
 const replaceTransitions: ChartTransition[] = [
   // Precopy switchover always passes through `device` (migration_switchover_prepare, QEMU >= 10.0).
   { id: 'src.switchover', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'completed',
-    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, effects: ['unregisterYank'], ref: `${MC}: migration_completion -> migration_completion_end` },
+    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, ref: `${MC}: migration_completion -> migration_completion_end`,
+    note: 'the BQL is dropped after the status is set; the yank instance stays registered until migration_cleanup (cleanup-done)' },
   { id: 'src.switchover.colo', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'colo',
     when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion (x-colo)` },
   { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'postcopy-device',
