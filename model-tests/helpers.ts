@@ -1,23 +1,11 @@
 // Test helpers: explore a side under every capability variant and record which chart edges each
 // step takes, so the tests can demand that every edge is taken and lands where it says.
-import {
-  CAP_VARIANTS, INTERNAL_EVENTS, evalCond, mayMove, REGIONS, MIRROR, within, coloChart, failoverChart, returnPathChart, chartEdges, destinationStatusChart, exploreSide, movingProbes, probeEvent, runStateChart,
-  sourceStatusChart, stepSide, type ChartEdge, type Profile, type Reached, type Side, type SideEvent, type SideSnapshot,
-} from '../machines/index.ts';
+import { CAP_VARIANTS, mayMove, exploreSide, stepSide, type ChartEdge, type Profile, type Reached, type Side, type SideEvent, type SideSnapshot } from '../machines/index.ts';
 
-export function edgesOf(p: Profile, side: Side): ChartEdge[] {
-  const status = side === 'source' ? sourceStatusChart(p) : destinationStatusChart(p);
-  const run = runStateChart(p, side, side === 'source' ? 'running' : 'inmigrate');
-  return [status, run, coloChart(p, side), failoverChart(p, side), returnPathChart(p, side)].flatMap((c) => chartEdges(p, c));
-}
-
-export function edgeId(e: ChartEdge): string {
-  return `${e.chart}:${e.from}-[${e.meta.rule ?? e.meta.transition}]->${e.to}`;
-}
-
-export function alphabet(p: Profile, side: Side): SideEvent[] {
-  return [...movingProbes(p, side).map(probeEvent), ...INTERNAL_EVENTS.map((type) => ({ type }) as SideEvent)];
-}
+// The chart edges of a side, their names, the search alphabet: machines/paths.ts (the generated
+// paths use the same), under the names the tests have always used.
+import { sideEdges as edgesOf, edgeName as edgeId, sideAlphabet as alphabet, stepEdges as takenEdges } from '../machines/paths.ts';
+export { edgesOf, edgeId, alphabet, takenEdges };
 
 export interface Step {
   before: SideSnapshot;
@@ -25,28 +13,6 @@ export interface Step {
   after: SideSnapshot;
   reply: unknown;
   taken: ChartEdge[];
-}
-
-/** The chart edges a step took: a region moved from `from` to `to` on that event, by that rule. */
-export function takenEdges(p: Profile, edges: ChartEdge[], before: SideSnapshot, event: SideEvent, after: SideSnapshot, rule: string | null): ChartEdge[] {
-  const out: ChartEdge[] = [];
-  for (const region of REGIONS) {
-    const from = before.context[MIRROR[region]] as string;
-    const to = after.context[MIRROR[region]] as string;
-    // The first edge in document order whose own guard held in the state before is the one taken
-    // (an edge may leave from a compound state that contains the leaf).
-    const hit = edges.find(
-      (e) =>
-        e.region === region && within(from, e.from) && e.to === to && e.event === event.type &&
-        (e.meta.kind === 'qmp' ? e.meta.rule === rule : evalCond(p.transitions.find((t) => t.id === e.meta.transition)!.when, before.context, {}, p) !== false),
-    );
-    if (hit && (from !== to || hit.from === hit.to || e_changed(before, after))) out.push(hit);
-  }
-  return out;
-}
-
-function e_changed(before: SideSnapshot, after: SideSnapshot): boolean {
-  return JSON.stringify(before.context) !== JSON.stringify(after.context);
 }
 
 /**
