@@ -1,6 +1,7 @@
-// `migstate conformance`: plays the conformance scenarios against a real QEMU binary and compares
-// every answer and every observed status with the model. Exit 0: all match; 1: mismatches; 2: bad
-// arguments (unknown profile or scenario, missing binary).
+// `migstate conformance`: plays the conformance scenarios, and with --paths the model's generated
+// paths (qemu/path-plan.ts), against a real QEMU binary and compares every answer and every observed
+// status with the model. Exit 0: all match; 1: mismatches; 2: bad arguments (unknown profile or
+// scenario, bad --paths, missing binary).
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +9,7 @@ import { getProfile } from '../machines/profiles/index.ts';
 import type { Profile } from '../machines/profile.ts';
 import { formatReport, runScenarios, type Scenario } from '../qemu/conformance.ts';
 import { SCENARIOS } from '../qemu/scenarios.ts';
+import { formatPlan, planPaths } from '../qemu/path-plan.ts';
 import { disposeAll } from '../qemu/vm.ts';
 import { UsageError, write } from './io.ts';
 
@@ -34,12 +36,20 @@ export function selectScenarios(spec: string | undefined): Scenario[] {
   return SCENARIOS.filter((s) => names.includes(s.name));
 }
 
+/** --paths all | N (the first N paths of the plan). */
+export function pathsCount(spec: string | undefined): number | 'all' | null {
+  if (spec === undefined) return null;
+  if (spec === 'all') return 'all';
+  if (!/^[1-9][0-9]{0,4}$/.test(spec)) throw new UsageError(`--paths must be 'all' or a positive integer (the first N generated paths), not '${spec}'`);
+  return Number(spec);
+}
+
 export async function conformanceCmd(args: string[]): Promise<number> {
   let o: Record<string, string | boolean | undefined>;
   try {
     o = parseArgs({
       args,
-      options: { qemu: { type: 'string' }, profile: { type: 'string' }, jobs: { type: 'string' }, scenarios: { type: 'string' }, traces: { type: 'string' }, json: { type: 'boolean' } },
+      options: { qemu: { type: 'string' }, profile: { type: 'string' }, jobs: { type: 'string' }, scenarios: { type: 'string' }, paths: { type: 'string' }, traces: { type: 'string' }, json: { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     }).values;
@@ -57,19 +67,39 @@ export async function conformanceCmd(args: string[]): Promise<number> {
   }
   const jobs = o.jobs === undefined ? 1 : Number(o.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new UsageError('--jobs must be an integer from 1 to 16');
-  const scenarios = selectScenarios(o.scenarios as string | undefined);
+  const nPaths = pathsCount(o.paths as string | undefined);
+  // --paths alone runs paths only; with --scenarios both; neither: every scenario.
+  const scenarios = nPaths !== null && o.scenarios === undefined ? [] : selectScenarios(o.scenarios as string | undefined);
   const tracesDir = resolve(typeof o.traces === 'string' ? o.traces : join('test-artifacts', 'conformance', new Date().toISOString().replace(/[:.]/g, '-')));
   const json = o.json === true;
   try {
-    const report = await runScenarios(scenarios, {
+    let plan: ReturnType<typeof planPaths> | null = null;
+    let runs = scenarios;
+    if (nPaths !== null) {
+      if (!json) process.stderr.write(`planning the paths of ${p.name} (the model's explorer and the runnable search)...\n`);
+      plan = planPaths(p, { analyse: true });
+      const chosen = plan.paths.slice(0, nPaths === 'all' ? plan.paths.length : nPaths);
+      if (!json) process.stderr.write(formatPlan(plan, chosen.length));
+      runs = [...scenarios, ...chosen.map((x) => x.scenario)];
+    }
+    const report = await runScenarios(runs, {
       profile: p,
       qemu,
       jobs,
       tracesDir,
       onResult: json ? undefined : (r) => process.stderr.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.durationMs} ms)\n`),
     });
-    if (json) await write(JSON.stringify({ ...report, tracesDir }, null, 1) + '\n');
-    else await write(formatReport(report) + `traces: ${tracesDir}\n`);
+    const planOut = plan && {
+      targets: plan.targets.length,
+      runnablePaths: plan.paths.length,
+      selected: runs.length - scenarios.length,
+      generated: plan.generated.map((g) => ({ targets: g.targets, runnable: g.runnable, reason: g.reason, replacedBy: g.replacedBy })),
+      notRunnableTargets: plan.notRunnableTargets,
+      unreachable: plan.unreachable,
+      paths: plan.paths.slice(0, runs.length - scenarios.length).map((x) => ({ name: x.name, adds: x.adds, description: x.scenario.description })),
+    };
+    if (json) await write(JSON.stringify({ ...report, plan: planOut, tracesDir }, null, 1) + '\n');
+    else await write((plan ? formatPlan(plan, runs.length - scenarios.length) + '\n' : '') + formatReport(report) + `traces: ${tracesDir}\n`);
     return report.mismatches.length ? 1 : 0;
   } finally {
     await disposeAll();

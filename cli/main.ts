@@ -15,7 +15,7 @@ Usage:
   migstate matrix --profile P [--format markdown|json] [--side source|destination]
   migstate check-trace --profile P FILE|- [--format json|text]
   migstate import-libvirt LOG|- [--vm source|destination] [--mon 0x...] [--no-greeting] [--out FILE]
-  migstate conformance --qemu PATH [--profile qemu-7.2] [--jobs N] [--scenarios all|NAME,...] [--traces DIR] [--json]
+  migstate conformance --qemu PATH [--profile qemu-7.2] [--jobs N] [--scenarios all|NAME,...] [--paths all|N] [--traces DIR] [--json]
   migstate explore --profile P [--caps all|none|CAP,...] [--max-depth N] [--restart] [--json]
   migstate hazards --profile P [--against proposed] [--caps all|none|CAP,...] [--max-depth N] [--json]
   migstate paths --profile P [--side source|destination] [--states] [--json]
@@ -30,8 +30,9 @@ Commands:
   check-trace replay a QMP trace (docs/trace-format.md) through the model: exit 0 it
               conforms, 1 departures (one JSON a line), 2 not a trace
   import-libvirt  turn the QEMU_MONITOR_* records of a libvirt debug log into a trace
-  conformance run scenarios on real QEMU pairs and compare every reply, status and
-              event with the model (exit 1 on unexplained mismatches)
+  conformance run scenarios (and with --paths the model's generated paths) on real QEMU
+              pairs and compare every reply, status and event with the model (exit 1 on
+              unexplained mismatches)
   explore     model-check the pair: every reachable state, every invariant (exit 1 on a
               violation, with its shortest trace as QMP JSON lines)
   hazards     states where P accepts a command the other profile refuses, shortest paths

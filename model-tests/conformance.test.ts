@@ -27,7 +27,9 @@ interface KnownModelBug {
   matches: (m: Mismatch) => boolean;
 }
 
-const obs = (m: Mismatch) => m.observed as { status?: string; runstate?: string; via?: string };
+const obs = (m: Mismatch) => m.observed as { status?: string; runstate?: string; via?: string; migrationEvents?: string[] };
+/** A status seen by query-migrate or in the MIGRATION events around a command. */
+const seesStatus = (m: Mismatch, ...st: string[]) => st.includes(obs(m).status ?? '') || (obs(m).migrationEvents ?? []).some((x) => st.includes(x));
 
 export const knownModelBugs: KnownModelBug[] = [
 
@@ -42,14 +44,14 @@ export const knownModelBugs: KnownModelBug[] = [
     // A QEMU finding (docs/findings.md, F2): an error reply that still changes the reported status.
     finding:
       'migrate on a destination in postcopy-active/paused/recover: "duplicate yank instance", but migrate_init already set the outgoing status to setup and query-migrate then reports setup; the model rejects with no change',
-    matches: (m) => m.kind === 'observation' && m.vm === 'destination' && obs(m).status === 'setup' && m.scenario === 'postcopy-destination-migrate',
+    matches: (m) => m.kind === 'observation' && m.vm === 'destination' && seesStatus(m, 'setup') && m.scenario === 'postcopy-destination-migrate',
   },
   {
     id: 'completed-destination-migrates-on',
     // A model limitation (docs/model.md): one role per process.
     finding:
       'migrate on a completed destination is accepted and the process migrates on as a source: query-migrate reports its outgoing status (setup, then failed for a refused port); the model follows one role per process and keeps completed',
-    matches: (m) => m.kind === 'observation' && m.vm === 'destination' && (obs(m).status === 'setup' || obs(m).status === 'failed') && m.scenario === 'completed-destination-migrate',
+    matches: (m) => m.kind === 'observation' && m.vm === 'destination' && seesStatus(m, 'setup', 'failed') && m.scenario === 'completed-destination-migrate',
   },
 ];
 

@@ -160,17 +160,19 @@ export function sideEdges(p: Profile, side: Side): ChartEdge[] {
 }
 
 /** The status/run-state chart edges one event took from `before` to `after`. */
-function takenEdges(p: Profile, side: Side, before: SideSnapshot, event: { type: string }, after: SideSnapshot, rule: string | null): string[] {
+export function takenEdges(p: Profile, side: Side, before: SideSnapshot, event: { type: string }, after: SideSnapshot, rule: string | null): string[] {
   const out: string[] = [];
   const regions = [
     [false, before.context.status, after.context.status],
     [true, before.context.runstate, after.context.runstate],
   ] as const;
+  // A self-loop (e.g. the globalstate section read in `active`) counts when the step changed the process's data.
+  const dataChanged = JSON.stringify(before.context) !== JSON.stringify(after.context);
   for (const [run, from, to] of regions) {
-    if (from === to) continue;
+    if (from === to && !dataChanged) continue;
     const hit = sideEdges(p, side).find(
       (e) =>
-        (e.chart === 'run-state') === run && e.from === from && e.to === to && e.event === event.type &&
+        (e.chart === 'run-state') === run && e.from === from && e.to === to && (from !== to || e.from === e.to) && e.event === event.type &&
         (e.meta.kind === 'qmp' ? e.meta.rule === rule : evalCond(p.transitions.find((t) => t.id === e.meta.transition)?.when, before.context, {}, p) !== false),
     );
     if (hit) out.push(edgeId(hit));
@@ -239,6 +241,15 @@ interface Track {
   /** Per hypothesis (same index): the chart edges its explanation took since the scenario began. */
   trails: Set<string>[];
   dead: null | { how: 'killed' | 'exited'; code: number | null; signal: string | null; stderr: string };
+  /** How many of the VM's QMP events were taken into account (MIGRATION events are observations). */
+  evIdx: number;
+}
+
+/** A VM's possible states with their trails, as a value (for trying orders of events). */
+interface HState {
+  hyps: Hypothesis[];
+  trails: Set<string>[];
+  possible: Set<string>;
 }
 
 class Stop extends Error {}
@@ -318,12 +329,13 @@ class ScenarioRun {
     readonly traceFile: string,
   ) {
     this.tracks = {
-      source: { name: 'source', hyps: [{ snapshot: startSide(p, { side: 'source', paused: !!sc.sourcePaused }), assumed: [] }], trails: [new Set()], dead: null },
+      source: { name: 'source', hyps: [{ snapshot: startSide(p, { side: 'source', paused: !!sc.sourcePaused }), assumed: [] }], trails: [new Set()], dead: null, evIdx: 0 },
       destination: {
         name: 'destination',
         hyps: [{ snapshot: startSide(p, { side: 'destination', incoming: sc.incoming ?? 'uri', paused: !!sc.destinationPaused }), assumed: [] }],
         trails: [new Set()],
         dead: null,
+        evIdx: 0,
       },
     };
   }
@@ -405,10 +417,61 @@ class ScenarioRun {
     return true;
   }
 
-  private adopt(t: Track, next: Successors) {
+  private adopt(t: Track, next: Successors | HState) {
     for (const e of next.possible) this.possibleEdges.add(e);
     t.hyps = next.hyps;
     t.trails = next.trails;
+  }
+
+  /** observe() as a value: the states that agree with `o` (null: none). */
+  private observePure(side: VmName, st: HState, o: Observation): HState | null {
+    const next = new Successors(side);
+    st.hyps.forEach((h, i) => {
+      for (const r of explainFrom(this.p, h.snapshot, o)) next.add(r.snapshot, st.trails[i], replayEdges(this.p, side, h.snapshot, r.assumed).edges);
+    });
+    if (next.hyps.length === 0) return null;
+    return { hyps: next.hyps, trails: next.trails, possible: new Set([...st.possible, ...next.possible]) };
+  }
+
+  /** A command's outcome applied as a value (null: no state explains it). */
+  private applyPure(side: VmName, st: HState, command: string, args: QmpArgs, observed: CommandOutcome): HState | null {
+    const next = new Successors(side);
+    st.hyps.forEach((h, i) => {
+      for (const a of applyFrom(this.p, h.snapshot, command, args, observed)) {
+        const { edges } = replayEdges(this.p, side, h.snapshot, a.hyp.assumed);
+        next.add(a.hyp.snapshot, st.trails[i], [...edges, ...takenEdges(this.p, side, a.before, { type: 'qmp' }, a.hyp.snapshot, a.rule)]);
+      }
+    });
+    if (next.hyps.length === 0) return null;
+    return { hyps: next.hyps, trails: next.trails, possible: new Set([...st.possible, ...next.possible]) };
+  }
+
+  /**
+   * The statuses of a VM's MIGRATION events not yet taken into account, up to event index `upTo`.
+   * `command`: the events came while this command ran; QEMU 7.2's migrate-incoming and
+   * migrate-recover send a `setup` event without changing the incoming status (docs/findings.md F7),
+   * which is therefore not an observation of the status.
+   */
+  private takeEvents(t: Track, upTo: number, command?: string): string[] {
+    const evs = this.vm(t.name).client.events;
+    const out: string[] = [];
+    for (let i = t.evIdx; i < Math.min(upTo, evs.length); i++) {
+      const e = evs[i];
+      if (e.event !== 'MIGRATION') continue;
+      const status = String(e.data.status);
+      if (status === 'setup' && t.name === 'destination' && (command === 'migrate-incoming' || command === 'migrate-recover')) {
+        this.pair.trace.note({ step: this.stepIndex, vm: t.name, ignoredEvent: 'MIGRATION setup', why: `F7: ${command} sends it without changing the incoming status` });
+        continue;
+      }
+      out.push(status);
+    }
+    t.evIdx = Math.max(t.evIdx, Math.min(upTo, evs.length));
+    return out;
+  }
+
+  /** Observes a VM's MIGRATION events received before event index `upTo`, in order. */
+  private drainEvents(t: Track, upTo: number): void {
+    for (const status of this.takeEvents(t, upTo)) this.observe(t, { status }, `MIGRATION event ${status}`);
   }
 
   /** Edges on the trail of every surviving explanation of a VM (called as the scenario ends). */
@@ -446,7 +509,16 @@ class ScenarioRun {
       if (e instanceof QmpTimeoutError) this.mismatch('scenario', name, 'an answer to query-migrate/query-status', `timeout: ${e.message}`, stateSummary(t.hyps));
       throw e;
     }
-    this.observeReplies(t, replies[0], replies[1], 'poll');
+    const [qm, qs] = replies;
+    const e1 = qm.eventsBefore ?? c.events.length;
+    const e2 = qs.eventsBefore ?? e1;
+    this.drainEvents(t, e1);
+    if (e2 <= e1) return this.observeReplies(t, qm, qs, 'poll');
+    // Events came between the two replies: the readings are not of one moment.
+    if (!qm.ok || !qs.ok) this.mismatch('scenario', t.name, 'queries answered', { queryMigrate: qm, queryStatus: qs });
+    this.observe(t, { status: ((qm.return as { status?: string }).status ?? 'none') as string }, 'poll query-migrate');
+    this.drainEvents(t, e2);
+    this.observe(t, { runstate: (qs.return as { status: string }).status }, 'poll query-status');
   }
 
   private observeReplies(t: Track, qm: QmpResult, qs: QmpResult, via: string) {
@@ -466,24 +538,29 @@ class ScenarioRun {
 
   // -- steps
 
+  /** What the model answers to a command in each of the given states (distinct outcomes). */
+  private predict(hyps: readonly Hypothesis[], command: string, args: QmpArgs | undefined): { outcome: CommandOutcome; rule: string | null; reply?: unknown }[] {
+    const preds: { outcome: CommandOutcome; rule: string | null; reply?: unknown }[] = [];
+    for (const h of hyps) {
+      const d = stepSide(this.p, h.snapshot, { type: 'qmp', command, arguments: args ?? {} }).decision!;
+      const outcome: CommandOutcome = d.allowed ? { allowed: true, reply: d.reply } : { allowed: false, error: d.error };
+      if (!preds.some((x) => sameOutcome(x.outcome, outcome) && x.rule === (d.rule?.id ?? null))) preds.push({ outcome, rule: d.rule?.id ?? null, reply: d.allowed ? d.reply : undefined });
+    }
+    return preds;
+  }
+
   private async qmpStep(s: QmpStep): Promise<void> {
     const t = this.tracks[s.vm];
     if (t.dead) this.mismatch('scenario', s.vm, 'a live VM', `the ${s.vm} is dead (${JSON.stringify(t.dead)})`);
     const args = this.resolveArgs(s.arguments);
     const modelled = this.p.commands.includes(s.qmp) || this.p.absentCommands.includes(s.qmp);
+    const c = this.vm(s.vm).client;
+    // The events received so far happened before this command.
+    this.drainEvents(t, c.events.length);
     // The model's prediction from the states it holds now (before internal events).
-    const preds: { outcome: CommandOutcome; rule: string | null; reply?: unknown }[] = [];
-    if (modelled) {
-      for (const h of t.hyps) {
-        const d = stepSide(this.p, h.snapshot, { type: 'qmp', command: s.qmp, arguments: args ?? {} }).decision!;
-        const outcome: CommandOutcome = d.allowed ? { allowed: true, reply: d.reply } : { allowed: false, error: d.error };
-        if (!preds.some((x) => sameOutcome(x.outcome, outcome) && x.rule === (d.rule?.id ?? null)))
-          preds.push({ outcome, rule: d.rule?.id ?? null, reply: d.allowed ? d.reply : undefined });
-      }
-    }
+    const preds = modelled ? this.predict(t.hyps, s.qmp, args) : [];
     const predictedText = preds.map((x) => `${describeOutcome(x.outcome)}${x.rule ? ` [${x.rule}]` : ''}`);
     this.pair.trace.note({ step: this.stepIndex, vm: s.vm, command: s.qmp, predicted: modelled ? predictedText : 'not modelled', state: stateSummary(t.hyps) });
-    const c = this.vm(s.vm).client;
     const timeoutMs = s.timeoutMs ?? 5000;
     let r: QmpResult;
     let piped: QmpResult[] | null = null;
@@ -508,32 +585,55 @@ class ScenarioRun {
       throw e;
     }
     const observed = outcomeOf(r);
+    // MIGRATION events that came between the command and its reply: QEMU sent them before it ran the
+    // command or while it ran it. Every split is tried, all-after first.
+    const evs = this.takeEvents(t, r.eventsBefore ?? c.events.length, s.qmp);
     if (modelled) {
-      const strict = preds.some((x) => sameOutcome(x.outcome, observed));
-      if (!strict && !s.racy) {
+      const base: HState = { hyps: t.hyps, trails: t.trails, possible: new Set() };
+      let chosen: { k: number; st: HState } | null = null;
+      let before: HState | null = base;
+      for (let k = 0; k <= evs.length && before && !chosen; k++) {
+        if (k > 0) before = this.observePure(s.vm, before, { status: evs[k - 1] });
+        if (!before) break;
+        const strict = (k === 0 ? preds : this.predict(before.hyps, s.qmp, args)).some((x) => sameOutcome(x.outcome, observed));
+        if (!strict && !s.racy) continue;
+        let after = this.applyPure(s.vm, before, s.qmp, args ?? {}, observed);
+        for (const x of evs.slice(k)) after = after && this.observePure(s.vm, after, { status: x });
+        if (after) chosen = { k, st: after };
+      }
+      if (!chosen) {
+        const strict = preds.some((x) => sameOutcome(x.outcome, observed));
         // Refused where the model refuses too, with another error: the state is unchanged on both
         // sides, so the scenario goes on (the mismatch is recorded). Anything else stops it.
-        if (!observed.allowed && preds.every((x) => !x.outcome.allowed)) {
+        if (!strict && !s.racy && !observed.allowed && preds.every((x) => !x.outcome.allowed)) {
           this.record('reply', s.vm, predictedText, describeOutcome(observed), stateSummary(t.hyps));
+          for (const x of evs) this.observe(t, { status: x }, `MIGRATION event ${x}`);
           return;
         }
+        if (!strict && !s.racy) this.mismatch('reply', s.vm, predictedText, describeOutcome(observed), stateSummary(t.hyps));
+        if (evs.length && this.applyPure(s.vm, base, s.qmp, args ?? {}, observed))
+          this.mismatch('observation', s.vm, { reply: predictedText, thenEventsFrom: stateSummary(t.hyps) }, { reply: describeOutcome(observed), migrationEvents: evs, via: `MIGRATION events around ${s.qmp}` }, stateSummary(t.hyps));
         this.mismatch('reply', s.vm, predictedText, describeOutcome(observed), stateSummary(t.hyps));
       }
-      // Advance: per hypothesis, so the edges each explanation takes are known.
-      const next = new Successors(s.vm);
-      t.hyps.forEach((h, i) => {
-        for (const a of applyFrom(this.p, h.snapshot, s.qmp, args ?? {}, observed)) {
-          const { edges } = replayEdges(this.p, s.vm, h.snapshot, a.hyp.assumed);
-          next.add(a.hyp.snapshot, t.trails[i], [...edges, ...takenEdges(this.p, s.vm, a.before, { type: 'qmp' }, a.hyp.snapshot, a.rule)]);
-        }
-      });
-      if (next.hyps.length === 0) this.mismatch('reply', s.vm, predictedText, describeOutcome(observed), stateSummary(t.hyps));
-      this.adopt(t, next);
+      if (chosen.k > 0) this.pair.trace.note({ step: this.stepIndex, vm: s.vm, eventsBeforeCommand: evs.slice(0, chosen.k) });
+      for (const x of evs) this.statuses[t.name].add(x);
+      this.adopt(t, chosen.st);
       if (r.ok) this.checkQueryContent(t, s.qmp, r.return, preds);
-    }
+    } else for (const x of evs) this.observe(t, { status: x }, `MIGRATION event ${x}`);
     if (piped) {
-      for (const q of piped.slice(0, -2)) this.observe(t, { status: ((q.ok && (q.return as { status?: string }).status) || 'none') as string }, 'pipelined query-migrate');
-      this.observeReplies(t, piped[piped.length - 2], piped[piped.length - 1], 'pipelined');
+      for (const q of piped.slice(0, -2)) {
+        this.drainEvents(t, q.eventsBefore ?? c.events.length);
+        this.observe(t, { status: ((q.ok && (q.return as { status?: string }).status) || 'none') as string }, 'pipelined query-migrate');
+      }
+      const qm = piped[piped.length - 2];
+      const qs = piped[piped.length - 1];
+      this.drainEvents(t, qm.eventsBefore ?? c.events.length);
+      if ((qs.eventsBefore ?? 0) <= (qm.eventsBefore ?? 0)) this.observeReplies(t, qm, qs, 'pipelined');
+      else {
+        this.observe(t, { status: ((qm.ok && (qm.return as { status?: string }).status) || 'none') as string }, 'pipelined query-migrate');
+        this.drainEvents(t, qs.eventsBefore ?? c.events.length);
+        this.observe(t, { runstate: (qs as { return: { status: string } }).return.status }, 'pipelined query-status');
+      }
     }
   }
 

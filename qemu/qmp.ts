@@ -15,7 +15,10 @@ export interface QmpErrorBody {
 }
 
 /** A command's answer: QEMU's `return` or its `error`; never an exception. */
-export type QmpResult = { ok: true; return: unknown } | { ok: false; error: QmpErrorBody };
+export type QmpResult = ({ ok: true; return: unknown } | { ok: false; error: QmpErrorBody }) & {
+  /** How many events had been received when this reply arrived (events and replies share one ordered stream). */
+  eventsBefore?: number;
+};
 
 export interface QmpEvent {
   event: string;
@@ -99,6 +102,12 @@ interface EventWaiter {
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Marks where a reply came among the events (not enumerable: a result still compares as {ok, return|error}). */
+function withOrder(r: QmpResult, eventsBefore: number): QmpResult {
+  Object.defineProperty(r, 'eventsBefore', { value: eventsBefore, enumerable: false });
+  return r;
+}
 
 let idCounter = 0;
 
@@ -256,8 +265,8 @@ export class QmpClient {
       clearTimeout(p.timer);
       if ('error' in msg) {
         const e = msg.error as { class?: unknown; desc?: unknown };
-        p.resolve({ ok: false, error: { class: String(e.class), desc: String(e.desc) } });
-      } else p.resolve({ ok: true, return: msg.return });
+        p.resolve(withOrder({ ok: false, error: { class: String(e.class), desc: String(e.desc) } }, this.events.length));
+      } else p.resolve(withOrder({ ok: true, return: msg.return }, this.events.length));
     }
   }
 
