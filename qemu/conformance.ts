@@ -712,30 +712,126 @@ class ScenarioRun {
     }
   }
 
-  async run(): Promise<void> {
+  private failed(e: unknown): void {
+    if (e instanceof Stop) return;
+    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    this.mismatches.push({
+      scenario: this.sc.name, attempt: this.attempt, step: this.stepIndex, stepText: this.sc.steps[this.stepIndex] ? stepText(this.sc.steps[this.stepIndex]) : 'setup',
+      vm: null, kind: 'scenario', state: [], predicted: 'the scenario runs', observed: msg, trace: this.traceFile,
+    });
+    this.pair.trace.note({ error: msg });
+  }
+
+  /** Prepares the peers and takes the first observation; false if the run stopped there. */
+  async begin(): Promise<boolean> {
     try {
       await this.prepare();
       await this.pollBoth();
-      for (this.stepIndex = 0; this.stepIndex < this.sc.steps.length; this.stepIndex++) {
-        const s = this.sc.steps[this.stepIndex];
-        if ('qmp' in s) await this.qmpStep(s);
-        else if ('wait' in s) await this.waitStep(s);
-        else if ('fault' in s) await this.faultStep(s);
-        else await sleep(s.sleep);
-        await this.pollBoth();
-      }
+      return true;
     } catch (e) {
-      if (!(e instanceof Stop)) {
-        const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-        this.mismatches.push({
-          scenario: this.sc.name, attempt: this.attempt, step: this.stepIndex, stepText: this.sc.steps[this.stepIndex] ? stepText(this.sc.steps[this.stepIndex]) : 'setup',
-          vm: null, kind: 'scenario', state: [], predicted: 'the scenario runs', observed: msg, trace: this.traceFile,
-        });
-        this.pair.trace.note({ error: msg });
-      }
+      this.failed(e);
+      return false;
+    }
+  }
+
+  /** Plays step i of the scenario and polls both VMs; false once the run stopped (a mismatch or an error). */
+  async play(i: number): Promise<boolean> {
+    this.stepIndex = i;
+    const s = this.sc.steps[i];
+    try {
+      if ('qmp' in s) await this.qmpStep(s);
+      else if ('wait' in s) await this.waitStep(s);
+      else if ('fault' in s) await this.faultStep(s);
+      else await sleep(s.sleep);
+      await this.pollBoth();
+      return true;
+    } catch (e) {
+      this.failed(e);
+      return false;
+    }
+  }
+
+  /** Collects the chart edges and ends the helper peers. */
+  async end(): Promise<void> {
+    this.collectEdges();
+    await this.cleanup();
+  }
+
+  /** What the model holds possible for a VM now (for choosing the next command). */
+  possible(vm: VmName): readonly Hypothesis[] {
+    return this.tracks[vm].hyps;
+  }
+
+  dead(vm: VmName): boolean {
+    return !!this.tracks[vm].dead;
+  }
+
+  async run(): Promise<void> {
+    try {
+      if (!(await this.begin())) return;
+      for (let i = 0; i < this.sc.steps.length; i++) if (!(await this.play(i))) return;
+      this.stepIndex = this.sc.steps.length;
     } finally {
-      this.collectEdges();
-      await this.cleanup();
+      await this.end();
+    }
+  }
+}
+
+/**
+ * One pair driven step by step (the fast-check adapter): the same comparison as a scenario run, with
+ * steps chosen as it goes. Every step's mismatches are returned; after one that stops the run, no
+ * further step is played.
+ */
+export class LiveRun {
+  private stopped = false;
+  private constructor(
+    readonly pair: Pair,
+    private readonly run: ScenarioRun,
+    private readonly sc: Scenario,
+    readonly traceFile: string,
+  ) {}
+
+  static async start(p: Profile, setup: Omit<Scenario, 'steps'>, o: { qemu?: string; traceFile: string }): Promise<LiveRun> {
+    const sc: Scenario = { ...setup, steps: [] };
+    const pair = await Pair.launch({ qemu: o.qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, traceFile: o.traceFile });
+    pair.trace.note({ live: sc.name, description: sc.description });
+    const run = new ScenarioRun(p, sc, pair, 1, o.traceFile);
+    const live = new LiveRun(pair, run, sc, o.traceFile);
+    if (!(await run.begin())) live.stopped = true;
+    return live;
+  }
+
+  get mismatches(): readonly Mismatch[] {
+    return this.run.mismatches;
+  }
+
+  get done(): boolean {
+    return this.stopped;
+  }
+
+  possible(vm: VmName): readonly Hypothesis[] {
+    return this.run.possible(vm);
+  }
+
+  dead(vm: VmName): boolean {
+    return this.run.dead(vm);
+  }
+
+  /** Plays one step; the mismatches it found (empty: QEMU did what the model allows). */
+  async step(s: Step): Promise<Mismatch[]> {
+    if (this.stopped) throw new Error(`${this.sc.name}: the run stopped at an earlier step`);
+    const before = this.run.mismatches.length;
+    this.sc.steps.push(s);
+    if (!(await this.run.play(this.sc.steps.length - 1))) this.stopped = true;
+    return this.run.mismatches.slice(before);
+  }
+
+  /** Ends the helper peers and both VMs (by pid); removes the temp folder. */
+  async dispose(): Promise<void> {
+    try {
+      await this.run.end();
+    } finally {
+      await this.pair.dispose();
     }
   }
 }

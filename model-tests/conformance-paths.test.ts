@@ -1,0 +1,133 @@
+// Conformance driven by the model's generated paths (qemu/path-plan.ts) against the real QEMU 7.2
+// binary: a representative subset of the runnable paths (chosen to reach every status of both sides
+// that 7.2 reaches without special devices, and COLO start + failover on both sides) runs on real
+// pairs with the scenario runner's comparison. The full set is `migstate conformance --paths all`.
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { getProfile } from '../machines/index.ts';
+import { formatReport, runScenarios, type RunReport } from '../qemu/conformance.ts';
+import { EdgeStepper, KNOWN_MODEL_DIVERGENCES, planPaths, translate, type PathPlan, type PlannedPath } from '../qemu/path-plan.ts';
+import { TEMP_PREFIX, disposeAll, livePids, liveTempDirs, pidAlive, startedProcesses } from '../qemu/vm.ts';
+
+const p = getProfile('qemu-7.2');
+const ROOT = resolve(import.meta.dirname, '..');
+const TRACES = join(ROOT, 'test-artifacts', 'conformance-paths');
+
+/** What the subset must reach on the real binary. */
+const STATUSES = {
+  // wait-unplug needs a virtio-net failover pair with a guest that negotiated STANDBY.
+  source: p.statuses.source.filter((s) => s !== 'wait-unplug'),
+  destination: [...p.statuses.destination],
+};
+const COLO_EDGES = {
+  source: ['source-status:active-[src.switchover.colo]->colo', 'source-status:colo-[src.status.failover]->completed'],
+  destination: ['destination-status:active-[dst.status.colo]->colo', 'destination-status:colo-[dst.status.failover]->completed'],
+};
+
+/** The first paths of the plan, in order, that add a status or a COLO edge not reached yet. */
+function subset(plan: PathPlan): PlannedPath[] {
+  const need = new Set([
+    ...STATUSES.source.map((s) => `source status ${s}`),
+    ...STATUSES.destination.map((s) => `destination status ${s}`),
+    ...COLO_EDGES.source.map((e) => `source/${e}`),
+    ...COLO_EDGES.destination.map((e) => `destination/${e}`),
+  ]);
+  const out: PlannedPath[] = [];
+  for (const x of plan.paths) {
+    if (!x.covers.some((c) => need.has(c))) continue;
+    out.push(x);
+    for (const c of x.covers) need.delete(c);
+  }
+  expect([...need], 'targets no runnable path reaches in the model').toEqual([]);
+  return out;
+}
+
+function migstateTempDirs(): Set<string> {
+  return new Set(readdirSync(tmpdir()).filter((d) => d.startsWith(TEMP_PREFIX)));
+}
+
+describe('the plan of runnable paths (qemu-7.2)', () => {
+  let plan: PathPlan;
+
+  it('is made from the model: a runnable path for every target the real pair can reach', { timeout: 120_000 }, () => {
+    plan = planPaths(p);
+    console.log(`plan: ${plan.paths.length} runnable paths, ${plan.stats.restrictedStates} states in the runnable search, ${plan.stats.seconds.toFixed(1)} s`);
+    expect(plan.paths.length).toBeGreaterThanOrEqual(15);
+    const covered = new Set(plan.paths.flatMap((x) => x.covers));
+    // Every status of both sides but wait-unplug (no failover device on the pair).
+    for (const side of ['source', 'destination'] as const) for (const s of STATUSES[side]) expect(covered.has(`${side} status ${s}`), `${side} ${s}`).toBe(true);
+    expect(covered.has('source status wait-unplug')).toBe(false);
+  });
+
+  it('translates every path step by step as machines/pair.ts steps it (stepPair replayed alongside)', { timeout: 120_000 }, () => {
+    const st = new EdgeStepper(p);
+    for (const x of plan.paths) {
+      const tr = translate(p, st, x.path, x.name, { check: true });
+      expect(tr.runnable, x.name).toBe(true);
+      // The scenario starts as the path does, and sets the path's capabilities on both sides first.
+      const s = x.scenario;
+      expect(s.incoming).toBe(x.path.start.input.incoming ?? 'defer');
+      if (x.path.start.caps.length) expect(s.steps.slice(0, 2).map((y) => ('qmp' in y ? `${y.vm}:${y.qmp}` : ''))).toEqual(['source:migrate-set-capabilities', 'destination:migrate-set-capabilities']);
+    }
+  });
+
+  it('says why a path cannot run: a command in a state QEMU leaves by itself', () => {
+    const st = new EdgeStepper(p);
+    // stop while the source is in setup and the destination listens: QEMU connects at once.
+    const tr = translate(p, st, { start: { input: { incoming: 'uri' }, caps: ['events'] }, steps: [{ type: 'qmp', vm: 'source', command: 'migrate', arguments: { uri: 'tcp:127.0.0.1:4444' } }, { type: 'qmp', vm: 'source', command: 'stop' }] }, 'x');
+    expect(tr.runnable).toBe(false);
+    expect(!tr.runnable && tr.reason).toMatch(/source: stop in source=setup\/running .*QEMU leaves this state by itself \(connect\)/);
+    // a known QEMU fault on the way: yank on a destination in postcopy-recover (F5)
+    const f5 = translate(p, st, { start: { input: { incoming: 'uri' }, caps: ['events'] }, steps: [{ type: 'fault', fault: 'crash-source' }] }, 'y');
+    expect(f5.runnable).toBe(true);
+  });
+});
+
+describe('generated paths against the real qemu-system-x86_64 (representative subset)', () => {
+  let report: RunReport;
+  let chosen: PlannedPath[];
+  const tmpBefore = migstateTempDirs();
+
+  afterAll(async () => {
+    await disposeAll();
+  });
+
+  it('runs the subset on real pairs', { timeout: 300_000 }, async () => {
+    const plan = planPaths(p);
+    chosen = subset(plan);
+    console.log(`subset: ${chosen.map((x) => x.name).join(', ')} of ${plan.paths.length}`);
+    for (const k of KNOWN_MODEL_DIVERGENCES) console.log(`known model divergence (paths go around it): ${k.id}: ${k.what} (${k.trace})`);
+    report = await runScenarios(
+      chosen.map((x) => x.scenario),
+      { profile: p, jobs: 2, tracesDir: TRACES },
+    );
+    console.log(formatReport(report));
+    expect(report.results).toHaveLength(chosen.length);
+  });
+
+  it('finds no mismatch between the model and QEMU', () => {
+    expect(report.mismatches.map((m) => `${m.scenario} step ${m.step} (${m.stepText}) [${m.kind}] predicted ${JSON.stringify(m.predicted)} observed ${JSON.stringify(m.observed)} trace ${m.trace}`)).toEqual([]);
+  });
+
+  it('reaches every status of both sides that QEMU 7.2 reaches without special devices', () => {
+    expect(report.coverage.statuses.source.missing).toEqual(['wait-unplug']);
+    expect(report.coverage.statuses.destination.missing).toEqual([]);
+  });
+
+  it('starts COLO and fails over on both sides', () => {
+    for (const side of ['source', 'destination'] as const) {
+      const seen = new Set([...report.coverage.edges[side].exercised, ...report.coverage.edges[side].possiblyOnly]);
+      for (const e of COLO_EDGES[side]) expect(seen.has(e), `${side} ${e}`).toBe(true);
+    }
+  });
+
+  it('leaves no QEMU, helper process, socket or temp folder behind', () => {
+    expect(livePids()).toEqual([]);
+    expect(liveTempDirs()).toEqual([]);
+    expect(startedProcesses().filter((x) => pidAlive(x.pid)).map((x) => `${x.pid} ${x.what}`)).toEqual([]);
+    expect([...migstateTempDirs()].filter((d) => !tmpBefore.has(d))).toEqual([]);
+    for (const r of report.results) for (const t of r.traces) expect(existsSync(t)).toBe(true);
+  });
+});
