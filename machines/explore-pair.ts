@@ -328,6 +328,7 @@ export class PairExplorer {
     }
     if (spec.channel === 'connect' && out.c !== CONNECTED) out = { s: out.s, d: out.d, c: CONNECTED };
     if (spec.channel === 'break' && out.c === CONNECTED) out = this.exitOnFailedLoad({ s: out.s, d: out.d, c: BROKEN });
+    if (spec.kills) out = this.breakChannel(this.with(out, spec.kills, EXITED));
     if (out.c === CONNECTED) {
       const s = this.ctx(out, 'source')?.status ?? '';
       const d = this.ctx(out, 'destination')?.status;

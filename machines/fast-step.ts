@@ -75,6 +75,6 @@ export function fastStep(p: Profile, c: SideState, e: SideEvent): SideState | nu
 export function contextKey(c: SideState): string {
   return JSON.stringify([
     c.status, c.runstate, c.colo, c.failover, c.rp, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy,
-    c.resumeRequested, c.vmOldState, c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.postcopyStarted, c.globalState,
+    c.resumeRequested, c.vmOldState, c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.postcopyStarted, c.parked, c.globalState,
   ]);
 }

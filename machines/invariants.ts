@@ -328,10 +328,7 @@ export function violated(s: PairState, p: Profile, list: readonly Invariant[] = 
  * weaken the invariant; the tests demand exactly these and fail when one is fixed (remove it here).
  */
 export const KNOWN_VIOLATIONS: Readonly<Record<string, readonly { invariant: string; finding: string }[]>> = {
-  'qemu-7.2': [
-    { invariant: 'rp-thread-only-while-migrating', finding:
-      'migrate resume then migrate_cancel in postcopy-paused: cancelled does not clear resumeRequested, so recover-connect later starts the return-path thread (src.rp.resume has no status guard) on a cancelled migration' },
-  ],
+  'qemu-7.2': [],
   'qemu-master': [
     { invariant: 'dst-rp-open-only-while-loading', finding:
       'destination with exit-on-error=false fails its precopy load (dst.error.precopy -> failed) but to_src_file stays open: no return-path transition closes it (migration_incoming_state_destroy)' },

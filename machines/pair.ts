@@ -61,6 +61,8 @@ export interface SyncSpec {
   steps: readonly SyncStep[];
   /** What the channel does afterwards. */
   channel?: 'connect' | 'break' | 'close';
+  /** The process that dies in this step (QEMU aborts); the other end sees EOF. */
+  kills?: Side;
 }
 
 const src = (s: PairState) => s.source?.context;
@@ -153,6 +155,16 @@ export const SYNC: readonly SyncSpec[] = [
       { vm: 'destination', event: 'resume-connected' },
     ],
     channel: 'connect',
+  },
+  {
+    // QEMU 7.2: the connection a `migrate resume` started completes (or fails) after a cancel:
+    // migrate_fd_connect sees state != POSTCOPY_PAUSED, takes it for a fresh migration and
+    // assert(!s->cleanup_bh) fails.
+    name: 'resume-connect-cancelled',
+    ref: 'migration/migration.c: migrate_fd_connect (resume = state == POSTCOPY_PAUSED; assert(!s->cleanup_bh))',
+    when: (s) => !!src(s)?.resumeRequested && src(s)?.status === 'cancelling',
+    steps: [],
+    kills: 'source',
   },
   {
     name: 'recover-done',
@@ -254,6 +266,7 @@ function syncEnabled(p: Profile, s: PairState, spec: SyncSpec): PairState | null
   }
   if (spec.channel === 'connect') out = { ...out, channel: stepChannel(out.channel, { type: 'connect' }) };
   if (spec.channel === 'break' && out.channel.value === 'connected') out = exitOnFailedLoad({ ...out, channel: stepChannel(out.channel, { type: 'break' }) });
+  if (spec.kills) out = breakChannel(p, withSide(out, spec.kills, null));
   // Both ends finished with the stream: the sockets are closed.
   if (out.channel.value === 'connected' && ['completed', 'cancelled', 'failed'].includes(src(out)?.status ?? '') && src(out)?.status !== 'colo' && dst(out)?.status !== 'colo' && ['completed', 'failed'].includes(dst(out)?.status ?? 'completed'))
     out = { ...out, channel: stepChannel(out.channel, { type: 'close' }) };

@@ -45,6 +45,11 @@ export interface SideState {
   pausePosted: boolean;
   /** Source: postcopy_start ran for this migration (the VM cannot be resumed on cancel). */
   postcopyStarted: boolean;
+  /**
+   * Source, QEMU 7.2: the migration thread sleeps in postcopy_pause (or its resume handshake) and
+   * nothing will wake it: migrate_cancel there posts no semaphore, so no cleanup ever runs.
+   */
+  parked: boolean;
   /** Destination: the source's run state from the globalstate section (global_state.c). */
   globalState: RunState;
   /** colo.c: last_colo_mode, set by colo_do_failover and never reset. */
@@ -88,7 +93,7 @@ export interface Cond {
   notRunstate?: readonly RunState[];
   /** Every listed capability has the given value. */
   caps?: Readonly<Record<string, boolean>>;
-  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled' | 'pausePosted' | 'postcopyStarted' | 'globalState'>>;
+  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled' | 'pausePosted' | 'postcopyStarted' | 'parked' | 'globalState'>>;
   args?: Readonly<Record<string, ArgTest>>;
   check?: CheckName;
   /** The COLO / failover / return-path chart is in (or inside) one of these paths. */
@@ -114,7 +119,8 @@ export type EffectName =
   | 'startMigration'
   | 'blockConfig'
   | 'registerYank'
-  | 'postPause';
+  | 'postPause'
+  | 'parkThread';
 
 /** What an accepted command answers with: `{}` or a reply built from the state. */
 export type ReplyName =

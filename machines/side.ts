@@ -82,6 +82,7 @@ export function initialSideState(input: SideInput): SideState {
     coloEnabled: false,
     pausePosted: false,
     postcopyStarted: false,
+    parked: false,
     globalState: 'running',
   };
 }
@@ -189,7 +190,7 @@ export function stateKey(s: SideSnapshot): string {
   const c = s.context;
   return JSON.stringify([
     s.value, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy, c.resumeRequested, c.vmOldState,
-    c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.postcopyStarted, c.globalState,
+    c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.postcopyStarted, c.parked, c.globalState,
   ]);
 }
 

@@ -106,6 +106,9 @@ const rules: Rule[] = [
     accept: { reply: 'empty', effects: ['listen'] }, ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration` },
 
   // ---- migrate_cancel ------------------------------------------------------------------------
+  { id: 'migrate_cancel.postcopy-paused', side: 'source', command: 'migrate_cancel', when: { status: ['postcopy-paused', 'postcopy-recover'] },
+    accept: { reply: 'empty', status: 'cancelling', effects: ['parkThread'] }, ref: `${MC}: migrate_fd_cancel`,
+    note: 'the migration thread sleeps in postcopy_pause (postcopy_pause_sem) or in postcopy_resume_handshake (rp_sem), and migrate_fd_cancel posts neither: no migration_iteration_finish, no cleanup; the status stays cancelling (the probe saw it stay)' },
   { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_72.filter((s) => s !== 'cancelling') },
     accept: { reply: 'empty', status: 'cancelling' }, ref: `${MC}: migrate_fd_cancel`,
     note: 'pre-switchover is kicked out of its pause (pause_sem posted) on the way' },
@@ -243,7 +246,8 @@ const transitions: ChartTransition[] = [
     effects: ['clearMigrationRequests', 'unregisterYank'], ref: `${MC}: migration_detect_error / migrate_fd_error` },
   { id: 'src.error.postcopy', chart: 'source-status', from: ['postcopy-active', 'postcopy-recover'], event: 'channel-error', to: 'postcopy-paused',
     ref: `${MC}: migration_detect_error -> postcopy_pause` },
-  { id: 'src.cancelled', chart: 'source-status', from: ['cancelling'], event: 'cleanup-done', to: 'cancelled', effects: ['unregisterYank'], ref: `${MC}: migrate_fd_cleanup` },
+  { id: 'src.cancelled', chart: 'source-status', from: ['cancelling'], event: 'cleanup-done', to: 'cancelled', when: { ctx: { parked: false } },
+    effects: ['unregisterYank'], ref: `${MC}: migrate_fd_cleanup`, note: 'never while the migration thread sleeps in postcopy_pause (parked)' },
   { id: 'src.resume-connected', chart: 'source-status', from: ['postcopy-paused'], event: 'resume-connected', to: 'postcopy-recover',
     when: { ctx: { resumeRequested: true } }, effects: ['clearMigrationRequests'], ref: `${MC}: postcopy_pause` },
   { id: 'src.recover-done', chart: 'source-status', from: ['postcopy-recover'], event: 'recover-done', to: 'postcopy-active',
@@ -264,7 +268,7 @@ const transitions: ChartTransition[] = [
     when: { status: ['active', 'pre-switchover', 'device'], not: { ctx: { vmOldState: 'running' } } }, ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)`,
     note: 'QEMU 7.2 leaves a VM that was not running in postmigrate after a failure' },
   { id: 'src.run.cancelled.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'postmigrate',
-    when: { status: ['cancelling'], anyOf: [{ not: { ctx: { vmOldState: 'running' } } }, { ctx: { postcopyStarted: true } }] },
+    when: { status: ['cancelling'], ctx: { parked: false }, anyOf: [{ not: { ctx: { vmOldState: 'running' } } }, { ctx: { postcopyStarted: true } }] },
     ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)`, note: 'also after postcopy started: the destination already ran' },
   { id: 'src.run.cancelled.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
     when: { status: ['cancelling'], ctx: { vmOldState: 'running', postcopyStarted: false } }, ref: `${MC}: migration_iteration_finish -> vm_start` },
@@ -408,11 +412,12 @@ const transitions: ChartTransition[] = [
   { id: 'src.rp.join.postcopy', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'converged', to: 'stopped',
     when: { status: ['postcopy-active'] }, ref: `${MC}: migration_completion -> await_return_path_close_on_source` },
   { id: 'src.rp.cleanup', chart: 'return-path', side: 'source', from: ['running', 'shut', 'stopped'], event: 'cleanup-done', to: 'closed',
-    when: { status: ['completed', 'cancelling', 'failed'] }, ref: `${MC}: migrate_fd_cleanup (join, qemu_fclose)` },
+    when: { status: ['completed', 'cancelling', 'failed'], ctx: { parked: false } }, ref: `${MC}: migrate_fd_cleanup (join, qemu_fclose)` },
   { id: 'src.rp.postcopy-pause', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'channel-error', to: 'closed',
     when: { status: ['postcopy-active', 'postcopy-recover'] }, ref: `${MC}: postcopy_pause (close_return_path_on_source, qemu_fclose)` },
   { id: 'src.rp.resume', chart: 'return-path', side: 'source', from: ['closed'], event: 'resume-connected', to: 'running',
-    when: { ctx: { resumeRequested: true } }, ref: `${MC}: migrate_fd_connect -> open_return_path_on_source (resume)` },
+    when: { status: ['postcopy-paused'], ctx: { resumeRequested: true } }, ref: `${MC}: migrate_fd_connect (resume = state == POSTCOPY_PAUSED) -> open_return_path_on_source`,
+    note: 'after a cancel the connect is no resume: assert(!s->cleanup_bh) aborts QEMU (pair sync resume-connect-cancelled)' },
 
   // ---- return path: destination (to_src_file) ---------------------------------------------------
   { id: 'dst.rp.open', chart: 'return-path', side: 'destination', from: ['closed'], event: 'rp-open', to: 'open',
