@@ -8,21 +8,9 @@ import fc from 'fast-check';
 import { getProfile, profileNames, startPair, stepPair, enabledInternal, SYNC, FAULTS, type PairState, type PairEvent, type PairReply, type Profile, type Side } from '../machines/index.ts';
 import { KNOWN_VIOLATIONS, invariantsFor } from '../machines/invariants.ts';
 import { pairProbes, eventText } from '../machines/explore-pair.ts';
+import type { MigrationPairSystem } from './pair-system.ts';
 
-/** What the tests need from a system under test: two processes, commands, internal progress, faults. */
-export interface MigrationPairSystem {
-  /** Starts both processes (-incoming defer|uri; -S on either). */
-  start(input: { incoming: 'defer' | 'uri'; sourcePaused: boolean; destinationPaused: boolean }): Promise<void>;
-  /** Sends a QMP command; `exited` if the process is gone. */
-  qmp(vm: Side, command: string, args?: Record<string, unknown>): Promise<PairReply>;
-  /** Lets QEMU's threads take one synchronised step (real QEMU: wait until it shows). */
-  settle(sync: string): Promise<void>;
-  /** Injects a fault (real QEMU: break the socket, kill a process). */
-  fault(fault: (typeof FAULTS)[number]): Promise<void>;
-  /** The migration status and run state of a process, or null if it exited. */
-  observe(vm: Side): Promise<{ status: string; runstate: string } | null>;
-  stop(): Promise<void>;
-}
+export type { MigrationPairSystem };
 
 /** The model itself as a system under test. */
 export class ModelPairSystem implements MigrationPairSystem {

@@ -318,6 +318,8 @@ class ScenarioRun {
   readonly mismatches: Mismatch[] = [];
   commands = 0;
   stepIndex = -1;
+  /** QEMU's reply to the last command sent (null: none, or the process went away first). */
+  lastReply: QmpResult | null = null;
   private peers: Partial<Record<'stalled' | 'silentServer' | 'silentClient', Peer>> = {};
   private ports: { refused: number; recover: number } = { refused: 0, recover: 0 };
 
@@ -565,6 +567,7 @@ class ScenarioRun {
     let r: QmpResult;
     let piped: QmpResult[] | null = null;
     this.commands++;
+    this.lastReply = null;
     try {
       if (s.oob) r = await c.executeOob(s.qmp, args, { timeoutMs });
       else if (s.pipelineQuery) {
@@ -584,6 +587,7 @@ class ScenarioRun {
       if (e instanceof QmpTimeoutError) this.mismatch('scenario', s.vm, predictedText, `no reply within ${timeoutMs} ms`, stateSummary(t.hyps));
       throw e;
     }
+    this.lastReply = r;
     const observed = outcomeOf(r);
     // MIGRATION events that came between the command and its reply: QEMU sent them before it ran the
     // command or while it ran it. Every split is tried, all-after first.
@@ -815,6 +819,11 @@ export class LiveRun {
 
   dead(vm: VmName): boolean {
     return this.run.dead(vm);
+  }
+
+  /** QEMU's reply to the last command of the last step (null: none). */
+  get lastReply(): QmpResult | null {
+    return this.run.lastReply;
   }
 
   /** Plays one step; the mismatches it found (empty: QEMU did what the model allows). */
