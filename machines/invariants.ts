@@ -330,8 +330,6 @@ export function violated(s: PairState, p: Profile, list: readonly Invariant[] = 
 export const KNOWN_VIOLATIONS: Readonly<Record<string, readonly { invariant: string; finding: string }[]>> = {
   'qemu-7.2': [],
   'qemu-master': [
-    { invariant: 'dst-rp-open-only-while-loading', finding:
-      'destination with exit-on-error=false fails its precopy load (dst.error.precopy -> failed) but to_src_file stays open: no return-path transition closes it (migration_incoming_state_destroy)' },
     { invariant: 'finish-migrate-only-while-migrating', finding:
       'cancel or failure after converge with vm_old_state prelaunch (a -S source), or a cancel after a failed postcopy start, leaves the run state in finish-migrate: master restores vm_old_state, but no run-state transition covers prelaunch (nor postcopyStarted with vm_old_state running)' },
     { invariant: 'source-colo-iff-primary', finding:

@@ -139,6 +139,10 @@ const addTransitions: { item: ChartTransition; before?: string; after?: string }
   { after: 'dst.load-done', item: { id: 'dst.error.precopy', chart: 'destination-status', from: ['setup', 'active'], event: 'channel-error', to: 'failed',
     when: { ctx: { exitOnError: false } }, effects: ['unregisterYank'], ref: `${MC}: process_incoming_migration_co`,
     note: 'with exit-on-error (the default) QEMU exits instead, and nothing more is observed' } },
+  { after: 'dst.rp.close', item: { id: 'dst.rp.error.precopy', chart: 'return-path', side: 'destination', from: ['open'], event: 'channel-error', to: 'closed',
+    when: { status: ['setup', 'active'], ctx: { exitOnError: false } },
+    ref: `${MC}: process_incoming_migration_co (fail: migration_incoming_state_destroy -> migrate_send_rp_shut, qemu_fclose(to_src_file))`,
+    note: 'the failed load is cleaned up at once; with exit-on-error the process exits anyway' } },
   { after: 'dst.postcopy-listen', item: { id: 'dst.postcopy-run', chart: 'destination-status', from: ['postcopy-device'], event: 'postcopy-run', to: 'postcopy-active',
     ref: 'migration/savevm.c: loadvm_postcopy_handle_run' } },
 ];
