@@ -330,8 +330,6 @@ export function violated(s: PairState, p: Profile, list: readonly Invariant[] = 
 export const KNOWN_VIOLATIONS: Readonly<Record<string, readonly { invariant: string; finding: string }[]>> = {
   'qemu-7.2': [],
   'qemu-master': [
-    { invariant: 'finish-migrate-only-while-migrating', finding:
-      'cancel or failure after converge with vm_old_state prelaunch (a -S source), or a cancel after a failed postcopy start, leaves the run state in finish-migrate: master restores vm_old_state, but no run-state transition covers prelaunch (nor postcopyStarted with vm_old_state running)' },
     { invariant: 'source-colo-iff-primary', finding:
       'migrate_cancel is accepted in COLO (migration_is_running includes colo in master) and moves the status to cancelling, but the COLO chart stays primary/exited: no transition for colo_process_checkpoint leaving its loop when the state is no longer COLO' },
     { invariant: 'failover-in-progress-only-in-colo', finding:

@@ -91,6 +91,10 @@ const replaceTransitions: ChartTransition[] = [
     note: 'master restores the run state the VM had (7.2 left it in postmigrate)' },
   { id: 'src.run.cancelled.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
     when: { status: ['cancelling'], ctx: { vmOldState: 'paused' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
+  // migration_stop_vm records vm_old_state in postcopy_start too, so a cancel after a failed
+  // postcopy start restarts the VM like any other (7.2 left it in postmigrate).
+  { id: 'src.run.cancelled.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
+    when: { status: ['cancelling'], ctx: { vmOldState: 'running' } }, ref: `${MC}: migration_iteration_finish (runstate_is_live(vm_old_state)) -> vm_start` },
   { id: 'dst.connected', chart: 'destination-status', from: ['setup'], event: 'source-connected', to: 'active',
     ref: `${MC}: process_incoming_migration_co` },
   { id: 'dst.postcopy-listen', chart: 'destination-status', from: ['active'], event: 'postcopy-listen', to: 'postcopy-device',
@@ -133,6 +137,11 @@ const addTransitions: { item: ChartTransition; before?: string; after?: string }
     when: { caps: { 'pause-before-switchover': false }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_switchover_prepare` } },
   { after: 'src.postcopy-start', item: { id: 'src.postcopy-device-done', chart: 'source-status', from: ['postcopy-device'], event: 'postcopy-device-done', to: 'postcopy-active',
     ref: `${MC}: migration_iteration_run (PONG QEMU_VM_PING_PACKAGED_LOADED)` } },
+  // vm_old_state prelaunch (a -S source that never ran): runstate_set(vm_old_state) puts it back.
+  { after: 'src.run.cancelled.restart', item: { id: 'src.run.failed.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
+    when: { status: ['failing'], ctx: { vmOldState: 'prelaunch' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
+  { after: 'src.run.failed.prelaunch', item: { id: 'src.run.cancelled.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
+    when: { status: ['cancelling'], ctx: { vmOldState: 'prelaunch' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
   { after: 'src.error.precopy', item: { id: 'src.failed', chart: 'source-status', from: ['failing'], event: 'cleanup-done', to: 'failed', effects: ['unregisterYank'], ref: `${MC}: migration_cleanup` } },
   { after: 'src.error.postcopy', item: { id: 'src.recover-setup-error', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'channel-error', to: 'postcopy-paused',
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_connect_error_propagate` } },
