@@ -8,9 +8,11 @@
 // composition mirrors pair.ts (stepPair / syncEnabled / breakChannel / exitOnFailedLoad / applyFault)
 // step for step, and `explorePairPlain` (stepPair itself, no tables) is kept to check that both
 // reach the same states. Pure: no I/O.
-import type { Profile } from './profile.ts';
+import type { Profile, SideState } from './profile.ts';
 import { mayMove, movingProbes, type Probe } from './explore.ts';
 import { startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
+import { contextKey, fastStep } from './fast-step.ts';
+import { decide } from './rules.ts';
 import { startChannel, stepChannel, type ChannelSnapshot } from './channel.ts';
 import { SYNC, FAULTS, startPair, stepPair, enabledInternal, type PairState, type PairEvent, type PairInput, type PairReply, type SyncSpec, type Fault } from './pair.ts';
 import { CAP_VARIANTS } from './matrix.ts';
@@ -104,7 +106,10 @@ const INTERNAL_INDEX = new Map<string, number>(INTERNAL_EVENTS.map((e, i) => [e,
 
 /**
  * One side of one profile compiled into a table: side states interned as integers, and for each
- * (state, event) the next state (or NONE: the event does not change it), stepped through xstate once.
+ * (state, event) the next state (or NONE: the event does not change it). Cells are computed with
+ * fastStep (the profile's data, no interpreter); xstate is stepped once per new side state, from
+ * the state it was first reached from, to build its snapshot, and that snapshot must agree with
+ * fastStep's result (else the model's two readings disagree: an error, never silently used).
  */
 export class SideTable {
   readonly snaps: SideSnapshot[] = [];
@@ -115,7 +120,7 @@ export class SideTable {
   private readonly rows: Int32Array[] = [];
   /** Per state and QMP event: 0 not asked yet, 1 accepted, 2 refused; +2 when QEMU dies handling it (Rule.crash). */
   private readonly verdict: Uint8Array[] = [];
-  /** How many times xstate was stepped. */
+  /** How many times xstate was stepped (once per side state reached by a step). */
   xstateSteps = 0;
 
   constructor(readonly p: Profile, readonly side: Side, qmp: readonly SideEvent[]) {
@@ -128,9 +133,17 @@ export class SideTable {
   }
 
   intern(snap: SideSnapshot): number {
-    const k = stateKey(snap);
+    return this.internContext(snap.context, () => snap);
+  }
+
+  /** The id of a state given by its data; `snapshot` builds its xstate snapshot when it is new. */
+  private internContext(c: SideState, snapshot: () => SideSnapshot): number {
+    const k = contextKey(c);
     let id = this.ids.get(k);
     if (id === undefined) {
+      const snap = snapshot();
+      if (contextKey(snap.context) !== k)
+        throw new Error(`${this.p.name} ${this.side}: fastStep and xstate disagree: ${k} vs ${contextKey(snap.context)}`);
       id = this.snaps.length;
       this.ids.set(k, id);
       this.snaps.push(snap);
@@ -140,15 +153,26 @@ export class SideTable {
     return id;
   }
 
+  /** The next state of `id` under event index `i` (NONE when it does not change). */
+  private next(id: number, i: number): number {
+    const snap = this.snaps[id];
+    const e = this.events[i];
+    const c = fastStep(this.p, snap.context, e);
+    if (!c) return NONE;
+    return this.internContext(c, () => {
+      this.xstateSteps++;
+      return stepSide(this.p, snap, e).snapshot;
+    });
+  }
+
   /** QMP event `q` (index into this side's QMP events): the next state (or NONE) and whether QEMU accepted it. */
   command(id: number, q: number): { next: number; allowed: boolean; crash: boolean } {
     const row = this.rows[id];
     if (row[q] === UNKNOWN) {
-      const snap = this.snaps[id];
-      const r = stepSide(this.p, snap, this.events[q]);
-      this.xstateSteps++;
-      this.verdict[id][q] = (r.decision!.allowed ? 1 : 2) + (r.decision!.rule?.crash ? 2 : 0);
-      row[q] = r.changed ? this.intern(r.snapshot) : NONE;
+      const e = this.events[q] as Extract<SideEvent, { type: 'qmp' }>;
+      const d = decide(this.p, this.snaps[id].context, e.command, e.arguments ?? {});
+      this.verdict[id][q] = (d.allowed ? 1 : 2) + (d.rule?.crash ? 2 : 0);
+      row[q] = this.next(id, q);
     }
     const v = this.verdict[id][q];
     return { next: row[q], allowed: v === 1 || v === 3, crash: v > 2 };
@@ -158,15 +182,7 @@ export class SideTable {
   internal(id: number, event: InternalEventType): number {
     const i = this.nq + INTERNAL_INDEX.get(event)!;
     const row = this.rows[id];
-    if (row[i] === UNKNOWN) {
-      const snap = this.snaps[id];
-      if (!mayMove(this.p, snap.context, { type: event })) row[i] = NONE;
-      else {
-        const r = stepSide(this.p, snap, { type: event });
-        this.xstateSteps++;
-        row[i] = r.changed ? this.intern(r.snapshot) : NONE;
-      }
-    }
+    if (row[i] === UNKNOWN) row[i] = mayMove(this.p, this.snaps[id].context, { type: event }) ? this.next(id, i) : NONE;
     return row[i];
   }
 }
