@@ -19,6 +19,7 @@ Usage:
   migstate explore --profile P [--caps all|none|CAP,...] [--max-depth N] [--restart] [--json]
   migstate hazards --profile P [--against proposed] [--caps all|none|CAP,...] [--max-depth N] [--json]
   migstate paths --profile P [--side source|destination] [--states] [--json]
+  migstate docs --out DIR
 
 Commands:
   profiles    list the version profiles, one line each
@@ -37,6 +38,8 @@ Commands:
               violation, with its shortest trace as QMP JSON lines)
   hazards     states where P accepts a command the other profile refuses, shortest paths
   paths       generated test paths (QMP commands and internal events) covering every transition
+  docs        write the design-review documents to DIR (charts as SVG and Mermaid, permission
+              matrices, profile diffs, hazards, the QEMU map); replaces DIR only if migstate wrote it
 `;
 
 type Opts = NonNullable<ParseArgsConfig['options']>;
@@ -108,6 +111,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   explore: async (args) => (await import('./explore-cmds.ts')).exploreCmd(args),
   hazards: async (args) => (await import('./explore-cmds.ts')).hazardsCmd(args),
   paths: async (args) => (await import('./explore-cmds.ts')).pathsCmd(args),
+  docs: async (args) => (await import('./docs-cmd.ts')).docsCmd(args),
 };
 
 export async function main(argv: string[]): Promise<number> {
