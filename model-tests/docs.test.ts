@@ -4,9 +4,9 @@
 // one row per reachable state, the QEMU map lists every rule and transition with its reference, every
 // hazard trace replays through the pair with the replies it shows. And the committed docs/generated/ must be what the
 // model generates now (the CI staleness check).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -83,6 +83,17 @@ function dataNodes(doc: Document): Map<string, Element> {
   return out;
 }
 
+/** Temporary folders made here, removed after the tests. */
+const temps: string[] = [];
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
 let outA = '';
 let outB = '';
 let files = new Map<string, Buffer>();
@@ -93,7 +104,7 @@ const text = (rel: string) => {
 };
 
 beforeAll(async () => {
-  const base = mkdtempSync(join(tmpdir(), 'migstate-docs-'));
+  const base = tempDir('migstate-docs-');
   outA = join(base, 'a');
   outB = join(base, 'b');
   // B was written by an earlier run (the marker) and holds a file the model no longer makes.
@@ -430,7 +441,7 @@ describe('migstate docs: bad usage', () => {
   });
 
   it('a folder it cannot write in: exit 2, and no half-written folder left behind', () => {
-    const base = mkdtempSync(join(tmpdir(), 'migstate-docs-bad-'));
+    const base = tempDir('migstate-docs-bad-');
     const file = join(base, 'a-file');
     writeFileSync(file, 'x');
     for (const [out, msg] of [
@@ -449,7 +460,7 @@ describe('migstate docs: bad usage', () => {
   });
 
   it('refuses to replace a folder it did not write (a wrong --out cannot wipe docs/)', () => {
-    const base = mkdtempSync(join(tmpdir(), 'migstate-docs-other-'));
+    const base = tempDir('migstate-docs-other-');
     const other = join(base, 'docs');
     mkdirSync(other);
     writeFileSync(join(other, 'findings.md'), 'precious\n');
