@@ -40,6 +40,13 @@ export const knownModelBugs: KnownModelBug[] = [
 
 
   {
+    id: 'cancel-in-pre-switchover-passes-device',
+    // Found by comparing MIGRATION events; a model bug (M4 in qemu/path-plan.ts), reported.
+    finding:
+      'migrate_cancel in pre-switchover posts pause_sem before it sets cancelling (migrate_fd_cancel): the migration thread may move to device first, so QEMU reports device, then cancelling; the model goes from pre-switchover to cancelling only',
+    matches: (m) => m.kind === 'observation' && m.vm === 'source' && m.stepText.includes('migrate_cancel') && seesStatus(m, 'device'),
+  },
+  {
     id: 'destination-migrate-duplicate-yank-status',
     // A QEMU finding (docs/findings.md, F2): an error reply that still changes the reported status.
     finding:

@@ -503,6 +503,9 @@ class ScenarioRun {
     const t = this.tracks[name];
     if (t.dead) return;
     const c = this.vm(name).client;
+    // Events received before the queries were sent happened before them (taken into account once
+    // the queries are answered: a process that exits before answering is judged by its exit).
+    const sentAt = c.events.length;
     let replies: QmpResult[];
     try {
       replies = await Promise.all(c.executeBatch([{ command: 'query-migrate' }, { command: 'query-status' }], { timeoutMs: 5000 }));
@@ -512,15 +515,38 @@ class ScenarioRun {
       throw e;
     }
     const [qm, qs] = replies;
-    const e1 = qm.eventsBefore ?? c.events.length;
-    const e2 = qs.eventsBefore ?? e1;
-    this.drainEvents(t, e1);
-    if (e2 <= e1) return this.observeReplies(t, qm, qs, 'poll');
-    // Events came between the two replies: the readings are not of one moment.
+    this.drainEvents(t, sentAt);
     if (!qm.ok || !qs.ok) this.mismatch('scenario', t.name, 'queries answered', { queryMigrate: qm, queryStatus: qs });
-    this.observe(t, { status: ((qm.return as { status?: string }).status ?? 'none') as string }, 'poll query-migrate');
-    this.drainEvents(t, e2);
-    this.observe(t, { runstate: (qs.return as { status: string }).status }, 'poll query-status');
+    const status = ((qm.return as { status?: string }).status ?? 'none') as string;
+    const runstate = (qs.return as { status: string }).status;
+    const e2 = qs.eventsBefore ?? c.events.length;
+    // MIGRATION events received while the queries were on their way are concurrent with them: QEMU
+    // 7.2 may put an event on the wire before the reply of a query that read the status just before
+    // the change (seen: a destination's `completed` event, then query-migrate `active`). Every
+    // placement of the readings among those events is tried, the order on the wire first.
+    const evs = this.takeEvents(t, e2);
+    if (!evs.length) return this.observeReplies(t, qm, qs, 'poll');
+    const e1 = Math.max(0, (qm.eventsBefore ?? sentAt) - sentAt);
+    const base: HState = { hyps: t.hyps, trails: t.trails, possible: new Set() };
+    const seq = (obs: Observation[]): HState | null => obs.reduce<HState | null>((st, o) => st && this.observePure(t.name, st, o), base);
+    const ev = (a: number, b: number): Observation[] => evs.slice(a, b).map((x) => ({ status: x }));
+    const orders: Observation[][] = [];
+    const joint: Observation = { status, runstate };
+    for (const i of [e1, ...Array.from({ length: evs.length + 1 }, (_, k) => k).filter((k) => k !== e1)]) orders.push([...ev(0, i), joint, ...ev(i, evs.length)]);
+    for (let i = 0; i <= evs.length; i++) for (let j = i; j <= evs.length; j++) orders.push([...ev(0, i), { status }, ...ev(i, j), { runstate }, ...ev(j, evs.length)]);
+    for (const o of orders) {
+      const st = seq(o);
+      if (!st) continue;
+      for (const x of evs) this.statuses[t.name].add(x);
+      this.statuses[t.name].add(status);
+      this.runstates[t.name].add(runstate);
+      if (o !== orders[0]) this.pair.trace.note({ step: this.stepIndex, vm: t.name, order: o.map((x) => (x.status && x.runstate ? `read ${x.status}/${x.runstate}` : x.runstate ? `read ${x.runstate}` : x === joint ? '' : `event ${x.status}`)) });
+      return this.adopt(t, st);
+    }
+    // None: observe in wire order, which records the mismatch.
+    for (const o of orders[0]) this.observe(t, o, o === joint ? 'poll query-migrate+query-status' : `MIGRATION event ${o.status}`, o !== joint);
+    this.observe(t, { status }, 'poll query-migrate');
+    this.observe(t, { runstate }, 'poll query-status');
   }
 
   private observeReplies(t: Track, qm: QmpResult, qs: QmpResult, via: string) {
