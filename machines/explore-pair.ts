@@ -195,11 +195,13 @@ const CLOSED = 0;
 const CONNECTED = 1;
 const BROKEN = 2;
 
-interface T {
+/** A pair state over interned side states: what the compiled step works on. */
+export interface PairIds {
   s: number; // source side id, -1 exited
   d: number; // destination side id, -1 exited
   c: number; // channel
 }
+type T = PairIds;
 
 const EXITED = -1;
 const SHIFT = 2 ** 22;
@@ -285,7 +287,8 @@ export class PairExplorer {
     return this.view({ s: this.src[i], d: this.dst[i], c: this.ch[i] });
   }
 
-  private view(t: T): PairState {
+  /** A compiled pair state as a PairState (shared snapshots). */
+  view(t: T): PairState {
     return {
       source: t.s < 0 ? null : this.tables.source.snaps[t.s],
       destination: t.d < 0 ? null : this.tables.destination.snaps[t.d],
@@ -368,8 +371,11 @@ export class PairExplorer {
     }
   }
 
-  /** pair.ts: stepPair, over integer states. Null: the event changes nothing. */
-  private step(t: T, ei: number): T | null {
+  /**
+   * pair.ts: stepPair, over integer states, for event `ei` of `alphabet`. Null: the event changes
+   * nothing. Public for planners that search the pair themselves (qemu/path-plan.ts).
+   */
+  step(t: T, ei: number): T | null {
     const e = this.alphabet[ei];
     switch (e.type) {
       case 'qmp': {

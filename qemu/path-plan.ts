@@ -33,7 +33,7 @@ import {
   decide, mayMove, SYNC, FAULTS, startChannel, stepChannel, stepPair, stepSide, stateKey,
   type ChannelSnapshot, type PairEvent, type PairState, type Profile, type Side, type SideEvent, type SideSnapshot, type SyncSpec, type Fault,
 } from '../machines/index.ts';
-import { PairExplorer, capVariants, eventText, pairKey, rootStates, stateText, YANK_ARGS, type Start } from '../machines/explore-pair.ts';
+import { PairExplorer, capVariants, eventText, pairKey, rootStates, stateText, YANK_ARGS, type Start, type PairIds } from '../machines/explore-pair.ts';
 import { edgeId, sideEdges, takenEdges, type QmpStep, type Scenario, type Step } from './conformance.ts';
 import type { VmName } from './trace.ts';
 
@@ -546,7 +546,7 @@ export interface PathPlan {
   stats: { restrictedStates: number; explorerStates: number | null; seconds: number };
 }
 
-type T = { s: number; d: number; c: number };
+type T = PairIds;
 
 /** Capability sets of the paths: every variant of the profile, with `events` on (MIGRATION events are observations). */
 export function planCaps(p: Profile): string[][] {
@@ -568,7 +568,7 @@ interface Search {
 function searchOf(p: Profile): Search {
   const explorer = new PairExplorer(p);
   // The explorer's compiled step (the same composition as stepPair, over interned side states).
-  const step = (explorer as unknown as { step(t: T, ei: number): T | null }).step.bind(explorer);
+  const step = explorer.step.bind(explorer);
   const closed = startChannel();
   const connected = stepChannel(closed, { type: 'connect' });
   const channels = [closed, connected, stepChannel(connected, { type: 'break' })];
