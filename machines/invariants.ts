@@ -154,9 +154,10 @@ export const INVARIANTS: readonly Invariant[] = [
     name: 'source-colo-iff-primary',
     why: 'The source status is colo exactly while the COLO primary runs (or its thread exited on an error and waits for a failover): query-colo-status derives the mode from the status.',
     ref: `${CO}: migrate_start_colo_process / colo_process_checkpoint; get_colo_mode`,
+    scopeNote: 'QEMU >= 8.0 takes migrate_cancel in colo (migration_is_running counts it): the COLO thread leaves its loop and waits in colo_process_checkpoint (qemu_event_wait colo_exit_event) with the status cancelling, for good (docs/findings.md F10); so an exited COLO thread may face the status cancelling.',
     holds: (s) => {
       const c = ctxOf(s, 'source');
-      return !c || (c.status === 'colo') === (within(c.colo, 'primary') || c.colo === 'exited');
+      return !c || (c.status === 'colo') === (within(c.colo, 'primary') || (c.colo === 'exited' && c.status !== 'cancelling'));
     },
   },
   {
@@ -184,7 +185,8 @@ export const INVARIANTS: readonly Invariant[] = [
     name: 'failover-in-progress-only-in-colo',
     why: 'A failover can only be requested in COLO (x-colo-lost-heartbeat checks the COLO mode) and is finished before the status leaves colo.',
     ref: `${CO}: qmp_x_colo_lost_heartbeat; migration/colo-failover.c: failover_request_active`,
-    holds: eachSide((c) => !['require', 'active', 'relaunch'].includes(c.failover) || c.status === 'colo'),
+    scopeNote: 'QEMU >= 8.0 takes migrate_cancel in colo: a failover requested before it finds no COLO mode in colo_do_failover (get_colo_mode: the state is cancelling), so primary_vm_do_failover never runs and the failover stays require/active with the status cancelling, for good (docs/findings.md F10).',
+    holds: eachSide((c) => !['require', 'active', 'relaunch'].includes(c.failover) || c.status === 'colo' || (c.side === 'source' && c.status === 'cancelling' && c.parked)),
   },
   {
     name: 'destination-inmigrate-until-loaded',
@@ -329,12 +331,7 @@ export function violated(s: PairState, p: Profile, list: readonly Invariant[] = 
  */
 export const KNOWN_VIOLATIONS: Readonly<Record<string, readonly { invariant: string; finding: string }[]>> = {
   'qemu-7.2': [],
-  'qemu-master': [
-    { invariant: 'source-colo-iff-primary', finding:
-      'migrate_cancel is accepted in COLO (migration_is_running includes colo in master) and moves the status to cancelling, but the COLO chart stays primary/exited: no transition for colo_process_checkpoint leaving its loop when the state is no longer COLO' },
-    { invariant: 'failover-in-progress-only-in-colo', finding:
-      'same root as source-colo-iff-primary: x-colo-lost-heartbeat then migrate_cancel leaves failover require/active with the status cancelling' },
-  ],
+  'qemu-master': [],
   get proposed() {
     return KNOWN_VIOLATIONS['qemu-master'];
   },

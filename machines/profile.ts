@@ -46,8 +46,9 @@ export interface SideState {
   /** Source: postcopy_start ran for this migration (the VM cannot be resumed on cancel). */
   postcopyStarted: boolean;
   /**
-   * Source, QEMU 7.2: the migration thread sleeps in postcopy_pause (or its resume handshake) and
-   * nothing will wake it: migrate_cancel there posts no semaphore, so no cleanup ever runs.
+   * Source: the migration thread sleeps and nothing will wake it, so no cleanup ever runs after a
+   * migrate_cancel: in postcopy_pause or its resume handshake (7.2), or in colo_process_checkpoint
+   * waiting for a failover that can no longer come (master, cancel in colo).
    */
   parked: boolean;
   /** Destination: the source's run state from the globalstate section (global_state.c). */

@@ -67,13 +67,13 @@ describe('hazards', () => {
 });
 
 describe('migstate explore / hazards / paths', () => {
-  it('explore prints the figures and, for a violation, the shortest trace as JSON lines', () => {
-    const r = run(['explore', '--profile', 'qemu-master', '--caps', 'none', '--max-depth', '6']);
-    expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^profile qemu-master: \d+ states, \d+ transitions, depth 6 \(cut at --max-depth\), [\d.]+ s, \d+ states\/s/);
-    const trace = r.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-    expect(trace[0].note.start.profile).toBe('qemu-master');
-    expect(trace.find((l) => l.dir === 'send')).toMatchObject({ vm: 'source', msg: { execute: 'migrate' } });
+  // No claimed invariant fails in any profile any more, so the exit status says so; the shortest
+  // traces of violations (pathTrace) are replayed in invariants.test.ts for the scoped-out ones.
+  it('explore prints the figures and exits 0 when every claimed invariant holds', () => {
+    const r = run(['explore', '--profile', 'qemu-7.2', '--caps', 'none', '--max-depth', '6']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^profile qemu-7\.2: \d+ states, \d+ transitions, depth 6 \(cut at --max-depth\), [\d.]+ s, \d+ states\/s/);
+    expect(r.out).toMatch(/every invariant holds in every reached state/);
   });
 
   it('explore --json', () => {

@@ -66,7 +66,7 @@ export const proposedDelta: ProfileDelta = {
     ],
     replace: [
       { id: 'src.rp.cleanup', chart: 'return-path', side: 'source', from: ['running', 'shut', 'stopped', 'open'], event: 'cleanup-done', to: 'closed',
-        when: { status: ['completed', 'cancelling', 'failing'] }, ref: `${MC}: migration_cleanup (${P19})` },
+        when: { status: ['completed', 'cancelling', 'failing'], ctx: { parked: false } }, ref: `${MC}: migration_cleanup (${P19})` },
       { id: 'src.rp.failover', chart: 'return-path', side: 'source', from: ['open', 'stopped'], event: 'failover-done', to: 'closed',
         when: { failover: ['active'] }, ref: `${MC}: migration_cleanup (${P19})`, note: 'COLO used the file without a thread' },
       { id: 'src.rp.colo-open', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'stopped',

@@ -64,6 +64,15 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
   { after: 'migrate-incoming.start', item: { id: 'migrate-incoming.illegal-state', side: 'destination', command: 'migrate-incoming',
     reject: { class: GE, desc: 'Illegal migration incoming state: {status}' }, when: { check: 'statusName' }, ref: `${MC}: migration_incoming_state_setup`,
     note: 'reached only after a migrate-incoming whose listener failed to bind (the once flag stays set)' } },
+  // migration_is_running() counts colo, so the cancel is taken; the COLO thread then leaves its loop
+  // (the sockets are shut down, or s->state != COLO at the next wake-up) and waits in
+  // colo_process_checkpoint for colo_exit_event, which only primary_vm_do_failover sets. But
+  // x-colo-lost-heartbeat now says "VM is not in COLO mode" (get_colo_mode: state is not COLO), and a
+  // failover already requested finds no COLO mode in colo_do_failover: migration_iteration_finish is
+  // never reached, no cleanup, the status stays cancelling (docs/findings.md F10).
+  { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.colo', side: 'source', command: 'migrate_cancel', when: { status: ['colo'] },
+    accept: { reply: 'empty', status: 'cancelling', effects: ['parkThread'] }, ref: `${MC}: migration_cancel; ${CO}: colo_process_checkpoint (qemu_event_wait colo_exit_event)`,
+    note: 'the COLO thread waits for a failover that can no longer come: no cleanup, the status stays cancelling' } },
   { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.postcopy', side: 'source', command: 'migrate_cancel', when: { status: IN_POSTCOPY },
     reject: { class: GE, desc: 'Postcopy migration in progress, cannot cancel.' }, ref: `${MC}: qmp_migrate_cancel (migration_in_postcopy)` } },
 ];
@@ -90,11 +99,11 @@ const replaceTransitions: ChartTransition[] = [
     when: { status: ['failing'], ctx: { vmOldState: 'paused' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)`,
     note: 'master restores the run state the VM had (7.2 left it in postmigrate)' },
   { id: 'src.run.cancelled.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
-    when: { status: ['cancelling'], ctx: { vmOldState: 'paused' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
+    when: { status: ['cancelling'], ctx: { vmOldState: 'paused', parked: false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
   // migration_stop_vm records vm_old_state in postcopy_start too, so a cancel after a failed
   // postcopy start restarts the VM like any other (7.2 left it in postmigrate).
   { id: 'src.run.cancelled.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
-    when: { status: ['cancelling'], ctx: { vmOldState: 'running' } }, ref: `${MC}: migration_iteration_finish (runstate_is_live(vm_old_state)) -> vm_start` },
+    when: { status: ['cancelling'], ctx: { vmOldState: 'running', parked: false } }, ref: `${MC}: migration_iteration_finish (runstate_is_live(vm_old_state)) -> vm_start` },
   { id: 'dst.connected', chart: 'destination-status', from: ['setup'], event: 'source-connected', to: 'active',
     ref: `${MC}: process_incoming_migration_co` },
   { id: 'dst.postcopy-listen', chart: 'destination-status', from: ['active'], event: 'postcopy-listen', to: 'postcopy-device',
@@ -116,7 +125,7 @@ const replaceTransitions: ChartTransition[] = [
   { id: 'src.rp.join', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'stopped',
     when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, ref: `${MC}: migration_completion -> stop_return_path_thread_on_source` },
   { id: 'src.rp.cleanup', chart: 'return-path', side: 'source', from: ['running', 'shut', 'stopped'], event: 'cleanup-done', to: 'closed',
-    when: { status: ['completed', 'cancelling', 'failing'] }, ref: `${MC}: migration_cleanup -> migration_release_dst_files` },
+    when: { status: ['completed', 'cancelling', 'failing'], ctx: { parked: false } }, ref: `${MC}: migration_cleanup -> migration_release_dst_files` },
   { id: 'src.rp.error', chart: 'return-path', side: 'source', from: ['running'], event: 'channel-error', to: 'shut',
     when: { status: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'] }, ref: `${MC}: source_return_path_thread (migrate_error_propagate)` },
   { id: 'src.rp.resume', chart: 'return-path', side: 'source', from: ['closed'], event: 'resume-connected', to: 'running',
@@ -141,7 +150,11 @@ const addTransitions: { item: ChartTransition; before?: string; after?: string }
   { after: 'src.run.cancelled.restart', item: { id: 'src.run.failed.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
     when: { status: ['failing'], ctx: { vmOldState: 'prelaunch' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
   { after: 'src.run.failed.prelaunch', item: { id: 'src.run.cancelled.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
-    when: { status: ['cancelling'], ctx: { vmOldState: 'prelaunch' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
+    when: { status: ['cancelling'], ctx: { vmOldState: 'prelaunch', parked: false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
+  // A failover requested before migrate_cancel in colo (migrate_cancel.colo).
+  { after: 'src.failover.bh', item: { id: 'src.failover.bh.no-mode', chart: 'failover', side: 'source', from: ['require'], event: 'failover-bh', to: 'active',
+    when: { notStatus: ['colo'] }, ref: `${CO}: colo_do_failover (last_colo_mode = get_colo_mode() = none: "colo_do_failover failed because the colo mode could not be obtained")`,
+    note: 'the status left colo after the request: primary_vm_do_failover never runs, nobody completes this failover' } },
   { after: 'src.error.precopy', item: { id: 'src.failed', chart: 'source-status', from: ['failing'], event: 'cleanup-done', to: 'failed', effects: ['unregisterYank'], ref: `${MC}: migration_cleanup` } },
   { after: 'src.error.postcopy', item: { id: 'src.recover-setup-error', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'channel-error', to: 'postcopy-paused',
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_connect_error_propagate` } },
