@@ -154,7 +154,7 @@ export const INVARIANTS: readonly Invariant[] = [
     name: 'source-colo-iff-primary',
     why: 'The source status is colo exactly while the COLO primary runs (or its thread exited on an error and waits for a failover): query-colo-status derives the mode from the status.',
     ref: `${CO}: migrate_start_colo_process / colo_process_checkpoint; get_colo_mode`,
-    scopeNote: 'QEMU >= 8.0 takes migrate_cancel in colo (migration_is_running counts it): the COLO thread leaves its loop and waits in colo_process_checkpoint (qemu_event_wait colo_exit_event) with the status cancelling, for good (docs/findings.md F10); so an exited COLO thread may face the status cancelling.',
+    scopeNote: 'QEMU >= 8.0 takes migrate_cancel in colo (migration_is_running counts it): the COLO thread leaves its loop and waits in colo_process_checkpoint (qemu_event_wait colo_exit_event) with the status cancelling, for good (docs/findings.md F11); so an exited COLO thread may face the status cancelling.',
     holds: (s) => {
       const c = ctxOf(s, 'source');
       return !c || (c.status === 'colo') === (within(c.colo, 'primary') || (c.colo === 'exited' && c.status !== 'cancelling'));
@@ -185,7 +185,7 @@ export const INVARIANTS: readonly Invariant[] = [
     name: 'failover-in-progress-only-in-colo',
     why: 'A failover can only be requested in COLO (x-colo-lost-heartbeat checks the COLO mode) and is finished before the status leaves colo.',
     ref: `${CO}: qmp_x_colo_lost_heartbeat; migration/colo-failover.c: failover_request_active`,
-    scopeNote: 'QEMU >= 8.0 takes migrate_cancel in colo: a failover requested before it finds no COLO mode in colo_do_failover (get_colo_mode: the state is cancelling), so primary_vm_do_failover never runs and the failover stays require/active with the status cancelling, for good (docs/findings.md F10).',
+    scopeNote: 'QEMU >= 8.0 takes migrate_cancel in colo: a failover requested before it finds no COLO mode in colo_do_failover (get_colo_mode: the state is cancelling), so primary_vm_do_failover never runs and the failover stays require/active with the status cancelling, for good (docs/findings.md F11).',
     holds: eachSide((c) => !['require', 'active', 'relaunch'].includes(c.failover) || c.status === 'colo' || (c.side === 'source' && c.status === 'cancelling' && c.parked)),
   },
   {

@@ -69,7 +69,7 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
   // colo_process_checkpoint for colo_exit_event, which only primary_vm_do_failover sets. But
   // x-colo-lost-heartbeat now says "VM is not in COLO mode" (get_colo_mode: state is not COLO), and a
   // failover already requested finds no COLO mode in colo_do_failover: migration_iteration_finish is
-  // never reached, no cleanup, the status stays cancelling (docs/findings.md F10).
+  // never reached, no cleanup, the status stays cancelling (docs/findings.md F11).
   { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.colo', side: 'source', command: 'migrate_cancel', when: { status: ['colo'] },
     accept: { reply: 'empty', status: 'cancelling', effects: ['parkThread'] }, ref: `${MC}: migration_cancel; ${CO}: colo_process_checkpoint (qemu_event_wait colo_exit_event)`,
     note: 'the COLO thread waits for a failover that can no longer come: no cleanup, the status stays cancelling' } },
