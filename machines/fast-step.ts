@@ -42,6 +42,24 @@ function upward(path: string): string[] {
   return parts.map((_, i) => parts.slice(0, parts.length - i).join('.'));
 }
 
+type Candidates = Map<string, Map<string, ChartTransition[]>>; // leaf -> event -> transitions
+const candidateCache = new WeakMap<Table, Record<string, Candidates>>();
+/**
+ * The transitions an event may take from a region's leaf, in the order xstate tries them: the
+ * leaf's own in document order, then its parent's, and so on up (the first enabled one wins).
+ * Looked up by the leaf and event strings themselves (no key built per step: this is the hot path).
+ */
+function candidates(table: Table, region: Region, leaf: string, event: string): ChartTransition[] {
+  let byRegion = candidateCache.get(table);
+  if (!byRegion) candidateCache.set(table, (byRegion = {}));
+  const byLeaf = (byRegion[region] ??= new Map());
+  let byEvent = byLeaf.get(leaf);
+  if (!byEvent) byLeaf.set(leaf, (byEvent = new Map()));
+  let list = byEvent.get(event);
+  if (!list) byEvent.set(event, (list = upward(leaf).flatMap((path) => table.get(`${region}|${path}|${event}`) ?? [])));
+  return list;
+}
+
 /** The state after `e`, or null when nothing changes (a rejected command, no enabled transition). */
 export function fastStep(p: Profile, c: SideState, e: SideEvent): SideState | null {
   if (e.type === 'qmp') {
@@ -56,11 +74,7 @@ export function fastStep(p: Profile, c: SideState, e: SideEvent): SideState | nu
   const selected: [Region, ChartTransition][] = [];
   for (const region of REGIONS) {
     const leaf = c[MIRROR[region]] as string;
-    let hit: ChartTransition | undefined;
-    for (const path of upward(leaf)) {
-      hit = (table.get(`${region}|${path}|${e.type}`) ?? []).find((t) => evalCond(t.when, c, {}, p) !== false);
-      if (hit) break;
-    }
+    const hit = candidates(table, region, leaf, e.type).find((t) => evalCond(t.when, c, {}, p) !== false);
     if (hit) selected.push([region, hit]);
   }
   if (!selected.length) return null;
@@ -72,7 +86,15 @@ export function fastStep(p: Profile, c: SideState, e: SideEvent): SideState | nu
 }
 
 /** The same key as side.ts `stateKey`, read from the data alone (the mirrors are the chart state). */
+const keyCache = new WeakMap<SideState, string>();
 export function contextKey(c: SideState): string {
+  // Contexts are never mutated (every change makes a new object), so the key is cached.
+  let k = keyCache.get(c);
+  if (k === undefined) keyCache.set(c, (k = contextKeyOf(c)));
+  return k;
+}
+
+function contextKeyOf(c: SideState): string {
   return JSON.stringify([
     c.status, c.runstate, c.colo, c.failover, c.rp, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy,
     c.resumeRequested, c.vmOldState, c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.postcopyStarted, c.parked, c.globalState,

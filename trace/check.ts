@@ -9,11 +9,21 @@
 // (set number, the observation's shape). A million polls of query-migrate cost a million map
 // look-ups, not a million model steps.
 import {
-  CAP_VARIANTS, INTERNAL_EVENTS, exploreSide, knownCommands, mayMove, startSide, stateKey, stepSide,
-  type Hypothesis, type InternalEventType, type Profile, type Side, type SideSnapshot,
+  CAP_VARIANTS, INTERNAL_EVENTS, contextKey, decide, exploreSide, fastStep, knownCommands, mayMove, startSide,
+  type InternalEventType, type Profile, type Side, type SideEvent, type SideState,
 } from '../machines/index.ts';
 import { parseTraceLine, type QmpArgs, type Vm } from './format.ts';
 import { REC_WIDTH, RecKind, extractLine, statusOfReply } from './extract.ts';
+
+/**
+ * A state as the checker holds it: its data, which mirrors every chart's state. The checker steps
+ * with fastStep (machines/fast-step.ts, checked against xstate on every explored state and event
+ * by model-tests/fast-step.test.ts) and never needs an xstate snapshot: a trace with no greeting
+ * starts from every reachable state, and building a snapshot for each cost seconds.
+ */
+type Snap = { readonly context: SideState };
+/** observe.ts's Hypothesis over Snap: a state and the internal events assumed to reach it. */
+type Hypothesis = { snapshot: Snap; assumed: InternalEventType[] };
 
 export type FindingKind =
   | 'unexpected-accept'
@@ -57,7 +67,7 @@ const AFTER_STOP = new Set(['paused', 'finish-migrate', 'postmigrate']);
 
 interface HSet {
   id: number;
-  snaps: readonly SideSnapshot[];
+  snaps: readonly Snap[];
   label?: string;
   /**
    * What each observation shape does to this set: one map per (capabilities known exactly or not,
@@ -75,12 +85,12 @@ interface Shared {
   nextId: number;
   universes: Map<Side, HSet>;
   fresh: Map<Side, HSet>;
-  /** The state graph met so far: one node per state (stateKey), its internal-event successors and command results, computed once. */
+  /** The state graph met so far: one node per state (contextKey), its internal-event successors and command results, computed once. */
   nodes: Map<string, GNode>;
 }
 
 interface GNode {
-  snap: SideSnapshot;
+  snap: Snap;
   succ?: { type: InternalEventType; to: GNode }[];
   cmds?: Map<string, { allowed: boolean; error: { class: string; desc: string } | null; to: GNode }>;
 }
@@ -91,11 +101,9 @@ function sharedOf(p: Profile): Shared {
   return s;
 }
 
-const keyCache = new WeakMap<SideSnapshot, string>();
-function keyOf(s: SideSnapshot): string {
-  let k = keyCache.get(s);
-  if (k === undefined) keyCache.set(s, (k = stateKey(s)));
-  return k;
+/** A state's identity (fast-step.ts contextKey: the same as side.ts stateKey, read from the data). */
+function keyOf(s: Snap): string {
+  return contextKey(s.context);
 }
 
 function labelOf(h: HSet): string {
@@ -130,7 +138,7 @@ type THyp = Hypothesis & { before?: string };
 interface StepResult {
   hyps: Hypothesis[];
   finding?: Omit<StepFinding, 'step'>;
-  reseedBy?: (s: SideSnapshot) => boolean;
+  reseedBy?: (s: Snap) => boolean;
   note?: string;
 }
 
@@ -246,8 +254,8 @@ export class TraceChecker {
 
   // ---- sets ------------------------------------------------------------------------------------
 
-  private intern(snaps: readonly SideSnapshot[]): HSet {
-    const byKey = new Map<string, SideSnapshot>();
+  private intern(snaps: readonly Snap[]): HSet {
+    const byKey = new Map<string, Snap>();
     for (const s of snaps) {
       const k = keyOf(s);
       if (!byKey.has(k)) byKey.set(k, s);
@@ -280,11 +288,11 @@ export class TraceChecker {
     let h = this.shared.universes.get(side);
     if (!h) {
       const p = this.profile;
-      const snaps: SideSnapshot[] = [];
+      const snaps: Snap[] = [];
       for (const caps of CAP_VARIANTS) {
         if (!caps.every((c) => p.capabilities.includes(c))) continue;
         for (const inc of side === 'destination' ? (['defer', 'uri'] as const) : (['defer'] as const))
-          for (const r of exploreSide(p, side, caps, inc)) snaps.push(r.snapshot);
+          for (const r of exploreSide(p, side, caps, inc)) snaps.push({ context: r.context });
       }
       this.shared.universes.set(side, (h = this.intern(snaps)));
     }
@@ -320,7 +328,7 @@ export class TraceChecker {
   }
 
   /** Re-seeds from the reachable states that satisfy `pred`, preferring the capabilities held so far. */
-  private reseed(side: Side, current: Hypothesis[], pred: (s: SideSnapshot) => boolean): Hypothesis[] {
+  private reseed(side: Side, current: Hypothesis[], pred: (s: Snap) => boolean): Hypothesis[] {
     const cands = this.universe(side).snaps.filter(pred);
     if (!cands.length) return current;
     const caps = new Set(current.map((h) => h.snapshot.context.caps.join(',')));
@@ -330,11 +338,18 @@ export class TraceChecker {
 
   // ---- the state graph: observe.ts's internalClosure and applyCommand, memoised --------------
 
-  private node(snap: SideSnapshot): GNode {
+  private node(snap: Snap): GNode {
     const k = keyOf(snap);
     let n = this.shared.nodes.get(k);
     if (!n) this.shared.nodes.set(k, (n = { snap }));
     return n;
+  }
+
+  /** The node after event `e` from `n`, or null when nothing changes. */
+  private next(n: GNode, e: SideEvent): GNode | null {
+    const c = fastStep(this.profile, n.snap.context, e);
+    if (!c) return null;
+    return this.node({ context: c });
   }
 
   private succ(n: GNode): { type: InternalEventType; to: GNode }[] {
@@ -343,8 +358,8 @@ export class TraceChecker {
       n.succ = [];
       for (const type of INTERNAL_EVENTS) {
         if (!mayMove(p, n.snap.context, { type })) continue;
-        const r = stepSide(p, n.snap, { type });
-        if (r.changed) n.succ.push({ type, to: this.node(r.snapshot) });
+        const to = this.next(n, { type });
+        if (to) n.succ.push({ type, to });
       }
     }
     return n.succ;
@@ -356,9 +371,8 @@ export class TraceChecker {
     const m = n.cmds ?? (n.cmds = new Map());
     let r = m.get(k);
     if (!r) {
-      const s = stepSide(this.profile, n.snap, { type: 'qmp', command, arguments: args });
-      const d = s.decision!;
-      m.set(k, (r = { allowed: d.allowed, error: d.allowed ? null : d.error, to: this.node(s.snapshot) }));
+      const d = decide(this.profile, n.snap.context, command, args);
+      m.set(k, (r = { allowed: d.allowed, error: d.allowed ? null : d.error, to: this.next(n, { type: 'qmp', command, arguments: args }) ?? n }));
     }
     return r;
   }
@@ -474,7 +488,7 @@ export class TraceChecker {
     const seen = new Set<string>();
     const out: (Hypothesis & { flag: boolean })[] = [];
     let frontier: (Hypothesis & { flag: boolean })[] = [];
-    const add = (snapshot: SideSnapshot, assumed: InternalEventType[], flag: boolean, into: (Hypothesis & { flag: boolean })[]) => {
+    const add = (snapshot: Snap, assumed: InternalEventType[], flag: boolean, into: (Hypothesis & { flag: boolean })[]) => {
       const k = keyOf(snapshot) + (flag ? '+' : '-');
       if (seen.has(k)) return;
       seen.add(k);
@@ -538,7 +552,7 @@ export class TraceChecker {
     const hit = stop ? (b: string, a: string) => b === 'running' && AFTER_STOP.has(a) : (b: string, a: string) => b !== 'running' && a === 'running';
     const inColo = from.filter((h) => h.snapshot.context.status === 'colo');
     const colo = inColo.length ? this.closure(inColo).filter((h) => h.snapshot.context.status === 'colo') : [];
-    const pred = stop ? (s: SideSnapshot) => AFTER_STOP.has(s.context.runstate) : (s: SideSnapshot) => s.context.runstate === 'running';
+    const pred = stop ? (s: Snap) => AFTER_STOP.has(s.context.runstate) : (s: Snap) => s.context.runstate === 'running';
     let ok = unseenPast ? closure.filter((h) => pred(h.snapshot)) : [...colo, ...this.closureWith(from as THyp[], hit)];
     // The trace itself showed the VM on the other side of this change (query-status said running
     // before a STOP; a STOP came before this RESUME): the run state alone is checked. This covers
