@@ -92,9 +92,31 @@ export const SYNC: readonly SyncSpec[] = [
     when: (s) => src(s)?.status === 'setup' && !(dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status)),
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
-  { name: 'unplug-pending', ref: 'migration/migration.c: qemu_savevm_wait_unplug', steps: [{ vm: 'source', event: 'unplug-pending' }] },
+  {
+    // The other way `connect` goes: the migration thread (started by migrate_fd_connect once the
+    // channel is up) finds a failover device still being unplugged and waits in wait-unplug.
+    name: 'unplug-pending',
+    ref: 'migration/migration.c: migrate_fd_connect -> migration_thread -> qemu_savevm_wait_unplug (SETUP -> WAIT_UNPLUG)',
+    channelIn: ['closed'],
+    when: (s) => src(s)?.status === 'setup' && !!dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status),
+    steps: [
+      { vm: 'source', event: 'unplug-pending' },
+      // the return path is opened in migrate_fd_connect, before the thread starts
+      { vm: 'source', event: 'setup-done', optional: true },
+      { vm: 'destination', event: 'source-connected' },
+      { vm: 'destination', event: 'colo-enable', optional: true, when: (s) => !!src(s)?.caps.includes('x-colo') },
+      { vm: 'destination', event: 'rp-open', optional: true, when: (s) => src(s)?.rp === 'running' },
+    ],
+    channel: 'connect',
+  },
   { name: 'unplug-done', ref: 'migration/migration.c: qemu_savevm_wait_unplug', steps: [{ vm: 'source', event: 'unplug-done' }] },
-  { name: 'converge', ref: 'migration/migration.c: migration_iteration_run -> migration_completion', when: (s) => src(s)?.status === 'active', steps: [{ vm: 'source', event: 'converged' }] },
+  {
+    name: 'converge',
+    ref: 'migration/migration.c: migration_iteration_run -> migration_completion (the stream must be up: migration_detect_error fails it otherwise)',
+    channelIn: ['connected'],
+    when: (s) => src(s)?.status === 'active',
+    steps: [{ vm: 'source', event: 'converged' }],
+  },
   { name: 'switchover-start', ref: 'migration/migration.c: migration_maybe_pause / migration_switchover_prepare', steps: [{ vm: 'source', event: 'switchover-start' }] },
   { name: 'pause-released', ref: 'migration/migration.c: migration_maybe_pause', steps: [{ vm: 'source', event: 'pause-released' }] },
   {

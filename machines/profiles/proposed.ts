@@ -61,7 +61,7 @@ export const proposedDelta: ProfileDelta = {
   transitions: {
     add: [
       { after: 'src.rp.open', item: { id: 'src.rp.open-file', chart: 'return-path', side: 'source', from: ['closed'], event: 'setup-done', to: 'open',
-        when: { status: ['setup'], caps: { 'postcopy-ram': false, 'return-path': false } }, ref: `${MC}: migration_start_outgoing (${P19})`,
+        when: { status: ['setup', 'wait-unplug'], caps: { 'postcopy-ram': false, 'return-path': false } }, ref: `${MC}: migration_start_outgoing (${P19})`,
         note: 'from_dst_file = qemu_file_get_return_path(to_dst_file), unconditionally' } },
     ],
     replace: [

@@ -225,7 +225,7 @@ const transitions: ChartTransition[] = [
   { id: 'src.setup-done', chart: 'source-status', from: ['setup'], event: 'setup-done', to: 'active',
     ref: `${MC}: migration_thread -> qemu_savevm_wait_unplug` },
   { id: 'src.unplug-pending', chart: 'source-status', from: ['setup'], event: 'unplug-pending', to: 'wait-unplug',
-    ref: `${MC}: qemu_savevm_wait_unplug`, note: 'only with failover (virtio-net standby) devices' },
+    ref: `${MC}: migration_thread -> qemu_savevm_wait_unplug`, note: 'only with failover (virtio-net standby) devices; the thread runs once the channel is connected (pair step unplug-pending)' },
   { id: 'src.unplug-done', chart: 'source-status', from: ['wait-unplug'], event: 'unplug-done', to: 'active', ref: `${MC}: qemu_savevm_wait_unplug` },
   { id: 'src.converged.pause', chart: 'source-status', from: ['active'], event: 'switchover-start', to: 'pre-switchover',
     when: { caps: { 'pause-before-switchover': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion -> migration_maybe_pause`,
@@ -403,7 +403,7 @@ const transitions: ChartTransition[] = [
 
   // ---- return path: source (rp_state.from_dst_file + source_return_path_thread) -----------------
   { id: 'src.rp.open', chart: 'return-path', side: 'source', from: ['closed'], event: 'setup-done', to: 'running',
-    when: { status: ['setup'], anyOf: [{ caps: { 'postcopy-ram': true } }, { caps: { 'return-path': true } }] },
+    when: { status: ['setup', 'wait-unplug'], anyOf: [{ caps: { 'postcopy-ram': true } }, { caps: { 'return-path': true } }] },
     ref: `${MC}: migrate_fd_connect -> open_return_path_on_source`, note: 'only with postcopy-ram or return-path' },
   { id: 'src.rp.shut', chart: 'return-path', side: 'source', from: ['running'], event: 'rp-shut', to: 'shut', ref: `${MC}: source_return_path_thread (MIG_RP_MSG_SHUT)` },
   { id: 'src.rp.error', chart: 'return-path', side: 'source', from: ['running'], event: 'channel-error', to: 'shut',

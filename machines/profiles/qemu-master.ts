@@ -133,7 +133,7 @@ const replaceTransitions: ChartTransition[] = [
   { id: 'src.rp.failover', chart: 'return-path', side: 'source', from: ['stopped'], event: 'failover-done', to: 'closed',
     when: { failover: ['active'] }, ref: `${MC}: migration_cleanup -> migration_release_dst_files`, note: 'COLO ran on the file the stopped return-path thread left open' },
   { id: 'src.rp.open', chart: 'return-path', side: 'source', from: ['closed'], event: 'setup-done', to: 'running',
-    when: { status: ['setup'], anyOf: [{ caps: { 'postcopy-ram': true } }, { caps: { 'return-path': true } }] },
+    when: { status: ['setup', 'wait-unplug'], anyOf: [{ caps: { 'postcopy-ram': true } }, { caps: { 'return-path': true } }] },
     ref: `${MC}: migration_start_outgoing -> open_return_path_on_source`, note: 'only with postcopy-ram or return-path' },
   // The destination decides on COLO by its own x-colo capability (MIG_CMD_ENABLE_COLO is gone).
   { id: 'dst.colo-enable', chart: 'colo', side: 'destination', from: ['none'], event: 'source-connected', to: 'none',
