@@ -1,24 +1,16 @@
 // `migstate explore`, `migstate hazards` and `migstate paths`: model checking of the pair, the
 // design-review comparison against the proposed profile, and the generated test paths.
 // Exit 0: done (explore: no claimed invariant violated); 1: explore found violations; 2: bad usage.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PROFILES, getProfile } from '../machines/profiles/index.ts';
 import type { Profile } from '../machines/profile.ts';
 import { capVariants, eventText, explorePair, pathTrace, stateText, type ExploreOptions } from '../machines/explore-pair.ts';
 import { INVARIANTS, holdsIn } from '../machines/invariants.ts';
 import { hazards } from '../machines/hazards.ts';
 import { pathExport, sidePaths } from '../machines/paths.ts';
-import { UsageError, write } from './io.ts';
+import { UsageError, write, parseOptions, type Options } from './io.ts';
 
-type Opts = NonNullable<ParseArgsConfig['options']>;
-
-function parse(args: string[], options: Opts) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
+/** Options only, no positionals. */
+const parse = (args: string[], options: Options) => parseOptions(args, options).values;
 
 function profileOf(v: string | boolean | undefined, flag = 'profile'): Profile {
   if (typeof v !== 'string') throw new UsageError(`--${flag} is required (one of: ${PROFILES.map((p) => p.name).join(', ')})`);

@@ -1,8 +1,21 @@
 // Small I/O helpers shared by the CLI's commands.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** A command's options (and positionals, where it takes them); a bad one is a UsageError (exit 2). */
+export function parseOptions(args: string[], options: Options, allowPositionals = false): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const r = parseArgs({ args, options, strict: true, allowPositionals });
+    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 /** Lines of a file, or of standard input for '-' or no file; a missing file is a UsageError. */
 export async function* readLines(file: string | undefined): AsyncGenerator<string> {

@@ -1,11 +1,10 @@
 // migstate: the command-line face of the model. Exit 0 on success, 2 on bad usage or input that
 // cannot be read at all (with a message on standard error naming what is wrong).
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PROFILES, getProfile } from '../machines/profiles/index.ts';
 import { permissionMatrix, matrixMarkdown } from '../machines/matrix.ts';
 import type { Profile } from '../machines/profile.ts';
 import { answerLine } from './permitted.ts';
-import { readLines, write, UsageError } from './io.ts';
+import { readLines, write, parseOptions, UsageError, type Options } from './io.ts';
 
 const HELP = `migstate: a formal model of QEMU live migration
 
@@ -42,15 +41,8 @@ Commands:
               matrices, profile diffs, hazards, the QEMU map); replaces DIR only if migstate wrote it
 `;
 
-type Opts = NonNullable<ParseArgsConfig['options']>;
-
-function parse(args: string[], options: Opts) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
+/** Options only, no positionals. */
+const parse = (args: string[], options: Options) => parseOptions(args, options).values;
 
 function profileArg(v: string | boolean | undefined): Profile {
   if (typeof v !== 'string') throw new UsageError(`--profile is required (one of: ${PROFILES.map((p) => p.name).join(', ')})`);

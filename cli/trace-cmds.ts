@@ -1,23 +1,15 @@
 // `migstate check-trace` and `migstate import-libvirt`: the trace tooling (docs/trace-format.md).
 // check-trace: exit 0 the trace conforms to the profile, 1 departures (one JSON a line on standard
 // output, a summary on standard error), 2 input that is not a trace (nothing on standard output).
-import { parseArgs } from 'node:util';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { getProfile, profileNames, type Profile } from '../machines/index.ts';
 import { TraceChecker, render, summaryLine } from '../trace/check.ts';
 import { REC_WIDTH } from '../trace/extract.ts';
 import { recordBlocks } from '../trace/parallel.ts';
 import { LibvirtImporter } from '../trace/libvirt.ts';
-import { write, UsageError } from './io.ts';
+import { write, parseOptions, UsageError, type Options } from './io.ts';
 
-function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
-  try {
-    const r = parseArgs({ args, options, strict: true, allowPositionals: true });
-    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
+const parse = (args: string[], options: Options) => parseOptions(args, options, true);
 
 function profileArg(v: string | boolean | undefined): Profile {
   if (typeof v !== 'string') throw new UsageError(`--profile is required (one of: ${profileNames().join(', ')})`);
