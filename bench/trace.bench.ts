@@ -3,14 +3,12 @@
 // The trace is what real logs are full of: a migration whose progress is polled with query-migrate
 // and query-status (with full statistics in the replies), both VMs, then the completion.
 import { createReadStream, unlinkSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
-import { tmpdir, loadavg, cpus, availableParallelism } from 'node:os';
+import { tmpdir, loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { getProfile } from '../machines/index.ts';
 import { TraceChecker } from '../trace/check.ts';
-import { REC_WIDTH } from '../trace/extract.ts';
-import { recordBlocks } from '../trace/parallel.ts';
 
 const LINES = Number(process.argv[2] ?? 1_000_000);
 /** "short": query-migrate replies with the status only (as the conformance runner's probes see them early on), not full statistics. */
@@ -115,23 +113,9 @@ async function main(): Promise<void> {
     const p = getProfile('qemu-7.2');
     const parseRuns: number[] = [];
     const checkRuns: number[] = [];
-    const parRuns: number[] = [];
     for (let rep = 0; rep < 3; rep++) {
-      // As the CLI reads: JSON parsed in worker threads (trace/parallel.ts), checked here in order.
-      {
-        const t0 = performance.now();
-        const checker = new TraceChecker(p);
-        for await (const b of recordBlocks(createReadStream(file, { highWaterMark: 1 << 20, encoding: 'utf8' }) as AsyncIterable<string>))
-          for (let i = 0; i < b.lines; i++) {
-            const e = checker.feedRecord(b.recs, i * REC_WIDTH);
-            if (e) throw new Error(e);
-          }
-        if (checker.finish().departures) throw new Error('bench trace should conform');
-        parRuns.push(performance.now() - t0);
-      }
       parseRuns.push(await timeIt(file, (l) => JSON.parse(l)));
       const checker = new TraceChecker(p);
-      // In this thread, line by line (TraceChecker.feed), as the viewer's replay worker checks.
       checkRuns.push(
         await timeIt(file, (l) => {
           const e = checker.feed(l);
@@ -143,7 +127,6 @@ async function main(): Promise<void> {
     }
     const parseMs = Math.min(...parseRuns);
     const checkMs = Math.min(...checkRuns);
-    const parMs = Math.min(...parRuns);
     const root = join(fileURLToPath(import.meta.url), '..', '..');
     const cliRuns: { ms: number; r: ReturnType<typeof spawnSync> }[] = [];
     for (let rep = 0; rep < 2; rep++) {
@@ -159,8 +142,6 @@ async function main(): Promise<void> {
     console.log(`read + JSON.parse (best of 3):     ${fmt(parseMs)}   runs: ${parseRuns.map((x) => (x / 1000).toFixed(2)).join(', ')} s`);
     console.log(`read + check, in process (best of 3): ${fmt(checkMs)}   runs: ${checkRuns.map((x) => (x / 1000).toFixed(2)).join(', ')} s`);
     console.log(`ratio check / JSON.parse:          ${(checkMs / parseMs).toFixed(2)}`);
-    console.log(`read + check, JSON parsed in ${Math.min(4, Math.max(1, availableParallelism()))} worker thread(s) (best of 3): ${fmt(parMs)}   runs: ${parRuns.map((x) => (x / 1000).toFixed(2)).join(', ')} s`);
-    console.log(`ratio parallel check / JSON.parse: ${(parMs / parseMs).toFixed(2)}`);
     console.log(`migstate check-trace, whole CLI with node start-up (best of 2): ${fmt(cliMs)}, exit ${r.status}${r.stderr ? ` (${String(r.stderr).trim().split('\n').pop()})` : ''}`);
     console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} CPU(s)`);
     console.log(`memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);

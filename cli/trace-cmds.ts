@@ -4,8 +4,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { getProfile, profileNames, type Profile } from '../machines/index.ts';
 import { TraceChecker, render, summaryLine } from '../trace/check.ts';
-import { REC_WIDTH } from '../trace/extract.ts';
-import { recordBlocks } from '../trace/parallel.ts';
 import { LibvirtImporter } from '../trace/libvirt.ts';
 import { write, parseOptions, UsageError, type Options } from './io.ts';
 
@@ -58,10 +56,9 @@ export async function checkTraceCmd(args: string[]): Promise<number> {
   if (format !== 'json' && format !== 'text') throw new UsageError('--format must be one of: json, text');
   const file = oneFile(positionals, 'trace');
   const checker = new TraceChecker(p, { text: format === 'text' });
-  // Lines are parsed in worker threads (trace/parallel.ts) and checked here, in order.
-  for await (const block of recordBlocks(await openText(file))) {
-    for (let i = 0; i < block.lines; i++) {
-      const err = checker.feedRecord(block.recs, i * REC_WIDTH);
+  for await (const batch of lineBatches(file)) {
+    for (const line of batch) {
+      const err = checker.feed(line);
       if (err) {
         process.stderr.write(`migstate check-trace: ${file === '-' ? 'standard input' : file}: ${err}\n`);
         return 2;

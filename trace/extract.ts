@@ -1,9 +1,6 @@
 // One trace line parsed and reduced to what the checker reads, written into a flat record of
-// REC_WIDTH slots. The checker's sequential path (TraceChecker.feed) and the parallel reader's
-// workers (trace/parallel.ts) both use this, so there is one parser. JSON.parse is most of the cost
-// of checking a long trace (query-migrate replies carry full statistics, of which only `status`
-// matters); a flat record of primitives is cheap to hand from a worker thread to the checker.
-// Pure: no I/O, no Node or DOM APIs (the viewer's replay worker uses it through check.ts).
+// REC_WIDTH slots (TraceChecker.feed). Pure: no I/O, no Node or DOM APIs (the viewer's replay worker
+// uses it through check.ts).
 
 export const REC_WIDTH = 6;
 
@@ -74,20 +71,6 @@ export function extractLine(raw: string, out: unknown[], at: number): void {
     if (dir !== 'recv' || typeof qmp !== 'object' || qmp === null || Array.isArray(qmp)) return slow(raw, out, at);
     out[at] = RecKind.Greeting;
   }
-}
-
-export interface RecordBlock {
-  /** REC_WIDTH slots per line. */
-  recs: unknown[];
-  lines: number;
-}
-
-/** Parses a block of lines (split on '\n') into records. */
-export function parseBlock(text: string): RecordBlock {
-  const lines = text.split('\n');
-  const recs = new Array<unknown>(lines.length * REC_WIDTH);
-  for (let i = 0; i < lines.length; i++) extractLine(lines[i], recs, i * REC_WIDTH);
-  return { recs, lines: lines.length };
 }
 
 function slow(raw: string, out: unknown[], at: number): void {
