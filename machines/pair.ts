@@ -120,6 +120,17 @@ export const SYNC: readonly SyncSpec[] = [
   { name: 'switchover-start', ref: 'migration/migration.c: migration_maybe_pause / migration_switchover_prepare', steps: [{ vm: 'source', event: 'switchover-start' }] },
   { name: 'pause-released', ref: 'migration/migration.c: migration_maybe_pause', steps: [{ vm: 'source', event: 'pause-released' }] },
   {
+    // 7.2: the channel broke while the thread waited in migration_maybe_pause (pre-switchover does
+    // not look at the stream); once migrate-continue posts pause_sem it moves to device, and writing
+    // the device state to the dead stream fails: migration_completion -> fail (DEVICE -> FAILED).
+    // Seen on the 7.2 binary: pre-switchover, device, failed, RESUME (docs/findings.md F10).
+    name: 'device-save-error',
+    ref: 'migration/migration.c: migration_completion (qemu_savevm_state_complete_precopy fails; fail: DEVICE -> FAILED)',
+    channelIn: ['broken'],
+    when: (s) => src(s)?.status === 'device',
+    steps: [{ vm: 'source', event: 'channel-error' }],
+  },
+  {
     name: 'complete',
     ref: 'migration/migration.c: migration_completion (source) + process_incoming_migration_bh (destination)',
     channelIn: ['connected'],

@@ -133,16 +133,6 @@ export function divergence(p: Profile, s: PairState, e: PairEvent): string | nul
  */
 export const KNOWN_MODEL_DIVERGENCES: readonly { id: string; what: string; trace: string; applies: (s: PairState, e: PairEvent) => boolean }[] = [
   {
-    id: 'M1',
-    what:
-      'the channel breaks while the source is in pre-switchover (yank on either side, the destination killed): the destination fails and exits at once, but the source stays in pre-switchover (its migration thread waits in migration_maybe_pause on pause_sem and sees the error only later); the model moves the source to failed at once (docs/findings.md F10)',
-    trace: 'docs/findings/yank-source-pre-switchover.jsonl',
-    applies: (s, e) =>
-      s.source?.context.status === 'pre-switchover' &&
-      s.channel.value === 'connected' &&
-      ((e.type === 'qmp' && e.command === 'yank') || (e.type === 'fault' && e.fault !== 'crash-source')),
-  },
-  {
     id: 'M2',
     what:
       'migrate resume=true while the destination does not listen (migrate-recover not yet given): QEMU 7.2 tries to connect once, fails, and the source stays postcopy-paused for good; the model keeps the resume request and connects as soon as the destination listens',

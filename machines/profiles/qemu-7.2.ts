@@ -67,10 +67,10 @@ const rules: Rule[] = [
     reject: { class: GE, desc: 'Guest is waiting for an incoming migration' }, ref: `${MC}: migrate_prepare` },
   { id: 'migrate.postmigrate', side: 'both', command: 'migrate', when: { runstate: ['postmigrate'] },
     reject: { class: GE, desc: "Can't migrate the vm that was paused due to previous migration" }, ref: `${MC}: migrate_prepare` },
-  { id: 'migrate.yank-duplicate.completing', side: 'source', command: 'migrate', when: { status: ['completed'], ctx: { yankRegistered: true } },
+  { id: 'migrate.yank-duplicate.completing', side: 'source', command: 'migrate', when: { status: ['completed', 'failed'], ctx: { yankRegistered: true } },
     reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> yank_register_instance (util/yank.c)`,
     crash: { afterReply: true, how: 'migrate_init already reset the status to setup and cleanup_bh to NULL; the migration thread, waiting for the BQL in migration_iteration_finish, then reports "Unknown ending state" and calls qemu_bh_schedule(NULL) (SIGSEGV)' },
-    note: 'the window between migration_completion (completed, set without the BQL) and migrate_fd_cleanup (which unregisters the yank instance): the VM is still in finish-migrate, so migrate_prepare lets it through (docs/findings.md F8)' },
+    note: 'the window between migration_completion (completed or failed, set without the BQL) and migrate_fd_cleanup (which unregisters the yank instance): the VM is still in finish-migrate, so migrate_prepare lets it through (docs/findings.md F8; failed: F10)' },
   { id: 'migrate.yank-duplicate', side: 'source', command: 'migrate', when: { status: ['colo'] },
     reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> yank_register_instance (util/yank.c)`,
     note: 'COLO never ran migrate_fd_cleanup, so the migration yank instance is still registered; migrate_init has already set the status to setup (a QEMU bug: the error leaves the status changed; see docs/findings.md)' },
@@ -242,8 +242,18 @@ const transitions: ChartTransition[] = [
     note: 'postcopy with pause-before-switchover (active -> pre-switchover -> postcopy-active) is not modelled yet' },
   { id: 'src.postcopy-complete', chart: 'source-status', from: ['postcopy-active'], event: 'converged', to: 'completed',
     ref: `${MC}: migration_completion`, note: 'the yank instance stays registered until migrate_fd_cleanup (cleanup-done)' },
-  { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device'], event: 'channel-error', to: 'failed',
-    effects: ['clearMigrationRequests', 'unregisterYank'], ref: `${MC}: migration_detect_error / migrate_fd_error` },
+  // Not from pre-switchover: the migration thread waits in migration_maybe_pause on pause_sem
+  // (qemu_sem_wait, no timeout, no look at the stream), so a broken channel is noticed only after
+  // migrate-continue or migrate_cancel posts it: device, then the device state fails to go out
+  // (pair sync device-save-error). Seen on the 7.2 binary (docs/findings.md F10).
+  { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active'], event: 'channel-error', to: 'failed',
+    when: { notRunstate: ['finish-migrate'] }, effects: ['clearMigrationRequests', 'unregisterYank'], ref: `${MC}: migration_detect_error / migrate_fd_error` },
+  // In finish-migrate the failure is set by migration_completion (fail: current_active_state ->
+  // FAILED, without the BQL); migration_iteration_finish restarts the VM and migrate_fd_cleanup
+  // unregisters the yank instance afterwards (cleanup-done: src.run.failed.*).
+  { id: 'src.error.completion', chart: 'source-status', from: ['active', 'device'], event: 'channel-error', to: 'failed',
+    when: { runstate: ['finish-migrate'] }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_completion (fail: migrate_set_state(current_active_state, FAILED))`,
+    note: 'from device after a break in pre-switchover: qemu_savevm_state_complete_precopy fails on the dead stream (docs/findings.md F10)' },
   { id: 'src.error.postcopy', chart: 'source-status', from: ['postcopy-active', 'postcopy-recover'], event: 'channel-error', to: 'postcopy-paused',
     ref: `${MC}: migration_detect_error -> postcopy_pause` },
   { id: 'src.cancelled', chart: 'source-status', from: ['cancelling'], event: 'cleanup-done', to: 'cancelled', when: { ctx: { parked: false } },
@@ -262,10 +272,15 @@ const transitions: ChartTransition[] = [
     when: { status: ['completed'] }, effects: ['unregisterYank'],
     ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE); migrate_fd_cleanup -> yank_unregister_instance`,
     note: 'after the status is completed: query-migrate can show completed while the VM is still in finish-migrate' },
-  { id: 'src.run.failed.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'channel-error', to: 'running',
-    when: { status: ['active', 'pre-switchover', 'device'], ctx: { vmOldState: 'running' } }, ref: `${MC}: migration_iteration_finish -> vm_start` },
-  { id: 'src.run.failed.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'channel-error', to: 'postmigrate',
-    when: { status: ['active', 'pre-switchover', 'device'], not: { ctx: { vmOldState: 'running' } } }, ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)`,
+  // A failure in finish-migrate (the stream breaks after convergence, or the device state cannot
+  // be written: device-save-error) sets FAILED in migration_completion (fail:, without the BQL);
+  // the VM is restarted (or left stopped) later, by migration_iteration_finish under the BQL, so
+  // query-migrate can show failed while query-status still shows finish-migrate (seen on the 7.2
+  // binary in the path runs: device, failed/finish-migrate, then RESUME; docs/findings.md F10).
+  { id: 'src.run.failed.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
+    when: { status: ['failed'], ctx: { vmOldState: 'running' } }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish (case FAILED: vm_start)` },
+  { id: 'src.run.failed.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'postmigrate',
+    when: { status: ['failed'], not: { ctx: { vmOldState: 'running' } } }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)`,
     note: 'QEMU 7.2 leaves a VM that was not running in postmigrate after a failure' },
   { id: 'src.run.cancelled.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'postmigrate',
     when: { status: ['cancelling'], ctx: { parked: false }, anyOf: [{ not: { ctx: { vmOldState: 'running' } } }, { ctx: { postcopyStarted: true } }] },
