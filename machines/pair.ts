@@ -190,6 +190,16 @@ export const SYNC: readonly SyncSpec[] = [
     channel: 'connect',
   },
   {
+    // The connection a `migrate resume` started fails at once when the destination does not listen
+    // (no migrate-recover yet): the source drops the request and does not retry; the destination
+    // listening later does not make it connect (7.2 seen on the binary: resume-before-recover.jsonl).
+    name: 'resume-connect-refused',
+    ref: 'migration/migration.c: migrate_fd_connect (error_in, resume: migrate_fd_error, no cleanup) / master: migration_connect_error_propagate',
+    when: (s) =>
+      !!src(s)?.resumeRequested && ['postcopy-paused', 'postcopy-recover-setup'].includes(src(s)!.status) && !(dst(s)?.listening && dst(s)?.status === 'postcopy-paused'),
+    steps: [{ vm: 'source', event: 'channel-error' }],
+  },
+  {
     // QEMU 7.2: the connection a `migrate resume` started completes (or fails) after a cancel:
     // migrate_fd_connect sees state != POSTCOPY_PAUSED, takes it for a fresh migration and
     // assert(!s->cleanup_bh) fails.

@@ -133,13 +133,6 @@ export function divergence(p: Profile, s: PairState, e: PairEvent): string | nul
  */
 export const KNOWN_MODEL_DIVERGENCES: readonly { id: string; what: string; trace: string; applies: (s: PairState, e: PairEvent) => boolean }[] = [
   {
-    id: 'M2',
-    what:
-      'migrate resume=true while the destination does not listen (migrate-recover not yet given): QEMU 7.2 tries to connect once, fails, and the source stays postcopy-paused for good; the model keeps the resume request and connects as soon as the destination listens',
-    trace: 'docs/findings/resume-before-recover.jsonl',
-    applies: (s, e) => e.type === 'qmp' && e.vm === 'source' && e.command === 'migrate' && !!e.arguments?.resume && s.source?.context.status === 'postcopy-paused' && !(s.destination?.context.listening && s.destination.context.status === 'postcopy-paused'),
-  },
-  {
     id: 'M4',
     what:
       'migrate_cancel on a source in pre-switchover: migrate_fd_cancel posts pause_sem before it sets cancelling, so the migration thread may move to device first and QEMU reports device, then cancelling (a race; MIGRATION events show it); the model goes from pre-switchover to cancelling only',

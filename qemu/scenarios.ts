@@ -344,14 +344,22 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'postcopy-pause-recover',
-    description: 'Postcopy (destination -S): migrate-pause on the source pauses both sides; probes in postcopy-paused; migrate-recover + migrate resume: postcopy-active again; completed.',
+    description:
+      'Postcopy (destination -S): migrate-pause on the source pauses both sides; probes in postcopy-paused; migrate resume before migrate-recover: its connect fails and the source stays postcopy-paused, also once the destination listens (no retry); migrate resume again: postcopy-active; completed.',
     destinationPaused: true,
     steps: [
       ...postcopyActive('paused'),
       ...pauseBoth,
       ...srcProbes('postcopy-paused', [...ALWAYS, 'caps-events', 'pause', 'recover', 'incoming', 'start-postcopy', 'migrate', 'continue-here', 'cont', 'stop']),
       ...dstProbes([...DST_ANY, 'incoming', 'pause', 'stop']),
-      ...recoverAndFinish(),
+      // 7.2: migrate_fd_connect(error_in) for a resume only reports the error; nothing retries.
+      cmd(S, 'migrate', { uri: '$RECOVER_URI', resume: true }),
+      { sleep: 500 },
+      cmd(D, 'migrate-recover', { uri: '$RECOVER_URI' }),
+      { sleep: 1000 },
+      wait(S, 'postcopy-paused', 'finish-migrate'),
+      wait(D, 'postcopy-paused', 'paused'),
+      ...recoverAndFinish().slice(1),
     ],
   },
   {

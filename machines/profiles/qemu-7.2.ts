@@ -60,7 +60,7 @@ const rules: Rule[] = [
     reject: { class: GE, desc: 'Postcopy recovery cannot work when release-ram capability is set' }, ref: `${MC}: migrate_prepare` },
   { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } } },
     accept: { reply: 'empty', effects: ['requestResume'] }, ref: `${MC}: qmp_migrate`,
-    note: 'the status stays postcopy-paused until the new channel connects (postcopy_pause)' },
+    note: 'the status stays postcopy-paused until the new channel connects (postcopy_pause); if the connect fails, the request is dropped (src.resume-refused)' },
   { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_72 },
     reject: { class: GE, desc: MIGRATION_ACTIVE }, ref: `${MC}: migrate_prepare (migration_is_running)` },
   { id: 'migrate.inmigrate', side: 'both', command: 'migrate', when: { runstate: ['inmigrate'] },
@@ -260,6 +260,15 @@ const transitions: ChartTransition[] = [
     effects: ['unregisterYank'], ref: `${MC}: migrate_fd_cleanup`, note: 'never while the migration thread sleeps in postcopy_pause (parked)' },
   { id: 'src.resume-connected', chart: 'source-status', from: ['postcopy-paused'], event: 'resume-connected', to: 'postcopy-recover',
     when: { ctx: { resumeRequested: true } }, effects: ['clearMigrationRequests'], ref: `${MC}: postcopy_pause` },
+  // The connection a `migrate resume` started fails (nobody listens yet): migrate_fd_connect(error_in)
+  // calls migrate_fd_error, whose SETUP -> FAILED does not apply to postcopy-paused, and for a
+  // resume does no cleanup ("We wait for another channel connect from the user"); postcopy_pause
+  // still sleeps on postcopy_pause_sem, nobody retries: the source stays postcopy-paused with no
+  // request pending, and a later migrate-recover changes nothing until the next `migrate resume`.
+  // Seen on the 7.2 binary (docs/findings/resume-before-recover.jsonl; pair sync resume-connect-refused).
+  { id: 'src.resume-refused', chart: 'source-status', from: ['postcopy-paused'], event: 'channel-error', to: 'postcopy-paused',
+    when: { ctx: { resumeRequested: true } }, effects: ['clearMigrationRequests'],
+    ref: `${MC}: migrate_fd_connect (error_in, resume: migrate_fd_error; no migrate_fd_cleanup)` },
   { id: 'src.recover-done', chart: 'source-status', from: ['postcopy-recover'], event: 'recover-done', to: 'postcopy-active',
     ref: `${MC}: postcopy_do_resume (MIG_RP_MSG_RESUME_ACK)` },
 

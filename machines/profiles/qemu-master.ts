@@ -210,5 +210,7 @@ export const qemuMasterDelta: ProfileDelta = {
   // qmp_migrate_cancel refuses postcopy (migration_in_postcopy), so 7.2's parked cancel never happens.
   rules: { replace: replaceRules, add: addRules, remove: ['migrate_cancel.postcopy-paused'] },
   // 7.2's src.error.completion (failed before migration_iteration_finish): master goes through failing.
-  transitions: { remove: ['src.error.completion'], replace: replaceTransitions, add: addTransitions },
+  // 7.2's src.resume-refused: master's migrate resume is in postcopy-recover-setup when its connect
+  // fails (src.recover-setup-error, migration_connect_error_propagate).
+  transitions: { remove: ['src.error.completion', 'src.resume-refused'], replace: replaceTransitions, add: addTransitions },
 };
