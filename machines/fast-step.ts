@@ -97,6 +97,6 @@ export function contextKey(c: SideState): string {
 function contextKeyOf(c: SideState): string {
   return JSON.stringify([
     c.status, c.runstate, c.colo, c.failover, c.rp, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy,
-    c.resumeRequested, c.vmOldState, c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.postcopyStarted, c.parked, c.globalState,
+    c.resumeRequested, c.vmOldState, c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.cancelRequested, c.postcopyStarted, c.parked, c.globalState,
   ]);
 }

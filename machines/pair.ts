@@ -120,6 +120,19 @@ export const SYNC: readonly SyncSpec[] = [
   { name: 'switchover-start', ref: 'migration/migration.c: migration_maybe_pause / migration_switchover_prepare', steps: [{ vm: 'source', event: 'switchover-start' }] },
   { name: 'pause-released', ref: 'migration/migration.c: migration_maybe_pause', steps: [{ vm: 'source', event: 'pause-released' }] },
   {
+    // 7.2 migrate_cancel in pre-switchover: after posting pause_sem, migrate_fd_cancel's cmpxchg to
+    // cancelling lands (from pre-switchover, or from device if the woken thread moved first), then
+    // qemu_file_shutdown shuts the stream: the destination's load fails.
+    name: 'cancel-set',
+    ref: 'migration/migration.c: migrate_fd_cancel (migrate_set_state -> CANCELLING; qemu_file_shutdown)',
+    steps: [
+      { vm: 'source', event: 'cancel-set' },
+      { vm: 'destination', event: 'channel-error', optional: true, when: (s) => s.channel.value === 'connected' },
+      { vm: 'source', event: 'channel-error', optional: true, when: (s) => s.channel.value === 'connected' },
+    ],
+    channel: 'break',
+  },
+  {
     // 7.2: the channel broke while the thread waited in migration_maybe_pause (pre-switchover does
     // not look at the stream); once migrate-continue posts pause_sem it moves to device, and writing
     // the device state to the dead stream fails: migration_completion -> fail (DEVICE -> FAILED).
@@ -127,14 +140,15 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'device-save-error',
     ref: 'migration/migration.c: migration_completion (qemu_savevm_state_complete_precopy fails; fail: DEVICE -> FAILED)',
     channelIn: ['broken'],
-    when: (s) => src(s)?.status === 'device',
+    when: (s) => src(s)?.status === 'device' && !src(s)!.cancelRequested,
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
   {
     name: 'complete',
     ref: 'migration/migration.c: migration_completion (source) + process_incoming_migration_bh (destination)',
     channelIn: ['connected'],
-    when: (s) => src(s)?.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status),
+    // not while a migrate_cancel is inside migrate_fd_cancel (it holds the BQL the thread needs)
+    when: (s) => src(s)?.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status) && !src(s)!.cancelRequested,
     steps: [
       { vm: 'destination', event: 'globalstate-paused', optional: true, when: (s) => src(s)?.vmOldState === 'paused' },
       { vm: 'destination', event: 'globalstate-prelaunch', optional: true, when: (s) => src(s)?.vmOldState === 'prelaunch' },

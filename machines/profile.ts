@@ -43,6 +43,11 @@ export interface SideState {
   rp: string;
   /** Source: migrate-continue posted pause_sem (migration_maybe_pause takes it). */
   pausePosted: boolean;
+  /**
+   * Source (7.2): migrate_cancel in pre-switchover posted pause_sem and its cmpxchg to cancelling
+   * has not landed yet: the migration thread may first move to device (a race inside the command).
+   */
+  cancelRequested: boolean;
   /** Source: postcopy_start ran for this migration (the VM cannot be resumed on cancel). */
   postcopyStarted: boolean;
   /**
@@ -94,7 +99,7 @@ export interface Cond {
   notRunstate?: readonly RunState[];
   /** Every listed capability has the given value. */
   caps?: Readonly<Record<string, boolean>>;
-  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled' | 'pausePosted' | 'postcopyStarted' | 'parked' | 'globalState'>>;
+  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled' | 'pausePosted' | 'cancelRequested' | 'postcopyStarted' | 'parked' | 'globalState'>>;
   args?: Readonly<Record<string, ArgTest>>;
   check?: CheckName;
   /** The COLO / failover / return-path chart is in (or inside) one of these paths. */
@@ -121,6 +126,7 @@ export type EffectName =
   | 'blockConfig'
   | 'registerYank'
   | 'postPause'
+  | 'requestCancel'
   | 'parkThread';
 
 /** What an accepted command answers with: `{}` or a reply built from the state. */
@@ -194,6 +200,7 @@ export type TransitionEffect =
   | 'enableColo'
   | 'autostartOn'
   | 'consumePause'
+  | 'consumeCancel'
   | 'enterPostcopy'
   | 'globalStatePaused'
   | 'globalStatePrelaunch';

@@ -230,13 +230,15 @@ function applyEffect(e: EffectName, s: SideState, args: QmpArguments): SideState
     case 'requestResume':
       return { ...s, resumeRequested: true };
     case 'startMigration':
-      return { ...s, startPostcopy: false, resumeRequested: false, pausePosted: false, postcopyStarted: false, parked: false };
+      return { ...s, startPostcopy: false, resumeRequested: false, pausePosted: false, cancelRequested: false, postcopyStarted: false, parked: false };
     case 'blockConfig':
       return { ...s, blocked: [...CONFIG_OPS] };
     case 'registerYank':
       return { ...s, yankRegistered: true };
     case 'postPause':
       return { ...s, pausePosted: true };
+    case 'requestCancel':
+      return { ...s, cancelRequested: true };
     case 'parkThread':
       return { ...s, parked: true };
   }

@@ -49,6 +49,7 @@ export function applyTransitionEffects(s: SideState, t: ChartTransition): SideSt
     else if (e === 'enableColo') out = { ...out, coloEnabled: true };
     else if (e === 'autostartOn') out = { ...out, autostart: true };
     else if (e === 'consumePause') out = { ...out, pausePosted: false };
+    else if (e === 'consumeCancel') out = { ...out, cancelRequested: false };
     else if (e === 'enterPostcopy') out = { ...out, postcopyStarted: true };
     else if (e === 'globalStatePaused') out = { ...out, globalState: 'paused' };
     else if (e === 'globalStatePrelaunch') out = { ...out, globalState: 'prelaunch' };
@@ -81,6 +82,7 @@ export function initialSideState(input: SideInput): SideState {
     yankRegistered: false,
     coloEnabled: false,
     pausePosted: false,
+    cancelRequested: false,
     postcopyStarted: false,
     parked: false,
     globalState: 'running',
@@ -190,7 +192,7 @@ export function stateKey(s: SideSnapshot): string {
   const c = s.context;
   return JSON.stringify([
     s.value, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy, c.resumeRequested, c.vmOldState,
-    c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.postcopyStarted, c.parked, c.globalState,
+    c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.cancelRequested, c.postcopyStarted, c.parked, c.globalState,
   ]);
 }
 

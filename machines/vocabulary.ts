@@ -63,6 +63,7 @@ export const INTERNAL_EVENTS = [
   'converged', // migration_iteration_run: pending below the threshold -> completion
   'switchover-start', // migration_completion after the VM stopped: migration_maybe_pause / migration_switchover_prepare
   'pause-released', // migration_maybe_pause: pause_sem posted (migrate-continue) and taken
+  'cancel-set', // migrate_fd_cancel (7.2): its cmpxchg to cancelling lands after posting pause_sem (races the thread)
   'switchover-done', // migration_completion: device state sent, stream closed
   'postcopy-start', // migration_iteration_run: start_postcopy seen -> postcopy_start()
   'postcopy-device-done', // postcopy_start: device state sent while in postcopy-device

@@ -338,11 +338,29 @@ export function cancelScenarios(p: Profile): Scenario[] {
   const out: Scenario[] = [
     { name: 'cancel in setup', from: 'migration/migration.c: migrate_fd_cancel', steps: [...head(), ...cancel('running')] },
     { name: 'cancel in active', from: 'migration/migration.c: migrate_fd_cancel', steps: [...head(), sync('connect'), ...cancel('running')] },
-    {
-      name: 'cancel in pre-switchover (the VM runs again)',
-      from: 'migration/migration.c: migrate_fd_cancel',
-      steps: [...head(['pause-before-switchover']), sync('connect'), sync('converge'), sync('switchover-start', { source: { status: 'pre-switchover' } }), ...cancel('running')],
-    },
+    ...(p.rules.some((r) => r.id === 'migrate_cancel.pre-switchover')
+      ? [
+          // 7.2: migrate_fd_cancel posts pause_sem, then sets cancelling; the thread may move to device first.
+          ...([[], [sync('pause-released', { source: { status: 'device' } })]] as ScenarioStep[][]).map((race, i): Scenario => ({
+            name: `cancel in pre-switchover (the VM runs again)${i ? ': the thread wins the race, device first' : ''}`,
+            from: 'migration/migration.c: migrate_fd_cancel (qemu_sem_post pause_sem) / migration_maybe_pause',
+            steps: [
+              ...head(['pause-before-switchover']), sync('connect'), sync('converge'), sync('switchover-start', { source: { status: 'pre-switchover' } }),
+              q('source', 'migrate_cancel', undefined, { source: { status: 'pre-switchover' } }),
+              ...race,
+              sync('cancel-set', { source: { status: 'cancelling' } }),
+              sync('cleanup', { source: { status: 'cancelled', runstate: 'running' } }),
+              q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled' } }),
+            ],
+          }))
+        ]
+      : [
+          {
+            name: 'cancel in pre-switchover (the VM runs again)',
+            from: 'migration/migration.c: migrate_fd_cancel',
+            steps: [...head(['pause-before-switchover']), sync('connect'), sync('converge'), sync('switchover-start', { source: { status: 'pre-switchover' } }), ...cancel('running')],
+          },
+        ]),
     {
       name: 'cancel in device',
       from: 'migration/migration.c: migrate_fd_cancel',

@@ -132,13 +132,6 @@ export function divergence(p: Profile, s: PairState, e: PairEvent): string | nul
  * rest of the run still covers what lies behind them. Remove an entry once the model is fixed.
  */
 export const KNOWN_MODEL_DIVERGENCES: readonly { id: string; what: string; trace: string; applies: (s: PairState, e: PairEvent) => boolean }[] = [
-  {
-    id: 'M4',
-    what:
-      'migrate_cancel on a source in pre-switchover: migrate_fd_cancel posts pause_sem before it sets cancelling, so the migration thread may move to device first and QEMU reports device, then cancelling (a race; MIGRATION events show it); the model goes from pre-switchover to cancelling only',
-    trace: 'docs/findings/cancel-pre-switchover-device.jsonl',
-    applies: (s, e) => e.type === 'qmp' && e.vm === 'source' && e.command === 'migrate_cancel' && s.source?.context.status === 'pre-switchover',
-  },
 ];
 
 // ---- the pair step with the chart transitions it takes (mirrors machines/pair.ts: stepPair) ------

@@ -109,9 +109,18 @@ const rules: Rule[] = [
   { id: 'migrate_cancel.postcopy-paused', side: 'source', command: 'migrate_cancel', when: { status: ['postcopy-paused', 'postcopy-recover'] },
     accept: { reply: 'empty', status: 'cancelling', effects: ['parkThread'] }, ref: `${MC}: migrate_fd_cancel`,
     note: 'the migration thread sleeps in postcopy_pause (postcopy_pause_sem) or in postcopy_resume_handshake (rp_sem), and migrate_fd_cancel posts neither: no migration_iteration_finish, no cleanup; the status stays cancelling (the probe saw it stay)' },
+  // migrate_fd_cancel posts pause_sem, then cmpxchg's pre-switchover -> cancelling; the migration
+  // thread, woken, cmpxchg's pre-switchover -> device. Whichever lands first wins: device then
+  // cancelling (the loop retries from device), or cancelling alone (the thread's cmpxchg fails,
+  // migration_maybe_pause returns -EINVAL). Both before the reply; the thread then waits for the BQL
+  // the handler holds, and finds the stream shut down. Internal events: pause-released, cancel-set.
+  // Seen on the 7.2 binary (MIGRATION device, cancelling: docs/findings/cancel-pre-switchover-device.jsonl).
+  { id: 'migrate_cancel.pre-switchover', side: 'source', command: 'migrate_cancel', when: { status: ['pre-switchover'] },
+    accept: { reply: 'empty', effects: ['postPause', 'requestCancel'] }, ref: `${MC}: migrate_fd_cancel (qemu_sem_post pause_sem; migrate_set_state -> CANCELLING)`,
+    note: 'the status becomes cancelling by cancel-set, after the thread may have moved to device (pause-released)' },
   { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_72.filter((s) => s !== 'cancelling') },
     accept: { reply: 'empty', status: 'cancelling' }, ref: `${MC}: migrate_fd_cancel`,
-    note: 'pre-switchover is kicked out of its pause (pause_sem posted) on the way' },
+    note: 'pre-switchover: migrate_cancel.pre-switchover' },
   { id: 'migrate_cancel.idle', side: 'both', command: 'migrate_cancel',
     accept: { reply: 'empty' }, ref: `${MC}: migrate_fd_cancel`, note: 'no outgoing migration running: nothing to do, no error' },
 
@@ -232,10 +241,14 @@ const transitions: ChartTransition[] = [
     note: 'the VM is already stopped (finish-migrate) when the status becomes pre-switchover' },
   { id: 'src.pause-released', chart: 'source-status', from: ['pre-switchover'], event: 'pause-released', to: 'device',
     when: { ctx: { pausePosted: true } }, effects: ['consumePause'], ref: `${MC}: migration_maybe_pause (qemu_sem_wait pause_sem)` },
+  { id: 'src.cancel-set', chart: 'source-status', from: ['pre-switchover', 'device'], event: 'cancel-set', to: 'cancelling',
+    when: { ctx: { cancelRequested: true } }, effects: ['consumeCancel', 'consumePause'],
+    ref: `${MC}: migrate_fd_cancel (migrate_set_state(old_state, CANCELLING), retried from device if the thread moved first)`,
+    note: 'from pre-switchover the thread then takes the post, fails its own cmpxchg and returns -EINVAL (migration_maybe_pause)' },
   { id: 'src.switchover.colo', chart: 'source-status', from: ['active'], event: 'switchover-done', to: 'colo',
     when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_iteration_finish -> migrate_start_colo_process` },
   { id: 'src.switchover', chart: 'source-status', from: ['active', 'device'], event: 'switchover-done', to: 'completed',
-    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, ref: `${MC}: migration_completion`,
+    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false }, ctx: { cancelRequested: false } }, ref: `${MC}: migration_completion`,
     note: 'set without the BQL; the yank instance stays registered until migrate_fd_cleanup (cleanup-done)' },
   { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'postcopy-active',
     when: { ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['enterPostcopy'], ref: `${MC}: postcopy_start`,
@@ -252,7 +265,7 @@ const transitions: ChartTransition[] = [
   // FAILED, without the BQL); migration_iteration_finish restarts the VM and migrate_fd_cleanup
   // unregisters the yank instance afterwards (cleanup-done: src.run.failed.*).
   { id: 'src.error.completion', chart: 'source-status', from: ['active', 'device'], event: 'channel-error', to: 'failed',
-    when: { runstate: ['finish-migrate'] }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_completion (fail: migrate_set_state(current_active_state, FAILED))`,
+    when: { runstate: ['finish-migrate'], ctx: { cancelRequested: false } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_completion (fail: migrate_set_state(current_active_state, FAILED))`,
     note: 'from device after a break in pre-switchover: qemu_savevm_state_complete_precopy fails on the dead stream (docs/findings.md F10)' },
   { id: 'src.error.postcopy', chart: 'source-status', from: ['postcopy-active', 'postcopy-recover'], event: 'channel-error', to: 'postcopy-paused',
     ref: `${MC}: migration_detect_error -> postcopy_pause` },
