@@ -445,6 +445,11 @@ const transitions: ChartTransition[] = [
   { id: 'src.rp.shut', chart: 'return-path', side: 'source', from: ['running'], event: 'rp-shut', to: 'shut', ref: `${MC}: source_return_path_thread (MIG_RP_MSG_SHUT)` },
   { id: 'src.rp.error', chart: 'return-path', side: 'source', from: ['running'], event: 'channel-error', to: 'shut',
     when: { status: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device'] }, ref: `${MC}: source_return_path_thread (the file fails; the thread leaves its loop)` },
+  // migrate_fd_cancel shuts rp_state.from_dst_file down; source_return_path_thread's read fails and,
+  // the state being cancelling (migration_in_postcopy() false: no postcopy_pause_return_path_thread),
+  // it leaves its loop. Also in postcopy-recover, where the cancel parks the migration thread.
+  { id: 'src.rp.cancel', chart: 'return-path', side: 'source', from: ['running'], event: 'channel-error', to: 'shut',
+    when: { status: ['cancelling'] }, ref: `${MC}: migrate_fd_cancel (qemu_file_shutdown rp_state.from_dst_file) -> source_return_path_thread (out:)` },
   { id: 'src.rp.join', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'stopped',
     when: { runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion -> await_return_path_close_on_source` },
   { id: 'src.rp.join.postcopy', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'converged', to: 'stopped',

@@ -213,5 +213,5 @@ export const qemuMasterDelta: ProfileDelta = {
   // 7.2's src.error.completion (failed before migration_iteration_finish): master goes through failing.
   // 7.2's src.resume-refused: master's migrate resume is in postcopy-recover-setup when its connect
   // fails (src.recover-setup-error, migration_connect_error_propagate).
-  transitions: { remove: ['src.error.completion', 'src.resume-refused', 'src.cancel-set'], replace: replaceTransitions, add: addTransitions },
+  transitions: { remove: ['src.error.completion', 'src.resume-refused', 'src.cancel-set', 'src.rp.cancel'], replace: replaceTransitions, add: addTransitions },
 };
