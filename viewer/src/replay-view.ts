@@ -22,6 +22,8 @@ export class ReplayView {
   private steps = 0;
   private departures: { index: number; text: string }[] = [];
   private current = -1;
+  /** The step last asked of the worker: next / previous move from it, not from the step shown, so a
+   * click while the worker is still busy with the previous request is not lost. */
   private wanted = -1;
   private lastBlob: { blob: Blob; name: string } | null = null;
   private loadStart = 0;
@@ -73,9 +75,9 @@ export class ReplayView {
         'div',
         { class: 'stepper' },
         btn('⟨⟨ departure', 'Previous departure', () => this.jumpDeparture(-1)),
-        btn('⟨ previous', 'Previous step (←)', () => this.go(this.current - 1)),
+        btn('⟨ previous', 'Previous step (←)', () => this.go(this.wanted - 1)),
         this.slider,
-        btn('next ⟩', 'Next step (→)', () => this.go(this.current + 1)),
+        btn('next ⟩', 'Next step (→)', () => this.go(this.wanted + 1)),
         btn('departure ⟩⟩', 'Next departure', () => this.jumpDeparture(1)),
         this.pos,
       ),
@@ -97,8 +99,8 @@ export class ReplayView {
     });
     this.el.addEventListener('keydown', (e) => {
       if ((e.target as Element).tagName === 'INPUT' && e.target !== this.slider) return;
-      if (e.key === 'ArrowRight' && e.target !== this.slider) this.go(this.current + 1);
-      else if (e.key === 'ArrowLeft' && e.target !== this.slider) this.go(this.current - 1);
+      if (e.key === 'ArrowRight' && e.target !== this.slider) this.go(this.wanted + 1);
+      else if (e.key === 'ArrowLeft' && e.target !== this.slider) this.go(this.wanted - 1);
     });
   }
 
@@ -125,6 +127,7 @@ export class ReplayView {
     this.worker.onmessage = (e: MessageEvent<ReplayMessage>) => this.onMessage(e.data);
     this.steps = 0;
     this.current = -1;
+    this.wanted = -1;
     this.departures = [];
     this.errorEl.hidden = true;
     this.errorEl.textContent = '';
