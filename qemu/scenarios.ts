@@ -44,74 +44,35 @@ type ProbeName =
   | 'cont'
   | 'stop';
 
-function probes(vm: VmName, names: readonly ProbeName[], here?: string): Step[] {
-  const out: Step[] = [];
+/** The steps of each probe on a VM (`here`: the status it is in, for migrate-continue). */
+const PROBE: Record<ProbeName, (vm: VmName, here: string) => Step[]> = {
+  queries: (vm) => [cmd(vm, 'query-migrate'), cmd(vm, 'query-status'), cmd(vm, 'query-migrate-capabilities'), cmd(vm, 'query-migrate-parameters')],
+  'params-same': (vm) => [params(vm, { 'downtime-limit': 300, 'multifd-channels': 2, 'tls-creds': '' })],
+  'params-range': (vm) => [params(vm, { 'multifd-channels': 0 }), params(vm, { 'downtime-limit': 2000001 })],
+  'params-unknown': (vm) => [params(vm, { 'no-such-parameter': 1 })],
+  'caps-unknown': (vm) => [cmd(vm, 'migrate-set-capabilities', { capabilities: [{ capability: 'no-such-capability', state: true }] })],
+  'migrate-no-uri': (vm) => [cmd(vm, 'migrate', {})],
+  'continue-other': (vm) => [cmd(vm, 'migrate-continue', { state: 'wait-unplug' })],
+  'caps-events': (vm) => [caps(vm, 'events')],
+  'caps-late-block': (vm) => [caps(vm, 'late-block-activate')],
+  pause: (vm) => [cmd(vm, 'migrate-pause')],
+  recover: (vm) => [cmd(vm, 'migrate-recover', { uri: '$REFUSED_URI' })],
+  resume: (vm) => [cmd(vm, 'migrate', { uri: '$REFUSED_URI', resume: true })],
+  incoming: (vm) => [cmd(vm, 'migrate-incoming', { uri: '$REFUSED_URI' })],
+  cancel: (vm) => [cmd(vm, 'migrate_cancel')],
+  'start-postcopy': (vm) => [cmd(vm, 'migrate-start-postcopy')],
+  migrate: (vm) => [cmd(vm, 'migrate', { uri: '$REFUSED_URI' })],
+  'continue-here': (vm, here) => [cmd(vm, 'migrate-continue', { state: here })],
+  cont: (vm) => [cmd(vm, 'cont')],
+  stop: (vm) => [cmd(vm, 'stop')],
+};
+
+function probes(vm: VmName, names: readonly ProbeName[], here = 'none'): Step[] {
   // migrate-start-postcopy on an active source with postcopy-ram only sets a flag; the migration
   // thread moves to postcopy-active at its next iteration (migration/migration.c:
   // migration_iteration_run), i.e. while later probes run. So it is probed last.
   const ordered = [...names.filter((n) => n !== 'start-postcopy'), ...names.filter((n) => n === 'start-postcopy')];
-  for (const n of ordered) {
-    switch (n) {
-      case 'queries':
-        out.push(cmd(vm, 'query-migrate'), cmd(vm, 'query-status'), cmd(vm, 'query-migrate-capabilities'), cmd(vm, 'query-migrate-parameters'));
-        break;
-      case 'params-same':
-        out.push(params(vm, { 'downtime-limit': 300, 'multifd-channels': 2, 'tls-creds': '' }));
-        break;
-      case 'params-range':
-        out.push(params(vm, { 'multifd-channels': 0 }), params(vm, { 'downtime-limit': 2000001 }));
-        break;
-      case 'params-unknown':
-        out.push(params(vm, { 'no-such-parameter': 1 }));
-        break;
-      case 'caps-unknown':
-        out.push(cmd(vm, 'migrate-set-capabilities', { capabilities: [{ capability: 'no-such-capability', state: true }] }));
-        break;
-      case 'migrate-no-uri':
-        out.push(cmd(vm, 'migrate', {}));
-        break;
-      case 'continue-other':
-        out.push(cmd(vm, 'migrate-continue', { state: 'wait-unplug' }));
-        break;
-      case 'caps-events':
-        out.push(caps(vm, 'events'));
-        break;
-      case 'caps-late-block':
-        out.push(caps(vm, 'late-block-activate'));
-        break;
-      case 'pause':
-        out.push(cmd(vm, 'migrate-pause'));
-        break;
-      case 'recover':
-        out.push(cmd(vm, 'migrate-recover', { uri: '$REFUSED_URI' }));
-        break;
-      case 'resume':
-        out.push(cmd(vm, 'migrate', { uri: '$REFUSED_URI', resume: true }));
-        break;
-      case 'incoming':
-        out.push(cmd(vm, 'migrate-incoming', { uri: '$REFUSED_URI' }));
-        break;
-      case 'cancel':
-        out.push(cmd(vm, 'migrate_cancel'));
-        break;
-      case 'start-postcopy':
-        out.push(cmd(vm, 'migrate-start-postcopy'));
-        break;
-      case 'migrate':
-        out.push(cmd(vm, 'migrate', { uri: '$REFUSED_URI' }));
-        break;
-      case 'continue-here':
-        out.push(cmd(vm, 'migrate-continue', { state: here ?? 'none' }));
-        break;
-      case 'cont':
-        out.push(cmd(vm, 'cont'));
-        break;
-      case 'stop':
-        out.push(cmd(vm, 'stop'));
-        break;
-    }
-  }
-  return out;
+  return ordered.flatMap((n) => PROBE[n](vm, here));
 }
 
 /** What is safe to send to the source in each status (answers compared, nothing moves). */
