@@ -15,7 +15,7 @@ export { sideMachine, startSide, stepSide, qmp, viewOf, initialSideState, type S
 export { exploreSide, SideSearch, locate, answer, mayMove, stateKey, movingProbes, matrixProbes, probeEvent, MIGRATION_URI, type Probe, type Reached, type StateQuery } from './explore.ts';
 export { permissionMatrix, matrixMarkdown, eventLabel, CAP_VARIANTS, type Matrix, type MatrixRow, type Cell } from './matrix.ts';
 export { STATUS_DOC, RUNSTATE_DOC } from './docs-text.ts';
-export { internalClosure, explain, applyCommand, agrees, type Hypothesis, type Observation, type CommandOutcome } from './observe.ts';
+export { internalClosure, explain, applyCommand, advanceBy, agrees, type Hypothesis, type Observation, type CommandOutcome } from './observe.ts';
 export { channelMachine, startChannel, stepChannel, type ChannelSnapshot, type ChannelEvent } from './channel.ts';
 export { SYNC, FAULTS, startPair, stepPair, enabledInternal, type PairState, type PairEvent, type PairStep, type PairReply, type PairInput, type SyncSpec, type Fault } from './pair.ts';
 export { fastStep, contextKey } from './fast-step.ts';

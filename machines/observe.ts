@@ -67,9 +67,17 @@ export type CommandOutcome = { allowed: true; reply?: unknown } | { allowed: fal
  * model answers the same way, each advanced by the command. Empty: the model cannot explain it.
  */
 export function applyCommand(p: Profile, from: readonly Hypothesis[], command: string, args: QmpArguments, observed: CommandOutcome): Hypothesis[] {
-  const out: Hypothesis[] = [];
+  return advanceBy(p, internalClosure(p, from), command, args, observed).map((a) => a.hyp);
+}
+
+/**
+ * applyCommand over an already computed closure, keeping for each result the state it was taken
+ * from and the rule that decided (the conformance runner memoizes closures and counts edges).
+ */
+export function advanceBy(p: Profile, closure: readonly Hypothesis[], command: string, args: QmpArguments, observed: CommandOutcome): { hyp: Hypothesis; before: SideSnapshot; rule: string | null }[] {
+  const out: { hyp: Hypothesis; before: SideSnapshot; rule: string | null }[] = [];
   const seen = new Set<string>();
-  for (const h of internalClosure(p, from)) {
+  for (const h of closure) {
     const r = stepSide(p, h.snapshot, { type: 'qmp', command, arguments: args });
     const d = r.decision!;
     const same = d.allowed === observed.allowed && (d.allowed || (!observed.allowed && d.error.class === observed.error.class && d.error.desc === observed.error.desc));
@@ -77,7 +85,7 @@ export function applyCommand(p: Profile, from: readonly Hypothesis[], command: s
     const k = stateKey(r.snapshot);
     if (seen.has(k)) continue;
     seen.add(k);
-    out.push({ snapshot: r.snapshot, assumed: h.assumed });
+    out.push({ hyp: { snapshot: r.snapshot, assumed: h.assumed }, before: h.snapshot, rule: d.allowed ? d.rule.id : null });
   }
   return out;
 }

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import {
-  agrees, chartEdges, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
+  advanceBy, agrees, chartEdges, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
   type ChartEdge, type CommandOutcome, type Hypothesis, type Observation, type Profile, type Side, type SideSnapshot,
 } from '../machines/index.ts';
 import { QmpClosedError, QmpTimeoutError, type QmpArgs, type QmpResult } from './qmp.ts';
@@ -218,19 +218,7 @@ export function explainFrom(p: Profile, from: SideSnapshot, o: Observation): Hyp
 }
 
 export function applyFrom(p: Profile, from: SideSnapshot, command: string, args: QmpArgs, observed: CommandOutcome): { hyp: Hypothesis; before: SideSnapshot; rule: string | null }[] {
-  const out: { hyp: Hypothesis; before: SideSnapshot; rule: string | null }[] = [];
-  const seen = new Set<string>();
-  for (const h of closureOf(p, from)) {
-    const r = stepSide(p, h.snapshot, { type: 'qmp', command, arguments: args });
-    const d = r.decision!;
-    const same = d.allowed === observed.allowed && (d.allowed || (!observed.allowed && d.error.class === observed.error.class && d.error.desc === observed.error.desc));
-    if (!same) continue;
-    const k = stateKey(r.snapshot);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push({ hyp: { snapshot: r.snapshot, assumed: h.assumed }, before: h.snapshot, rule: d.allowed ? d.rule.id : null });
-  }
-  return out;
+  return advanceBy(p, closureOf(p, from), command, args, observed);
 }
 
 // ---- one scenario ------------------------------------------------------------------------------
