@@ -37,6 +37,13 @@ const q = (vm: Side, command: string, args?: QmpArguments, extra: Omit<ScenarioS
 });
 const sync = (name: string, extra: Omit<ScenarioStep, 'event'> = {}): ScenarioStep => ({ event: { type: 'sync', name }, ...extra });
 const caps = (list: readonly string[]) => ({ capabilities: list.map((capability) => ({ capability, state: true })) });
+/** postcopy-ram on both sides, the destination listening, migrate sent (not yet connected). */
+const postcopySetup = (): ScenarioStep[] => [
+  q('source', 'migrate-set-capabilities', caps(['postcopy-ram'])),
+  q('destination', 'migrate-set-capabilities', caps(['postcopy-ram'])),
+  q('destination', 'migrate-incoming', { uri: URI }),
+  q('source', 'migrate', { uri: URI }),
+];
 
 /** The capabilities COLO needs on each side in a profile (master: x-colo requires return-path). */
 function coloCaps(p: Profile, multifd: boolean): string[] {
@@ -264,18 +271,12 @@ export function precopyScenarios(p: Profile): Scenario[] {
       name: 'postcopy with a pause and a recovery',
       from: 'qapi/migration.json: migrate-pause, migrate-recover, migrate resume',
       steps: [
-        q('source', 'migrate-set-capabilities', caps(['postcopy-ram'])),
-        q('destination', 'migrate-set-capabilities', caps(['postcopy-ram'])),
-        q('destination', 'migrate-incoming', { uri: URI }),
-        q('source', 'migrate', { uri: URI }),
+        ...postcopySetup(),
         sync('connect', { source: { status: 'active', rp: 'running' }, destination: { status: 'active', rp: 'open' } }),
         q('source', 'migrate-start-postcopy'),
         sync('postcopy-start', { source: { status: device ? 'postcopy-device' : 'postcopy-active', runstate: 'finish-migrate' }, destination: { status: device ? 'postcopy-device' : 'postcopy-active' } }),
         sync('postcopy-run', { destination: { status: 'postcopy-active', runstate: 'running' }, source: { status: 'postcopy-active' } }),
         q('source', 'migrate_cancel', undefined, device ? { reply: 'Postcopy migration in progress, cannot cancel.' } : {}),
-        ...(device
-          ? []
-          : ([] as ScenarioStep[])),
       ].concat(
         device
           ? [
@@ -300,10 +301,7 @@ export function precopyScenarios(p: Profile): Scenario[] {
             name: 'postcopy with a pause and a recovery (QEMU 7.2)',
             from: 'qapi/migration.json: migrate-pause, migrate-recover, migrate resume',
             steps: [
-              q('source', 'migrate-set-capabilities', caps(['postcopy-ram'])),
-              q('destination', 'migrate-set-capabilities', caps(['postcopy-ram'])),
-              q('destination', 'migrate-incoming', { uri: URI }),
-              q('source', 'migrate', { uri: URI }),
+              ...postcopySetup(),
               sync('connect'),
               q('source', 'migrate-start-postcopy'),
               sync('postcopy-start', { source: { status: 'postcopy-active' } }),
