@@ -13,7 +13,7 @@ import {
   type InternalEventType, type Profile, type Side, type SideEvent, type SideState,
 } from '../machines/index.ts';
 import { parseTraceLine, type QmpArgs, type Vm } from './format.ts';
-import { REC_WIDTH, RecKind, extractLine, statusOfReply } from './extract.ts';
+import { REC_WIDTH, RecKind, extractLine, extractParsed, statusOfReply } from './extract.ts';
 
 /**
  * A state as the checker holds it: its data, which mirrors every chart's state. The checker steps
@@ -676,6 +676,12 @@ export class TraceChecker {
   /** Feeds one line of the trace. Returns what is wrong if it is not a trace line (exit 2). */
   feed(raw: string): string | null {
     extractLine(raw, this.scratch, 0);
+    return this.feedRecord(this.scratch, 0);
+  }
+
+  /** feed() for a line the caller has already parsed (`parsed` is JSON.parse(raw)). */
+  feedParsed(parsed: unknown, raw: string): string | null {
+    extractParsed(parsed, raw, this.scratch, 0);
     return this.feedRecord(this.scratch, 0);
   }
 

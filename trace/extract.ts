@@ -17,13 +17,19 @@ export const RecKind = { Slow: 0, Greeting: 1, Command: 2, Return: 3, Error: 4, 
  *   EVENT    [5, vm, event, data | undefined]
  */
 export function extractLine(raw: string, out: unknown[], at: number): void {
-  let v: Record<string, unknown>;
+  let v: unknown;
   try {
     v = JSON.parse(raw);
   } catch {
     return slow(raw, out, at);
   }
-  if (typeof v !== 'object' || v === null) return slow(raw, out, at);
+  extractParsed(v, raw, out, at);
+}
+
+/** extractLine for a line already parsed (`v` is JSON.parse(raw)): callers that need the object too parse once. */
+export function extractParsed(parsed: unknown, raw: string, out: unknown[], at: number): void {
+  if (typeof parsed !== 'object' || parsed === null) return slow(raw, out, at);
+  const v = parsed as Record<string, unknown>;
   const t = v.t;
   const name = v.vm;
   const dir = v.dir;

@@ -112,19 +112,23 @@ async function load(f: Blob, profile: string) {
       const start = offset + pos;
       pos = nl + 1;
       if (!text) continue;
+      // Parsed once, for the checker and the replayer; a line that is not JSON gets the checker's
+      // own message (it names the line and what is wrong).
+      let parsed: unknown;
+      let notJson: Error | null = null;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        notJson = e as Error;
+      }
       let checkerError: string | null = null;
       try {
-        checkerError = checker.feed(text);
+        checkerError = notJson ? checker.feed(text) : checker.feedParsed(parsed, text);
       } catch (e) {
         return fail(`line ${lineNo}: the trace checker failed: ${(e as Error).message}`);
       }
       if (checkerError) return fail(checkerError);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (e) {
-        return fail(`line ${lineNo}: not JSON (${(e as Error).message}): ${text.slice(0, 80)}`);
-      }
+      if (notJson) return fail(`line ${lineNo}: not JSON (${notJson.message}): ${text.slice(0, 80)}`);
       const bad = invalidLine(parsed);
       if (bad) return fail(`line ${lineNo}: ${bad}: ${text.slice(0, 80)}`);
       const line = parsed as { t?: number; vm: 'source' | 'destination'; dir: 'send' | 'recv'; msg: Record<string, unknown> };
