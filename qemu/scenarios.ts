@@ -90,6 +90,9 @@ const dstProbes = (names: ProbeName[]) => probes(D, names, 'none');
 const slowActive: Step[] = [caps(S, 'events'), caps(D, 'events'), params(S, { 'max-bandwidth': 10 }), cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'active', 'running'), wait(D, 'active', 'inmigrate')];
 const unthrottle = (extra: Partial<QmpStep> = {}) => params(S, { 'max-bandwidth': 1_000_000_000, 'max-postcopy-bandwidth': 0 }, extra);
 
+/** x-colo on both sides, no replication set-up: both reach colo after the first migration. */
+const coloBoth: Step[] = [caps(S, 'events', 'x-colo'), caps(D, 'events', 'x-colo'), cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'colo'), wait(D, 'colo')];
+
 /** Postcopy held in postcopy-active (background transfer at 10 B/s). */
 function postcopyActive(dstRun: 'running' | 'paused'): Step[] {
   return [
@@ -441,11 +444,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'colo',
     description: 'x-colo on both sides without any replication setup: both sides reach colo; probes; x-colo-lost-heartbeat on the source.',
     steps: [
-      caps(S, 'events', 'x-colo'),
-      caps(D, 'events', 'x-colo'),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'colo'),
-      wait(D, 'colo'),
+      ...coloBoth,
       ...srcProbes('colo', [...ALWAYS, 'caps-events', 'pause', 'recover', 'resume', 'incoming', 'start-postcopy', 'continue-here', 'cancel']),
       ...dstProbes([...DST_ANY, 'incoming', 'pause', 'recover']),
       cmd(S, 'x-colo-lost-heartbeat', undefined, { racy: true }),
@@ -489,11 +488,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'colo-destination-failover',
     description: 'COLO on both sides; x-colo-lost-heartbeat on the destination (secondary failover): it completes and runs.',
     steps: [
-      caps(S, 'events', 'x-colo'),
-      caps(D, 'events', 'x-colo'),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'colo'),
-      wait(D, 'colo'),
+      ...coloBoth,
       cmd(D, 'x-colo-lost-heartbeat', undefined, { racy: true }),
       wait(D, 'completed', 'running'),
     ],
