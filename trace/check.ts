@@ -13,7 +13,7 @@ import {
   type InternalEventType, type Profile, type Side, type SideEvent, type SideState,
 } from '../machines/index.ts';
 import { parseTraceLine, type QmpArgs, type Vm } from './format.ts';
-import { REC_WIDTH, RecKind, extractLine, extractParsed, statusOfReply } from './extract.ts';
+import { REC_WIDTH, RecKind, extractLine, extractParsed, idJson, idKey, safeJson, statusOfEvent, statusOfReply } from './extract.ts';
 
 /**
  * A state as the checker holds it: its data, which mirrors every chart's state. The checker steps
@@ -55,10 +55,6 @@ const OOB_CAPABLE = new Set(['migrate-recover', 'migrate-pause', 'yank', 'x-oob-
 const NO_TEXT = (): string => '';
 const NO_EVENTS: EventIn[] = [];
 
-/** A QMP id as a map key: strings and numbers as themselves (QEMU echoes the JSON value), others by their JSON. */
-function idMapKey(id: unknown): unknown {
-  return typeof id === 'object' && id !== null ? '\u0000' + JSON.stringify(id) : id;
-}
 const NEGOTIATION_ERROR = "Expecting capabilities negotiation with 'qmp_capabilities'";
 /** Run states a STOP event can leave a VM in (it was running: vm_stop / vm_stop_force_state). */
 const AFTER_STOP = new Set(['paused', 'finish-migrate', 'postmigrate']);
@@ -166,7 +162,7 @@ interface Pending {
   argsText: string;
   oob: boolean;
   hasId: boolean;
-  idk: unknown;
+  idk: string | undefined;
   modelled: boolean;
   /** Events received while this command (the oldest in-band one) awaited its reply. */
   events: EventIn[];
@@ -210,13 +206,6 @@ export interface CheckSummary {
   ignoredEvents: Record<string, number>;
 }
 
-function safeJson(v: unknown): string | null {
-  try {
-    return JSON.stringify(v) ?? 'undefined';
-  } catch {
-    return null; // cyclic or too deep: not cacheable
-  }
-}
 
 function distinct<T>(xs: T[]): T[] {
   const seen = new Set<string>();
@@ -697,16 +686,16 @@ export class TraceChecker {
     this.lines++;
     switch (kind) {
       case RecKind.Return:
-        this.onReply(vm, n, r[at + 2], r[at + 3] as string | undefined, null);
+        this.onReply(vm, n, r[at + 2] as string | undefined, r[at + 3] as string | undefined, null);
         break;
       case RecKind.Command:
-        this.onCommand(vm, n, r[at + 2] as string, r[at + 3] as QmpArgs | undefined, r[at + 4] as boolean, r[at + 5]);
+        this.onCommand(vm, n, r[at + 2] as string, r[at + 3] as string, r[at + 4] as boolean, r[at + 5] as string | undefined);
         break;
       case RecKind.Event:
-        this.onEvent(vm, n, r[at + 2] as string, r[at + 3] as Record<string, unknown> | undefined);
+        this.onEvent(vm, n, r[at + 2] as string, r[at + 3] as string | undefined);
         break;
       case RecKind.Error:
-        this.onReply(vm, n, r[at + 2], undefined, { class: r[at + 3] as string, desc: r[at + 4] as string });
+        this.onReply(vm, n, r[at + 2] as string | undefined, undefined, { class: r[at + 3] as string, desc: r[at + 4] as string });
         break;
       default:
         this.onGreeting(vm, n);
@@ -725,13 +714,13 @@ export class TraceChecker {
       case 'greeting':
         return this.onGreeting(vm, n), null;
       case 'command':
-        return this.onCommand(vm, n, m.command, m.hasArgs ? m.args : undefined, m.oob, m.hasId ? m.id : undefined), null;
+        return this.onCommand(vm, n, m.command, m.hasArgs ? (safeJson(m.args) ?? '') : '', m.oob, m.hasId ? idKey(m.id) : undefined), null;
       case 'return':
-        return this.onReply(vm, n, m.hasId ? m.id : undefined, statusOfReply(m.value), null), null;
+        return this.onReply(vm, n, m.hasId ? idKey(m.id) : undefined, statusOfReply(m.value), null), null;
       case 'error':
-        return this.onReply(vm, n, m.hasId ? m.id : undefined, undefined, m.error), null;
+        return this.onReply(vm, n, m.hasId ? idKey(m.id) : undefined, undefined, m.error), null;
       case 'event':
-        return this.onEvent(vm, n, m.event, m.data), null;
+        return this.onEvent(vm, n, m.event, statusOfEvent(m.data)), null;
     }
   }
 
@@ -746,30 +735,29 @@ export class TraceChecker {
     if (this.text) this.report.push(`line ${n} ${vm.vm}: greeting: a fresh QEMU → ${labelOf(vm.set)}`);
   }
 
-  private onCommand(vm: VmState, n: number, command: string, args: QmpArgs | undefined, oob: boolean, id: unknown): void {
+  /** A command: `args` its arguments as JSON ('' for none), `idk` its id (extract.ts: idKey). */
+  private onCommand(vm: VmState, n: number, command: string, args: string, oob: boolean, idk: string | undefined): void {
     vm.sentAny = true;
     const modelled = this.modelled.has(command);
     if (!modelled) this.skipped[command] = (this.skipped[command] ?? 0) + 1;
-    const hasId = id !== undefined;
-    const idk = hasId ? idMapKey(id) : '';
-    const argsText = args === undefined || !modelled ? '' : (safeJson(args) ?? '');
+    const hasId = idk !== undefined;
+    const argsText = modelled ? args : '';
     const pend: Pending = { line: n, command, argsText, oob, hasId, idk, modelled, events: NO_EVENTS };
     if (hasId && !vm.byId.has(idk)) vm.byId.set(idk, pend);
     if (!(oob && hasId)) vm.inband.push(pend);
   }
 
   /** A reply: `status` is what a return shows ('none': an object without status); `error` for an error. */
-  private onReply(vm: VmState, n: number, id: unknown, status: string | undefined, error: { class: string; desc: string } | null): void {
+  private onReply(vm: VmState, n: number, id: string | undefined, status: string | undefined, error: { class: string; desc: string } | null): void {
     let pend: Pending | undefined;
     const hasId = id !== undefined;
     if (hasId) {
-      const k = idMapKey(id);
-      pend = vm.byId.get(k);
-      if (pend) vm.byId.delete(k);
+      pend = vm.byId.get(id);
+      if (pend) vm.byId.delete(id);
     } else pend = vm.inband.find((x) => !x.hasId);
     if (!pend) {
       if (vm.sentAny) {
-        this.findings.push({ line: n, vm: vm.vm, kind: 'unmatched-reply', expected: hasId ? `a command with id ${safeJson(id)}` : 'a command awaiting its reply', observed: error ?? 'return' });
+        this.findings.push({ line: n, vm: vm.vm, kind: 'unmatched-reply', expected: hasId ? `a command with id ${idJson(id)}` : 'a command awaiting its reply', observed: error ?? 'return' });
         if (this.text) this.report.push(`line ${n} ${vm.vm}: DEPARTURE unmatched-reply`);
       } else if (this.text) this.report.push(`line ${n} ${vm.vm}: reply to a command sent before the trace starts: skipped`);
       return;
@@ -795,17 +783,13 @@ export class TraceChecker {
     });
   }
 
-  private onEvent(vm: VmState, n: number, ev: string, data: Record<string, unknown> | undefined): void {
+  /** An event: `dataStatus` is extract.ts: statusOfEvent of its data (only MIGRATION's is read). */
+  private onEvent(vm: VmState, n: number, ev: string, dataStatus: string | undefined): void {
     if (ev !== 'MIGRATION' && ev !== 'STOP' && ev !== 'RESUME') {
       this.ignored[ev] = (this.ignored[ev] ?? 0) + 1;
       return;
     }
-    let status: string | undefined;
-    if (ev === 'MIGRATION') {
-      const st = data?.status;
-      // A status that is not a string is checked as "(its JSON)", which no profile has.
-      status = st === undefined ? undefined : typeof st === 'string' ? st : `(${safeJson(st) ?? '?'})`;
-    }
+    const status = ev === 'MIGRATION' ? dataStatus : undefined;
     const runBefore = ev === 'MIGRATION' ? '' : vm.lastRun;
     if (ev === 'STOP') vm.lastRun = 'stopped';
     else if (ev === 'RESUME') vm.lastRun = 'running';
