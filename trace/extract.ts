@@ -10,7 +10,7 @@ export const RecKind = { Slow: 0, Greeting: 1, Command: 2, Return: 3, Error: 4, 
 /**
  * Layouts (slot 1 is the VM: 0 source, 1 destination, except for SLOW). Every slot holds a string,
  * a number, a boolean or undefined, never an object: records cross threads as numbers and strings
- * (encodeLines / decodeLines below).
+ * (encodeRecords / decodeLines below).
  *   SLOW     [0, raw]
  *   GREETING [1, vm]
  *   COMMAND  [2, vm, command, arguments as JSON text ('' when none), oob (boolean), idKey | undefined]
@@ -120,5 +120,108 @@ export function safeJson(v: unknown): string | null {
     return JSON.stringify(v) ?? 'undefined';
   } catch {
     return null; // cyclic or too deep
+  }
+}
+
+// ---- records across threads -------------------------------------------------------------------
+
+/**
+ * Records made in one thread for another (cli/trace-reader.ts): ENC_WIDTH numbers a
+ * line in `ints`, strings in a table. Numbers and a string array are cheap to hand over (the ints
+ * are transferred, not copied); objects are not, which is why records hold no objects.
+ *   ints[k * ENC_WIDTH]       kind | vm << 3 | oob << 4
+ *   ints[k * ENC_WIDTH + 1..] the record's slots 2.. (slot 1 for SLOW's raw line) as indexes into
+ *                             `strings`, -1 for undefined
+ */
+export interface EncodedLines {
+  count: number;
+  ints: Int32Array;
+  strings: string[];
+}
+export const ENC_WIDTH = 5;
+
+/** `count` records (REC_WIDTH slots each, from 0) encoded for another thread. */
+export function encodeRecords(r: readonly unknown[], count: number): EncodedLines {
+  const ints = new Int32Array(count * ENC_WIDTH);
+  const strings: string[] = [];
+  // Names, statuses and argument texts repeat line after line: each is sent once per block.
+  const index = new Map<string, number>();
+  const str = (s: unknown): number => {
+    if (typeof s !== 'string') return -1;
+    let i = index.get(s);
+    if (i === undefined) index.set(s, (i = strings.push(s) - 1));
+    return i;
+  };
+  // Ids and raw lines rarely repeat: appended without the look-up.
+  const once = (s: unknown): number => (typeof s === 'string' ? strings.push(s) - 1 : -1);
+  for (let k = 0; k < count; k++) {
+    const o = k * REC_WIDTH;
+    const at = k * ENC_WIDTH;
+    const kind = r[o] as number;
+    switch (kind) {
+      case RecKind.Slow:
+        ints[at] = kind;
+        ints[at + 1] = once(r[o + 1]);
+        continue;
+      case RecKind.Command:
+        ints[at + 1] = str(r[o + 2]);
+        ints[at + 2] = str(r[o + 3]);
+        ints[at + 3] = once(r[o + 5]);
+        break;
+      case RecKind.Return:
+        ints[at + 1] = once(r[o + 2]);
+        ints[at + 2] = str(r[o + 3]);
+        break;
+      case RecKind.Error:
+        ints[at + 1] = once(r[o + 2]);
+        ints[at + 2] = str(r[o + 3]);
+        ints[at + 3] = str(r[o + 4]);
+        break;
+      case RecKind.Event:
+        ints[at + 1] = str(r[o + 2]);
+        ints[at + 2] = str(r[o + 3]);
+        break;
+    }
+    ints[at] = kind | ((r[o + 1] as number) << 3) | (kind === RecKind.Command && r[o + 4] ? 1 << 4 : 0);
+  }
+  return { count, ints, strings };
+}
+
+/** The records encodeRecords encoded, REC_WIDTH slots a line from 0 (`out` grows as needed). */
+export function decodeLines(e: EncodedLines, out: unknown[]): void {
+  const { ints, strings } = e;
+  const s = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
+  for (let k = 0; k < e.count; k++) {
+    const at = k * ENC_WIDTH;
+    const o = k * REC_WIDTH;
+    const head = ints[at];
+    const kind = head & 7;
+    out[o] = kind;
+    if (kind === RecKind.Slow) {
+      out[o + 1] = strings[ints[at + 1]];
+      continue;
+    }
+    out[o + 1] = (head >> 3) & 1;
+    switch (kind) {
+      case RecKind.Command:
+        out[o + 2] = strings[ints[at + 1]];
+        out[o + 3] = strings[ints[at + 2]];
+        out[o + 4] = (head & (1 << 4)) !== 0;
+        out[o + 5] = s(ints[at + 3]);
+        break;
+      case RecKind.Return:
+        out[o + 2] = s(ints[at + 1]);
+        out[o + 3] = s(ints[at + 2]);
+        break;
+      case RecKind.Error:
+        out[o + 2] = s(ints[at + 1]);
+        out[o + 3] = strings[ints[at + 2]];
+        out[o + 4] = strings[ints[at + 3]];
+        break;
+      case RecKind.Event:
+        out[o + 2] = strings[ints[at + 1]];
+        out[o + 3] = s(ints[at + 2]);
+        break;
+    }
   }
 }
