@@ -1,10 +1,12 @@
 // `migstate check-trace` and `migstate import-libvirt`: the trace tooling (docs/trace-format.md).
 // check-trace: exit 0 the trace conforms to the profile, 1 departures (one JSON a line on standard
 // output, a summary on standard error), 2 input that is not a trace (nothing on standard output).
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { getProfile, profileNames, type Profile } from '../machines/index.ts';
 import { TraceChecker, render, summaryLine } from '../trace/check.ts';
 import { LibvirtImporter } from '../trace/libvirt.ts';
+import { REC_WIDTH } from '../trace/extract.ts';
+import { recordBlocks } from './trace-reader.ts';
 import { write, parseOptions, UsageError, type Options } from './io.ts';
 
 const parse = (args: string[], options: Options) => parseOptions(args, options, true);
@@ -23,14 +25,20 @@ function oneFile(positionals: string[], what: string): string {
   return positionals[0];
 }
 
-/** A file (or standard input for '-') as text chunks. A missing file is a UsageError. */
-async function openText(file: string): Promise<AsyncIterable<string>> {
+/** A file (or standard input for '-') as a stream of bytes. A missing file is a UsageError. */
+async function openBytes(file: string): Promise<NodeJS.ReadableStream> {
   const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   if (input !== process.stdin)
     await new Promise<void>((resolve, reject) => {
       input.once('open', () => resolve());
       input.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
     });
+  return input;
+}
+
+/** A file (or standard input for '-') as text chunks. */
+async function openText(file: string): Promise<AsyncIterable<string>> {
+  const input = await openBytes(file);
   input.setEncoding('utf8');
   return input as AsyncIterable<string>;
 }
@@ -56,9 +64,11 @@ export async function checkTraceCmd(args: string[]): Promise<number> {
   if (format !== 'json' && format !== 'text') throw new UsageError('--format must be one of: json, text');
   const file = oneFile(positionals, 'trace');
   const checker = new TraceChecker(p, { text: format === 'text' });
-  for await (const batch of lineBatches(file)) {
-    for (const line of batch) {
-      const err = checker.feed(line);
+  const input = (await openBytes(file)) as AsyncIterable<Uint8Array>;
+  const sizeHint = file === '-' ? undefined : statSync(file).size;
+  for await (const { count, records } of recordBlocks(input, { sizeHint })) {
+    for (let k = 0; k < count; k++) {
+      const err = checker.feedRecord(records, k * REC_WIDTH);
       if (err) {
         process.stderr.write(`migstate check-trace: ${file === '-' ? 'standard input' : file}: ${err}\n`);
         return 2;
