@@ -1,5 +1,5 @@
 // Benchmark of `migstate check-trace` on a long polling trace, side by side with plain JSON.parse
-// of the same lines in the same run. Run: npx tsx bench/trace.bench.ts [LINES] [short]
+// of the same lines in the same run (the ratios printed are against it). Run: npx tsx bench/trace.bench.ts [LINES] [short]
 // The trace is what real logs are full of: a migration whose progress is polled with query-migrate
 // and query-status (with full statistics in the replies), both VMs, then the completion.
 import { createReadStream, unlinkSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { getProfile } from '../machines/index.ts';
 import { TraceChecker } from '../trace/check.ts';
+import { REC_WIDTH } from '../trace/extract.ts';
+import { defaultWorkers, recordBlocks, type ReaderOptions } from '../cli/trace-reader.ts';
 
 const LINES = Number(process.argv[2] ?? 1_000_000);
 /** "short": query-migrate replies with the status only (as the conformance runner's probes see them early on), not full statistics. */
@@ -104,45 +106,60 @@ async function timeIt(file: string, perLine: (l: string) => void): Promise<numbe
   return performance.now() - t0;
 }
 
+/** check-trace's own reader (cli/trace-reader.ts: bytes, scanned, worker threads past 8 MiB) feeding the checker. */
+async function timeReader(file: string, p: ReturnType<typeof getProfile>, opts: ReaderOptions): Promise<number> {
+  const t0 = performance.now();
+  const checker = new TraceChecker(p);
+  for await (const { count, records } of recordBlocks(createReadStream(file, { highWaterMark: 1 << 20 }), { sizeHint: statSync(file).size, ...opts })) {
+    for (let k = 0; k < count; k++) {
+      const e = checker.feedRecord(records, k * REC_WIDTH);
+      if (e) throw new Error(e);
+    }
+  }
+  const s = checker.finish();
+  if (s.departures) throw new Error(`bench trace should conform: ${JSON.stringify(s.byKind)}`);
+  return performance.now() - t0;
+}
+
 async function main(): Promise<void> {
   const file = join(tmpdir(), `migstate-trace-bench-${process.pid}.jsonl`);
   const n = writePollingTrace(file, LINES, SHORT);
   try {
-    // The two are measured alternately, three times each, in the same process: the best of each
-    // is reported (this machine is shared; the best run is the least disturbed one).
+    // Measured alternately, three times each, in the same process: the best of each is reported
+    // (this machine is shared; the best run is the least disturbed one).
     const p = getProfile('qemu-7.2');
-    const parseRuns: number[] = [];
-    const checkRuns: number[] = [];
+    const runs: Record<string, number[]> = { parse: [], feed: [], scan: [], reader: [] };
+    const workers = defaultWorkers();
     for (let rep = 0; rep < 3; rep++) {
-      parseRuns.push(await timeIt(file, (l) => JSON.parse(l)));
+      runs.parse.push(await timeIt(file, (l) => JSON.parse(l)));
       const checker = new TraceChecker(p);
-      checkRuns.push(
+      runs.feed.push(
         await timeIt(file, (l) => {
           const e = checker.feed(l);
           if (e) throw new Error(e);
         }),
       );
-      const s = checker.finish();
-      if (s.departures) throw new Error(`bench trace should conform: ${JSON.stringify(s.byKind)}`);
+      if (checker.finish().departures) throw new Error('bench trace should conform');
+      runs.scan.push(await timeReader(file, p, { workers: 0 }));
+      runs.reader.push(await timeReader(file, p, {}));
     }
-    const parseMs = Math.min(...parseRuns);
-    const checkMs = Math.min(...checkRuns);
+    const best = (xs: number[]) => Math.min(...xs);
     const root = join(fileURLToPath(import.meta.url), '..', '..');
     const cliRuns: { ms: number; r: ReturnType<typeof spawnSync> }[] = [];
-    for (let rep = 0; rep < 2; rep++) {
+    for (let rep = 0; rep < 3; rep++) {
       const t0 = performance.now();
       const r = spawnSync(process.execPath, [join(root, 'cli', 'bin.js'), 'check-trace', '--profile', 'qemu-7.2', file], { encoding: 'utf8' });
       cliRuns.push({ ms: performance.now() - t0, r });
     }
-    const best = cliRuns.reduce((a, b) => (b.ms < a.ms ? b : a));
-    const cliMs = best.ms;
-    const r = best.r;
+    const cli = cliRuns.reduce((a, b) => (b.ms < a.ms ? b : a));
     const fmt = (ms: number) => `${(ms / 1000).toFixed(3)} s (${Math.round(n / (ms / 1000)).toLocaleString('en')} lines/s)`;
+    const row = (label: string, xs: number[]) => console.log(`${label.padEnd(58)} ${fmt(best(xs))}  x${(best(xs) / best(runs.parse)).toFixed(2)} of JSON.parse   runs: ${xs.map((x) => (x / 1000).toFixed(2)).join(', ')} s`);
     console.log(`trace: ${n.toLocaleString('en')} lines, ${(statSync(file).size / 1e6).toFixed(0)} MB${SHORT ? ' (short replies)' : ' (query-migrate replies with full statistics)'}`);
-    console.log(`read + JSON.parse (best of 3):     ${fmt(parseMs)}   runs: ${parseRuns.map((x) => (x / 1000).toFixed(2)).join(', ')} s`);
-    console.log(`read + check, in process (best of 3): ${fmt(checkMs)}   runs: ${checkRuns.map((x) => (x / 1000).toFixed(2)).join(', ')} s`);
-    console.log(`ratio check / JSON.parse:          ${(checkMs / parseMs).toFixed(2)}`);
-    console.log(`migstate check-trace, whole CLI with node start-up (best of 2): ${fmt(cliMs)}, exit ${r.status}${r.stderr ? ` (${String(r.stderr).trim().split('\n').pop()})` : ''}`);
+    row('baseline: read + JSON.parse of every line', runs.parse);
+    row('check, one thread, line by line (TraceChecker.feed)', runs.feed);
+    row('check, one thread, bytes scanned (reader, no worker)', runs.scan);
+    row(`check as check-trace does (reader, ${workers} worker thread(s))`, runs.reader);
+    console.log(`${'migstate check-trace, whole CLI with node start-up'.padEnd(58)} ${fmt(cli.ms)}  x${(cli.ms / best(runs.parse)).toFixed(2)} of JSON.parse   runs: ${cliRuns.map((x) => (x.ms / 1000).toFixed(2)).join(', ')} s, exit ${cli.r.status}${cli.r.stderr ? ` (${String(cli.r.stderr).trim().split('\n').pop()})` : ''}`);
     console.log(`load average: ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} CPU(s)`);
     console.log(`memory: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
   } finally {

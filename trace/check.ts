@@ -70,6 +70,11 @@ interface HSet {
    * text report or not), since both change the outcome.
    */
   steps: (Map<string, Outcome> | undefined)[];
+  /**
+   * The same for the commonest shape, a reply with no event before it, under two keys (the
+   * command's head, then the reply) that are already strings: nothing to concatenate per line.
+   */
+  replies: (Map<string, Map<string, Outcome>> | undefined)[];
 }
 
 /**
@@ -152,7 +157,9 @@ interface CmdIn {
   status: string | undefined;
   error: { class: string; desc: string } | null;
   noReply: boolean;
-  key: string;
+  /** The observation's cache key in two parts: the command (Pending.head, '!' added for an error), then the reply. */
+  k1: string;
+  k2: string;
 }
 
 interface Pending {
@@ -161,6 +168,8 @@ interface Pending {
   /** The arguments' JSON text as in the trace ('' when absent): parsed only when the model needs them. */
   argsText: string;
   oob: boolean;
+  /** The command's part of a cache key (headOf): same command, arguments and band, same string. */
+  head: string;
   hasId: boolean;
   idk: string | undefined;
   modelled: boolean;
@@ -253,7 +262,7 @@ export class TraceChecker {
     const key = keys.join('\n');
     let h = this.shared.interned.get(key);
     if (!h) {
-      h = { id: this.shared.nextId++, snaps: keys.map((k) => byKey.get(k)!), steps: [] };
+      h = { id: this.shared.nextId++, snaps: keys.map((k) => byKey.get(k)!), steps: [], replies: [] };
       this.shared.interned.set(key, h);
     }
     return h;
@@ -612,11 +621,22 @@ export class TraceChecker {
 
   private apply(vm: VmState, cmd: CmdIn | null, events: EventIn[], describe: () => string): void {
     const set = this.setOf(vm);
-    let full = cmd ? cmd.key : '';
-    for (let i = 0; i < events.length; i++) full += '\u0002' + events[i].key;
     const slot = (vm.capsExact ? 1 : 0) + (this.text ? 2 : 0);
-    const m = set.steps[slot] ?? (set.steps[slot] = new Map());
-    let out = m.get(full);
+    let m: Map<string, Outcome>;
+    let key: string;
+    if (cmd && !events.length) {
+      const byHead = set.replies[slot] ?? (set.replies[slot] = new Map());
+      let forHead = byHead.get(cmd.k1);
+      if (!forHead) byHead.set(cmd.k1, (forHead = new Map()));
+      m = forHead;
+      key = cmd.k2;
+    } else {
+      // k1 never holds '\u0005' (a known command's name, arguments as JSON, in which control characters are escaped).
+      key = cmd ? cmd.k1 + '\u0005' + cmd.k2 : '';
+      for (let i = 0; i < events.length; i++) key += '\u0002' + events[i].key;
+      m = set.steps[slot] ?? (set.steps[slot] = new Map());
+    }
+    let out = m.get(key);
     if (!out) {
       const evObs = events.map((e) => ({ type: 'event' as const, event: e.event, status: e.status, runBefore: e.runBefore }));
       try {
@@ -629,7 +649,7 @@ export class TraceChecker {
       } catch (e) {
         out = { next: set, findings: [{ step: 0, kind: 'model-error', expected: 'an answer from the model', observed: String((e as Error).message ?? e) }], assumed: '', reseeded: false };
       }
-      m.set(full, out);
+      m.set(key, out);
     }
     const wasUniverse = out.findings.length > 0 && vm.fromUniverse && set === this.shared.universes.get(vm.side);
     for (const f of out.findings) {
@@ -735,6 +755,17 @@ export class TraceChecker {
     if (this.text) this.report.push(`line ${n} ${vm.vm}: greeting: a fresh QEMU → ${labelOf(vm.set)}`);
   }
 
+  private readonly heads = [new Map<string, string>(), new Map<string, string>()];
+
+  /** A command's part of a cache key; for the commonest, a command without arguments, one string per command. */
+  private headOf(oob: boolean, command: string, argsText: string): string {
+    if (argsText !== '') return (oob ? 'O' : 'C') + command + '\u0001' + argsText + '\u0001';
+    const m = this.heads[oob ? 1 : 0];
+    let h = m.get(command);
+    if (h === undefined) m.set(command, (h = (oob ? 'O' : 'C') + command + '\u0001\u0001'));
+    return h;
+  }
+
   /** A command: `args` its arguments as JSON ('' for none), `idk` its id (extract.ts: idKey). */
   private onCommand(vm: VmState, n: number, command: string, args: string, oob: boolean, idk: string | undefined): void {
     vm.sentAny = true;
@@ -742,7 +773,8 @@ export class TraceChecker {
     if (!modelled) this.skipped[command] = (this.skipped[command] ?? 0) + 1;
     const hasId = idk !== undefined;
     const argsText = modelled ? args : '';
-    const pend: Pending = { line: n, command, argsText, oob, hasId, idk, modelled, events: NO_EVENTS };
+    const head = modelled ? this.headOf(oob, command, argsText) : '';
+    const pend: Pending = { line: n, command, argsText, oob, head, hasId, idk, modelled, events: NO_EVENTS };
     if (hasId && !vm.byId.has(idk)) vm.byId.set(idk, pend);
     if (!(oob && hasId)) vm.inband.push(pend);
   }
@@ -775,9 +807,10 @@ export class TraceChecker {
       if (p.events.length) this.apply(vm, null, p.events, evs);
       return;
     }
-    const o = error ? '-' + error.class + '\u0001' + error.desc : p.command === 'query-migrate' || p.command === 'query-status' ? '+' + status : '+';
-    const key = (p.oob ? 'O' : 'C') + p.command + '\u0001' + p.argsText + '\u0001' + o;
-    this.apply(vm, { p, replyLine: n, status, error, noReply: false, key }, p.events, !this.text ? NO_TEXT : () => {
+    // Only query-migrate's and query-status's statuses are compared; '\u0003': a reply without one.
+    const k1 = error ? p.head + '!' : p.head;
+    const k2 = error ? error.class + '\u0001' + error.desc : p.command === 'query-migrate' || p.command === 'query-status' ? (status ?? '\u0003') : '';
+    this.apply(vm, { p, replyLine: n, status, error, noReply: false, k1, k2 }, p.events, !this.text ? NO_TEXT : () => {
       const what = error ? `error ${JSON.stringify(error.desc)}` : p.command.startsWith('query-') ? `${status ?? 'ok'}` : 'ok';
       return `${p.command}${p.argsText && p.argsText !== '{}' ? ' ' + p.argsText : ''} → ${what}${p.events.length ? ` (with ${evs()})` : ''}`;
     });
@@ -810,7 +843,7 @@ export class TraceChecker {
       if (this.text) this.report.push(`line ${p.line} ${vm.vm}: ${p.command} pending (${why})`);
       const evs = () => p.events.map((e) => e.event).join(', ');
       if (p.modelled && p.events.length && vm.set !== null)
-        this.apply(vm, { p, replyLine: p.line, status: undefined, error: null, noReply: true, key: '?' + p.command + '\u0001' + p.argsText }, p.events, () => `${p.command} (no reply) with ${evs()}`);
+        this.apply(vm, { p, replyLine: p.line, status: undefined, error: null, noReply: true, k1: '?' + p.head, k2: '' }, p.events, () => `${p.command} (no reply) with ${evs()}`);
       else if (p.events.length) this.apply(vm, null, p.events, evs);
     }
     vm.inband = [];
