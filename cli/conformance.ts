@@ -9,7 +9,7 @@ import { getProfile } from '../machines/profiles/index.ts';
 import type { Profile } from '../machines/profile.ts';
 import { formatReport, runScenarios, type Scenario } from '../qemu/conformance.ts';
 import { SCENARIOS } from '../qemu/scenarios.ts';
-import { formatPlan, planPaths } from '../qemu/path-plan.ts';
+import { formatPlan, formatPlannedCoverage, planPaths, plannedCoverage } from '../qemu/path-plan.ts';
 import { disposeAll } from '../qemu/vm.ts';
 import { UsageError, write } from './io.ts';
 
@@ -97,9 +97,10 @@ export async function conformanceCmd(args: string[]): Promise<number> {
       notRunnableTargets: plan.notRunnableTargets,
       unreachable: plan.unreachable,
       paths: plan.paths.slice(0, runs.length - scenarios.length).map((x) => ({ name: x.name, adds: x.adds, description: x.scenario.description })),
+      coverage: plannedCoverage(plan, runs.length - scenarios.length, report.results.slice(scenarios.length)),
     };
     if (json) await write(JSON.stringify({ ...report, plan: planOut, tracesDir }, null, 1) + '\n');
-    else await write((plan ? formatPlan(plan, runs.length - scenarios.length) + '\n' : '') + formatReport(report) + `traces: ${tracesDir}\n`);
+    else await write((plan ? formatPlan(plan, runs.length - scenarios.length) + '\n' : '') + formatReport(report) + (planOut ? formatPlannedCoverage(planOut.coverage) : '') + `traces: ${tracesDir}\n`);
     return report.mismatches.length ? 1 : 0;
   } finally {
     await disposeAll();

@@ -276,25 +276,66 @@ function canonical(v: unknown): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The next hypothesis set of a VM, deduplicated by state key; merged trails keep the common edges. */
+/**
+ * Explanations of one state kept apart (with their own trails) before they are merged: the
+ * scenario's events, known only at its end, can rule some out (collectEdges), and a trail merged
+ * too early keeps only what all had in common. Past this many, trails of a state are merged.
+ */
+const TRAILS_PER_STATE = 4;
+
+/** The next hypothesis set of a VM, by state; a state's explanations with their trails (TRAILS_PER_STATE). */
 class Successors {
   readonly hyps: Hypothesis[] = [];
   readonly trails: Set<string>[] = [];
   readonly possible = new Set<string>();
-  private index = new Map<string, number>();
+  private index = new Map<string, number[]>();
   constructor(private readonly side: Side) {}
   add(snapshot: SideSnapshot, trail: Set<string>, edges: readonly string[]) {
     const ids = edges.map((e) => `${this.side}/${e}`);
     for (const e of ids) this.possible.add(e);
     const full = new Set([...trail, ...ids]);
     const k = stateKey(snapshot);
-    const i = this.index.get(k);
-    if (i === undefined) {
-      this.index.set(k, this.hyps.length);
+    let same = this.index.get(k);
+    if (!same) this.index.set(k, (same = []));
+    for (const i of same) if (this.trails[i].size === full.size && [...full].every((e) => this.trails[i].has(e))) return;
+    if (same.length < TRAILS_PER_STATE) {
+      same.push(this.hyps.length);
       this.hyps.push({ snapshot, assumed: [] });
       this.trails.push(full);
-    } else this.trails[i] = new Set([...this.trails[i]].filter((e) => full.has(e)));
+    } else {
+      const last = same[same.length - 1];
+      this.trails[last] = new Set([...this.trails[last]].filter((e) => full.has(e)));
+    }
   }
+}
+
+/** What a VM's events say happened (ScenarioRun.collectEdges). */
+interface EventsSeen {
+  statuses: Map<string, number>;
+  stops: number;
+  resumes: number;
+  migrationEvents: boolean;
+}
+
+/** Does a trail (one explanation's distinct edges) need no more events than the VM sent? */
+function agreesWithEvents(vm: VmName, trail: Set<string>, seen: EventsSeen): boolean {
+  const into = new Map<string, number>();
+  let stops = 0;
+  let starts = 0;
+  for (const edge of trail) {
+    const m = /^(?:source|destination)\/([\w-]+):(.+?)-\[.*\]->(.+)$/.exec(edge);
+    if (!m || !edge.startsWith(`${vm}/`)) continue;
+    const [, chart, from, to] = m;
+    if (from === to) continue;
+    if (chart === `${vm}-status`) into.set(to, (into.get(to) ?? 0) + 1);
+    else if (chart === 'run-state') {
+      if (from === 'running') stops++;
+      else if (to === 'running') starts++;
+    }
+  }
+  if (stops > seen.stops || starts > seen.resumes) return false;
+  if (seen.migrationEvents) for (const [to, n] of into) if (n > (seen.statuses.get(to) ?? 0)) return false;
+  return true;
 }
 
 class ScenarioRun {
@@ -464,12 +505,39 @@ class ScenarioRun {
     for (const status of this.takeEvents(t, upTo)) this.observe(t, { status }, `MIGRATION event ${status}`);
   }
 
-  /** Edges on the trail of every surviving explanation of a VM (called as the scenario ends). */
+  /**
+   * Edges on the trail of every surviving explanation of a VM (called as the scenario ends).
+   * Explanations are searched one observation at a time, so some survive that the VM's events rule
+   * out: QEMU sends a MIGRATION event for every status change once the events capability is on
+   * (migration/migration.c: migrate_set_state -> migrate_generate_event), STOP whenever a running
+   * VM stops and RESUME whenever it starts (softmmu/cpus.c: do_vm_stop, vm_prepare_start). Each
+   * distinct edge of a trail was taken at least once, so a trail with more distinct edges into a
+   * status than events of that status, or more that stop (start) the VM than STOP (RESUME) events,
+   * is not what happened; the trails that agree with the events decide.
+   */
   collectEdges(): void {
     for (const t of Object.values(this.tracks)) {
       if (t.trails.length === 0) continue;
-      for (const e of t.trails[0]) if (t.trails.every((x) => x.has(e))) this.edges.add(e);
+      const seen = this.eventsSeen(t.name);
+      const agreeing = t.trails.filter((tr) => agreesWithEvents(t.name, tr, seen));
+      const trails = agreeing.length ? agreeing : t.trails;
+      for (const e of trails[0]) if (trails.every((x) => x.has(e))) this.edges.add(e);
     }
+  }
+
+  /** How many of each event a VM sent, and whether MIGRATION events were on before its status could first change. */
+  private eventsSeen(vm: VmName): EventsSeen {
+    const evs = this.vm(vm).client.events;
+    const statuses = new Map<string, number>();
+    for (const e of evs) if (e.event === 'MIGRATION') statuses.set(String(e.data.status), (statuses.get(String(e.data.status)) ?? 0) + 1);
+    // The first step that can change a status is the source's migrate (the destination's status
+    // moves when the source connects); the events capability must be set on this VM before it.
+    const steps = this.sc.steps;
+    const first = steps.findIndex((x) => 'qmp' in x && x.vm === 'source' && x.qmp === 'migrate');
+    const on = steps.findIndex(
+      (x) => 'qmp' in x && x.vm === vm && x.qmp === 'migrate-set-capabilities' && ((x.arguments?.capabilities ?? []) as { capability: string; state: boolean }[]).some((c) => c.capability === 'events' && c.state),
+    );
+    return { statuses, stops: evs.filter((e) => e.event === 'STOP').length, resumes: evs.filter((e) => e.event === 'RESUME').length, migrationEvents: on >= 0 && first >= 0 && on < first };
   }
 
   /** A VM's connection closed: it exited. Record how; a mismatch unless the model explains it. */

@@ -799,3 +799,31 @@ export function formatPlan(plan: PathPlan, selected: number): string {
   if (plan.unreachable.length) lines.push(`targets no path reaches${plan.generated.length ? ' in the model' : ' (runnable search)'}: ${plan.unreachable.join(', ')}`);
   return lines.join('\n') + '\n';
 }
+
+/** The chart transitions the selected paths were chosen for, against what the run on the real binary exercised. */
+export interface PlannedCoverage {
+  /** Chart transitions (`side/edge id`) the selected paths reach in the model. */
+  planned: string[];
+  /** Of those: on every explanation of the run that agrees with QEMU's events (exercised for certain). */
+  exercised: string[];
+  /** Of those: not for certain, with the paths meant to take them and whether some explanation took them. */
+  notCertain: { edge: string; paths: string[]; onSomeExplanation: boolean }[];
+}
+
+export function plannedCoverage(plan: PathPlan, selected: number, results: readonly { edges: readonly string[]; possibleEdges: readonly string[] }[]): PlannedCoverage {
+  const chosen = plan.paths.slice(0, selected);
+  const planned = [...new Set(chosen.flatMap((x) => x.covers))].filter((t) => t.includes('->')).sort();
+  const ex = new Set(results.flatMap((r) => r.edges));
+  const pos = new Set(results.flatMap((r) => r.possibleEdges));
+  return {
+    planned,
+    exercised: planned.filter((e) => ex.has(e)),
+    notCertain: planned.filter((e) => !ex.has(e)).map((edge) => ({ edge, paths: chosen.filter((x) => x.covers.includes(edge)).map((x) => x.name), onSomeExplanation: pos.has(edge) })),
+  };
+}
+
+export function formatPlannedCoverage(c: PlannedCoverage): string {
+  const lines = [`planned chart transitions exercised on the binary: ${c.exercised.length}/${c.planned.length}`];
+  for (const x of c.notCertain) lines.push(`    ${x.onSomeExplanation ? '?' : '-'} ${x.edge} (${x.paths.join(', ')}): ${x.onSomeExplanation ? 'taken on some explanation of the run, not on all: the observations cannot tell' : 'not taken'}`);
+  return lines.join('\n') + '\n';
+}
