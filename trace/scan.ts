@@ -357,50 +357,36 @@ export function scanLine(s: Uint8Array, start: number, stop: number, out: unknow
   const kind = F[KIND];
   if (send !== (kind === RecKind.Command)) return false;
   try {
+    const named = kind === RecKind.Command || kind === RecKind.Event;
+    const name = named ? text(s, F[NAME_A], F[NAME_B], F[NAME_PLAIN]) : '';
+    if ((named && name === '') || (kind === RecKind.Error && (F[CLASS_A] < 0 || F[DESC_A] < 0))) return false;
+    out[at] = kind;
+    out[at + 1] = vm;
     switch (kind) {
-      case RecKind.Greeting:
-        out[at] = RecKind.Greeting;
-        out[at + 1] = vm;
-        return true;
-      case RecKind.Command: {
-        const name = text(s, F[NAME_A], F[NAME_B], F[NAME_PLAIN]);
-        if (name === '') return false;
-        out[at] = RecKind.Command;
-        out[at + 1] = vm;
+      case RecKind.Command:
         out[at + 2] = name;
         out[at + 3] = F[ARGS_A] < 0 ? '' : (safeJson(parsed(s, F[ARGS_A], F[ARGS_B])) ?? '');
         out[at + 4] = F[OOB] === 1;
         out[at + 5] = id(s);
-        return true;
-      }
-      case RecKind.Event: {
-        const name = text(s, F[NAME_A], F[NAME_B], F[NAME_PLAIN]);
-        if (name === '') return false;
-        out[at] = RecKind.Event;
-        out[at + 1] = vm;
+        break;
+      case RecKind.Event:
         out[at + 2] = name;
         out[at + 3] = F[DESC_A] < 0 ? undefined : text(s, F[DESC_A], F[DESC_B], F[DESC_PLAIN]);
-        return true;
-      }
+        break;
       case RecKind.Return:
-        out[at] = RecKind.Return;
-        out[at + 1] = vm;
         out[at + 2] = id(s);
         out[at + 3] = !F[RET_OBJECT] || F[ST_OTHER] ? undefined : F[ST_A] < 0 ? 'none' : text(s, F[ST_A], F[ST_B], F[ST_PLAIN]);
-        return true;
+        break;
       case RecKind.Error:
-        if (F[CLASS_A] < 0 || F[DESC_A] < 0) return false;
-        out[at] = RecKind.Error;
-        out[at + 1] = vm;
         out[at + 2] = id(s);
         out[at + 3] = text(s, F[CLASS_A], F[CLASS_B], F[CLASS_PLAIN]);
         out[at + 4] = text(s, F[DESC_A], F[DESC_B], F[DESC_PLAIN]);
-        return true;
+        break;
     }
+    return true;
   } catch {
     return false; // a sub-value JSON.parse would not take: cannot happen on a validated line, but never guess
   }
-  return false;
 }
 
 /**
