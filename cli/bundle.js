@@ -17,6 +17,8 @@ const CACHE = process.env.MIGSTATE_CACHE_DIR || join(ROOT, 'node_modules', '.cac
 const POINTER = join(CACHE, 'current.json');
 /** What is bundled: output name -> source. `main` is the CLI, `scan` what check-trace's workers run. */
 const ENTRIES = { main: 'cli/main.ts', scan: 'trace/scan.ts' };
+/** How long a replaced build is kept (the longest a CLI may still be running from it). */
+const KEEP_MS = 6 * 3600 * 1000;
 /** Bumped when the way of bundling changes, so an old bundle is not taken for a fresh one. */
 const FORMAT = 1;
 
@@ -116,9 +118,18 @@ export async function bundled({ build = true } = {}) {
     const tmp = `${POINTER}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(next));
     renameSync(tmp, POINTER);
-    // Older builds go, but the one just replaced stays: a CLI started from it may still load chunks.
-    for (const d of readdirSync(CACHE))
-      if (d.startsWith('build-') && d !== dir && d !== pointer?.dir) rmSync(join(CACHE, d), { recursive: true, force: true });
+    // Old builds go, but only old ones: a CLI started from another build (one made at the same
+    // time by a CLI started beside this one, or the one just replaced) may still load chunks from
+    // it, lazily, minutes later.
+    const now = Date.now();
+    for (const d of readdirSync(CACHE)) {
+      if (!d.startsWith('build-') || d === dir || d === pointer?.dir) continue;
+      try {
+        if (now - statSync(join(CACHE, d)).mtimeMs > KEEP_MS) rmSync(join(CACHE, d), { recursive: true, force: true });
+      } catch {
+        // removed by another CLI meanwhile
+      }
+    }
     return urls(next);
   } catch {
     return null; // read-only install, esbuild missing: tsx compiles on the fly instead

@@ -4,7 +4,7 @@
 // bundled scanner.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, appendFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writePollingTrace } from '../bench/trace.bench.ts';
@@ -38,6 +38,20 @@ describe('cli/bundle.js', () => {
       const p2 = JSON.parse(readFileSync(join(cache, 'current.json'), 'utf8'));
       expect(p2.dir).not.toBe(p1.dir);
       expect(readdirSync(cache).filter((d) => d.startsWith('build-')).sort()).toEqual([p1.dir, p2.dir].sort());
+
+      // A rebuild removes only builds older than a few hours: a CLI started from another build
+      // (made beside it on a fresh cache, or the one just replaced) loads chunks from it lazily.
+      const recent = join(cache, 'build-1-recent');
+      const old = join(cache, 'build-2-old');
+      for (const d of [recent, old]) mkdirSync(d);
+      utimesSync(old, new Date(Date.now() - 7 * 3600_000), new Date(Date.now() - 7 * 3600_000));
+      p2.inputs[0][2] -= 1000;
+      writeFileSync(join(cache, 'current.json'), JSON.stringify(p2));
+      expect(run(['profiles'], cache).stdout).toBe(a.stdout);
+      const left = readdirSync(cache);
+      expect(left).toContain('build-1-recent');
+      expect(left).toContain(p1.dir);
+      expect(left).not.toContain('build-2-old');
 
       // A cache that cannot be a folder: tsx compiles on the fly, same answer.
       const file = join(cache, 'not-a-folder');
