@@ -8,9 +8,9 @@ import { parseArgs } from 'node:util';
 import { getProfile } from '../machines/profiles/index.ts';
 import type { Profile } from '../machines/profile.ts';
 import { formatReport, runScenarios, type Scenario } from '../qemu/conformance.ts';
-import { SCENARIOS } from '../qemu/scenarios.ts';
+import { KVM_SCENARIOS, SCENARIOS } from '../qemu/scenarios.ts';
 import { formatPlan, formatPlannedCoverage, planPaths, plannedCoverage } from '../qemu/path-plan.ts';
-import { disposeAll } from '../qemu/vm.ts';
+import { disposeAll, kvmUsable } from '../qemu/vm.ts';
 import { UsageError, write } from './io.ts';
 
 /** The binary as given (a path, or a name looked up on PATH), if it is an executable file. */
@@ -28,12 +28,21 @@ export function findBinary(q: string): string | null {
   return null;
 }
 
-export function selectScenarios(spec: string | undefined): Scenario[] {
-  if (spec === undefined || spec === 'all') return SCENARIOS;
+export /**
+ * --scenarios all | NAME,... : `all` is every scenario, and the KVM ones where KVM is usable; a
+ * KVM scenario named where KVM is not usable is an error (it cannot run here).
+ */
+function selectScenarios(spec: string | undefined): Scenario[] {
+  const kvm = kvmUsable();
+  if (spec === undefined || spec === 'all') return kvm ? [...SCENARIOS, ...KVM_SCENARIOS] : SCENARIOS;
+  const known = [...SCENARIOS, ...KVM_SCENARIOS];
   const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
-  if (unknown.length) throw new UsageError(`unknown scenario(s): ${unknown.join(', ')} (scenarios: ${SCENARIOS.map((s) => s.name).join(', ')})`);
-  return SCENARIOS.filter((s) => names.includes(s.name));
+  const unknown = names.filter((n) => !known.some((s) => s.name === n));
+  if (unknown.length) throw new UsageError(`unknown scenario(s): ${unknown.join(', ')} (scenarios: ${known.map((s) => s.name).join(', ')})`);
+  const chosen = known.filter((s) => names.includes(s.name));
+  const needKvm = chosen.filter((s) => s.accel === 'kvm');
+  if (needKvm.length && !kvm) throw new UsageError(`${needKvm.map((s) => s.name).join(', ')} need(s) KVM, and /dev/kvm is not usable here`);
+  return chosen;
 }
 
 /** --paths all | N (the first N paths of the plan). */

@@ -66,6 +66,8 @@ export interface Scenario {
   incoming?: 'defer' | 'uri';
   sourcePaused?: boolean;
   destinationPaused?: boolean;
+  /** The accelerator of both VMs (default tcg; kvm: qemu/vm.ts kvmUsable). */
+  accel?: 'tcg' | 'kvm';
   /** Run the whole scenario again (fresh pair) until `vm` was seen in `status`, at most `attempts` times. */
   retryUntil?: { vm: VmName; status: string; attempts: number };
   steps: Step[];
@@ -879,7 +881,7 @@ export class LiveRun {
 
   static async start(p: Profile, setup: Omit<Scenario, 'steps'>, o: { qemu?: string; traceFile: string }): Promise<LiveRun> {
     const sc: Scenario = { ...setup, steps: [] };
-    const pair = await Pair.launch({ qemu: o.qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, traceFile: o.traceFile });
+    const pair = await Pair.launch({ qemu: o.qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, accel: sc.accel, traceFile: o.traceFile });
     pair.trace.note({ live: sc.name, description: sc.description });
     const run = new ScenarioRun(p, sc, pair, 1, o.traceFile);
     const live = new LiveRun(pair, run, sc, o.traceFile);
@@ -944,7 +946,7 @@ export async function runScenario(p: Profile, sc: Scenario, o: { qemu?: string; 
     traces.push(traceFile);
     let pair: Pair;
     try {
-      pair = await Pair.launch({ qemu: o.qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, traceFile });
+      pair = await Pair.launch({ qemu: o.qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, accel: sc.accel, traceFile });
     } catch (e) {
       mismatches.push({ scenario: sc.name, attempt, step: -1, stepText: 'launch', vm: null, kind: 'scenario', state: [], predicted: 'a VM pair', observed: (e as Error).message, trace: traceFile });
       break;

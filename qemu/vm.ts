@@ -4,7 +4,7 @@
 // exit) when it is disposed, and when the run gets SIGINT/SIGTERM or exits (handlers installed
 // once). Temp folders are removed. stderr is captured: QEMU says there why it exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,6 +191,8 @@ export interface VmOptions {
   incoming?: 'defer' | string;
   /** Start with -S. */
   paused?: boolean;
+  /** The accelerator (default tcg). kvm only where kvmUsable(). */
+  accel?: 'tcg' | 'kvm';
   extraArgs?: readonly string[];
   trace?: TraceRecorder;
   /** Wait this long for the QMP socket and the greeting. */
@@ -207,8 +209,22 @@ export class VmStartError extends Error {
   }
 }
 
-export function qemuArgs(o: Pick<VmOptions, 'dir' | 'name' | 'incoming' | 'paused' | 'extraArgs'>): string[] {
-  const args = ['-M', 'pc', '-m', '64', '-nodefaults', '-display', 'none', '-accel', 'tcg', '-qmp', `unix:${join(o.dir, `${o.name}.sock`)},server=on,wait=off`];
+/**
+ * Can this process use KVM (/dev/kvm readable and writable)? The conformance runs use TCG; only
+ * the COLO checkpoint scenario needs KVM: under TCG 7.2's COLO primary deadlocks after its first
+ * checkpoint (docs/findings.md F7).
+ */
+export function kvmUsable(): boolean {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function qemuArgs(o: Pick<VmOptions, 'dir' | 'name' | 'incoming' | 'paused' | 'accel' | 'extraArgs'>): string[] {
+  const args = ['-M', 'pc', '-m', '64', '-nodefaults', '-display', 'none', '-accel', o.accel ?? 'tcg', '-qmp', `unix:${join(o.dir, `${o.name}.sock`)},server=on,wait=off`];
   if (o.incoming !== undefined) args.push('-incoming', o.incoming);
   if (o.paused) args.push('-S');
   args.push(...(o.extraArgs ?? []));
@@ -323,6 +339,7 @@ export interface PairOptions {
   incoming?: 'defer' | 'uri';
   sourcePaused?: boolean;
   destinationPaused?: boolean;
+  accel?: 'tcg' | 'kvm';
   /** JSON-lines trace file (null or absent: in memory only). */
   traceFile?: string | null;
   trace?: TraceRecorder;
@@ -356,10 +373,10 @@ export class Pair {
     try {
       const port = await freePort();
       const incoming = o.incoming === 'uri' ? `tcp:127.0.0.1:${port}` : 'defer';
-      trace.note({ launch: 'pair', dir, incoming, sourcePaused: !!o.sourcePaused, destinationPaused: !!o.destinationPaused });
+      trace.note({ launch: 'pair', dir, incoming, sourcePaused: !!o.sourcePaused, destinationPaused: !!o.destinationPaused, accel: o.accel ?? 'tcg' });
       const [d, s] = await Promise.allSettled([
-        Vm.launch({ name: 'destination', qemu: o.qemu, dir, incoming, paused: o.destinationPaused, trace }),
-        Vm.launch({ name: 'source', qemu: o.qemu, dir, paused: o.sourcePaused, trace }),
+        Vm.launch({ name: 'destination', qemu: o.qemu, dir, incoming, paused: o.destinationPaused, accel: o.accel, trace }),
+        Vm.launch({ name: 'source', qemu: o.qemu, dir, paused: o.sourcePaused, accel: o.accel, trace }),
       ]);
       if (d.status === 'fulfilled') dst = d.value;
       if (s.status === 'rejected' || d.status === 'rejected') {
