@@ -97,6 +97,8 @@ export function skip(s: Uint8Array, i: number, end: number, depth: number): numb
   if (c === QUOTE) return str(s, i, end);
   if (c === LBRACE) {
     if (depth >= MAX_DEPTH) return -1;
+    // object()'s loop without member(): this one runs over every statistic of every reply, so it
+    // does not look names up.
     i = ws(s, i + 1);
     if (s[i] === RBRACE) return i + 1;
     for (;;) {
