@@ -1,9 +1,10 @@
-// Reading a trace for check-trace: its lines reduced to records (trace/extract.ts), in order.
-// JSON.parse is most of the cost of checking a long trace, and the checker must see lines in order
-// in one thread, but parsing need not: past the first few MiB, blocks of whole lines go to worker
-// threads as bytes (transferred, not copied), come back as numbers and a string table
-// (extract.ts: encodeLines), and the main thread only decodes those and checks. At most two blocks
-// per worker are in flight, so memory stays flat whatever the size of the trace.
+// Reading a trace for check-trace: its lines reduced to records, in order. Lines are scanned from
+// their bytes (trace/scan.ts), not parsed with JSON.parse. The checker must see lines in order in one
+// thread, but scanning need not: past the first few MiB, blocks of whole lines go to worker threads
+// as bytes (transferred, not copied) and come back as numbers and a string table
+// (extract.ts: encodeRecords); this thread scans a block itself whenever no worker has room. At
+// most two blocks per worker are in a worker's hands, and a few more queued, so memory stays flat
+// whatever the size of the trace.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { decodeLines, type EncodedLines } from '../trace/extract.ts';
