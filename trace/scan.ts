@@ -22,8 +22,9 @@ const QUOTE = 34, BACKSLASH = 92, COLON = 58, COMMA = 44, LBRACE = 123, RBRACE =
 
 // The scan keeps what it found in F (a typed array: no allocation per line, and no hole checks as
 // module-level `let`s would cost in the hot loops); slot names below. Spans are byte offsets into
-// the line, a string's span with its quotes; -1: not seen.
-const F = new Int32Array(32);
+// the line, a string's span with its quotes; -1: not seen. A string member takes three slots in a
+// row, X_A, X_B (its span) and X_PLAIN (strAt / textAt).
+const F = new Int32Array(35);
 const PLAIN = 0; // str(): the string just scanned has no escape and is ASCII: its bytes are its characters
 const T_A = 1, VM_A = 2, VM_B = 3, DIR_A = 4, DIR_B = 5, MSG = 6;
 const KINDS = 7, KIND = 8, OOB = 9;
@@ -32,7 +33,7 @@ const ID_A = 13, ID_B = 14, ID_PLAIN = 15, ID_STR = 16;
 const ARGS_A = 17, ARGS_B = 18;
 const RET_OBJECT = 19, ST_A = 20, ST_B = 21, ST_PLAIN = 22, ST_OTHER = 23;
 const CLASS_A = 24, CLASS_B = 25, CLASS_PLAIN = 26, DESC_A = 27, DESC_B = 28, DESC_PLAIN = 29;
-const DATA = 30, TS = 31;
+const DATA = 30, TS = 31, DST_A = 32, DST_B = 33, DST_PLAIN = 34;
 
 /** Skips JSON whitespace (a '\n' never occurs: lines are split on it). */
 function ws(s: Uint8Array, i: number): number {
@@ -63,6 +64,14 @@ function str(s: Uint8Array, i: number, end: number): number {
     else if (c >= 128) isPlain = 0;
   }
   return -1;
+}
+
+/** A string member's value from v (at its quote) into the slots from `a` (X_A, X_B, X_PLAIN): the index after it, or -1. */
+function strAt(s: Uint8Array, v: number, end: number, a: number): number {
+  F[a] = v;
+  const e = (F[a + 1] = str(s, v, end));
+  F[a + 2] = F[PLAIN];
+  return e;
 }
 
 /** A JSON number from i: the index after it, or -1. */
@@ -219,16 +228,11 @@ function member(s: Uint8Array, i: number, end: number, level: number): number {
         return object(s, v, end, 2);
       case K_EXECUTE:
       case K_OOB:
-      case K_EVENT: {
+      case K_EVENT:
         F[KINDS]++;
         F[KIND] = k === K_EVENT ? RecKind.Event : RecKind.Command;
         F[OOB] = k === K_OOB ? 1 : 0;
-        if (c !== QUOTE) return -1;
-        F[NAME_A] = v;
-        const e = (F[NAME_B] = str(s, v, end));
-        F[NAME_PLAIN] = F[PLAIN];
-        return e;
-      }
+        return c === QUOTE ? strAt(s, v, end, NAME_A) : -1;
       case K_ERROR:
         F[KINDS]++;
         F[KIND] = RecKind.Error;
@@ -258,28 +262,18 @@ function member(s: Uint8Array, i: number, end: number, level: number): number {
         F[TS] = 1;
         return skip(s, v, end, 2);
     }
-  } else if (k === K_STATUS && level !== 4) {
-    // msg.return.status (any type: statusOfReply), msg.data.status (a string: statusOfEvent
-    // writes any other type as its JSON; left to extractLine). The two never share a line's
-    // record, but both can be written: F[KIND] says which is read, so each keeps its own slot.
-    const a = level === 2 ? ST_A : DESC_A; // data's status borrows the desc slots (an error has no data status)
-    if (F[a] >= 0 || (level === 2 && F[ST_OTHER])) return -1;
-    if (c !== QUOTE) {
-      if (level === 3) return -1;
-      F[ST_OTHER] = 1;
-      return skip(s, v, end, 3);
-    }
-    F[a] = v;
-    const e = (F[a + 1] = str(s, v, end));
-    F[a + 2] = F[PLAIN];
-    return e;
+  } else if (level === 2 && k === K_STATUS) {
+    // msg.return.status, of any type (statusOfReply: a non-string is no status).
+    if (F[ST_A] >= 0 || F[ST_OTHER]) return -1;
+    if (c === QUOTE) return strAt(s, v, end, ST_A);
+    F[ST_OTHER] = 1;
+    return skip(s, v, end, 3);
+  } else if (level === 3 && k === K_STATUS) {
+    // msg.data.status, a string (statusOfEvent writes any other type as its JSON: left to extractLine).
+    return F[DST_A] < 0 && c === QUOTE ? strAt(s, v, end, DST_A) : -1;
   } else if (level === 4 && (k === K_CLASS || k === K_DESC)) {
     const a = k === K_CLASS ? CLASS_A : DESC_A;
-    if (F[a] >= 0 || c !== QUOTE) return -1;
-    F[a] = v;
-    const e = (F[a + 1] = str(s, v, end));
-    F[a + 2] = F[PLAIN];
-    return e;
+    return F[a] < 0 && c === QUOTE ? strAt(s, v, end, a) : -1;
   }
   return skip(s, v, end, level + 1);
 }
@@ -318,8 +312,11 @@ function ascii(s: MaybeBuffer, a: number, b: number): string {
 const INTERN_SIZE = 256;
 const interned: (string | undefined)[] = new Array(INTERN_SIZE);
 
-function text(s: Uint8Array, a: number, b: number, isPlain: number): string {
-  if (!isPlain) return JSON.parse(decoder.decode(s.subarray(a, b))) as string;
+/** The text of the string member recorded in the slots from `x` (strAt). */
+function textAt(s: Uint8Array, x: number): string {
+  const a = F[x];
+  const b = F[x + 1];
+  if (!F[x + 2]) return JSON.parse(decoder.decode(s.subarray(a, b))) as string;
   let h = b - a;
   for (let j = a + 1; j < b - 1; j++) h = (h * 31 + s[j]) | 0;
   const slot = h & (INTERN_SIZE - 1);
@@ -360,7 +357,7 @@ export function scanLine(s: Uint8Array, start: number, stop: number, out: unknow
   if (send !== (kind === RecKind.Command)) return false;
   try {
     const named = kind === RecKind.Command || kind === RecKind.Event;
-    const name = named ? text(s, F[NAME_A], F[NAME_B], F[NAME_PLAIN]) : '';
+    const name = named ? textAt(s, NAME_A) : '';
     if ((named && name === '') || (kind === RecKind.Error && (F[CLASS_A] < 0 || F[DESC_A] < 0))) return false;
     out[at] = kind;
     out[at + 1] = vm;
@@ -373,16 +370,16 @@ export function scanLine(s: Uint8Array, start: number, stop: number, out: unknow
         break;
       case RecKind.Event:
         out[at + 2] = name;
-        out[at + 3] = F[DESC_A] < 0 ? undefined : text(s, F[DESC_A], F[DESC_B], F[DESC_PLAIN]);
+        out[at + 3] = F[DST_A] < 0 ? undefined : textAt(s, DST_A);
         break;
       case RecKind.Return:
         out[at + 2] = id(s);
-        out[at + 3] = !F[RET_OBJECT] || F[ST_OTHER] ? undefined : F[ST_A] < 0 ? 'none' : text(s, F[ST_A], F[ST_B], F[ST_PLAIN]);
+        out[at + 3] = !F[RET_OBJECT] || F[ST_OTHER] ? undefined : F[ST_A] < 0 ? 'none' : textAt(s, ST_A);
         break;
       case RecKind.Error:
         out[at + 2] = id(s);
-        out[at + 3] = text(s, F[CLASS_A], F[CLASS_B], F[CLASS_PLAIN]);
-        out[at + 4] = text(s, F[DESC_A], F[DESC_B], F[DESC_PLAIN]);
+        out[at + 3] = textAt(s, CLASS_A);
+        out[at + 4] = textAt(s, DESC_A);
         break;
     }
     return true;
