@@ -10,7 +10,7 @@ export const RecKind = { Slow: 0, Greeting: 1, Command: 2, Return: 3, Error: 4, 
 /**
  * Layouts (slot 1 is the VM: 0 source, 1 destination, except for SLOW). Every slot holds a string,
  * a number, a boolean or undefined, never an object: records cross threads as numbers and strings
- * (encodeRecords / decodeLines below).
+ * (encodeRecords / decodeRecords below).
  *   SLOW     [0, raw]
  *   GREETING [1, vm]
  *   COMMAND  [2, vm, command, arguments as JSON text ('' when none), oob (boolean), idKey | undefined]
@@ -188,7 +188,7 @@ export function encodeRecords(r: readonly unknown[], count: number): EncodedLine
 }
 
 /** The records encodeRecords encoded, REC_WIDTH slots a line from 0 (`out` grows as needed). */
-export function decodeLines(e: EncodedLines, out: unknown[]): void {
+export function decodeRecords(e: EncodedLines, out: unknown[]): void {
   const { ints, strings } = e;
   const s = (i: number): string | undefined => (i < 0 ? undefined : strings[i]);
   for (let k = 0; k < e.count; k++) {
