@@ -170,7 +170,7 @@ interface Pending {
   oob: boolean;
   /** The command's part of a cache key (headOf): same command, arguments and band, same string. */
   head: string;
-  hasId: boolean;
+  /** Its id (extract.ts: idKey); undefined: it has none. */
   idk: string | undefined;
   modelled: boolean;
   /** Events received while this command (the oldest in-band one) awaited its reply. */
@@ -214,7 +214,6 @@ export interface CheckSummary {
   skippedCommands: Record<string, number>;
   ignoredEvents: Record<string, number>;
 }
-
 
 function distinct<T>(xs: T[]): T[] {
   const seen = new Set<string>();
@@ -774,7 +773,7 @@ export class TraceChecker {
     const hasId = idk !== undefined;
     const argsText = modelled ? args : '';
     const head = modelled ? this.headOf(oob, command, argsText) : '';
-    const pend: Pending = { line: n, command, argsText, oob, head, hasId, idk, modelled, events: NO_EVENTS };
+    const pend: Pending = { line: n, command, argsText, oob, head, idk, modelled, events: NO_EVENTS };
     if (hasId && !vm.byId.has(idk)) vm.byId.set(idk, pend);
     if (!(oob && hasId)) vm.inband.push(pend);
   }
@@ -786,7 +785,7 @@ export class TraceChecker {
     if (hasId) {
       pend = vm.byId.get(id);
       if (pend) vm.byId.delete(id);
-    } else pend = vm.inband.find((x) => !x.hasId);
+    } else pend = vm.inband.find((x) => x.idk === undefined);
     if (!pend) {
       if (vm.sentAny) {
         this.findings.push({ line: n, vm: vm.vm, kind: 'unmatched-reply', expected: hasId ? `a command with id ${idJson(id)}` : 'a command awaiting its reply', observed: error ?? 'return' });
