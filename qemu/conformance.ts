@@ -319,21 +319,21 @@ interface EventsSeen {
   migrationEvents: boolean;
 }
 
-/** Does a trail (one explanation's distinct edges) need no more events than the VM sent? */
-function agreesWithEvents(vm: VmName, trail: Set<string>, seen: EventsSeen): boolean {
+/**
+ * Does a trail (one explanation's distinct edges) need no more events than the VM sent? `edges`:
+ * the VM's chart edges by trail id (`side/edge id`).
+ */
+function agreesWithEvents(trail: Set<string>, edges: ReadonlyMap<string, ChartEdge>, seen: EventsSeen): boolean {
   const into = new Map<string, number>();
   let stops = 0;
   let starts = 0;
-  for (const edge of trail) {
-    const m = /^(?:source|destination)\/([\w-]+):(.+?)-\[.*\]->(.+)$/.exec(edge);
-    if (!m || !edge.startsWith(`${vm}/`)) continue;
-    const [, chart, from, to] = m;
-    if (from === to) continue;
-    if (chart === `${vm}-status`) into.set(to, (into.get(to) ?? 0) + 1);
-    else if (chart === 'run-state') {
-      if (from === 'running') stops++;
-      else if (to === 'running') starts++;
-    }
+  for (const id of trail) {
+    const e = edges.get(id);
+    if (!e || e.from === e.to) continue;
+    if (e.chart === 'run-state') {
+      if (e.from === 'running') stops++;
+      else if (e.to === 'running') starts++;
+    } else into.set(e.to, (into.get(e.to) ?? 0) + 1);
   }
   if (stops > seen.stops || starts > seen.resumes) return false;
   if (seen.migrationEvents) for (const [to, n] of into) if (n > (seen.statuses.get(to) ?? 0)) return false;
@@ -521,7 +521,8 @@ class ScenarioRun {
     for (const t of Object.values(this.tracks)) {
       if (t.trails.length === 0) continue;
       const seen = this.eventsSeen(t.name);
-      const agreeing = t.trails.filter((tr) => agreesWithEvents(t.name, tr, seen));
+      const edges = new Map(sideEdges(this.p, t.name).map((e) => [`${t.name}/${edgeId(e)}`, e]));
+      const agreeing = t.trails.filter((tr) => agreesWithEvents(tr, edges, seen));
       const trails = agreeing.length ? agreeing : t.trails;
       for (const e of trails[0]) if (trails.every((x) => x.has(e))) this.edges.add(e);
     }
@@ -870,6 +871,11 @@ class ScenarioRun {
  * steps chosen as it goes. Every step's mismatches are returned; after one that stops the run, no
  * further step is played.
  */
+/** A pair started as a scenario asks: how the destination listens, -S on either side, the accelerator. */
+function launchFor(sc: Omit<Scenario, 'steps'>, qemu: string | undefined, traceFile: string): Promise<Pair> {
+  return Pair.launch({ qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, accel: sc.accel, traceFile });
+}
+
 export class LiveRun {
   private stopped = false;
   private constructor(
@@ -881,7 +887,7 @@ export class LiveRun {
 
   static async start(p: Profile, setup: Omit<Scenario, 'steps'>, o: { qemu?: string; traceFile: string }): Promise<LiveRun> {
     const sc: Scenario = { ...setup, steps: [] };
-    const pair = await Pair.launch({ qemu: o.qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, accel: sc.accel, traceFile: o.traceFile });
+    const pair = await launchFor(sc, o.qemu, o.traceFile);
     pair.trace.note({ live: sc.name, description: sc.description });
     const run = new ScenarioRun(p, sc, pair, 1, o.traceFile);
     const live = new LiveRun(pair, run, sc, o.traceFile);
@@ -946,7 +952,7 @@ export async function runScenario(p: Profile, sc: Scenario, o: { qemu?: string; 
     traces.push(traceFile);
     let pair: Pair;
     try {
-      pair = await Pair.launch({ qemu: o.qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, accel: sc.accel, traceFile });
+      pair = await launchFor(sc, o.qemu, traceFile);
     } catch (e) {
       mismatches.push({ scenario: sc.name, attempt, step: -1, stepText: 'launch', vm: null, kind: 'scenario', state: [], predicted: 'a VM pair', observed: (e as Error).message, trace: traceFile });
       break;
