@@ -67,6 +67,8 @@ export interface SyncSpec {
 
 const src = (s: PairState) => s.source?.context;
 const dst = (s: PairState) => s.destination?.context;
+/** The destination listens and has not started loading: a connection from the source is accepted. */
+const dstAccepts = (s: PairState) => !!dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status);
 
 /** The synchronised steps of the pair, in the order a viewer lists them. */
 export const SYNC: readonly SyncSpec[] = [
@@ -74,7 +76,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'connect',
     ref: 'migration/socket.c: socket_outgoing_migration + socket_accept_incoming_migration',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && !!dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status),
+    when: (s) => src(s)?.status === 'setup' && dstAccepts(s),
     steps: [
       { vm: 'source', event: 'setup-done' },
       { vm: 'destination', event: 'source-connected' },
@@ -89,7 +91,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'connect-refused',
     ref: 'migration/migration.c: migrate_fd_error (the connection fails)',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && !(dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status)),
+    when: (s) => src(s)?.status === 'setup' && !dstAccepts(s),
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
   {
@@ -98,7 +100,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'unplug-pending',
     ref: 'migration/migration.c: migrate_fd_connect -> migration_thread -> qemu_savevm_wait_unplug (SETUP -> WAIT_UNPLUG)',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && !!dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status),
+    when: (s) => src(s)?.status === 'setup' && dstAccepts(s),
     steps: [
       { vm: 'source', event: 'unplug-pending' },
       // the return path is opened in migrate_fd_connect, before the thread starts
