@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Readable } from 'node:stream';
-import { writeFileSync, mkdtempSync, rmSync, createReadStream, statSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, readFileSync, rmSync, createReadStream, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REC_WIDTH, extractLine } from '../trace/extract.ts';
@@ -158,9 +158,9 @@ describe('trace/scan.ts: scanLine', () => {
 });
 
 /** Every record recordBlocks hands over, each copied out (the block's array is reused). */
-async function readAll(chunks: Uint8Array[], opts: ReaderOptions): Promise<unknown[][]> {
+async function readAll(input: AsyncIterable<Uint8Array>, opts: ReaderOptions): Promise<unknown[][]> {
   const out: unknown[][] = [];
-  for await (const { count, records } of recordBlocks(Readable.from(chunks), opts))
+  for await (const { count, records } of recordBlocks(input, opts))
     for (let k = 0; k < count; k++) out.push(records.slice(k * REC_WIDTH, (k + 1) * REC_WIDTH));
   return out;
 }
@@ -194,7 +194,7 @@ describe('cli/trace-reader.ts: recordBlocks', () => {
           const bytes = Buffer.from(ls.map((l) => l.replace(/\n/g, ' ')).join('\n') + (finalNl ? '\n' : ''));
           const chunks: Uint8Array[] = [];
           for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk));
-          expectSame(await readAll(chunks, { workers: 0, blockBytes }), expected(bytes));
+          expectSame(await readAll(Readable.from(chunks), { workers: 0, blockBytes }), expected(bytes));
         },
       ),
       { numRuns: 300 },
@@ -207,15 +207,12 @@ describe('cli/trace-reader.ts: recordBlocks', () => {
       const file = join(dir, 't.jsonl');
       writePollingTrace(file, 150_000);
       // Odd lines among the ordinary ones, early and late: fallbacks, malformed lines, non-ASCII.
-      const { readFileSync } = await import('node:fs');
       const lines = readFileSync(file, 'utf8').split('\n');
       for (const [i, e] of EDGES.entries()) lines.splice(Math.floor(((i + 1) * lines.length) / (EDGES.length + 1)), 0, e);
       writeFileSync(file, lines.join('\n'));
       const bytes = readFileSync(file);
       const stats: ReaderStats = { here: 0, workers: 0 };
-      const got: unknown[][] = [];
-      for await (const { count, records } of recordBlocks(createReadStream(file, { highWaterMark: 1 << 16 }), { workers: 1, blockBytes: 1 << 16, serialBytes: 0, sizeHint: statSync(file).size, stats }))
-        for (let k = 0; k < count; k++) got.push(records.slice(k * REC_WIDTH, (k + 1) * REC_WIDTH));
+      const got = await readAll(createReadStream(file, { highWaterMark: 1 << 16 }), { workers: 1, blockBytes: 1 << 16, serialBytes: 0, sizeHint: statSync(file).size, stats });
       expectSame(got, expected(bytes));
       expect(stats.workers).toBeGreaterThan(0);
       expect(stats.here + stats.workers).toBeGreaterThan(300);
