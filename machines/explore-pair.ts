@@ -4,17 +4,19 @@
 //
 // Speed: stepping xstate costs ~100-250 µs. Each side is compiled lazily into a table: side states
 // are interned (stateKey -> integer id) and the effect of each (side state, event) is stepped through
-// xstate once and remembered as the next id. The pair search then runs over integer triples; its
-// composition mirrors pair.ts (stepPair / syncEnabled / breakChannel / exitOnFailedLoad / applyFault)
-// step for step, and `explorePairPlain` (stepPair itself, no tables) is kept to check that both
-// reach the same states. Pure: no I/O.
+// xstate once and remembered as the next id. The pair search then runs over integer triples, stepped
+// by pair.ts's one composition (composeStep) with a Stepper over those ids; `explorePairPlain`
+// (stepPair on xstate snapshots, no tables) checks that both reach the same states. Pure: no I/O.
 import type { Profile, SideState } from './profile.ts';
 import { mayMove, movingProbes, type Probe } from './explore.ts';
 import { startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
 import { contextKey, fastStep } from './fast-step.ts';
 import { decide } from './rules.ts';
-import { startChannel, stepChannel, type ChannelSnapshot } from './channel.ts';
-import { SYNC, FAULTS, startPair, stepPair, enabledInternal, type PairState, type PairEvent, type PairInput, type PairReply, type SyncSpec, type Fault } from './pair.ts';
+import { startChannel, stepChannel, type ChannelEvent, type ChannelSnapshot } from './channel.ts';
+import {
+  SYNC, FAULTS, composeStep, startPair, stepPair, enabledInternal,
+  type CommandResult, type Composite, type PairState, type PairEvent, type PairInput, type PairReply, type Stepper,
+} from './pair.ts';
 import { CAP_VARIANTS } from './matrix.ts';
 import { INTERNAL_EVENTS, type IncomingMode, type InternalEventType, type QmpArguments, type Side, type SideEvent } from './vocabulary.ts';
 import { invariantsFor, type Invariant } from './invariants.ts';
@@ -102,6 +104,10 @@ export function pairAlphabet(p: Profile, restart = false): PairEvent[] {
 
 const UNKNOWN = -2;
 const NONE = -1;
+const ASKED = 1;
+const ALLOWED = 2;
+const CRASH = 4;
+const SHUTS = 8;
 const INTERNAL_INDEX = new Map<string, number>(INTERNAL_EVENTS.map((e, i) => [e, i]));
 
 /**
@@ -118,7 +124,7 @@ export class SideTable {
   readonly events: SideEvent[];
   private readonly nq: number;
   private readonly rows: Int32Array[] = [];
-  /** Per state and QMP event: 0 not asked yet, 1 accepted, 2 refused; +2 when QEMU dies handling it (Rule.crash). */
+  /** Per state and QMP event: 0 not asked yet, else ASKED | ALLOWED | CRASH | SHUTS bits. */
   private readonly verdict: Uint8Array[] = [];
   /** How many times xstate was stepped (once per side state reached by a step). */
   xstateSteps = 0;
@@ -165,17 +171,17 @@ export class SideTable {
     });
   }
 
-  /** QMP event `q` (index into this side's QMP events): the next state (or NONE) and whether QEMU accepted it. */
-  command(id: number, q: number): { next: number; allowed: boolean; crash: boolean } {
+  /** QMP event `q` (index into this side's QMP events): what it does to state `id` (next: NONE when unchanged). */
+  command(id: number, q: number): CommandResult<number> & { next: number } {
     const row = this.rows[id];
     if (row[q] === UNKNOWN) {
       const e = this.events[q] as Extract<SideEvent, { type: 'qmp' }>;
       const d = decide(this.p, this.snaps[id].context, e.command, e.arguments ?? {});
-      this.verdict[id][q] = (d.allowed ? 1 : 2) + (d.rule?.crash ? 2 : 0);
+      this.verdict[id][q] = ASKED | (d.allowed ? ALLOWED : 0) | (d.rule?.crash ? CRASH : 0) | (d.allowed && d.rule.accept!.shutsChannel ? SHUTS : 0);
       row[q] = this.next(id, q);
     }
     const v = this.verdict[id][q];
-    return { next: row[q], allowed: v === 1 || v === 3, crash: v > 2 };
+    return { next: row[q], allowed: (v & ALLOWED) !== 0, crash: (v & CRASH) !== 0, shutsChannel: (v & SHUTS) !== 0 };
   }
 
   /** An internal event: the next state, or NONE when it cannot move this state (pair.ts: take). */
@@ -195,17 +201,19 @@ const CLOSED = 0;
 const CONNECTED = 1;
 const BROKEN = 2;
 
-/** A pair state over interned side states: what the compiled step works on. */
-export interface PairIds {
-  s: number; // source side id, -1 exited
-  d: number; // destination side id, -1 exited
-  c: number; // channel
-}
+/** A pair state over interned side states (null: exited) and the channel as CLOSED / CONNECTED / BROKEN: what the compiled step works on. */
+export type PairIds = Composite<number, number>;
 type T = PairIds;
 
 const EXITED = -1;
 const SHIFT = 2 ** 22;
-const tkey = (t: T) => ((t.s + 1) * SHIFT + (t.d + 1)) * 4 + t.c;
+const tkey = (t: T) => ((t.source ?? EXITED) + 1) * SHIFT * 4 + ((t.destination ?? EXITED) + 1) * 4 + t.channel;
+/** The channel chart over CLOSED / CONNECTED / BROKEN (channel.ts: what each event does in each state). */
+const CHANNEL_STEP: Record<ChannelEvent['type'], readonly number[]> = {
+  connect: [1, 1, 1],
+  break: [0, 2, 2],
+  close: [0, 0, 2],
+};
 
 export interface Violation {
   invariant: string;
@@ -259,6 +267,9 @@ export class PairExplorer {
   readonly starts: Start[] = [];
   private readonly index = new Map<number, number>();
   private readonly restart: boolean;
+  /** The QMP event index of the command being stepped (composeStep hands the stepper the event, not its index). */
+  private pendingQ = -1;
+  private readonly stepper: Stepper<number, number>;
 
   constructor(readonly p: Profile, opts: { restart?: boolean } = {}) {
     this.restart = !!opts.restart;
@@ -276,6 +287,23 @@ export class PairExplorer {
     const closed = startChannel();
     const connected = stepChannel(closed, { type: 'connect' });
     this.channels = [closed, connected, stepChannel(connected, { type: 'break' })];
+    const tables = this.tables;
+    // pair.ts's composition over interned ids: a side state is its id in its table, the channel 0/1/2.
+    this.stepper = {
+      ctx: (vm, id) => tables[vm].snaps[id].context,
+      internal: (vm, id, event) => {
+        const n = tables[vm].internal(id, event);
+        return n < 0 ? null : n;
+      },
+      command: (vm, id) => {
+        const r = tables[vm].command(id, this.pendingQ);
+        return { ...r, next: r.next < 0 ? null : r.next };
+      },
+      start: (input) => tables[input.side].intern(startSide(p, input)),
+      channel: (c) => CH_NAMES[c],
+      channelStep: (c, e) => CHANNEL_STEP[e][c],
+      channelStart: () => CLOSED,
+    };
   }
 
   get size(): number {
@@ -284,129 +312,45 @@ export class PairExplorer {
 
   /** The pair state number i as a PairState (shared snapshots; the channel's connection count is not kept). */
   stateAt(i: number): PairState {
-    return this.view({ s: this.src[i], d: this.dst[i], c: this.ch[i] });
+    return this.view(this.idsAt(i));
+  }
+
+  /** A PairState as ids (its processes interned). */
+  ids(s: PairState): T {
+    return {
+      source: s.source === null ? null : this.tables.source.intern(s.source),
+      destination: s.destination === null ? null : this.tables.destination.intern(s.destination),
+      channel: CH_NAMES.indexOf(s.channel.value as never),
+    };
+  }
+
+  /** The pair state number i as ids. */
+  idsAt(i: number): T {
+    return { source: this.src[i] < 0 ? null : this.src[i], destination: this.dst[i] < 0 ? null : this.dst[i], channel: this.ch[i] };
   }
 
   /** A compiled pair state as a PairState (shared snapshots). */
   view(t: T): PairState {
     return {
-      source: t.s < 0 ? null : this.tables.source.snaps[t.s],
-      destination: t.d < 0 ? null : this.tables.destination.snaps[t.d],
-      channel: this.channels[t.c],
+      source: t.source === null ? null : this.tables.source.snaps[t.source],
+      destination: t.destination === null ? null : this.tables.destination.snaps[t.destination],
+      channel: this.channels[t.channel],
     };
   }
 
-  private ctx(t: T, vm: Side) {
-    const id = vm === 'source' ? t.s : t.d;
-    return id < 0 ? null : this.tables[vm].snaps[id].context;
-  }
-
-  private with(t: T, vm: Side, id: number): T {
-    return vm === 'source' ? { s: id, d: t.d, c: t.c } : { s: t.s, d: id, c: t.c };
-  }
-
-  // pair.ts: take
-  private take(t: T, vm: Side, event: InternalEventType): T | null {
-    const id = vm === 'source' ? t.s : t.d;
-    if (id < 0) return null;
-    const n = this.tables[vm].internal(id, event);
-    return n < 0 ? null : this.with(t, vm, n);
-  }
-
-  // pair.ts: exitOnFailedLoad
-  private exitOnFailedLoad(t: T): T {
-    const d = this.ctx(t, 'destination');
-    if (d && (d.status === 'setup' || d.status === 'active') && d.listening && d.exitOnError && d.runstate === 'inmigrate') return { s: t.s, d: EXITED, c: t.c };
-    return t;
-  }
-
-  // pair.ts: breakChannel
-  private breakChannel(t: T): T {
-    if (t.c !== CONNECTED) return t;
-    let out: T = { s: t.s, d: t.d, c: BROKEN };
-    for (const vm of ['source', 'destination'] as const) out = this.take(out, vm, 'channel-error') ?? out;
-    return this.exitOnFailedLoad(out);
-  }
-
-  // pair.ts: syncEnabled
-  private sync(t: T, spec: SyncSpec): T | null {
-    if (spec.channelIn && !spec.channelIn.includes(CH_NAMES[t.c] as never)) return null;
-    if (spec.when && !spec.when(this.view(t))) return null;
-    let out = t;
-    for (const st of spec.steps) {
-      if (st.when && !st.when(this.view(out))) {
-        if (st.optional) continue;
-        return null;
-      }
-      const next = this.take(out, st.vm, st.event);
-      if (!next) {
-        if (st.optional) continue;
-        return null;
-      }
-      out = next;
-    }
-    if (spec.channel === 'connect' && out.c !== CONNECTED) out = { s: out.s, d: out.d, c: CONNECTED };
-    if (spec.channel === 'break' && out.c === CONNECTED) out = this.exitOnFailedLoad({ s: out.s, d: out.d, c: BROKEN });
-    if (spec.kills) out = this.breakChannel(this.with(out, spec.kills, EXITED));
-    if (out.c === CONNECTED) {
-      const s = this.ctx(out, 'source')?.status ?? '';
-      const d = this.ctx(out, 'destination')?.status;
-      if (['completed', 'cancelled', 'failed'].includes(s) && d !== 'colo' && ['completed', 'failed'].includes(d ?? 'completed')) out = { s: out.s, d: out.d, c: CLOSED };
-    }
-    return out;
-  }
-
-  // pair.ts: applyFault
-  private fault(t: T, f: Fault): T | null {
-    switch (f) {
-      case 'channel-break':
-      case 'heartbeat-loss':
-        return t.c === CONNECTED ? this.breakChannel(t) : null;
-      case 'crash-source':
-      case 'crash-destination': {
-        const vm: Side = f === 'crash-source' ? 'source' : 'destination';
-        if ((vm === 'source' ? t.s : t.d) < 0) return null;
-        return this.breakChannel(this.with(t, vm, EXITED));
-      }
-    }
-  }
-
   /**
-   * pair.ts: stepPair, over integer states, for event `ei` of `alphabet`. Null: the event changes
+   * pair.ts: composeStep, over integer states, for event `ei` of `alphabet`. Null: the event changes
    * nothing. Public for planners that search the pair themselves (qemu/path-plan.ts).
    */
   step(t: T, ei: number): T | null {
     const e = this.alphabet[ei];
-    switch (e.type) {
-      case 'qmp': {
-        const id = e.vm === 'source' ? t.s : t.d;
-        if (id < 0) return null;
-        const { q } = this.qIndex[ei];
-        const r = this.tables[e.vm].command(id, q);
-        if (r.crash) return this.breakChannel(this.with(t, e.vm, EXITED)); // pair.ts: Rule.crash
-        let out = r.next >= 0 ? this.with(t, e.vm, r.next) : t;
-        if (r.allowed) {
-          const before = this.tables[e.vm].snaps[id].context.status;
-          const shuts =
-            e.command === 'yank' ||
-            e.command === 'migrate-pause' ||
-            (e.command === 'migrate_cancel' && e.vm === 'source' && this.ctx(out, 'source')?.status === 'cancelling' && before !== 'cancelling');
-          if (shuts) out = this.breakChannel(out);
-        }
-        return out.s === t.s && out.d === t.d && out.c === t.c ? null : out;
-      }
-      case 'sync': {
-        const spec = SYNC.find((x) => x.name === e.name)!;
-        return this.sync(t, spec);
-      }
-      case 'fault':
-        return this.fault(t, e.fault);
-      case 'restart-destination': {
-        if (t.d >= 0) return null; // explored only where the destination has exited
-        const fresh = this.tables.destination.intern(startSide(this.p, { side: 'destination', incoming: e.incoming ?? 'defer' }));
-        return { s: t.s, d: fresh, c: t.c === CONNECTED ? CONNECTED : CLOSED };
-      }
+    if (e.type === 'qmp') {
+      this.pendingQ = this.qIndex[ei].q;
+      const out = composeStep(this.stepper, t, e);
+      return out === null || (out.source === t.source && out.destination === t.destination && out.channel === t.channel) ? null : out;
     }
+    if (e.type === 'restart-destination' && t.destination !== null) return null; // explored only where the destination has exited
+    return composeStep(this.stepper, t, e);
   }
 
   private add(t: T, parent: number, via: number, depth: number, root: number): number {
@@ -415,9 +359,9 @@ export class PairExplorer {
     if (have !== undefined) return -1;
     const i = this.src.length;
     this.index.set(k, i);
-    this.src.push(t.s);
-    this.dst.push(t.d);
-    this.ch.push(t.c);
+    this.src.push(t.source ?? EXITED);
+    this.dst.push(t.destination ?? EXITED);
+    this.ch.push(t.channel);
     this.parent.push(parent);
     this.via.push(via);
     this.depthOf.push(depth);
@@ -445,11 +389,7 @@ export class PairExplorer {
     };
     const roots = rootStates(p, caps, opts.incoming);
     for (const r of roots) {
-      const t: T = {
-        s: this.tables.source.intern(r.state.source!),
-        d: this.tables.destination.intern(r.state.destination!),
-        c: CH_NAMES.indexOf(r.state.channel.value as never),
-      };
+      const t = this.ids(r.state);
       this.starts.push(r.start);
       const i = this.add(t, -1, -1, 0, this.starts.length - 1);
       if (i >= 0) check(i);
@@ -465,7 +405,7 @@ export class PairExplorer {
         truncated = true;
         break;
       }
-      const t: T = { s: this.src[i], d: this.dst[i], c: this.ch[i] };
+      const t = this.idsAt(i);
       for (let ei = 0; ei < n; ei++) {
         const out = this.step(t, ei);
         if (!out) continue;

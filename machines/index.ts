@@ -17,5 +17,7 @@ export { permissionMatrix, matrixMarkdown, eventLabel, CAP_VARIANTS, type Matrix
 export { STATUS_DOC, RUNSTATE_DOC } from './docs-text.ts';
 export { internalClosure, explain, applyCommand, advanceBy, agrees, type Hypothesis, type Observation, type CommandOutcome } from './observe.ts';
 export { channelMachine, startChannel, stepChannel, type ChannelSnapshot, type ChannelEvent } from './channel.ts';
-export { SYNC, FAULTS, startPair, stepPair, enabledInternal, type PairState, type PairEvent, type PairStep, type PairReply, type PairInput, type SyncSpec, type Fault } from './pair.ts';
+export {
+  SYNC, FAULTS, startPair, stepPair, enabledInternal, pairView, composeStep, enabledSyncs, snapshotStepper, syncSpec,
+  type PairView, type ChannelValue, type Composite, type Stepper, type CommandResult, type PairState, type PairEvent, type PairStep, type PairReply, type PairInput, type SyncSpec, type Fault } from './pair.ts';
 export { fastStep, contextKey } from './fast-step.ts';

@@ -2,14 +2,16 @@
 // a modelled channel (channel.ts). The composition is a synchronised product: QMP commands go to one
 // process; what QEMU's threads do together (connecting, the last part of the stream, a COLO message)
 // is a synchronised step listed in SYNC, taking one internal event on each process that must move;
-// faults (channel break, crash, heartbeat loss) act on the channel and on both ends. Pure: every step
-// returns a new state, so tests, the explorer and the viewer all step the same function.
-import type { Profile } from './profile.ts';
+// faults (channel break, crash, heartbeat loss) act on the channel and on both ends. The composition
+// is written once (`composeStep`), over a Stepper that says how a process is held and stepped: xstate
+// snapshots here (stepPair, for tests and the viewer), interned integers in the explorer, snapshots
+// with the chart edges recorded in the path planner. Pure: every step returns a new state.
+import type { Profile, SideState } from './profile.ts';
 import { mayMove } from './explore.ts';
-import { startSide, stepSide, type SideSnapshot } from './side.ts';
-import { startChannel, stepChannel, type ChannelSnapshot } from './channel.ts';
+import { startSide, stepSide, type SideInput, type SideSnapshot } from './side.ts';
+import { startChannel, stepChannel, type ChannelEvent, type ChannelSnapshot } from './channel.ts';
 import type { Decision } from './rules.ts';
-import type { IncomingMode, InternalEventType, QmpArguments, QmpError, Side } from './vocabulary.ts';
+import type { IncomingMode, InternalEventType, QmpArguments, QmpError, QmpEvent, Side } from './vocabulary.ts';
 
 export interface PairInput {
   incoming?: IncomingMode;
@@ -17,12 +19,18 @@ export interface PairInput {
   destinationPaused?: boolean;
 }
 
-export interface PairState {
-  /** null: the process has exited (crashed, or QEMU exited on a failed incoming load). */
-  source: SideSnapshot | null;
-  destination: SideSnapshot | null;
-  channel: ChannelSnapshot;
+/** The channel's state as the composition reads it. */
+export type ChannelValue = 'closed' | 'connected' | 'broken';
+
+/** What the synchronised steps' conditions read of a pair: each process's data and the channel. */
+export interface PairView {
+  source: SideState | null;
+  destination: SideState | null;
+  channel: ChannelValue;
 }
+
+/** The pair as xstate snapshots. A process is null once it has exited (crashed, or QEMU exited on a failed incoming load). */
+export type PairState = Composite<SideSnapshot, ChannelSnapshot>;
 
 export const FAULTS = ['channel-break', 'heartbeat-loss', 'crash-source', 'crash-destination'] as const;
 export type Fault = (typeof FAULTS)[number];
@@ -49,15 +57,15 @@ interface SyncStep {
   event: InternalEventType;
   /** Taken only if it can move that process; a required step that cannot disables the sync. */
   optional?: boolean;
-  when?: (s: PairState) => boolean;
+  when?: (s: PairView) => boolean;
 }
 
 export interface SyncSpec {
   name: string;
   /** What happens in QEMU, and where. */
   ref: string;
-  channelIn?: readonly ('closed' | 'connected' | 'broken')[];
-  when?: (s: PairState) => boolean;
+  channelIn?: readonly ChannelValue[];
+  when?: (s: PairView) => boolean;
   steps: readonly SyncStep[];
   /** What the channel does afterwards. */
   channel?: 'connect' | 'break' | 'close';
@@ -65,10 +73,10 @@ export interface SyncSpec {
   kills?: Side;
 }
 
-const src = (s: PairState) => s.source?.context;
-const dst = (s: PairState) => s.destination?.context;
+const src = (s: PairView) => s.source;
+const dst = (s: PairView) => s.destination;
 /** The destination listens and has not started loading: a connection from the source is accepted. */
-const dstAccepts = (s: PairState) => !!dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status);
+const dstAccepts = (s: PairView) => !!dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status);
 
 /** The synchronised steps of the pair, in the order a viewer lists them. */
 export const SYNC: readonly SyncSpec[] = [
@@ -129,8 +137,8 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/migration.c: migrate_fd_cancel (migrate_set_state -> CANCELLING; qemu_file_shutdown)',
     steps: [
       { vm: 'source', event: 'cancel-set' },
-      { vm: 'destination', event: 'channel-error', optional: true, when: (s) => s.channel.value === 'connected' },
-      { vm: 'source', event: 'channel-error', optional: true, when: (s) => s.channel.value === 'connected' },
+      { vm: 'destination', event: 'channel-error', optional: true, when: (s) => s.channel === 'connected' },
+      { vm: 'source', event: 'channel-error', optional: true, when: (s) => s.channel === 'connected' },
     ],
     channel: 'break',
   },
@@ -253,7 +261,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/colo.c: primary_vm_do_failover (shuts the channel down)',
     steps: [
       { vm: 'source', event: 'failover-done' },
-      { vm: 'destination', event: 'channel-error', optional: true, when: (s) => s.channel.value === 'connected' },
+      { vm: 'destination', event: 'channel-error', optional: true, when: (s) => s.channel === 'connected' },
     ],
     channel: 'break',
   },
@@ -262,7 +270,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/colo.c: secondary_vm_do_failover (shuts the channel down)',
     steps: [
       { vm: 'destination', event: 'failover-done' },
-      { vm: 'source', event: 'channel-error', optional: true, when: (s) => s.channel.value === 'connected' },
+      { vm: 'source', event: 'channel-error', optional: true, when: (s) => s.channel === 'connected' },
     ],
     channel: 'break',
   },
@@ -277,122 +285,229 @@ export function startPair(p: Profile, input: PairInput = {}): PairState {
   };
 }
 
-function withSide(s: PairState, vm: Side, snap: SideSnapshot | null): PairState {
-  return vm === 'source' ? { ...s, source: snap } : { ...s, destination: snap };
+// ---- the composition, written once --------------------------------------------------------------
+// The chart view (stepPair, xstate snapshots), the explorer (interned integer ids) and the path
+// planner (snapshots, recording the chart edges taken) differ only in how they hold and step one
+// process and the channel. They all step the pair through `composeStep`, with a Stepper that says how.
+
+/** A pair over any representation of a process (S) and of the channel (C). */
+export interface Composite<S, C> {
+  source: S | null;
+  destination: S | null;
+  channel: C;
+}
+
+/** What a QMP command did to one process, as the composition needs it. */
+export interface CommandResult<S> {
+  /** The process after the command; null: unchanged. */
+  next: S | null;
+  allowed: boolean;
+  /** The deciding row shuts the migration channel (Accept.shutsChannel). */
+  shutsChannel: boolean;
+  /** The deciding row kills QEMU (Rule.crash). */
+  crash: boolean;
+}
+
+/** How one user of the composition holds and steps a process and the channel. */
+export interface Stepper<S, C> {
+  ctx(vm: Side, s: S): SideState;
+  /** An internal event of one process: its next state, or null when it cannot move it (mayMove, no enabled transition). */
+  internal(vm: Side, s: S, event: InternalEventType): S | null;
+  command(vm: Side, s: S, e: QmpEvent): CommandResult<S>;
+  start(input: SideInput): S;
+  channel(c: C): ChannelValue;
+  channelStep(c: C, e: ChannelEvent['type']): C;
+  channelStart(): C;
+}
+
+function viewWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>): PairView {
+  return {
+    source: s.source === null ? null : st.ctx('source', s.source),
+    destination: s.destination === null ? null : st.ctx('destination', s.destination),
+    channel: st.channel(s.channel),
+  };
+}
+
+function withSide<S, C>(s: Composite<S, C>, vm: Side, x: S | null): Composite<S, C> {
+  return vm === 'source' ? { source: x, destination: s.destination, channel: s.channel } : { source: s.source, destination: x, channel: s.channel };
+}
+
+function withChannel<S, C>(st: Stepper<S, C>, s: Composite<S, C>, e: ChannelEvent['type']): Composite<S, C> {
+  return { source: s.source, destination: s.destination, channel: st.channelStep(s.channel, e) };
 }
 
 /** One process's internal event, if it moves it. */
-function take(p: Profile, s: PairState, vm: Side, event: InternalEventType): PairState | null {
+function take<S, C>(st: Stepper<S, C>, s: Composite<S, C>, vm: Side, event: InternalEventType): Composite<S, C> | null {
   const side = s[vm];
-  if (!side || !mayMove(p, side.context, { type: event })) return null;
-  const r = stepSide(p, side, { type: event });
-  return r.changed ? withSide(s, vm, r.snapshot) : null;
+  if (side === null) return null;
+  const next = st.internal(vm, side, event);
+  return next === null ? null : withSide(s, vm, next);
 }
 
 /**
  * A destination whose precopy load fails exits (migration/migration.c: process_incoming_migration_co:
  * exit(EXIT_FAILURE); with exit-on-error=false, QEMU >= 9.1 stays in `failed` instead).
  */
-function exitOnFailedLoad(s: PairState): PairState {
-  const d = s.destination?.context;
-  if (d && ['setup', 'active'].includes(d.status) && d.listening && d.exitOnError && s.destination!.context.runstate === 'inmigrate') return { ...s, destination: null };
+function exitOnFailedLoad<S, C>(st: Stepper<S, C>, s: Composite<S, C>): Composite<S, C> {
+  if (s.destination === null) return s;
+  const d = st.ctx('destination', s.destination);
+  if ((d.status === 'setup' || d.status === 'active') && d.listening && d.exitOnError && d.runstate === 'inmigrate') return withSide(s, 'destination', null);
   return s;
 }
 
 /** The channel breaks: both live ends see the error. */
-function breakChannel(p: Profile, s: PairState): PairState {
-  if (s.channel.value !== 'connected') return s;
-  let out: PairState = { ...s, channel: stepChannel(s.channel, { type: 'break' }) };
-  for (const vm of ['source', 'destination'] as const) out = take(p, out, vm, 'channel-error') ?? out;
-  return exitOnFailedLoad(out);
+function breakChannel<S, C>(st: Stepper<S, C>, s: Composite<S, C>): Composite<S, C> {
+  if (st.channel(s.channel) !== 'connected') return s;
+  let out = withChannel(st, s, 'break');
+  for (const vm of ['source', 'destination'] as const) out = take(st, out, vm, 'channel-error') ?? out;
+  return exitOnFailedLoad(st, out);
 }
 
-function syncEnabled(p: Profile, s: PairState, spec: SyncSpec): PairState | null {
-  if (spec.channelIn && !spec.channelIn.includes(s.channel.value as never)) return null;
-  if (spec.when && !spec.when(s)) return null;
+/** A synchronised step, or null when it is not enabled. */
+function syncWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, spec: SyncSpec): Composite<S, C> | null {
+  if (spec.channelIn && !spec.channelIn.includes(st.channel(s.channel))) return null;
+  if (spec.when && !spec.when(viewWith(st, s))) return null;
   let out = s;
-  for (const st of spec.steps) {
-    if (st.when && !st.when(out)) {
-      if (st.optional) continue;
+  for (const step of spec.steps) {
+    if (step.when && !step.when(viewWith(st, out))) {
+      if (step.optional) continue;
       return null;
     }
-    const next = take(p, out, st.vm, st.event);
+    const next = take(st, out, step.vm, step.event);
     if (!next) {
-      if (st.optional) continue;
+      if (step.optional) continue;
       return null;
     }
     out = next;
   }
-  if (spec.channel === 'connect') out = { ...out, channel: stepChannel(out.channel, { type: 'connect' }) };
-  if (spec.channel === 'break' && out.channel.value === 'connected') out = exitOnFailedLoad({ ...out, channel: stepChannel(out.channel, { type: 'break' }) });
-  if (spec.kills) out = breakChannel(p, withSide(out, spec.kills, null));
+  if (spec.channel === 'connect' && st.channel(out.channel) !== 'connected') out = withChannel(st, out, 'connect');
+  if (spec.channel === 'break' && st.channel(out.channel) === 'connected') out = exitOnFailedLoad(st, withChannel(st, out, 'break'));
+  if (spec.kills) out = breakChannel(st, withSide(out, spec.kills, null));
   // Both ends finished with the stream: the sockets are closed.
-  if (out.channel.value === 'connected' && ['completed', 'cancelled', 'failed'].includes(src(out)?.status ?? '') && src(out)?.status !== 'colo' && dst(out)?.status !== 'colo' && ['completed', 'failed'].includes(dst(out)?.status ?? 'completed'))
-    out = { ...out, channel: stepChannel(out.channel, { type: 'close' }) };
+  if (st.channel(out.channel) === 'connected') {
+    const sc = out.source === null ? '' : st.ctx('source', out.source).status;
+    const dc = out.destination === null ? undefined : st.ctx('destination', out.destination).status;
+    if ((sc === 'completed' || sc === 'cancelled' || sc === 'failed') && (dc === undefined || dc === 'completed' || dc === 'failed')) out = withChannel(st, out, 'close');
+  }
   return out;
 }
 
-function applyFault(p: Profile, s: PairState, f: Fault): PairState | null {
+function faultWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, f: Fault): Composite<S, C> | null {
   switch (f) {
     case 'channel-break':
     case 'heartbeat-loss': // the peers lose each other (for COLO: no more checkpoints); modelled as a break
-      return s.channel.value === 'connected' ? breakChannel(p, s) : null;
+      return st.channel(s.channel) === 'connected' ? breakChannel(st, s) : null;
     case 'crash-source':
     case 'crash-destination': {
       const vm: Side = f === 'crash-source' ? 'source' : 'destination';
-      if (!s[vm]) return null;
-      return breakChannel(p, withSide(s, vm, null));
+      if (s[vm] === null) return null;
+      return breakChannel(st, withSide(s, vm, null));
     }
   }
+}
+
+const SYNC_BY_NAME = new Map(SYNC.map((x) => [x.name, x]));
+export function syncSpec(name: string): SyncSpec {
+  const spec = SYNC_BY_NAME.get(name);
+  if (!spec) throw new Error(`unknown synchronised step '${name}' (known: ${SYNC.map((x) => x.name).join(', ')})`);
+  return spec;
+}
+
+/**
+ * One step of the pair: the state after `e`, or null when `e` changes nothing (a command to a
+ * process that has exited, a synchronised step or fault that is not enabled). `onCommand` sees a
+ * QMP command's result on its process.
+ */
+export function composeStep<S, C>(st: Stepper<S, C>, s: Composite<S, C>, e: PairEvent, onCommand?: (r: CommandResult<S>) => void): Composite<S, C> | null {
+  switch (e.type) {
+    case 'qmp': {
+      const side = s[e.vm];
+      if (side === null) return null;
+      const r = st.command(e.vm, side, e.arguments ? { type: 'qmp', command: e.command, arguments: e.arguments } : { type: 'qmp', command: e.command });
+      onCommand?.(r);
+      // A row whose handling kills QEMU (Rule.crash): the process is gone, the peer sees EOF.
+      if (r.crash) return breakChannel(st, withSide(s, e.vm, null));
+      let out = r.next === null ? s : withSide(s, e.vm, r.next);
+      // A command whose effect reaches the channel, and so the other process (yank, migrate-pause, a cancel).
+      if (r.allowed && r.shutsChannel) out = breakChannel(st, out);
+      return out === s ? null : out;
+    }
+    case 'sync':
+      return syncWith(st, s, syncSpec(e.name));
+    case 'fault':
+      return faultWith(st, s, e.fault);
+    case 'restart-destination': {
+      const fresh = st.start({ side: 'destination', incoming: e.incoming ?? 'defer' });
+      const channel = st.channel(s.channel) === 'connected' ? s.channel : st.channelStart();
+      return { source: s.source, destination: fresh, channel };
+    }
+  }
+}
+
+/** The synchronised steps enabled in a state. */
+export function enabledSyncs<S, C>(st: Stepper<S, C>, s: Composite<S, C>): SyncSpec[] {
+  return SYNC.filter((spec) => syncWith(st, s, spec) !== null);
+}
+
+/** Every event that changes the pair from here (QMP commands aside): synchronised steps and faults. */
+export function enabledInternalWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>): PairEvent[] {
+  const out: PairEvent[] = enabledSyncs(st, s).map((x) => ({ type: 'sync', name: x.name }));
+  for (const f of FAULTS) if (faultWith(st, s, f)) out.push({ type: 'fault', fault: f });
+  return out;
+}
+
+// ---- the chart view: xstate snapshots -----------------------------------------------------------
+
+/** A Stepper over xstate snapshots; `onDecision` sees QEMU's decision of each command. */
+export function snapshotStepper(p: Profile, onDecision?: (d: Decision) => void): Stepper<SideSnapshot, ChannelSnapshot> {
+  return {
+    ctx: (_vm, s) => s.context,
+    internal(_vm, s, event) {
+      if (!mayMove(p, s.context, { type: event })) return null;
+      const r = stepSide(p, s, { type: event });
+      return r.changed ? r.snapshot : null;
+    },
+    command(_vm, s, e) {
+      const r = stepSide(p, s, e);
+      const d = r.decision!;
+      onDecision?.(d);
+      return { next: r.changed ? r.snapshot : null, allowed: d.allowed, shutsChannel: d.allowed && !!d.rule.accept!.shutsChannel, crash: !!d.rule?.crash };
+    },
+    start: (input) => startSide(p, input),
+    channel: (c) => c.value as ChannelValue,
+    channelStep: (c, e) => stepChannel(c, { type: e }),
+    channelStart: startChannel,
+  };
+}
+
+const plainSteppers = new WeakMap<Profile, Stepper<SideSnapshot, ChannelSnapshot>>();
+function plainStepper(p: Profile): Stepper<SideSnapshot, ChannelSnapshot> {
+  let st = plainSteppers.get(p);
+  if (!st) plainSteppers.set(p, (st = snapshotStepper(p)));
+  return st;
+}
+
+/** The data view of a pair state that the synchronised steps' conditions and the invariants read. */
+export function pairView(s: PairState): PairView {
+  return { source: s.source?.context ?? null, destination: s.destination?.context ?? null, channel: s.channel.value as ChannelValue };
 }
 
 /** Every event that changes the pair from here (QMP commands aside): synchronised steps and faults. */
 export function enabledInternal(p: Profile, s: PairState): PairEvent[] {
-  const out: PairEvent[] = [];
-  for (const spec of SYNC) if (syncEnabled(p, s, spec)) out.push({ type: 'sync', name: spec.name });
-  for (const f of FAULTS) if (applyFault(p, s, f)) out.push({ type: 'fault', fault: f });
-  return out;
+  return enabledInternalWith(plainStepper(p), s);
 }
 
 export function stepPair(p: Profile, s: PairState, e: PairEvent): PairStep {
-  switch (e.type) {
-    case 'qmp': {
-      const side = s[e.vm];
-      if (!side) return { state: s, changed: false, reply: { exited: true } };
-      const r = stepSide(p, side, { type: 'qmp', command: e.command, arguments: e.arguments });
-      const d = r.decision!;
-      let out = r.changed ? withSide(s, e.vm, r.snapshot) : s;
-      if (d.allowed) {
-        // Commands whose effect reaches the channel (and so the other process).
-        const shutsChannel =
-          e.command === 'yank' ||
-          e.command === 'migrate-pause' ||
-          (e.command === 'migrate_cancel' && e.vm === 'source' && out.source?.context.status === 'cancelling' && side.context.status !== 'cancelling');
-        if (shutsChannel) out = breakChannel(p, out);
-      }
-      const reply: PairReply = d.allowed ? { return: d.reply } : { error: d.error };
-      // A row whose handling kills QEMU (Rule.crash): the process is gone, the peer sees EOF.
-      const crash = d.rule?.crash;
-      if (crash) {
-        out = breakChannel(p, withSide(out, e.vm, null));
-        return { state: out, changed: true, reply: crash.afterReply ? reply : { exited: true }, decision: d };
-      }
-      return { state: out, changed: out !== s, reply, decision: d };
-    }
-    case 'sync': {
-      const spec = SYNC.find((x) => x.name === e.name);
-      if (!spec) throw new Error(`unknown synchronised step '${e.name}' (known: ${SYNC.map((x) => x.name).join(', ')})`);
-      const out = syncEnabled(p, s, spec);
-      return out ? { state: out, changed: true } : { state: s, changed: false };
-    }
-    case 'fault': {
-      const out = applyFault(p, s, e.fault);
-      return out ? { state: out, changed: true } : { state: s, changed: false };
-    }
-    case 'restart-destination': {
-      const fresh = startSide(p, { side: 'destination', incoming: e.incoming ?? 'defer' });
-      const channel = s.channel.value === 'connected' ? s.channel : startChannel();
-      return { state: { ...s, destination: fresh, channel }, changed: true };
-    }
+  if (e.type === 'qmp') {
+    if (!s[e.vm]) return { state: s, changed: false, reply: { exited: true } };
+    let d: Decision | undefined;
+    const out = composeStep(snapshotStepper(p, (x) => (d = x)), s, e) ?? s;
+    const reply: PairReply = d!.allowed ? { return: d!.reply } : { error: d!.error };
+    const crash = d!.rule?.crash;
+    if (crash) return { state: out, changed: true, reply: crash.afterReply ? reply : { exited: true }, decision: d };
+    return { state: out, changed: out !== s, reply, decision: d };
   }
+  if (e.type === 'sync') syncSpec(e.name); // an unknown name is an error, not a step that changes nothing
+  const out = composeStep(plainStepper(p), s, e);
+  return out ? { state: out, changed: true } : { state: s, changed: false };
 }

@@ -153,6 +153,11 @@ export interface Accept {
   /** The failover status this command moves the side to (x-colo-lost-heartbeat). */
   failover?: string;
   effects?: readonly EffectName[];
+  /**
+   * The command shuts the migration stream down (qemu_file_shutdown / qio_channel_shutdown), so its
+   * effect reaches the channel and the other process: yank, migrate-pause, a cancel.
+   */
+  shutsChannel?: boolean;
 }
 
 /** One row of a profile's command table. Rows are checked in order; the first that matches decides. */

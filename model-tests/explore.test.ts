@@ -116,7 +116,7 @@ describe('the pair\'s own transitions', () => {
       const { explorer } = explorePair(getProfile(name), { invariants: [], restart: true });
       const events = explorer.alphabet.map((e, ei) => [e, ei] as const).filter(([e]) => e.type === 'sync' || e.type === 'fault');
       for (let i = 0; i < explorer.size; i++) {
-        const t = { s: explorer.src[i], d: explorer.dst[i], c: explorer.ch[i] };
+        const t = explorer.idsAt(i);
         for (const [e, ei] of events) {
           const label = e.type === 'sync' ? `sync ${e.name}` : e.type === 'fault' ? `fault ${e.fault}` : '';
           if (!taken.has(label) && explorer.step(t, ei)) taken.add(label);

@@ -30,9 +30,10 @@
 // pair can reach. (3) A greedy cover orders the runnable paths, most new targets first: `--paths N`
 // runs the first N.
 import {
-  decide, mayMove, SYNC, FAULTS, startChannel, stepChannel, stepPair, stepSide, stateKey,
-  type ChannelSnapshot, type PairEvent, type PairState, type Profile, type Side, type SideEvent, type SideSnapshot, type SyncSpec, type Fault,
+  decide, mayMove, FAULTS, startChannel, stepChannel, stepPair, stepSide, stateKey,
+  type ChannelSnapshot, type PairEvent, type PairState, type Profile, type Side, type SideEvent, type SideSnapshot,
 } from '../machines/index.ts';
+import { composeStep, enabledSyncs, snapshotStepper, type ChannelValue, type Stepper } from '../machines/pair.ts';
 import { PairExplorer, capVariants, eventText, pairKey, rootStates, stateText, YANK_ARGS, type Start, type PairIds } from '../machines/explore-pair.ts';
 import { edgeId, sideEdges, takenEdges, type QmpStep, type Scenario, type Step } from './conformance.ts';
 import type { VmName } from './trace.ts';
@@ -134,28 +135,46 @@ export function divergence(p: Profile, s: PairState, e: PairEvent): string | nul
 export const KNOWN_MODEL_DIVERGENCES: readonly { id: string; what: string; trace: string; applies: (s: PairState, e: PairEvent) => boolean }[] = [
 ];
 
-// ---- the pair step with the chart transitions it takes (mirrors machines/pair.ts: stepPair) ------
+// ---- the pair step with the chart transitions it takes -------------------------------------------
 
 export type Acc = Record<Side, string[]>;
 
 /**
- * stepPair of machines/pair.ts, step for step, recording the status / run-state chart transitions
- * each process takes (edge ids as the runner's coverage names them). Side steps are memoized.
- * translate() checks its result against stepPair on every step.
+ * The pair's step (machines/pair.ts: composeStep, the one composition) over xstate snapshots,
+ * recording the status / run-state chart transitions each process takes (edge ids as the runner's
+ * coverage names them). Side steps are memoized. translate() checks its result against stepPair on
+ * every step.
  */
 export class EdgeStepper {
-  private memo = new Map<string, { snap: SideSnapshot; changed: boolean; edges: string[]; allowed: boolean }>();
-  private readonly closed: ChannelSnapshot;
-  private readonly connected: ChannelSnapshot;
-  private readonly broken: ChannelSnapshot;
-  constructor(readonly p: Profile) {
-    this.closed = startChannel();
-    this.connected = stepChannel(this.closed, { type: 'connect' });
-    this.broken = stepChannel(this.connected, { type: 'break' });
-  }
+  private memo = new Map<string, { snap: SideSnapshot; changed: boolean; edges: string[]; allowed: boolean; shuts: boolean; crash: boolean }>();
+  /** Where the edges of the step under way go. */
+  private acc: Acc = { source: [], destination: [] };
+  private readonly stepper: Stepper<SideSnapshot, ChannelSnapshot>;
+  private readonly channels: Record<ChannelValue, ChannelSnapshot>;
 
-  private channel(v: 'closed' | 'connected' | 'broken'): ChannelSnapshot {
-    return v === 'closed' ? this.closed : v === 'connected' ? this.connected : this.broken;
+  constructor(readonly p: Profile) {
+    const closed = startChannel();
+    const connected = stepChannel(closed, { type: 'connect' });
+    this.channels = { closed, connected, broken: stepChannel(connected, { type: 'break' }) };
+    const plain = snapshotStepper(p);
+    this.stepper = {
+      ...plain,
+      internal: (vm, snap, event) => {
+        if (!mayMove(p, snap.context, { type: event })) return null;
+        const r = this.sideStep(vm, snap, { type: event });
+        if (!r.changed) return null;
+        this.acc[vm].push(...r.edges);
+        return r.snap;
+      },
+      command: (vm, snap, e) => {
+        const r = this.sideStep(vm, snap, e);
+        this.acc[vm].push(...r.edges);
+        return { next: r.changed ? r.snap : null, allowed: r.allowed, shutsChannel: r.shuts, crash: r.crash };
+      },
+      // The stepper's own channel snapshots, so that equal states share them (keys, `out === s`).
+      channelStep: (c, e) => this.channels[plain.channel(plain.channelStep(c, e))],
+      channelStart: () => this.channels.closed,
+    };
   }
 
   sideStep(vm: Side, snap: SideSnapshot, e: SideEvent) {
@@ -168,6 +187,8 @@ export class EdgeStepper {
         snap: r.snapshot,
         changed: r.changed,
         allowed: !d || d.allowed,
+        shuts: !!d && d.allowed && !!d.rule.accept!.shutsChannel,
+        crash: !!d?.rule?.crash,
         edges: r.changed ? takenEdges(this.p, vm, snap, e, r.snapshot, d?.allowed ? d.rule.id : null) : [],
       };
       if (this.memo.size > 200_000) this.memo.clear();
@@ -176,120 +197,23 @@ export class EdgeStepper {
     return v;
   }
 
-  private with(s: PairState, vm: Side, snap: SideSnapshot | null): PairState {
-    return vm === 'source' ? { ...s, source: snap } : { ...s, destination: snap };
-  }
-
-  private take(s: PairState, vm: Side, event: string, acc: Acc): PairState | null {
-    const side = s[vm];
-    if (!side || !mayMove(this.p, side.context, { type: event } as SideEvent)) return null;
-    const r = this.sideStep(vm, side, { type: event } as SideEvent);
-    if (!r.changed) return null;
-    acc[vm].push(...r.edges);
-    return this.with(s, vm, r.snap);
-  }
-
-  private exitOnFailedLoad(s: PairState): PairState {
-    const d = s.destination?.context;
-    if (d && ['setup', 'active'].includes(d.status) && d.listening && d.exitOnError && d.runstate === 'inmigrate') return { ...s, destination: null };
-    return s;
-  }
-
-  private breakChannel(s: PairState, acc: Acc): PairState {
-    if (s.channel.value !== 'connected') return s;
-    let out: PairState = { ...s, channel: this.broken };
-    for (const vm of ['source', 'destination'] as const) out = this.take(out, vm, 'channel-error', acc) ?? out;
-    return this.exitOnFailedLoad(out);
-  }
-
-  private sync(s: PairState, spec: SyncSpec, acc: Acc): PairState | null {
-    if (spec.channelIn && !spec.channelIn.includes(s.channel.value as never)) return null;
-    if (spec.when && !spec.when(s)) return null;
-    const local: Acc = { source: [], destination: [] };
-    let out = s;
-    for (const st of spec.steps) {
-      if (st.when && !st.when(out)) {
-        if (st.optional) continue;
-        return null;
-      }
-      const next = this.take(out, st.vm, st.event, local);
-      if (!next) {
-        if (st.optional) continue;
-        return null;
-      }
-      out = next;
-    }
-    if (spec.channel === 'connect') out = { ...out, channel: this.connected };
-    if (spec.channel === 'break' && out.channel.value === 'connected') out = this.exitOnFailedLoad({ ...out, channel: this.broken });
-    // A step in which one process dies (QEMU aborts); the other end sees the channel break.
-    const kills = (spec as { kills?: Side }).kills;
-    if (kills) out = this.breakChannel(this.with(out, kills, null), local);
-    const sc = out.source?.context.status ?? '';
-    const dc = out.destination?.context.status;
-    if (out.channel.value === 'connected' && ['completed', 'cancelled', 'failed'].includes(sc) && dc !== 'colo' && ['completed', 'failed'].includes(dc ?? 'completed'))
-      out = { ...out, channel: this.closed };
-    acc.source.push(...local.source);
-    acc.destination.push(...local.destination);
-    return out;
-  }
-
-  private fault(s: PairState, f: Fault, acc: Acc): PairState | null {
-    switch (f) {
-      case 'channel-break':
-      case 'heartbeat-loss':
-        return s.channel.value === 'connected' ? this.breakChannel(s, acc) : null;
-      case 'crash-source':
-      case 'crash-destination': {
-        const vm: Side = f === 'crash-source' ? 'source' : 'destination';
-        if (!s[vm]) return null;
-        return this.breakChannel(this.with(s, vm, null), acc);
-      }
-    }
-  }
-
   /** One pair step: the next state (null: it changes nothing) and the chart transitions taken. */
   step(s: PairState, e: PairEvent): { state: PairState; edges: Acc } | null {
-    const acc: Acc = { source: [], destination: [] };
-    switch (e.type) {
-      case 'qmp': {
-        const side = s[e.vm];
-        if (!side) return null;
-        const ev: SideEvent = e.arguments ? { type: 'qmp', command: e.command, arguments: e.arguments } : { type: 'qmp', command: e.command };
-        const r = this.sideStep(e.vm, side, ev);
-        let out = r.changed ? this.with(s, e.vm, r.snap) : s;
-        acc[e.vm].push(...r.edges);
-        if (r.allowed) {
-          const shuts =
-            e.command === 'yank' ||
-            e.command === 'migrate-pause' ||
-            (e.command === 'migrate_cancel' && e.vm === 'source' && out.source?.context.status === 'cancelling' && side.context.status !== 'cancelling');
-          if (shuts) out = this.breakChannel(out, acc);
-        }
-        return out === s ? null : { state: out, edges: acc };
-      }
-      case 'sync': {
-        const spec = SYNC.find((x) => x.name === e.name);
-        if (!spec) throw new Error(`unknown synchronised step ${e.name}`);
-        const out = this.sync(s, spec, acc);
-        return out ? { state: out, edges: acc } : null;
-      }
-      case 'fault': {
-        const out = this.fault(s, e.fault, acc);
-        return out ? { state: out, edges: acc } : null;
-      }
-      case 'restart-destination':
-        return null;
-    }
+    if (e.type === 'restart-destination') return null;
+    const acc: Acc = (this.acc = { source: [], destination: [] });
+    const out = composeStep(this.stepper, s, e);
+    return out ? { state: out, edges: acc } : null;
   }
 
   /** The synchronised steps enabled in a state. */
   enabledSyncs(s: PairState): string[] {
-    return SYNC.filter((spec) => this.sync(s, spec, { source: [], destination: [] }) !== null).map((x) => x.name);
+    this.acc = { source: [], destination: [] };
+    return enabledSyncs(this.stepper, s).map((x) => x.name);
   }
 
   /** The same state, with the stepper's own channel snapshots (for keys). */
   normalise(s: PairState): PairState {
-    return { ...s, channel: this.channel(s.channel.value as 'closed' | 'connected' | 'broken') };
+    return { ...s, channel: this.channels[s.channel.value as ChannelValue] };
   }
 }
 
@@ -545,14 +469,7 @@ function searchOf(p: Profile): Search {
   const explorer = new PairExplorer(p);
   // The explorer's compiled step (the same composition as stepPair, over interned side states).
   const step = explorer.step.bind(explorer);
-  const closed = startChannel();
-  const connected = stepChannel(closed, { type: 'connect' });
-  const channels = [closed, connected, stepChannel(connected, { type: 'break' })];
-  const view = (t: T): PairState => ({
-    source: t.s < 0 ? null : explorer.tables.source.snaps[t.s],
-    destination: t.d < 0 ? null : explorer.tables.destination.snaps[t.d],
-    channel: channels[t.c],
-  });
+  const view = (t: T): PairState => explorer.view(t);
   const syncIdx = explorer.alphabet.map((e, i) => (e.type === 'sync' ? i : -1)).filter((i) => i >= 0);
   return { explorer, step, view, syncIdx };
 }
@@ -583,7 +500,7 @@ export function planPaths(p: Profile, opts: { analyse?: boolean } = {}): PathPla
   /** Moves to states reached before (not on the search tree): looked at for targets the tree misses. */
   const cross: { h: number; ei: number }[] = [];
   const add = (t: T, hold: Hold, parent: number, via: number, root: number): number => {
-    const k = `${t.s},${t.d},${t.c},${+hold.throttled}${+hold.stalled}${+hold.stallUsed}`;
+    const k = `${t.source},${t.destination},${t.channel},${+hold.throttled}${+hold.stalled}${+hold.stallUsed}`;
     if (index.has(k)) return -1;
     index.set(k, nodes.length);
     nodes.push({ t, hold, parent, via, root });
@@ -591,7 +508,7 @@ export function planPaths(p: Profile, opts: { analyse?: boolean } = {}): PathPla
   };
   for (const r of roots) {
     starts.push(r.start);
-    const t: T = { s: explorer.tables.source.intern(r.state.source!), d: explorer.tables.destination.intern(r.state.destination!), c: CH.indexOf(r.state.channel.value as string) };
+    const t = explorer.ids(r.state);
     const i = add(t, { throttled: true, stalled: false, stallUsed: false }, -1, -1, starts.length - 1);
     if (i >= 0) {
       const c = new Set<string>();
@@ -731,12 +648,12 @@ export function planPaths(p: Profile, opts: { analyse?: boolean } = {}): PathPla
       for (const k of c) if (!first.has(k)) first.set(k, i);
     }
     // Transitions off the explorer's tree, for the targets the tree misses.
-    const fstep = (full as unknown as { step(t: T, ei: number): T | null }).step.bind(full);
+    const fstep = full.step.bind(full);
     const firstX = new Map<string, { node: number; ei: number }>();
     for (const [k, i] of first) firstX.set(k, { node: i, ei: -1 });
     const fmissing = () => targets.some((x) => !firstX.has(x));
     for (let i = 0; i < full.size && fmissing(); i++) {
-      const t: T = { s: full.src[i], d: full.dst[i], c: full.ch[i] };
+      const t = full.idsAt(i);
       for (let ei = 0; ei < full.alphabet.length; ei++) {
         if (!fstep(t, ei)) continue;
         const r = st.step(full.stateAt(i), full.alphabet[ei]);

@@ -107,7 +107,7 @@ const rules: Rule[] = [
 
   // ---- migrate_cancel ------------------------------------------------------------------------
   { id: 'migrate_cancel.postcopy-paused', side: 'source', command: 'migrate_cancel', when: { status: ['postcopy-paused', 'postcopy-recover'] },
-    accept: { reply: 'empty', status: 'cancelling', effects: ['parkThread'] }, ref: `${MC}: migrate_fd_cancel`,
+    accept: { reply: 'empty', status: 'cancelling', effects: ['parkThread'], shutsChannel: true }, ref: `${MC}: migrate_fd_cancel`,
     note: 'the migration thread sleeps in postcopy_pause (postcopy_pause_sem) or in postcopy_resume_handshake (rp_sem), and migrate_fd_cancel posts neither: no migration_iteration_finish, no cleanup; the status stays cancelling (the probe saw it stay)' },
   // migrate_fd_cancel posts pause_sem, then cmpxchg's pre-switchover -> cancelling; the migration
   // thread, woken, cmpxchg's pre-switchover -> device. Whichever lands first wins: device then
@@ -119,7 +119,7 @@ const rules: Rule[] = [
     accept: { reply: 'empty', effects: ['postPause', 'requestCancel'] }, ref: `${MC}: migrate_fd_cancel (qemu_sem_post pause_sem; migrate_set_state -> CANCELLING)`,
     note: 'the status becomes cancelling by cancel-set, after the thread may have moved to device (pause-released)' },
   { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_72.filter((s) => s !== 'cancelling') },
-    accept: { reply: 'empty', status: 'cancelling' }, ref: `${MC}: migrate_fd_cancel`,
+    accept: { reply: 'empty', status: 'cancelling', shutsChannel: true }, ref: `${MC}: migrate_fd_cancel (CANCELLING: qemu_file_shutdown)`,
     note: 'pre-switchover: migrate_cancel.pre-switchover' },
   { id: 'migrate_cancel.idle', side: 'both', command: 'migrate_cancel',
     accept: { reply: 'empty' }, ref: `${MC}: migrate_fd_cancel`, note: 'no outgoing migration running: nothing to do, no error' },
@@ -140,10 +140,10 @@ const rules: Rule[] = [
 
   // ---- migrate-pause -------------------------------------------------------------------------
   { id: 'migrate-pause.source', side: 'source', command: 'migrate-pause', when: { status: ['postcopy-active'] },
-    accept: { reply: 'empty' }, ref: `${MC}: qmp_migrate_pause`,
+    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause`,
     note: 'shuts the stream down; the migration thread then pauses (channel-error -> postcopy-paused)' },
   { id: 'migrate-pause.destination', side: 'destination', command: 'migrate-pause', when: { status: ['postcopy-active'] },
-    accept: { reply: 'empty' }, ref: `${MC}: qmp_migrate_pause`,
+    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause`,
     note: 'shuts the incoming stream down; the load thread then pauses (channel-error -> postcopy-paused)' },
   { id: 'migrate-pause.other', side: 'both', command: 'migrate-pause',
     reject: { class: GE, desc: 'migrate-pause is currently only supported during postcopy-active state' }, ref: `${MC}: qmp_migrate_pause` },
@@ -206,7 +206,7 @@ const rules: Rule[] = [
   { id: 'yank.unknown', side: 'both', command: 'yank', when: { check: 'yankUnknownInstance' },
     reject: { class: 'DeviceNotFound', desc: 'Instance not found' }, ref: 'util/yank.c: qmp_yank',
     note: 'the migration instance exists from migrate / migrate-incoming until migration cleanup' },
-  { id: 'yank.migration', side: 'both', command: 'yank', accept: { reply: 'empty' }, ref: 'util/yank.c: qmp_yank -> migration_yank_iochannel',
+  { id: 'yank.migration', side: 'both', command: 'yank', accept: { reply: 'empty', shutsChannel: true }, ref: 'util/yank.c: qmp_yank -> migration_yank_iochannel',
     note: 'shuts every migration channel down: a channel-error follows on both sides (COLO: COLO_EXIT reason error)' },
 
   ...Object.entries(OPAQUE_COMMANDS).map(([command, ref]): Rule => ({

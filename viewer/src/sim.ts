@@ -7,7 +7,7 @@
 // changed), so it still shows what the machines do.
 import { initialTransition, type InspectionEvent, type Observer } from 'xstate';
 import {
-  decide, enabledInternal, getProfile, initialSideState, sideMachine, startChannel, stepPair, stepSide, SYNC,
+  decide, enabledInternal, getProfile, pairView, initialSideState, sideMachine, startChannel, stepPair, stepSide, SYNC,
   type Decision, type Fault, type PairEvent, type PairReply, type PairState, type Profile, type QmpArguments, type Side, type SideInput, type SideSnapshot,
 } from '../../machines/index.ts';
 
@@ -233,10 +233,10 @@ export function whyNot(sim: Simulation, e: PairEvent): string {
   const spec = SYNC.find((x) => x.name === e.name);
   if (!spec) return 'unknown step';
   if (spec.channelIn && !spec.channelIn.includes(s.channel.value as never)) return `needs the channel ${spec.channelIn.join(' or ')} (it is ${String(s.channel.value)})`;
-  if (spec.when && !spec.when(s)) return PRECONDITION[spec.name] ?? 'its precondition on the two processes does not hold';
+  if (spec.when && !spec.when(pairView(s))) return PRECONDITION[spec.name] ?? 'its precondition on the two processes does not hold';
   let out = s;
   for (const st of spec.steps) {
-    if (st.when && !st.when(out)) continue;
+    if (st.when && !st.when(pairView(out))) continue;
     const side = out[st.vm];
     const r = side ? stepSide(sim.profile, side, { type: st.event }) : null;
     if (side && r?.changed) {
