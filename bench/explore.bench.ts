@@ -64,7 +64,7 @@ for (const name of names) {
   const p = getProfile(name);
   const [{ result }, te] = time(() => explorePair(p, {}));
   totalExplore += te;
-  console.log(`\n## ${name}\nexplore --caps all: ${result.states} pair states, ${result.transitions} transitions, depth ${result.depth}, ${te.toFixed(2)} s (${result.statesPerSecond} states/s), xstate steps ${result.xstateSteps}, violations ${result.violations.length}`);
+  console.log(`\n## ${name}\nexplore --caps all: ${result.states} pair states, ${result.transitions} transitions, depth ${result.depth}, ${te.toFixed(2)} s (${Math.round(result.states / te)} states/s), xstate steps ${result.xstateSteps}, violations ${result.violations.length}`);
   {
     const caps = pairCaps;
     const [{ result: r1 }, t1] = time(() => explorePair(p, { caps: [caps], invariants: [] }));

@@ -43,16 +43,19 @@ export async function exploreCmd(args: string[]): Promise<number> {
   const o = parse(args, { profile: { type: 'string' }, caps: { type: 'string' }, 'max-depth': { type: 'string' }, json: { type: 'boolean' }, restart: { type: 'boolean' } });
   const p = profileOf(o.profile);
   const opts: ExploreOptions = { caps: capsOf(p, o.caps), maxDepth: depthOf(o['max-depth']), restart: o.restart === true };
+  // The wall clock is the caller's: the model's results are the same on any machine.
+  const t0 = performance.now();
   const { explorer, result } = explorePair(p, opts);
+  const seconds = (performance.now() - t0) / 1000;
   if (opts.caps!.length && result.roots === 0) throw new UsageError(`--caps: QEMU refuses this capability set at start-up in profile ${p.name} (migrate_caps_check)`);
   const violations = result.violations.map((v) => ({ ...v, state: stateText(explorer.stateAt(v.state)), trace: pathTrace(p, explorer.pathTo(v.state)).lines }));
   const notClaimed = INVARIANTS.filter((i) => !holdsIn(i, p)).map((i) => ({ name: i.name, why: i.scopeNote ?? '' }));
   if (o.json === true) {
-    await write(JSON.stringify({ ...result, notClaimed, violations }, null, 1) + '\n');
+    await write(JSON.stringify({ ...result, seconds, statesPerSecond: Math.round(result.states / Math.max(seconds, 1e-9)), notClaimed, violations }, null, 1) + '\n');
   } else {
     await write(
       `profile ${p.name}: ${result.states} states, ${result.transitions} transitions, depth ${result.depth}${result.truncated ? ' (cut at --max-depth)' : ''}, ` +
-        `${result.seconds.toFixed(2)} s, ${result.statesPerSecond} states/s\n` +
+        `${seconds.toFixed(2)} s, ${Math.round(result.states / Math.max(seconds, 1e-9))} states/s\n` +
         `  roots ${result.roots} (capability sets: ${result.caps.map((c) => `[${c.join(',')}]`).join(' ')}), side states: source ${result.sideStates.source}, destination ${result.sideStates.destination}; xstate steps ${result.xstateSteps}\n` +
         `  invariants checked: ${result.invariants.length}` + (notClaimed.length ? `; not claimed in ${p.name}: ${notClaimed.map((x) => x.name).join(', ')}` : '') + '\n',
     );
@@ -70,12 +73,14 @@ export async function hazardsCmd(args: string[]): Promise<number> {
   const p = profileOf(o.profile);
   const other = profileOf(o.against ?? 'proposed', 'against');
   if (other.name === p.name) throw new UsageError('--against must name another profile');
+  const t0 = performance.now();
   const r = hazards(p, other, { caps: capsOf(p, o.caps), maxDepth: depthOf(o['max-depth']) });
+  const seconds = (performance.now() - t0) / 1000;
   if (o.json === true) {
-    await write(JSON.stringify({ ...r, hazards: r.hazards.map((h) => ({ ...h, trace: pathTrace(p, h.path).lines })) }, null, 1) + '\n');
+    await write(JSON.stringify({ ...r, seconds, hazards: r.hazards.map((h) => ({ ...h, trace: pathTrace(p, h.path).lines })) }, null, 1) + '\n');
     return 0;
   }
-  await write(`${p.name} against ${other.name}: ${r.hazards.length} hazard(s) over ${r.states} reachable pair states (${r.seconds.toFixed(1)} s)\n`);
+  await write(`${p.name} against ${other.name}: ${r.hazards.length} hazard(s) over ${r.states} reachable pair states (${seconds.toFixed(1)} s)\n`);
   for (const h of r.hazards) {
     await write(
       `\n${h.side}: ${h.probe.label} accepted by ${p.name} (${h.acceptedBy}), refused by ${other.name} (${h.refusedBy ?? '-'}: ${h.error.desc})\n` +

@@ -42,12 +42,10 @@ export interface HazardReport {
   profile: string;
   against: string;
   states: number;
-  seconds: number;
   hazards: Hazard[];
 }
 
 export function hazards(p: Profile, other: Profile, opts: ExploreOptions = {}): HazardReport {
-  const t0 = performance.now();
   const { explorer } = explorePair(p, { ...opts, invariants: [] });
   const probes = matrixProbes(p).filter((x) => x.command !== 'query-colo-status' && !x.command.startsWith('query-'));
   const found = new Map<string, Hazard & { seen: Set<number> }>();
@@ -92,5 +90,5 @@ export function hazards(p: Profile, other: Profile, opts: ExploreOptions = {}): 
     }
   }
   const list = [...found.values()].map(({ seen, ...h }) => ({ ...h, sideStates: seen.size }));
-  return { profile: p.name, against: other.name, states: explorer.size, seconds: (performance.now() - t0) / 1000, hazards: list };
+  return { profile: p.name, against: other.name, states: explorer.size, hazards: list };
 }

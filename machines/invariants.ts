@@ -1,9 +1,10 @@
 // Named invariants over the composed pair (source, destination, channel). Each says why it must hold
-// and which QEMU code it comes from. Some hold only in the profiles whose QEMU enforces them
-// (`profiles`); `holdsIn` says where an invariant is claimed. The explorer (explore-pair.ts) checks
-// every claimed invariant in every reachable state; the property tests check them after every step.
-// Pure: no I/O.
-import type { Profile, SideState } from './profile.ts';
+// and which QEMU code it comes from. Some hold only where QEMU enforces them (`scoped`): which
+// profiles claim those, and which violations are known findings, is profile data
+// (Profile.invariants), so a new QEMU version needs its profile file and nothing here. `holdsIn`
+// says where an invariant is claimed. The explorer (explore-pair.ts) checks every claimed invariant
+// in every reachable state; the property tests check them after every step. Pure: no I/O.
+import type { KnownViolation, Profile, SideState } from './profile.ts';
 import type { PairState } from './pair.ts';
 import { stepPair } from './pair.ts';
 import type { SideSnapshot } from './side.ts';
@@ -17,8 +18,11 @@ export interface Invariant {
   why: string;
   /** The QEMU code it comes from. */
   ref: string;
-  /** The profiles in which QEMU enforces it; absent: every profile. */
-  profiles?: readonly string[];
+  /**
+   * Held only where QEMU enforces it: claimed in the profiles that list it (Profile.invariants.claims).
+   * Otherwise claimed in every profile.
+   */
+  scoped?: boolean;
   /** Where it does not hold, and why that is QEMU's behaviour rather than a model error. */
   scopeNote?: string;
   holds(s: PairState, p: Profile): boolean;
@@ -220,7 +224,7 @@ export const INVARIANTS: readonly Invariant[] = [
     name: 'source-caps-frozen-in-colo',
     why: 'Changing capabilities under a running COLO primary would change the checkpoint protocol mid-stream; QEMU >= 8.0 refuses it (migration_in_colo_state).',
     ref: 'migration/options.c: qmp_migrate_set_capabilities (migration_is_running || migration_in_colo_state)',
-    profiles: ['qemu-master', 'proposed'],
+    scoped: true,
     scopeNote: 'QEMU 7.2 migration_is_running() leaves out MIGRATION_STATUS_COLO, so 7.2 accepts capability changes on a COLO primary.',
     holds: (s, p) => {
       const c = ctxOf(s, 'source');
@@ -231,7 +235,7 @@ export const INVARIANTS: readonly Invariant[] = [
     name: 'destination-caps-frozen-while-incoming',
     why: 'The proposed design blocks capability changes from migrate-incoming until the incoming migration ends, on the destination too.',
     ref: 'thread 000 (Thread-ify precopy vmstate load): migration_is_running covering the incoming side',
-    profiles: ['proposed'],
+    scoped: true,
     scopeNote: 'Released QEMU only looks at the outgoing state: a destination accepts capability changes during an incoming migration.',
     holds: (s, p) => {
       const c = ctxOf(s, 'destination');
@@ -248,7 +252,7 @@ export const INVARIANTS: readonly Invariant[] = [
     name: 'blocked-iff-migration',
     why: 'In the proposed design the configuration operations are blocked from migrate / migrate-incoming until the migration ends on that side, and never otherwise.',
     ref: 'thread 000 (Thread-ify precopy vmstate load): blocked operations',
-    profiles: ['proposed'],
+    scoped: true,
     scopeNote: 'Released QEMU has no block list (it tests the status instead); the list stays empty there.',
     holds: eachSide((c) => c.blocked.length > 0 === migrationInProgress(c)),
   },
@@ -312,13 +316,29 @@ export const INVARIANTS: readonly Invariant[] = [
   },
 ];
 
+const checkedClaims = new WeakSet<Profile>();
+/** A profile's claims and known violations name invariants that exist and can be claimed there; throws otherwise. */
+export function checkClaims(p: Profile): void {
+  if (checkedClaims.has(p)) return;
+  for (const n of p.invariants.claims) {
+    const inv = INVARIANTS.find((i) => i.name === n);
+    if (!inv) throw new Error(`profile ${p.name}: claims unknown invariant '${n}'`);
+    if (!inv.scoped) throw new Error(`profile ${p.name}: claims '${n}', which every profile claims (it is not scoped)`);
+  }
+  for (const k of p.invariants.knownViolations) {
+    const inv = INVARIANTS.find((i) => i.name === k.invariant);
+    if (!inv || !holdsIn(inv, p)) throw new Error(`profile ${p.name}: known violation of '${k.invariant}', which it does not claim`);
+  }
+  checkedClaims.add(p);
+}
 
 /** Whether an invariant is claimed in a profile. */
 export function holdsIn(inv: Invariant, p: Profile): boolean {
-  return !inv.profiles || inv.profiles.includes(p.name);
+  return !inv.scoped || p.invariants.claims.includes(inv.name);
 }
 
 export function invariantsFor(p: Profile): Invariant[] {
+  checkClaims(p);
   return INVARIANTS.filter((i) => holdsIn(i, p));
 }
 
@@ -328,14 +348,11 @@ export function violated(s: PairState, p: Profile, list: readonly Invariant[] = 
 }
 
 /**
- * Claimed invariants the exploration finds violated, per profile, with what the counterexample
- * shows. Each is a model finding to fix in machines/ (or a QEMU race to confirm), not a reason to
- * weaken the invariant; the tests demand exactly these and fail when one is fixed (remove it here).
+ * Claimed invariants the exploration finds violated in a profile, with what the counterexample
+ * shows (Profile.invariants.knownViolations). The tests demand exactly these and fail when one is
+ * fixed (remove it from the profile).
  */
-export const KNOWN_VIOLATIONS: Readonly<Record<string, readonly { invariant: string; finding: string }[]>> = {
-  'qemu-7.2': [],
-  'qemu-master': [],
-  get proposed() {
-    return KNOWN_VIOLATIONS['qemu-master'];
-  },
-};
+export function knownViolations(p: Profile): readonly KnownViolation[] {
+  checkClaims(p);
+  return p.invariants.knownViolations;
+}

@@ -7,7 +7,9 @@ import { chartConfig, type Region } from './chart.ts';
 import { coloChart } from './colo.ts';
 import { failoverChart } from './failover.ts';
 import { returnPathChart } from './return-path.ts';
-import type { Profile, SideState, TransitionEffect, ChartTransition } from './profile.ts';
+import type { Profile, SideState, ChartTransition } from './profile.ts';
+import { applyEffects } from './effects.ts';
+import { contextKey } from './state-key.ts';
 import { decide, evalCond, type Decision } from './rules.ts';
 import { sourceStatusChart } from './source-status.ts';
 import { destinationStatusChart } from './destination-status.ts';
@@ -37,24 +39,9 @@ function decideFor(p: Profile, context: SideState, event: SideEvent): Decision |
   return d;
 }
 
+/** The data changes a chart transition makes along the way (effects.ts: the same table as the commands'). */
 export function applyTransitionEffects(s: SideState, t: ChartTransition): SideState {
-  let out = s;
-  for (const e of t.effects ?? ([] as TransitionEffect[])) {
-    if (e === 'rememberRunState') out = { ...out, vmOldState: out.runstate };
-    else if (e === 'clearMigrationRequests') out = { ...out, startPostcopy: false, resumeRequested: false };
-    else if (e === 'stopListening') out = { ...out, listening: false };
-    else if (e === 'unblockConfig') out = { ...out, blocked: [] };
-    else if (e === 'unregisterYank') out = { ...out, yankRegistered: false };
-    else if (e === 'setLastMode') out = { ...out, lastMode: out.side === 'source' ? 'primary' : 'secondary' };
-    else if (e === 'enableColo') out = { ...out, coloEnabled: true };
-    else if (e === 'autostartOn') out = { ...out, autostart: true };
-    else if (e === 'consumePause') out = { ...out, pausePosted: false };
-    else if (e === 'consumeCancel') out = { ...out, cancelRequested: false };
-    else if (e === 'enterPostcopy') out = { ...out, postcopyStarted: true };
-    else if (e === 'globalStatePaused') out = { ...out, globalState: 'paused' };
-    else if (e === 'globalStatePrelaunch') out = { ...out, globalState: 'prelaunch' };
-  }
-  return out;
+  return applyEffects(s, t.effects);
 }
 
 export function initialSideState(input: SideInput): SideState {
@@ -187,13 +174,13 @@ export function stepSide(p: Profile, snap: SideSnapshot, event: SideEvent): Step
   return { snapshot: next, decision, changed: next !== snap && stateKey(next) !== stateKey(snap) };
 }
 
-/** A key that identifies a side's state: chart configuration and all the data the rules read. */
+/**
+ * A key that identifies a side's state: chart configuration and all the data the rules read. The
+ * context mirrors every region (state-key.ts), so this is the data's key: the same string as
+ * fast-step.ts contextKey, and cached with it.
+ */
 export function stateKey(s: SideSnapshot): string {
-  const c = s.context;
-  return JSON.stringify([
-    s.value, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy, c.resumeRequested, c.vmOldState,
-    c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.cancelRequested, c.postcopyStarted, c.parked, c.globalState,
-  ]);
+  return contextKey(s.context);
 }
 
 export function qmp(command: string, args?: QmpArguments): SideEvent {

@@ -1,10 +1,10 @@
 // The named invariants over the composed pair, checked in every state the explorer reaches, per
 // profile (every capability variant). Claimed invariants hold except the known model findings
-// (machines/invariants.ts KNOWN_VIOLATIONS, each with its counterexample); invariants scoped out of
-// a profile really fail there (that is QEMU's behaviour, as their scope notes say).
+// (each profile's invariants.knownViolations, each with its counterexample); scoped invariants a
+// profile does not claim really fail there (that is QEMU's behaviour, as their scope notes say).
 import { describe, expect, it } from 'vitest';
-import { getProfile, profileNames, startPair, stepPair } from '../machines/index.ts';
-import { INVARIANTS, KNOWN_VIOLATIONS, holdsIn, invariantsFor } from '../machines/invariants.ts';
+import { PROFILES, getProfile, profileNames, startPair, stepPair } from '../machines/index.ts';
+import { INVARIANTS, checkClaims, holdsIn, invariantsFor, knownViolations } from '../machines/invariants.ts';
 import { explorePair, pairKey, pathTrace } from '../machines/explore-pair.ts';
 
 describe('the catalogue', () => {
@@ -14,8 +14,15 @@ describe('the catalogue', () => {
     for (const i of INVARIANTS) {
       expect(i.why.length, i.name).toBeGreaterThan(30);
       expect(i.ref, i.name).toMatch(/\w/);
-      if (i.profiles) expect(i.scopeNote, `${i.name}: a scoped invariant says why`).toBeTruthy();
+      if (i.scoped) {
+        expect(i.scopeNote, `${i.name}: a scoped invariant says why`).toBeTruthy();
+        expect(PROFILES.some((p) => holdsIn(i, p)), `${i.name}: a scoped invariant is claimed by some profile`).toBe(true);
+      }
     }
+  });
+
+  it("each profile's claims and known violations name invariants it can claim", () => {
+    for (const p of PROFILES) expect(() => checkClaims(p)).not.toThrow();
   });
 
   it('holds in the start states of every profile', () => {
@@ -40,7 +47,7 @@ describe.each(profileNames().map((n) => [n] as const))('every reachable state of
     const { explorer, result } = explorePair(p, { invariants: INVARIANTS });
     const failed = new Map(result.violations.map((v) => [v.invariant, v]));
     const claimedFailed = [...failed.keys()].filter((n) => holdsIn(INVARIANTS.find((i) => i.name === n)!, p)).sort();
-    expect(claimedFailed).toEqual((KNOWN_VIOLATIONS[name] ?? []).map((k) => k.invariant).sort());
+    expect(claimedFailed).toEqual(knownViolations(p).map((k) => k.invariant).sort());
     const scopedOut = INVARIANTS.filter((i) => !holdsIn(i, p)).map((i) => i.name);
     for (const n of scopedOut) expect(failed.has(n), `${n} is scoped out of ${name}: QEMU really allows it`).toBe(true);
     // Each counterexample replays through stepPair to the state the explorer found.
@@ -49,6 +56,6 @@ describe.each(profileNames().map((n) => [n] as const))('every reachable state of
       expect(pairKey(final)).toBe(pairKey(explorer.stateAt(v.state)));
       expect(INVARIANTS.find((i) => i.name === v.invariant)!.holds(final, p)).toBe(false);
     }
-    console.log(`${name}: ${result.states} states, ${result.transitions} transitions, depth ${result.depth}, ${result.seconds.toFixed(1)} s; violated: ${[...failed.keys()].join(', ') || 'none'}`);
+    console.log(`${name}: ${result.states} states, ${result.transitions} transitions, depth ${result.depth}; violated: ${[...failed.keys()].join(', ') || 'none'}`);
   });
 });

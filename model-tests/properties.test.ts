@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { getProfile, profileNames, startPair, stepPair, enabledInternal, SYNC, FAULTS, type PairState, type PairEvent, type PairReply, type Profile, type Side } from '../machines/index.ts';
-import { KNOWN_VIOLATIONS, invariantsFor } from '../machines/invariants.ts';
+import { invariantsFor, knownViolations } from '../machines/invariants.ts';
 import { pairProbes, eventText } from '../machines/explore-pair.ts';
 import type { MigrationPairSystem } from './pair-system.ts';
 
@@ -46,7 +46,7 @@ interface Model {
 }
 
 function checkInvariants(m: Model) {
-  const known = new Set((KNOWN_VIOLATIONS[m.p.name] ?? []).map((k) => k.invariant));
+  const known = new Set(knownViolations(m.p).map((k) => k.invariant));
   const bad = invariantsFor(m.p).filter((i) => !known.has(i.name) && !i.holds(m.state, m.p)).map((i) => i.name);
   expect(bad, `after: ${m.log.join(' ; ')}`).toEqual([]);
 }

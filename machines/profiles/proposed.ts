@@ -3,24 +3,12 @@
 // expressed as a list of operations blocked from `migrate`, `migrate-incoming` or `-incoming URI`
 // on until the migration ends, instead of a status test.
 import type { ProfileDelta, Rule } from '../profile.ts';
-import { qemuMasterDelta } from './qemu-master.ts';
 
 const MC = 'migration/migration.c';
 const OPT = 'migration/options.c';
 const GE = 'GenericError';
 const THREAD = 'thread 000 (Thread-ify precopy vmstate load)';
 const P19 = 'series 003 patch 19: Always open s->rp_state.from_dst_file on the source';
-
-const masterRule = (id: string): Rule => {
-  const r = qemuMasterDelta.rules!.replace!.find((x) => x.id === id);
-  if (!r) throw new Error(`proposed: qemu-master has no rule '${id}' to build on`);
-  return r;
-};
-const withEffect = (r: Rule, note: string): Rule => ({
-  ...r,
-  accept: { ...r.accept!, effects: [...(r.accept!.effects ?? []), 'blockConfig'] },
-  note,
-});
 
 const blockedRules = (): { item: Rule; before: string }[] => [
   { before: 'migrate-set-capabilities.running', item: { id: 'migrate-set-capabilities.blocked', side: 'both', command: 'migrate-set-capabilities',
@@ -42,18 +30,16 @@ export const proposedDelta: ProfileDelta = {
   qemuVersion: 'proposal',
   description: 'The stricter design from the list: capability and fixed-parameter changes blocked from migrate/migrate-incoming on, on both sides, as a list of blocked operations.',
   base: 'qemu-master',
-  rules: {
-    replace: [
-      withEffect(masterRule('migrate-incoming.start'), 'listening blocks the configuration operations'),
-      withEffect(
-        { id: 'migrate.start', side: 'source', command: 'migrate', accept: { reply: 'empty', status: 'setup', effects: ['startMigration', 'registerYank'] }, ref: `${MC}: qmp_migrate -> migrate_init` },
-        'starting a migration blocks the configuration operations',
-      ),
-    ],
-    add: blockedRules(),
-  },
+  rules: { add: blockedRules() },
+  // Where a migration starts on either side, the base's row also blocks the configuration operations.
+  ruleEffects: [
+    { ids: ['migrate-incoming.start'], add: ['blockConfig'], note: 'listening blocks the configuration operations' },
+    { ids: ['migrate.start'], add: ['blockConfig'], note: 'starting a migration blocks the configuration operations' },
+  ],
   // migration_cleanup / migration_incoming_state_destroy lift the blocks where a migration ends.
   transitionEffects: [{ ids: ENDS, add: ['unblockConfig'] }],
+  // The block list is the design's point: it exists exactly while a migration runs, on both sides.
+  invariants: { claim: ['destination-caps-frozen-while-incoming', 'blocked-iff-migration'] },
   // (b) The return path as series 003 patch 19 posted it: the source always opens the return-path
   // file when the channel connects; the thread only runs for postcopy-ram or return-path; COLO uses
   // the file without a thread, so x-colo does not require return-path.

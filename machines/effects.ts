@@ -1,0 +1,92 @@
+// Every named change to a side's data, whoever makes it: an accepted QMP command (a rule's
+// `accept.effects`, profile.ts EffectName) or one of QEMU's own threads (a chart transition's
+// `effects`, TransitionEffect). One table, so a change both make (autostartOn: qmp_cont and the
+// COLO secondary's failover) is written once and cannot drift apart. Each entry is pure: it returns
+// a new SideState and never mutates its input (contexts are shared and cached by identity).
+import { CONFIG_OPS, type EffectName, type ParamValue, type SideState, type TransitionEffect } from './profile.ts';
+import type { QmpArguments } from './vocabulary.ts';
+
+/** The name of any effect, command or transition. */
+export type Effect = EffectName | TransitionEffect;
+
+/** An effect: the side's data after it, given the command's arguments (`{}` for a transition). */
+export type EffectFn = (s: SideState, args: QmpArguments) => SideState;
+
+/** Capabilities after applying a migrate-set-capabilities argument list (assumed well-formed). */
+export function capsAfter(s: SideState, args: QmpArguments): string[] {
+  const set = new Set(s.caps);
+  for (const c of (args.capabilities as { capability: string; state: boolean }[]) ?? []) {
+    if (c.state) set.add(c.capability);
+    else set.delete(c.capability);
+  }
+  return [...set].sort();
+}
+
+// `satisfies` over the union keeps the table total: a new effect name without an entry does not compile.
+export const EFFECTS = {
+  // --- made by commands ---
+  // qmp_migrate_set_capabilities: the checks ran in the rule's conditions; this stores the result.
+  setCaps: (s, args) => ({ ...s, caps: capsAfter(s, args) }),
+  // migrate_params_apply: only the parameters given change.
+  setParams: (s, args) => {
+    const params: Record<string, ParamValue> = { ...s.params };
+    for (const [k, v] of Object.entries(args)) params[k] = v as ParamValue;
+    return { ...s, params };
+  },
+  // qemu_start_incoming_migration opens the listener; exit-on-error (QEMU >= 9.1) defaults to true.
+  listen: (s, args) => ({ ...s, listening: true, exitOnError: args['exit-on-error'] === false ? false : true }),
+  // qmp_migrate_incoming: its static `once` flag refuses a second call.
+  markIncomingStarted: (s) => ({ ...s, incomingStarted: true }),
+  // qmp_cont in inmigrate (and the COLO secondary's failover): start the VM when the load completes.
+  autostartOn: (s) => ({ ...s, autostart: true }),
+  // qmp_stop in inmigrate: stay paused after the load.
+  autostartOff: (s) => ({ ...s, autostart: false }),
+  // qmp_migrate_start_postcopy sets MigrationState.start_postcopy; the thread acts on it later.
+  requestPostcopy: (s) => ({ ...s, startPostcopy: true }),
+  // qmp_migrate with resume=true: the resume waits for its channel.
+  requestResume: (s) => ({ ...s, resumeRequested: true }),
+  // migrate_init resets the per-migration state of the previous run.
+  startMigration: (s) => ({ ...s, startPostcopy: false, resumeRequested: false, pausePosted: false, cancelRequested: false, postcopyStarted: false, parked: false }),
+  // Proposed design (thread 000): configuration is blocked from migrate / migrate-incoming on.
+  blockConfig: (s) => ({ ...s, blocked: [...CONFIG_OPS] }),
+  // qmp_migrate / qmp_migrate_incoming: yank_register_instance(MIGRATION_YANK_INSTANCE).
+  registerYank: (s) => ({ ...s, yankRegistered: true }),
+  // qmp_migrate_continue / migrate_fd_cancel: qemu_sem_post(pause_sem).
+  postPause: (s) => ({ ...s, pausePosted: true }),
+  // migrate_fd_cancel (7.2): the cmpxchg to cancelling is still to land.
+  requestCancel: (s) => ({ ...s, cancelRequested: true }),
+  // The migration thread sleeps where nothing will wake it (postcopy_pause, colo_process_checkpoint).
+  parkThread: (s) => ({ ...s, parked: true }),
+
+  // --- made by QEMU's threads ---
+  // vm_stop_force_state (migration_completion / postcopy_start) records vm_old_state first.
+  rememberRunState: (s) => ({ ...s, vmOldState: s.runstate }),
+  // The postcopy / resume requests are used up or dropped (the migration failed, paused or resumed).
+  clearMigrationRequests: (s) => ({ ...s, startPostcopy: false, resumeRequested: false }),
+  // postcopy_pause_incoming closes the listener; migrate-recover opens a new one.
+  stopListening: (s) => ({ ...s, listening: false }),
+  // Proposed design: migration_cleanup / migration_incoming_state_destroy lift the blocks.
+  unblockConfig: (s) => ({ ...s, blocked: [] }),
+  // migrate_fd_cleanup / migration_incoming_state_destroy: yank_unregister_instance.
+  unregisterYank: (s) => ({ ...s, yankRegistered: false }),
+  // colo_do_failover: last_colo_mode = get_colo_mode() (never reset afterwards).
+  setLastMode: (s) => ({ ...s, lastMode: s.side === 'source' ? 'primary' : 'secondary' }),
+  // 7.2: migration_incoming_enable_colo (MIG_CMD_ENABLE_COLO); later: process_incoming_migration_co (migrate_colo).
+  enableColo: (s) => ({ ...s, coloEnabled: true }),
+  // migration_maybe_pause: qemu_sem_wait(pause_sem) takes the posted token.
+  consumePause: (s) => ({ ...s, pausePosted: false }),
+  // migrate_fd_cancel (7.2): the cmpxchg to cancelling landed.
+  consumeCancel: (s) => ({ ...s, cancelRequested: false }),
+  // postcopy_start: the destination may run from here on, so a cancel cannot restart the source VM.
+  enterPostcopy: (s) => ({ ...s, postcopyStarted: true }),
+  // global_state_post_load: the source's run state as sent in the globalstate section.
+  globalStatePaused: (s) => ({ ...s, globalState: 'paused' }),
+  globalStatePrelaunch: (s) => ({ ...s, globalState: 'prelaunch' }),
+} satisfies Record<Effect, EffectFn> as Readonly<Record<Effect, EffectFn>>;
+
+/** Applies effects in order (a row's or transition's list); `args` are the command's, `{}` for a transition. */
+export function applyEffects(s: SideState, effects: readonly Effect[] | undefined, args: QmpArguments = {}): SideState {
+  let out = s;
+  for (const e of effects ?? []) out = EFFECTS[e](out, args);
+  return out;
+}

@@ -1,0 +1,32 @@
+// The identity of a side's state: the one list of SideState fields that make it, read by side.ts
+// `stateKey` (xstate snapshots) and fast-step.ts `contextKey` (plain data) alike. The context
+// mirrors every region of the side machine (chart.ts MIRROR is total over REGIONS, and the
+// mirror-matches-chart invariant checks it in every reachable state), so the data alone is the key.
+import { MIRROR, REGIONS } from './chart.ts';
+import type { SideState } from './profile.ts';
+
+/** The fields the rules and transitions read besides the charts, in key order. */
+const DATA_FIELDS = [
+  'caps', 'params', 'listening', 'incomingStarted', 'autostart', 'startPostcopy', 'resumeRequested', 'vmOldState', 'exitOnError',
+  'blocked', 'lastMode', 'yankRegistered', 'coloEnabled', 'pausePosted', 'cancelRequested', 'postcopyStarted', 'parked', 'globalState',
+] as const satisfies readonly (keyof SideState)[];
+
+/** Fixed when the process starts (the role, how -incoming was given): no step changes them. */
+const FIXED_FIELDS = ['side', 'incoming'] as const satisfies readonly (keyof SideState)[];
+
+/** The fields that make a state's key: the region mirrors (chart configuration), then the data. */
+export const STATE_KEY_FIELDS: readonly (keyof SideState)[] = [...REGIONS.map((r) => MIRROR[r]), ...DATA_FIELDS];
+
+// Every SideState field is in the key or fixed: a new field that is in neither does not compile
+// (it would make two different states share a key).
+type Unlisted = Exclude<keyof SideState, (typeof MIRROR)[keyof typeof MIRROR] | (typeof DATA_FIELDS)[number] | (typeof FIXED_FIELDS)[number]>;
+const everyFieldListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyFieldListed;
+
+const keyCache = new WeakMap<SideState, string>();
+/** A key that identifies a side's state. Contexts are never mutated (every change makes a new object), so it is cached. */
+export function contextKey(c: SideState): string {
+  let k = keyCache.get(c);
+  if (k === undefined) keyCache.set(c, (k = JSON.stringify(STATE_KEY_FIELDS.map((f) => c[f]))));
+  return k;
+}
