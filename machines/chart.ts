@@ -131,6 +131,7 @@ function movingRules(p: Profile, side: Side, state: string, region: Region): Rul
   const shadowed = new Set<string>();
   for (const rule of p.rules) {
     if (rule.side !== 'both' && rule.side !== side) continue;
+    if (rule.env !== undefined) continue; // an environment outcome: not the chart's nominal answer (rules.ts: decide)
     if (shadowed.has(rule.command)) continue;
     if (ruleTarget(rule, region) && mayHoldIn(rule, state, region)) out.push(rule);
     if (alwaysDecidesIn(rule, state, region)) shadowed.add(rule.command);

@@ -15,7 +15,7 @@ import { decide } from './rules.ts';
 import { startChannel, stepChannel, type ChannelEvent, type ChannelSnapshot } from './channel.ts';
 import {
   SYNC, FAULTS, composeStep, startPair, stepPair, enabledInternal,
-  type CommandResult, type Composite, type PairState, type PairEvent, type PairInput, type PairReply, type Stepper,
+  type CommandResult, type Composite, type PairState, type PairEvent, type PairInput, type PairReply, type Sent, type Stepper,
 } from './pair.ts';
 import { CAP_VARIANTS } from './matrix.ts';
 import { INTERNAL_EVENTS, type IncomingMode, type InternalEventType, type QmpArguments, type Side, type SideEvent } from './vocabulary.ts';
@@ -231,8 +231,6 @@ export interface ExploreResult {
   states: number;
   transitions: number;
   depth: number;
-  seconds: number;
-  statesPerSecond: number;
   /** The search stopped at maxDepth / maxStates before the frontier was empty. */
   truncated: boolean;
   sideStates: Record<Side, number>;
@@ -371,7 +369,6 @@ export class PairExplorer {
 
   /** Breadth-first search from the roots; checks the invariants in every new state. */
   explore(opts: ExploreOptions = {}): ExploreResult {
-    const t0 = performance.now();
     const p = this.p;
     const caps = opts.caps ? opts.caps.map((c) => [...c].sort()) : capVariants(p);
     const invs = opts.invariants ?? invariantsFor(p);
@@ -414,7 +411,6 @@ export class PairExplorer {
         if (j >= 0) check(j);
       }
     }
-    const seconds = (performance.now() - t0) / 1000;
     return {
       profile: p.name,
       caps,
@@ -422,8 +418,6 @@ export class PairExplorer {
       states: this.src.length,
       transitions,
       depth: this.depthOf.length ? this.depthOf[this.depthOf.length - 1] : 0,
-      seconds,
-      statesPerSecond: Math.round(this.src.length / Math.max(seconds, 1e-9)),
       truncated,
       sideStates: { source: this.tables.source.size, destination: this.tables.destination.size },
       xstateSteps: this.tables.source.xstateSteps + this.tables.destination.xstateSteps,
@@ -524,19 +518,28 @@ export function pathTrace(p: Profile, path: PairPath): { lines: TraceLine[]; fin
   lines.push({ t: t++, note: { start: { profile: p.name, incoming: path.start.input.incoming ?? 'defer', sourcePaused: !!path.start.input.sourcePaused, destinationPaused: !!path.start.input.destinationPaused } } });
   let s = startPair(p, path.start.input);
   const events = [...(path.start.caps.length ? (['source', 'destination'] as const).map((vm) => setCapsEvent(vm, path.start.caps)) : []), ...path.steps];
+  // The events each step sends (stepPair's `sent`): a command's own before its reply, the rest after.
+  const eventLines = (sent: readonly Sent[] | undefined, which: (x: Sent) => boolean) => {
+    for (const x of sent ?? [])
+      if (which(x))
+        for (const ev of x.events) lines.push({ t: t++, vm: x.vm, dir: 'recv', msg: ev.startsWith('MIGRATION:') ? { event: 'MIGRATION', data: { status: ev.slice(10) } } : { event: ev } });
+  };
   for (const e of events) {
-    const r = stepPair(p, s, e);
+    const r = stepPair(p, s, e, { events: true });
     if (e.type === 'qmp') {
       const id = `m${n++}`;
       const msg: Record<string, unknown> = { execute: e.command };
       if (e.arguments) msg.arguments = e.arguments;
       msg.id = id;
       lines.push({ t: t++, vm: e.vm, dir: 'send', msg });
+      eventLines(r.sent, (x) => !!x.command);
       const rm = replyMsg(r.reply, id);
       if (rm) lines.push({ t: t++, vm: e.vm, dir: 'recv', msg: rm });
+      eventLines(r.sent, (x) => !x.command);
       if (!rm || (s[e.vm] && !r.state[e.vm])) lines.push({ t: t++, note: { exited: e.vm } });
     } else {
       lines.push({ t: t++, note: e.type === 'sync' ? { internal: e.name } : e.type === 'fault' ? { fault: e.fault } : { restart: 'destination' } });
+      eventLines(r.sent, () => true);
     }
     s = r.state;
   }

@@ -8,7 +8,11 @@ import type { ChartTransition, Profile, SideState } from './profile.ts';
 import { decide, evalCond } from './rules.ts';
 import { CHART_REGION, MIRROR, REGIONS, type Region } from './chart.ts';
 import { applyTransitionEffects } from './side.ts';
+import { contextKey } from './state-key.ts';
 import type { Side, SideEvent } from './vocabulary.ts';
+
+// The key lives in state-key.ts (one field list for both keys); re-exported for this module's importers.
+export { contextKey };
 
 type Table = Map<string, ChartTransition[]>; // `${region}|${statePath}|${event}` -> transitions in document order
 
@@ -62,13 +66,23 @@ function candidates(table: Table, region: Region, leaf: string, event: string): 
 
 /** The state after `e`, or null when nothing changes (a rejected command, no enabled transition). */
 export function fastStep(p: Profile, c: SideState, e: SideEvent): SideState | null {
+  return fastStepDetail(p, c, e)?.next ?? null;
+}
+
+const NO_TRANSITIONS: readonly ChartTransition[] = [];
+
+/**
+ * fastStep, also giving the chart transitions the step took (none for a command: its rule moves the
+ * charts). Trace inclusion reads them for the order of the events the step sends.
+ */
+export function fastStepDetail(p: Profile, c: SideState, e: SideEvent): { next: SideState; transitions: readonly ChartTransition[] } | null {
   if (e.type === 'qmp') {
     const d = decide(p, c, e.command, e.arguments ?? {});
     if (!d.allowed) return null;
     const a = d.rule.accept!;
     const next = a.failover ? { ...d.next, failover: a.failover } : d.next;
     // Accepted but changing nothing (e.g. migrate_cancel with no migration): no step, as in xstate.
-    return next === c || contextKey(next) === contextKey(c) ? null : next;
+    return next === c || contextKey(next) === contextKey(c) ? null : { next, transitions: NO_TRANSITIONS };
   }
   const table = tableFor(p, c.side);
   const selected: [Region, ChartTransition][] = [];
@@ -82,21 +96,5 @@ export function fastStep(p: Profile, c: SideState, e: SideEvent): SideState | nu
   for (const [, t] of selected) out = applyTransitionEffects(out, t);
   for (const [region, t] of selected) out = { ...out, [MIRROR[region]]: t.to };
   // A self-transition whose effect was already in place changes nothing (xstate: same state key).
-  return contextKey(out) === contextKey(c) ? null : out;
-}
-
-/** The same key as side.ts `stateKey`, read from the data alone (the mirrors are the chart state). */
-const keyCache = new WeakMap<SideState, string>();
-export function contextKey(c: SideState): string {
-  // Contexts are never mutated (every change makes a new object), so the key is cached.
-  let k = keyCache.get(c);
-  if (k === undefined) keyCache.set(c, (k = contextKeyOf(c)));
-  return k;
-}
-
-function contextKeyOf(c: SideState): string {
-  return JSON.stringify([
-    c.status, c.runstate, c.colo, c.failover, c.rp, c.caps, c.params, c.listening, c.incomingStarted, c.autostart, c.startPostcopy,
-    c.resumeRequested, c.vmOldState, c.exitOnError, c.blocked, c.lastMode, c.yankRegistered, c.coloEnabled, c.pausePosted, c.cancelRequested, c.postcopyStarted, c.parked, c.globalState,
-  ]);
+  return contextKey(out) === contextKey(c) ? null : { next: out, transitions: selected.map(([, t]) => t) };
 }

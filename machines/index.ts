@@ -19,5 +19,9 @@ export { internalClosure, explain, applyCommand, advanceBy, agrees, type Hypothe
 export { channelMachine, startChannel, stepChannel, type ChannelSnapshot, type ChannelEvent } from './channel.ts';
 export {
   SYNC, FAULTS, startPair, stepPair, enabledInternal, pairView, composeStep, enabledSyncs, snapshotStepper, syncSpec,
-  type PairView, type ChannelValue, type Composite, type Stepper, type CommandResult, type PairState, type PairEvent, type PairStep, type PairReply, type PairInput, type SyncSpec, type Fault } from './pair.ts';
+  type PairView, type ChannelValue, type Composite, type Stepper, type CommandResult, type Sent, type PairState, type PairEvent, type PairStep, type PairReply, type PairInput, type SyncSpec, type Fault } from './pair.ts';
 export { fastStep, contextKey } from './fast-step.ts';
+export {
+  StateGraph, graphOf, closure, takeEvent, runCommand, startObservation, settleReply, settleEnd, stepEvents, loadFailureExits, exitEvents, hypKey, sameOutcome,
+  type EventKey, type GNode, type Hyp, type CmdResult, type Outcome,
+} from './inclusion.ts';

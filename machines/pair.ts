@@ -10,6 +10,7 @@ import type { Profile, SideState } from './profile.ts';
 import { mayMove } from './explore.ts';
 import { startSide, stepSide, type SideInput, type SideSnapshot } from './side.ts';
 import { startChannel, stepChannel, type ChannelEvent, type ChannelSnapshot } from './channel.ts';
+import { exitEvents, graphOf, loadFailureExits, type EventKey } from './inclusion.ts';
 import type { Decision } from './rules.ts';
 import type { IncomingMode, InternalEventType, QmpArguments, QmpError, QmpEvent, Side } from './vocabulary.ts';
 
@@ -50,6 +51,8 @@ export interface PairStep {
   /** For a QMP command: QEMU's answer (or that the process is gone). */
   reply?: PairReply;
   decision?: Decision;
+  /** With stepPair's `events` option: the events each process sent, in order. */
+  sent?: Sent[];
 }
 
 interface SyncStep {
@@ -315,6 +318,8 @@ export interface Stepper<S, C> {
   internal(vm: Side, s: S, event: InternalEventType): S | null;
   command(vm: Side, s: S, e: QmpEvent): CommandResult<S>;
   start(input: SideInput): S;
+  /** The process exits because its incoming load failed (it has sent MIGRATION failed). */
+  exits?(vm: Side, s: S): void;
   channel(c: C): ChannelValue;
   channelStep(c: C, e: ChannelEvent['type']): C;
   channelStart(): C;
@@ -349,11 +354,11 @@ function take<S, C>(st: Stepper<S, C>, s: Composite<S, C>, vm: Side, event: Inte
  * exit(EXIT_FAILURE); with exit-on-error=false, QEMU >= 9.1 stays in `failed` instead).
  */
 function exitOnFailedLoad<S, C>(st: Stepper<S, C>, s: Composite<S, C>): Composite<S, C> {
-  if (s.destination === null) return s;
-  const d = st.ctx('destination', s.destination);
-  if ((d.status === 'setup' || d.status === 'active') && d.listening && d.exitOnError && d.runstate === 'inmigrate') return withSide(s, 'destination', null);
-  return s;
+  if (s.destination === null || !loadFailureExits(st.ctx('destination', s.destination))) return s;
+  st.exits?.('destination', s.destination);
+  return withSide(s, 'destination', null);
 }
+
 
 /** The channel breaks: both live ends see the error. */
 function breakChannel<S, C>(st: Stepper<S, C>, s: Composite<S, C>): Composite<S, C> {
@@ -458,20 +463,44 @@ export function enabledInternalWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>)
 
 // ---- the chart view: xstate snapshots -----------------------------------------------------------
 
-/** A Stepper over xstate snapshots; `onDecision` sees QEMU's decision of each command. */
-export function snapshotStepper(p: Profile, onDecision?: (d: Decision) => void): Stepper<SideSnapshot, ChannelSnapshot> {
+/** The events one process sent in a step, in order; `command`: sent by the command itself (before its reply). */
+export interface Sent {
+  vm: Side;
+  events: readonly EventKey[];
+  command?: boolean;
+}
+
+/**
+ * A Stepper over xstate snapshots; `onDecision` sees QEMU's decision of each command, `onSent` the
+ * events each process sends (MIGRATION, STOP, RESUME: machines/inclusion.ts, the one reading of them).
+ */
+export function snapshotStepper(p: Profile, onDecision?: (d: Decision) => void, onSent?: (s: Sent) => void): Stepper<SideSnapshot, ChannelSnapshot> {
+  const g = onSent ? graphOf(p) : null;
   return {
     ctx: (_vm, s) => s.context,
-    internal(_vm, s, event) {
+    internal(vm, s, event) {
       if (!mayMove(p, s.context, { type: event })) return null;
       const r = stepSide(p, s, { type: event });
-      return r.changed ? r.snapshot : null;
+      if (!r.changed) return null;
+      if (g) {
+        const sends = g.succ(g.node(s.context)).find((x) => x.type === event && x.to !== g.exited)?.sends ?? [];
+        if (sends.length) onSent!({ vm, events: sends });
+      }
+      return r.snapshot;
     },
-    command(_vm, s, e) {
+    command(vm, s, e) {
       const r = stepSide(p, s, e);
       const d = r.decision!;
       onDecision?.(d);
+      if (g) {
+        const sends = g.command(g.node(s.context), e.command, e.arguments ?? {}).sends;
+        if (sends.length) onSent!({ vm, events: sends, command: true });
+      }
       return { next: r.changed ? r.snapshot : null, allowed: d.allowed, shutsChannel: d.allowed && !!d.rule.accept!.shutsChannel, crash: !!d.rule?.crash };
+    },
+    exits(vm, s) {
+      const events = exitEvents(s.context);
+      if (onSent && events.length) onSent({ vm, events });
     },
     start: (input) => startSide(p, input),
     channel: (c) => c.value as ChannelValue,
@@ -497,17 +526,20 @@ export function enabledInternal(p: Profile, s: PairState): PairEvent[] {
   return enabledInternalWith(plainStepper(p), s);
 }
 
-export function stepPair(p: Profile, s: PairState, e: PairEvent): PairStep {
+/** `events`: also say which events each process sent (PairStep.sent), for traces made from the model. */
+export function stepPair(p: Profile, s: PairState, e: PairEvent, opts: { events?: boolean } = {}): PairStep {
+  const sent: Sent[] | undefined = opts.events ? [] : undefined;
+  const onSent = sent ? (x: Sent) => sent.push(x) : undefined;
   if (e.type === 'qmp') {
-    if (!s[e.vm]) return { state: s, changed: false, reply: { exited: true } };
+    if (!s[e.vm]) return { state: s, changed: false, reply: { exited: true }, sent };
     let d: Decision | undefined;
-    const out = composeStep(snapshotStepper(p, (x) => (d = x)), s, e) ?? s;
+    const out = composeStep(snapshotStepper(p, (x) => (d = x), onSent), s, e) ?? s;
     const reply: PairReply = d!.allowed ? { return: d!.reply } : { error: d!.error };
     const crash = d!.rule?.crash;
-    if (crash) return { state: out, changed: true, reply: crash.afterReply ? reply : { exited: true }, decision: d };
-    return { state: out, changed: out !== s, reply, decision: d };
+    if (crash) return { state: out, changed: true, reply: crash.afterReply ? reply : { exited: true }, decision: d, sent };
+    return { state: out, changed: out !== s, reply, decision: d, sent };
   }
   if (e.type === 'sync') syncSpec(e.name); // an unknown name is an error, not a step that changes nothing
-  const out = composeStep(plainStepper(p), s, e);
-  return out ? { state: out, changed: true } : { state: s, changed: false };
+  const out = composeStep(sent ? snapshotStepper(p, undefined, onSent) : plainStepper(p), s, e);
+  return out ? { state: out, changed: true, sent } : { state: s, changed: false, sent };
 }

@@ -158,6 +158,8 @@ export interface Accept {
    * effect reaches the channel and the other process: yank, migrate-pause, a cancel.
    */
   shutsChannel?: boolean;
+  /** The status changes (its MIGRATION event is sent) before the VM stops or starts (STOP / RESUME). */
+  statusFirst?: boolean;
 }
 
 /** One row of a profile's command table. Rows are checked in order; the first that matches decides. */
@@ -172,11 +174,29 @@ export interface Rule {
   ref: string;
   note?: string;
   /**
+   * MIGRATION events the command sends before its reply whatever the `events` capability says
+   * (QEMU 7.2: qemu_start_incoming_migration sends `setup` unconditionally, while query-migrate goes
+   * on showing no status), accepted or not. Where the status change sends the same event, it is sent once.
+   */
+  alwaysSends?: readonly MigrationStatus[];
+  /** The command sends MIGRATION for the unchanged status again (with the `events` capability): a migrate_set_state from a status to itself. */
+  resendsStatus?: boolean;
+  /**
+   * An environment outcome: the row applies only where the machine is so (a port already in use).
+   * The nominal answer (permitted, the matrix, the explorer) passes it over; trace inclusion takes
+   * it as an answer QEMU may give.
+   */
+  env?: Environment;
+  /**
    * QEMU dies handling this command (the pair removes the process). `afterReply`: the reply (or
    * error) of this row is sent first; otherwise the process dies before answering.
    */
   crash?: { afterReply: boolean; how: string };
 }
+
+/** What the machine QEMU runs on may be like, beyond the model: environment outcomes of commands (Rule.env). */
+export const ENVIRONMENTS = ['port-in-use'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** A transition taken by QEMU's own threads (an internal event), as data. */
 export interface ChartTransition {
@@ -191,6 +211,11 @@ export interface ChartTransition {
   when?: Cond;
   /** Data changes made along the way (e.g. remember vm_old_state). */
   effects?: readonly TransitionEffect[];
+  /**
+   * On a run-state transition: in the same step the status changes (its MIGRATION event is sent)
+   * before the VM stops or starts (STOP / RESUME). By default the VM stops or starts first.
+   */
+  statusFirst?: boolean;
   ref: string;
   note?: string;
 }
@@ -238,6 +263,27 @@ export interface CapConflict {
   ref: string;
 }
 
+/** A claimed invariant the exploration finds violated in a profile, with what the counterexample shows. */
+export interface KnownViolation {
+  invariant: string;
+  finding: string;
+}
+
+/**
+ * Which invariants a profile claims (machines/invariants.ts defines them). Invariants not marked
+ * `scoped` are claimed in every profile; a scoped one (it holds only where QEMU enforces it) is
+ * claimed where a profile lists it.
+ */
+export interface InvariantClaims {
+  /** The scoped invariants this profile's QEMU enforces. */
+  claims: readonly string[];
+  /**
+   * Claimed invariants the exploration finds violated: each a model finding to fix in machines/ (or a
+   * QEMU race to confirm), not a reason to weaken the invariant. The tests demand exactly these.
+   */
+  knownViolations: readonly KnownViolation[];
+}
+
 export interface Profile {
   name: string;
   title: string;
@@ -252,10 +298,16 @@ export interface Profile {
   commands: readonly string[];
   /** Commands QEMU of this version does not have at all (CommandNotFound). */
   absentCommands: readonly string[];
+  /**
+   * Commands whose QAPI schema says 'allow-oob': true: the only ones `exec-oob` may run (the trace
+   * checker expects QEMU's "does not support OOB" for the others). Not limited to modelled commands.
+   */
+  oobCommands: readonly string[];
   /** The arguments each command's QAPI schema takes; others are 'unexpected'. */
   commandArgs: Readonly<Record<string, readonly string[]>>;
   transitions: readonly ChartTransition[];
   rules: readonly Rule[];
+  invariants: InvariantClaims;
 }
 
 /** Add/replace/remove on an id-keyed ordered list. */
@@ -278,12 +330,28 @@ export interface ProfileDelta {
   capConflicts?: ListDelta<CapConflict>;
   commands?: { add?: readonly string[]; remove?: readonly string[] };
   absentCommands?: { add?: readonly string[]; remove?: readonly string[] };
+  oobCommands?: { add?: readonly string[]; remove?: readonly string[] };
   /** Replaces the argument list of the named commands. */
   commandArgs?: Readonly<Record<string, readonly string[]>>;
   transitions?: ListDelta<ChartTransition>;
   /** Extra effects on transitions of the base (e.g. lifting blocks where a migration ends). */
   transitionEffects?: readonly { ids: readonly string[]; add: readonly TransitionEffect[] }[];
   rules?: ListDelta<Rule>;
+  /**
+   * Extra effects on accepting rows of the base (or of this delta), by id: the base's row is kept as
+   * it is and only gains the effects (e.g. where a migration starts, block the configuration).
+   * `note` replaces the row's note (say why the effect is there).
+   */
+  ruleEffects?: readonly { ids: readonly string[]; add: readonly EffectName[]; note?: string }[];
+  /**
+   * Scoped invariants claimed or no longer claimed; known violations are inherited from the base
+   * (the rules are mostly the base's), `fixed` drops them by invariant name.
+   */
+  invariants?: {
+    claim?: readonly string[];
+    unclaim?: readonly string[];
+    knownViolations?: { add?: readonly KnownViolation[]; fixed?: readonly string[] };
+  };
 }
 
 function applyList<T extends { id: string }>(base: readonly T[], delta: ListDelta<T> | undefined, where: string): T[] {
@@ -350,11 +418,41 @@ export function applyDelta(base: Profile, d: ProfileDelta): Profile {
     capConflicts: applyList(base.capConflicts, d.capConflicts, `${where} capConflicts`),
     commands: applySet(base.commands, d.commands),
     absentCommands: applySet(base.absentCommands, d.absentCommands),
+    oobCommands: applySet(base.oobCommands, d.oobCommands),
     commandArgs: { ...base.commandArgs, ...(d.commandArgs ?? {}) },
     transitions: applyList(base.transitions, d.transitions, `${where} transitions`).map((t) => {
       const add = (d.transitionEffects ?? []).filter((x) => x.ids.includes(t.id)).flatMap((x) => x.add);
       return add.length ? { ...t, effects: [...(t.effects ?? []), ...add] } : t;
     }),
-    rules: applyList(base.rules, d.rules, `${where} rules`),
+    rules: applyRuleEffects(applyList(base.rules, d.rules, `${where} rules`), d.ruleEffects, where),
+    invariants: applyInvariants(base.invariants, d.invariants, where),
   };
+}
+
+function applyRuleEffects(rules: Rule[], extra: ProfileDelta['ruleEffects'], where: string): Rule[] {
+  if (!extra?.length) return rules;
+  for (const x of extra)
+    for (const id of x.ids) {
+      const r = rules.find((y) => y.id === id);
+      if (!r) throw new Error(`${where}: ruleEffects names unknown rule '${id}'`);
+      if (!r.accept) throw new Error(`${where}: ruleEffects names rule '${id}', which rejects (no effects to add to)`);
+    }
+  return rules.map((r) => {
+    const xs = extra.filter((x) => x.ids.includes(r.id));
+    if (!xs.length) return r;
+    const notes = xs.flatMap((x) => (x.note === undefined ? [] : [x.note]));
+    const accept = { ...r.accept!, effects: [...(r.accept!.effects ?? []), ...xs.flatMap((x) => x.add)] };
+    return notes.length ? { ...r, accept, note: notes[notes.length - 1] } : { ...r, accept };
+  });
+}
+
+function applyInvariants(base: InvariantClaims, d: ProfileDelta['invariants'], where: string): InvariantClaims {
+  if (!d) return base;
+  for (const n of d.unclaim ?? []) if (!base.claims.includes(n)) throw new Error(`${where}: cannot unclaim '${n}': the base does not claim it`);
+  for (const n of d.knownViolations?.fixed ?? [])
+    if (!base.knownViolations.some((k) => k.invariant === n)) throw new Error(`${where}: '${n}' is not a known violation of the base`);
+  const claims = applySet(base.claims, { add: d.claim, remove: d.unclaim });
+  // A violation of an invariant no longer claimed is no longer a finding.
+  const dropped = new Set([...(d.knownViolations?.fixed ?? []), ...(d.unclaim ?? [])]);
+  return { claims, knownViolations: [...base.knownViolations.filter((k) => !dropped.has(k.invariant)), ...(d.knownViolations?.add ?? [])] };
 }

@@ -1,6 +1,7 @@
 // The rule engine: a profile's command table decides, for a side's state and a QMP command, whether
 // QEMU accepts it (with the reply and the change) or rejects it (with QEMU's exact error). Pure.
-import { CONFIG_OPS, type Cond, type CheckName, type EffectName, type Profile, type Rule, type SideState, type ParamValue, type ReplyName } from './profile.ts';
+import type { Cond, CheckName, Environment, Profile, Rule, SideState, ParamValue, ReplyName } from './profile.ts';
+import { applyEffects, capsAfter } from './effects.ts';
 import type { QmpArguments, QmpError, MigrationStatus, RunState } from './vocabulary.ts';
 
 export type Bindings = Record<string, string>;
@@ -24,16 +25,6 @@ type Check = (s: SideState, args: QmpArguments, p: Profile) => Bindings | false;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Capabilities after applying a migrate-set-capabilities argument list (assumed well-formed). */
-export function capsAfter(s: SideState, args: QmpArguments): string[] {
-  const set = new Set(s.caps);
-  for (const c of (args.capabilities as { capability: string; state: boolean }[]) ?? []) {
-    if (c.state) set.add(c.capability);
-    else set.delete(c.capability);
-  }
-  return [...set].sort();
 }
 
 function paramType(kind: string): string {
@@ -208,42 +199,6 @@ export function knownCommands(p: Profile): readonly string[] {
   return [...p.commands, ...p.absentCommands];
 }
 
-function applyEffect(e: EffectName, s: SideState, args: QmpArguments): SideState {
-  switch (e) {
-    case 'setCaps':
-      return { ...s, caps: capsAfter(s, args) };
-    case 'setParams': {
-      const params: Record<string, ParamValue> = { ...s.params };
-      for (const [k, v] of Object.entries(args)) params[k] = v as ParamValue;
-      return { ...s, params };
-    }
-    case 'listen':
-      return { ...s, listening: true, exitOnError: args['exit-on-error'] === false ? false : true };
-    case 'markIncomingStarted':
-      return { ...s, incomingStarted: true };
-    case 'autostartOn':
-      return { ...s, autostart: true };
-    case 'autostartOff':
-      return { ...s, autostart: false };
-    case 'requestPostcopy':
-      return { ...s, startPostcopy: true };
-    case 'requestResume':
-      return { ...s, resumeRequested: true };
-    case 'startMigration':
-      return { ...s, startPostcopy: false, resumeRequested: false, pausePosted: false, cancelRequested: false, postcopyStarted: false, parked: false };
-    case 'blockConfig':
-      return { ...s, blocked: [...CONFIG_OPS] };
-    case 'registerYank':
-      return { ...s, yankRegistered: true };
-    case 'postPause':
-      return { ...s, pausePosted: true };
-    case 'requestCancel':
-      return { ...s, cancelRequested: true };
-    case 'parkThread':
-      return { ...s, parked: true };
-  }
-}
-
 export function buildReply(r: ReplyName, s: SideState, p: Profile): unknown {
   switch (r) {
     case 'empty':
@@ -276,7 +231,11 @@ export function buildReply(r: ReplyName, s: SideState, p: Profile): unknown {
  * QEMU's answer to `command` in state `s`: the first row of the profile's table that matches.
  * Throws if no row matches: every command must be handled in every state (a test enumerates them).
  */
-export function decide(p: Profile, s: SideState, command: string, args: QmpArguments = {}): Decision {
+/**
+ * QEMU's answer to a command in a state. `env`: the environment is so (Rule.env rows of that name
+ * apply too); without it, the nominal environment (no environment rows).
+ */
+export function decide(p: Profile, s: SideState, command: string, args: QmpArguments = {}, env?: Environment): Decision {
   if (p.absentCommands.includes(command)) return { allowed: false, rule: null, error: commandNotFound(command) };
   // qapi/qobject-input-visitor.c: qobject_input_check rejects arguments the schema lacks.
   const allowedArgs = p.commandArgs[command];
@@ -287,12 +246,12 @@ export function decide(p: Profile, s: SideState, command: string, args: QmpArgum
   const rows = rulesFor(p, s.side, command);
   if (rows.length === 0) throw new Error(`profile ${p.name}: no rule for command '${command}' on the ${s.side}`);
   for (const rule of rows) {
+    if (rule.env !== undefined && rule.env !== env) continue;
     const b = evalCond(rule.when, s, args, p);
     if (b === false) continue;
     if (rule.reject) return { allowed: false, rule, error: { class: rule.reject.class, desc: fill(rule.reject.desc, b) } };
     const a = rule.accept!;
-    let next = s;
-    for (const e of a.effects ?? []) next = applyEffect(e, next, args);
+    let next = applyEffects(s, a.effects, args);
     if (a.status) next = { ...next, status: a.status as MigrationStatus };
     if (a.runstate) next = { ...next, runstate: a.runstate as RunState };
     return { allowed: true, rule, reply: buildReply(a.reply, next, p), next };

@@ -14,6 +14,7 @@ import { formatReport, runScenarios, type RunReport } from '../qemu/conformance.
 import { EdgeStepper, KNOWN_MODEL_DIVERGENCES, formatPlannedCoverage, planPaths, plannedCoverage, translate, type PathPlan, type PlannedPath } from '../qemu/path-plan.ts';
 import { TEMP_PREFIX, disposeAll, livePids, liveTempDirs, pidAlive, startedProcesses } from '../qemu/vm.ts';
 import { main } from '../cli/main.ts';
+import { replayDepartures } from './helpers.ts';
 
 const p = getProfile('qemu-7.2');
 const ROOT = resolve(import.meta.dirname, '..');
@@ -114,6 +115,13 @@ describe('generated paths against the real qemu-system-x86_64', () => {
 
   it('finds no mismatch between the model and QEMU', () => {
     expect(report.mismatches.map((m) => `${m.scenario} step ${m.step} (${m.stepText}) [${m.kind}] predicted ${JSON.stringify(m.predicted)} observed ${JSON.stringify(m.observed)} trace ${m.trace}`)).toEqual([]);
+  });
+
+  it('every trace the paths recorded replays through check-trace with the same profile, owed events and all', () => {
+    const files = report.results.flatMap((r) => r.traces);
+    expect(files.length).toBeGreaterThanOrEqual(chosen.length);
+    console.log(`round trip: ${files.length} traces replayed by check-trace`);
+    expect(files.flatMap((f) => replayDepartures(p, f))).toEqual([]);
   });
 
   it('reaches every status of both sides that QEMU 7.2 reaches without special devices', () => {

@@ -6,15 +6,18 @@
 // found by this test and reported to the model's owner. They are tolerated here and printed; the
 // comparison itself is not loosened. Empty this list as the model is fixed (an entry that no longer
 // matches anything is printed as stale).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyCommand, explain, getProfile, startSide, stepSide, stateKey, type Hypothesis } from '../machines/index.ts';
 import { applyFrom, explainFrom, formatReport, runScenarios, type Mismatch, type RunReport } from '../qemu/conformance.ts';
 import { KVM_SCENARIOS, SCENARIOS } from '../qemu/scenarios.ts';
 import { TEMP_PREFIX, disposeAll, kvmUsable, livePids, liveTempDirs, pidAlive, startedProcesses } from '../qemu/vm.ts';
 import { main } from '../cli/main.ts';
+import { replayDepartures } from './helpers.ts';
+import { expectMutationsCaught, formatMutationReport, mutationReport } from './mutations.ts';
+import { checkTraceText } from '../trace/check.ts';
 
 const p = getProfile('qemu-7.2');
 const ROOT = resolve(import.meta.dirname, '..');
@@ -127,6 +130,24 @@ describe('conformance of the qemu-7.2 profile with the real qemu-system-x86_64',
     const seen = new Set(report.mismatches.map((m) => known(m)?.id).filter(Boolean));
     for (const k of knownModelBugs) console.log(`known model bug ${seen.has(k.id) ? 'seen' : 'NOT seen (stale or racy)'}: ${k.id}: ${k.finding}`);
     expect(unknown.map((m) => `${m.scenario} step ${m.step} (${m.stepText}) [${m.kind}] predicted ${JSON.stringify(m.predicted)} observed ${JSON.stringify(m.observed)} trace ${m.trace}`)).toEqual([]);
+  });
+
+  it('every trace the run recorded replays through check-trace with the same profile, owed events and all', () => {
+    const files = report.results.flatMap((r) => r.traces);
+    expect(files.length).toBeGreaterThanOrEqual(SCENARIOS.length);
+    // The scenarios of the known model bugs depart in check-trace too, at the same step.
+    const knownScenarios = new Set(report.mismatches.filter((m) => known(m)).map((m) => m.scenario));
+    const departures = files.filter((f) => ![...knownScenarios].some((s) => basename(f).startsWith(s + '.') || basename(f) === s + '.jsonl')).flatMap((f) => replayDepartures(p, f));
+    console.log(`round trip: ${files.length} traces replayed by check-trace`);
+    expect(departures).toEqual([]);
+  });
+
+  it('every mutation of those traces is reported by check-trace (deleted, swapped or changed events, errors, statuses)', { timeout: 300_000 }, () => {
+    const files = report.results.flatMap((r) => r.traces).map((f) => ({ name: basename(f), text: readFileSync(f, 'utf8') }));
+    const r = mutationReport((t) => checkTraceText(p, t), files);
+    console.log(formatMutationReport(r));
+    expect(r.traces).toBeGreaterThanOrEqual(SCENARIOS.length - 2);
+    expectMutationsCaught(r);
   });
 
   it('reaches every status of the profile that QEMU 7.2 reaches without special devices', () => {

@@ -1,6 +1,9 @@
 // Test helpers: explore a side under every capability variant and record which chart edges each
 // step takes, so the tests can demand that every edge is taken and lands where it says.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { CAP_VARIANTS, mayMove, exploreSide, stepSide, type ChartEdge, type Profile, type Reached, type Side, type SideEvent, type SideSnapshot } from '../machines/index.ts';
+import { checkTraceText } from '../trace/check.ts';
 
 // The chart edges of a side, their names, the search alphabet: machines/paths.ts (the generated
 // paths use the same), under the names the tests have always used.
@@ -41,4 +44,19 @@ export function allSteps(p: Profile, side: Side): { reached: Reached[]; steps: S
     }
   }
   return { reached, steps };
+}
+
+/**
+ * The round trip: a trace the conformance runner recorded, replayed through check-trace's checker
+ * (trace/check.ts) with the same profile. Returns its departures (one line each), none when it conforms.
+ */
+export function replayDepartures(p: Profile, file: string): string[] {
+  const r = checkTraceText(p, readFileSync(file, 'utf8'));
+  if (r.code === 2) return [`not a trace: ${r.stderr.trim()}`];
+  return r.stdout
+    .split('\n')
+    .filter((l) => l)
+    .map((l) => JSON.parse(l) as { line: number; vm: string; kind: string; expected: unknown; observed: unknown })
+    .filter((f) => f.kind !== 'pending')
+    .map((f) => `${basename(file)} line ${f.line} ${f.vm}: ${f.kind}: expected ${JSON.stringify(f.expected)}, observed ${JSON.stringify(f.observed)}`);
 }

@@ -9,21 +9,15 @@
 // (set number, the observation's shape). A million polls of query-migrate cost a million map
 // look-ups, not a million model steps.
 import {
-  CAP_VARIANTS, INTERNAL_EVENTS, contextKey, decide, exploreSide, fastStep, knownCommands, mayMove, startSide,
-  type InternalEventType, type Profile, type Side, type SideEvent, type SideState,
+  CAP_VARIANTS, exploreSide, knownCommands, startSide,
+  type Profile, type Side, type SideState,
 } from '../machines/index.ts';
+import {
+  closure, graphOf, hypKey, runCommand, settleEnd, settleReply, startObservation, takeEvent,
+  type EventKey, type GNode, type Hyp, type StateGraph,
+} from '../machines/inclusion.ts';
 import { parseTraceLine, type QmpArgs, type Vm } from './format.ts';
 import { REC_WIDTH, RecKind, extractLine, extractParsed, idJson, idKey, safeJson, statusOfEvent, statusOfReply } from './extract.ts';
-
-/**
- * A state as the checker holds it: its data, which mirrors every chart's state. The checker steps
- * with fastStep (machines/fast-step.ts, checked against xstate on every explored state and event
- * by model-tests/fast-step.test.ts) and never needs an xstate snapshot: a trace with no greeting
- * starts from every reachable state, and building a snapshot for each cost seconds.
- */
-type Snap = { readonly context: SideState };
-/** observe.ts's Hypothesis over Snap: a state and the internal events assumed to reach it. */
-type Hypothesis = { snapshot: Snap; assumed: InternalEventType[] };
 
 export type FindingKind =
   | 'unexpected-accept'
@@ -32,6 +26,7 @@ export type FindingKind =
   | 'unexpected-status'
   | 'unexpected-runstate'
   | 'unexpected-event'
+  | 'missing-event'
   | 'unmatched-reply'
   | 'unexplained-start'
   | 'model-error'
@@ -50,20 +45,20 @@ export interface Finding {
   note?: string;
 }
 
-/** Commands QEMU lets run out of band (qapi: 'allow-oob': true); others answer this error. */
-const OOB_CAPABLE = new Set(['migrate-recover', 'migrate-pause', 'yank', 'x-oob-test']);
 const NO_TEXT = (): string => '';
 const NO_EVENTS: EventIn[] = [];
+const NOTHING_OWED: readonly EventKey[] = [];
 
 const NEGOTIATION_ERROR = "Expecting capabilities negotiation with 'qmp_capabilities'";
 /** Run states a STOP event can leave a VM in (it was running: vm_stop / vm_stop_force_state). */
-const AFTER_STOP = new Set(['paused', 'finish-migrate', 'postmigrate']);
+const AFTER_STOP = new Set(['paused', 'finish-migrate', 'postmigrate', 'colo']);
 
 // ---- interned hypothesis sets -----------------------------------------------------------------
 
 interface HSet {
   id: number;
-  snaps: readonly Snap[];
+  /** The hypotheses: states, each with the events it still owes (machines/inclusion.ts). */
+  hyps: readonly Hyp[];
   label?: string;
   /**
    * What each observation shape does to this set: one map per (capabilities known exactly or not,
@@ -82,35 +77,29 @@ interface HSet {
  * caches), the fresh starts and the universes (every reachable state: seconds to explore).
  */
 interface Shared {
+  graph: StateGraph;
   interned: Map<string, HSet>;
   nextId: number;
   universes: Map<Side, HSet>;
   fresh: Map<Side, HSet>;
-  /** The state graph met so far: one node per state (contextKey), its internal-event successors and command results, computed once. */
-  nodes: Map<string, GNode>;
 }
 
-interface GNode {
-  snap: Snap;
-  succ?: { type: InternalEventType; to: GNode }[];
-  cmds?: Map<string, { allowed: boolean; error: { class: string; desc: string } | null; to: GNode }>;
-}
 const sharedByProfile = new WeakMap<Profile, Shared>();
 function sharedOf(p: Profile): Shared {
   let s = sharedByProfile.get(p);
-  if (!s) sharedByProfile.set(p, (s = { interned: new Map(), nextId: 1, universes: new Map(), fresh: new Map(), nodes: new Map() }));
+  if (!s) sharedByProfile.set(p, (s = { graph: graphOf(p), interned: new Map(), nextId: 1, universes: new Map(), fresh: new Map() }));
   return s;
 }
 
-/** A state's identity (fast-step.ts contextKey: the same as side.ts stateKey, read from the data). */
-function keyOf(s: Snap): string {
-  return contextKey(s.context);
+function ctxOf(h: Hyp): SideState {
+  return h.n.ctx;
 }
 
 function labelOf(h: HSet): string {
   if (h.label === undefined) {
-    const pairs = [...new Set(h.snaps.map((s) => `${s.context.status}/${s.context.runstate}`))].sort();
-    h.label = `{${pairs.join(', ')}}` + (h.snaps.length > pairs.length ? ` (${h.snaps.length} states)` : '');
+    const pairs = [...new Set(h.hyps.map((x) => (x.n.ctx ? `${x.n.ctx.status}/${x.n.ctx.runstate}` : 'exited')))].sort();
+    const owing = h.hyps.some((x) => x.owed.length) ? ` owing ${[...new Set(h.hyps.map((x) => x.owed.join(' ')).filter((x) => x))].join(' | ')}` : '';
+    h.label = `{${pairs.join(', ')}}` + (h.hyps.length > pairs.length ? ` (${h.hyps.length} states)` : '') + owing;
   }
   return h.label;
 }
@@ -132,21 +121,18 @@ interface Outcome {
   reseeded: boolean;
 }
 
-/** A hypothesis, with the run state it had before the command of this step (if one ran). */
-type THyp = Hypothesis & { before?: string };
-
 /** What one observation does to a list of hypotheses; on a departure, how to re-seed. */
 interface StepResult {
-  hyps: Hypothesis[];
+  hyps: Hyp[];
   finding?: Omit<StepFinding, 'step'>;
-  reseedBy?: (s: Snap) => boolean;
+  reseedBy?: (c: SideState) => boolean;
   note?: string;
 }
 
 /** One observation, as a step function input. */
 type Obs =
-  | { type: 'cmd'; command: string; args: QmpArgs; argsText: string; oob: boolean; outcome: CmdOutcome }
-  | { type: 'event'; event: string; status: string | undefined; runBefore: string };
+  | { type: 'cmd'; command: string; args: QmpArgs; argsText: string; oob: boolean; outcome: CmdOutcome; pipelined: boolean }
+  | { type: 'event'; event: string; status: string | undefined };
 /** A reply: accepted (with the status a query's reply shows: 'none' when absent, undefined when not an object), rejected, or none. */
 type CmdOutcome = { allowed: true; status: string | undefined } | { allowed: false; error: { class: string; desc: string } } | { allowed: 'unknown' };
 /** A command and its reply, as apply() takes it (the outcome is built only when the cache misses). */
@@ -157,6 +143,11 @@ interface CmdIn {
   status: string | undefined;
   error: { class: string; desc: string } | null;
   noReply: boolean;
+  /**
+   * The command was sent before the process's previous observation was applied (pipelined behind
+   * another command): events owed since then may still trail its reply.
+   */
+  pipelined: boolean;
   /** The observation's cache key in two parts: the command (Pending.head, '!' added for an error), then the reply. */
   k1: string;
   k2: string;
@@ -180,8 +171,6 @@ interface EventIn {
   line: number;
   event: string;
   status: string | undefined;
-  /** STOP/RESUME: how the VM's run state was last seen before this event ('running', 'stopped', '' unknown). */
-  runBefore: string;
   key: string;
 }
 
@@ -196,9 +185,11 @@ interface VmState {
   inband: Pending[];
   byId: Map<unknown, Pending>;
   sentAny: boolean;
+  /** The last line of this process. */
+  lastLine: number;
+  /** The line of the last observation applied to this process. */
+  appliedAt: number;
   unchanged: number;
-  /** How the run state was last seen: by query-status, STOP or RESUME ('running', 'stopped', '' unknown). */
-  lastRun: string;
 }
 
 export interface CheckOptions {
@@ -251,20 +242,37 @@ export class TraceChecker {
 
   // ---- sets ------------------------------------------------------------------------------------
 
-  private intern(snaps: readonly Snap[]): HSet {
-    const byKey = new Map<string, Snap>();
-    for (const s of snaps) {
-      const k = keyOf(s);
-      if (!byKey.has(k)) byKey.set(k, s);
+  private readonly byId = new Map<number, HSet>();
+  /** The number of a process's current set of possible states (0: nothing seen of it yet). */
+  setIdOf(vm: Vm): number {
+    const s = vm === 'source' ? this.src : this.dst;
+    return s?.set?.id ?? 0;
+  }
+  /** The states of a set by its number (null: the process has exited). */
+  statesOfSet(id: number): (SideState | null)[] {
+    return (this.byId.get(id)?.hyps ?? []).map((h) => h.n.ctx ?? null);
+  }
+
+  private intern(hyps: readonly Hyp[]): HSet {
+    const byKey = new Map<string, Hyp>();
+    for (const h of hyps) {
+      const k = hypKey(h);
+      if (!byKey.has(k)) byKey.set(k, h.drain === undefined ? h : { n: h.n, owed: h.owed, assumed: h.assumed });
     }
     const keys = [...byKey.keys()].sort();
     const key = keys.join('\n');
     let h = this.shared.interned.get(key);
     if (!h) {
-      h = { id: this.shared.nextId++, snaps: keys.map((k) => byKey.get(k)!), steps: [], replies: [] };
+      h = { id: this.shared.nextId++, hyps: keys.map((k) => { const x = byKey.get(k)!; return x.assumed.length ? { n: x.n, owed: x.owed, assumed: [] } : x; }), steps: [], replies: [] };
       this.shared.interned.set(key, h);
     }
+    this.byId.set(h.id, h);
     return h;
+  }
+
+  private fromContexts(ctxs: readonly SideState[]): HSet {
+    const g = this.shared.graph;
+    return this.intern(ctxs.map((c) => ({ n: g.node(c), owed: NOTHING_OWED, assumed: [] })));
   }
 
   private freshSet(side: Side): HSet {
@@ -275,7 +283,7 @@ export class TraceChecker {
         side === 'source'
           ? [startSide(p, { side }), startSide(p, { side, paused: true })]
           : (['defer', 'uri'] as const).flatMap((incoming) => [startSide(p, { side, incoming }), startSide(p, { side, incoming, paused: true })]);
-      this.shared.fresh.set(side, (h = this.intern(snaps)));
+      this.shared.fresh.set(side, (h = this.fromContexts(snaps.map((x) => x.context))));
     }
     return h;
   }
@@ -285,13 +293,13 @@ export class TraceChecker {
     let h = this.shared.universes.get(side);
     if (!h) {
       const p = this.profile;
-      const snaps: Snap[] = [];
+      const ctxs: SideState[] = [];
       for (const caps of CAP_VARIANTS) {
         if (!caps.every((c) => p.capabilities.includes(c))) continue;
         for (const inc of side === 'destination' ? (['defer', 'uri'] as const) : (['defer'] as const))
-          for (const r of exploreSide(p, side, caps, inc)) snaps.push({ context: r.context });
+          for (const r of exploreSide(p, side, caps, inc)) ctxs.push(r.context);
       }
-      this.shared.universes.set(side, (h = this.intern(snaps)));
+      this.shared.universes.set(side, (h = this.fromContexts(ctxs)));
     }
     return h;
   }
@@ -301,7 +309,7 @@ export class TraceChecker {
   private vm(vm: Vm): VmState {
     let s = vm === 'source' ? this.src : this.dst;
     if (!s) {
-      s = { vm, side: vm, set: null, capsExact: false, fromUniverse: true, negotiated: true, inband: [], byId: new Map(), sentAny: false, unchanged: 0, lastRun: '' };
+      s = { vm, side: vm, set: null, capsExact: false, fromUniverse: true, negotiated: true, inband: [], byId: new Map(), sentAny: false, unchanged: 0, lastLine: 0, appliedAt: 0 };
       this.vms.set(vm, s);
       if (vm === 'source') this.src = s;
       else this.dst = s;
@@ -312,281 +320,148 @@ export class TraceChecker {
   private setOf(s: VmState): HSet {
     if (!s.set) {
       s.set = this.universe(s.side);
+      this.byId.set(s.set.id, s.set);
       s.fromUniverse = true;
       s.capsExact = false;
     }
     return s.set;
   }
 
-  // ---- one observation against a list of hypotheses --------------------------------------------
-
-  private hyps(h: HSet): Hypothesis[] {
-    return h.snaps.map((snapshot) => ({ snapshot, assumed: [] }));
-  }
+  // ---- one observation against a list of hypotheses (machines/inclusion.ts does the stepping) ---
 
   /** Re-seeds from the reachable states that satisfy `pred`, preferring the capabilities held so far. */
-  private reseed(side: Side, current: Hypothesis[], pred: (s: Snap) => boolean): Hypothesis[] {
-    const cands = this.universe(side).snaps.filter(pred);
+  private reseed(side: Side, current: Hyp[], pred: (c: SideState) => boolean): Hyp[] {
+    const cands = this.universe(side).hyps.filter((h) => pred(h.n.ctx));
     if (!cands.length) return current;
-    const caps = new Set(current.map((h) => h.snapshot.context.caps.join(',')));
-    const same = cands.filter((s) => caps.has(s.context.caps.join(',')));
-    return (same.length ? same : cands).map((snapshot) => ({ snapshot, assumed: [] }));
+    const held = current.filter((h) => h.n.ctx).map((h) => h.n.ctx.caps);
+    const caps = new Set(held.map((c) => c.join(',')));
+    const same = cands.filter((h) => caps.has(h.n.ctx.caps.join(',')));
+    if (same.length) return same;
+    // Else those that keep every capability held so far.
+    const more = cands.filter((h) => held.some((c) => c.every((x) => h.n.ctx.caps.includes(x))));
+    if (more.length) return more;
+    // `events` moves no chart (it only decides which MIGRATION events are sent), and the explored
+    // capability variants may lack it: keep it on where it was on.
+    if (!held.length || !held.every((c) => c.includes('events'))) return cands;
+    const g = this.shared.graph;
+    return cands.map((h) => (h.n.ctx.caps.includes('events') ? h : { n: g.node({ ...h.n.ctx, caps: [...h.n.ctx.caps, 'events'].sort() }), owed: h.owed, assumed: h.assumed }));
   }
 
-  // ---- the state graph: observe.ts's internalClosure and applyCommand, memoised --------------
-
-  private node(snap: Snap): GNode {
-    const k = keyOf(snap);
-    let n = this.shared.nodes.get(k);
-    if (!n) this.shared.nodes.set(k, (n = { snap }));
-    return n;
-  }
-
-  /** The node after event `e` from `n`, or null when nothing changes. */
-  private next(n: GNode, e: SideEvent): GNode | null {
-    const c = fastStep(this.profile, n.snap.context, e);
-    if (!c) return null;
-    return this.node({ context: c });
-  }
-
-  private succ(n: GNode): { type: InternalEventType; to: GNode }[] {
-    if (!n.succ) {
-      const p = this.profile;
-      n.succ = [];
-      for (const type of INTERNAL_EVENTS) {
-        if (!mayMove(p, n.snap.context, { type })) continue;
-        const to = this.next(n, { type });
-        if (to) n.succ.push({ type, to });
-      }
-    }
-    return n.succ;
-  }
-
-  /** A command in a state: QEMU's decision and the state after it (memoised by command and arguments). */
-  private cmdStep(n: GNode, command: string, args: QmpArgs, argsText: string) {
-    const k = command + '\u0001' + argsText;
-    const m = n.cmds ?? (n.cmds = new Map());
-    let r = m.get(k);
-    if (!r) {
-      const d = decide(this.profile, n.snap.context, command, args);
-      m.set(k, (r = { allowed: d.allowed, error: d.allowed ? null : d.error, to: this.next(n, { type: 'qmp', command, arguments: args }) ?? n }));
-    }
-    return r;
-  }
-
-  /** observe.ts internalClosure (breadth-first, depth 12, deduplicated), over the memoised graph. */
-  private closure(from: readonly Hypothesis[]): (Hypothesis & { n: GNode })[] {
-    const seen = new Set<GNode>();
-    const out: (Hypothesis & { n: GNode })[] = [];
-    let frontier: (Hypothesis & { n: GNode })[] = [];
-    for (const h of from) {
-      const n = this.node(h.snapshot);
-      if (seen.has(n)) continue;
-      seen.add(n);
-      const x = { snapshot: n.snap, assumed: h.assumed, n };
-      out.push(x);
-      frontier.push(x);
-    }
-    for (let depth = 0; depth < 12 && frontier.length; depth++) {
-      const next: (Hypothesis & { n: GNode })[] = [];
-      for (const h of frontier) {
-        for (const { type, to } of this.succ(h.n)) {
-          if (seen.has(to)) continue;
-          seen.add(to);
-          const x = { snapshot: to.snap, assumed: [...h.assumed, type], n: to };
-          out.push(x);
-          next.push(x);
-        }
-      }
-      frontier = next;
-    }
-    return out;
-  }
-
-  private stepCmd(side: Side, from: Hypothesis[], o: Extract<Obs, { type: 'cmd' }>): StepResult {
-    const p = this.profile;
+  private stepCmd(from: Hyp[], o: Extract<Obs, { type: 'cmd' }>): StepResult {
+    const g = this.shared.graph;
     const out = o.outcome;
     // qapi/qmp-dispatch.c: a command without 'allow-oob' sent with exec-oob never reaches its handler.
-    if (o.oob && !OOB_CAPABLE.has(o.command)) {
+    // Which commands have it is the profile's (Profile.oobCommands: a QEMU version's schema).
+    if (o.oob && !this.profile.oobCommands.includes(o.command)) {
       const want = { class: 'GenericError', desc: `The command ${o.command} does not support OOB` };
       if (out.allowed === 'unknown') return { hyps: from };
       if (!out.allowed && out.error.class === want.class && out.error.desc === want.desc) return { hyps: from };
       return { hyps: from, finding: { kind: out.allowed ? 'unexpected-accept' : 'wrong-error', expected: [want], observed: out.allowed ? 'accepted' : out.error } };
     }
     if (out.allowed === 'unknown') {
-      // No reply: the command may or may not have run; keep both.
-      const ran: Hypothesis[] = [];
-      for (const h of this.closure(from)) ran.push({ snapshot: this.cmdStep(h.n, o.command, o.args, o.argsText).to.snap, assumed: h.assumed });
+      // No reply: the command may or may not have run; keep both, and owe nothing before a reply that never came.
+      const ran = runCommand(g, from, o.command, o.args, o.argsText, null).map((r) => ({ n: r.hyp.n, owed: r.hyp.owed, assumed: r.hyp.assumed }));
       return { hyps: [...from, ...ran] };
     }
-    const next = this.advance(from, o.command, o.args, o.argsText, out.allowed ? null : out.error);
+    const next = runCommand(g, from, o.command, o.args, o.argsText, out.allowed ? { allowed: true } : { allowed: false, error: out.error }).map((r) => r.hyp);
     if (next.length) {
       if (!out.allowed) return { hyps: next };
       if (o.command === 'query-migrate') {
         const status = out.status;
         if (status === undefined) return { hyps: next };
-        const ok = next.filter((h) => h.snapshot.context.status === status);
+        const ok = next.filter((h) => h.n.ctx.status === status);
         if (ok.length) return { hyps: ok };
         return {
           hyps: next,
-          reseedBy: (s) => s.context.status === status,
-          finding: { kind: 'unexpected-status', expected: distinct(next.map((h) => h.snapshot.context.status)).sort(), observed: status },
+          reseedBy: (c) => c.status === status,
+          finding: { kind: 'unexpected-status', expected: distinct(next.map((h) => h.n.ctx.status)).sort(), observed: status },
         };
       }
       if (o.command === 'query-status') {
         const rs = out.status;
         if (rs === undefined || rs === 'none') return { hyps: next };
-        const ok = next.filter((h) => h.snapshot.context.runstate === rs);
+        const ok = next.filter((h) => h.n.ctx.runstate === rs);
         if (ok.length) return { hyps: ok };
         return {
           hyps: next,
-          reseedBy: (s) => s.context.runstate === rs,
-          finding: { kind: 'unexpected-runstate', expected: distinct(next.map((h) => h.snapshot.context.runstate)).sort(), observed: rs },
+          reseedBy: (c) => c.runstate === rs,
+          finding: { kind: 'unexpected-runstate', expected: distinct(next.map((h) => h.n.ctx.runstate)).sort(), observed: rs },
         };
       }
       return { hyps: next };
     }
     // No hypothesis answers the same way: say what the model answers instead.
-    const closure = this.closure(from);
-    const decisions = closure.map((h) => this.cmdStep(h.n, o.command, o.args, o.argsText));
+    const cl = closure(g, from).filter((h) => h.n.ctx);
+    const decisions = cl.map((h) => g.command(h.n, o.command, o.args, o.argsText));
     const errors = distinct(decisions.filter((d) => !d.allowed).map((d) => d.error!));
     const accepts = decisions.some((d) => d.allowed);
     const expected = [...(accepts ? ['accepted'] : []), ...errors];
-    if (out.allowed) return { hyps: closure, finding: { kind: 'unexpected-accept', expected, observed: 'accepted' } };
-    const kept = closure.filter((_, i) => !decisions[i].allowed);
-    return { hyps: kept.length ? kept : closure, finding: { kind: errors.length ? 'wrong-error' : 'unexpected-reject', expected, observed: out.error } };
+    if (!cl.length) return { hyps: from, finding: { kind: 'unexpected-accept', expected: 'no reply: the process has exited', observed: out.allowed ? 'accepted' : out.error } };
+    if (out.allowed) return { hyps: cl, finding: { kind: 'unexpected-accept', expected, observed: 'accepted' } };
+    const kept = cl.filter((_, i) => !decisions[i].allowed);
+    return { hyps: kept.length ? kept : cl, finding: { kind: errors.length ? 'wrong-error' : 'unexpected-reject', expected, observed: out.error } };
   }
 
-  /**
-   * observe.ts applyCommand, keeping for each result the run state just before the command: a
-   * STOP or RESUME in the same step may have been emitted by the command itself (stop, cont).
-   */
-  private advance(from: Hypothesis[], command: string, args: QmpArgs, argsText: string, error: { class: string; desc: string } | null): THyp[] {
-    const out: THyp[] = [];
-    const seen = new Set<string>();
-    for (const h of this.closure(from)) {
-      const d = this.cmdStep(h.n, command, args, argsText);
-      if (error ? d.allowed || d.error!.class !== error.class || d.error!.desc !== error.desc : !d.allowed) continue;
-      const before = h.snapshot.context.runstate;
-      const k = keyOf(d.to.snap) + '|' + before;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push({ snapshot: d.to.snap, assumed: h.assumed, before });
-    }
-    return out;
-  }
-
-  /**
-   * The states reachable by internal events in which a run-state change `hit(before, after)` has
-   * happened (by an internal event, or by the command just before): STOP and RESUME are emitted
-   * at such a change, not by merely being in a stopped or running state.
-   */
-  private closureWith(from: THyp[], hit: (before: string, after: string) => boolean): Hypothesis[] {
-    const seen = new Set<string>();
-    const out: (Hypothesis & { flag: boolean })[] = [];
-    let frontier: (Hypothesis & { flag: boolean })[] = [];
-    const add = (snapshot: Snap, assumed: InternalEventType[], flag: boolean, into: (Hypothesis & { flag: boolean })[]) => {
-      const k = keyOf(snapshot) + (flag ? '+' : '-');
-      if (seen.has(k)) return;
-      seen.add(k);
-      const n = { snapshot, assumed, flag };
-      out.push(n);
-      into.push(n);
-    };
-    for (const h of from) add(h.snapshot, h.assumed, h.before !== undefined && hit(h.before, h.snapshot.context.runstate), frontier);
-    for (let depth = 0; depth < 12 && frontier.length; depth++) {
-      const next: (Hypothesis & { flag: boolean })[] = [];
-      for (const h of frontier) {
-        for (const { type, to } of this.succ(this.node(h.snapshot))) {
-          add(to.snap, [...h.assumed, type], h.flag || hit(h.snapshot.context.runstate, to.snap.context.runstate), next);
-        }
-      }
-      frontier = next;
-    }
-    return out.filter((h) => h.flag).map((h) => ({ snapshot: h.snapshot, assumed: h.assumed }));
-  }
-
-  private stepEvent(side: Side, from: Hypothesis[], o: Extract<Obs, { type: 'event' }>, capsExact: boolean, unseenPast: boolean): StepResult {
+  private stepEvent(side: Side, from: Hyp[], o: Extract<Obs, { type: 'event' }>, capsExact: boolean, unseenPast: boolean): StepResult {
     const p = this.profile;
-    const closure = this.closure(from);
-    if (o.event === 'MIGRATION') {
-      const status = o.status;
-      if (typeof status !== 'string') return { hyps: from, finding: { kind: 'unexpected-event', expected: 'data.status, a MigrationStatus', observed: status ?? null } };
-      let finding: Omit<StepFinding, 'step'> | undefined;
-      if (capsExact && !closure.some((h) => h.snapshot.context.caps.includes('events')))
-        finding = { kind: 'unexpected-event', expected: 'no MIGRATION event: the events capability is off', observed: status };
-      if (status !== 'none' && !(p.statuses[side] as readonly string[]).includes(status)) {
-        if (side === 'destination' && status === 'setup') {
-          // QEMU 7.2 (qemu_start_incoming_migration) emits MIGRATION setup when the destination
-          // starts listening (migrate-incoming, migrate-recover) without changing its incoming
-          // state: query-migrate goes on showing no status. The profile has no destination setup.
-          const ok = closure.filter((h) => h.snapshot.context.listening);
-          if (ok.length) return { hyps: ok, finding, note: 'destination MIGRATION setup: the listener started (status unchanged)' };
-          return { hyps: closure, finding: finding ?? { kind: 'unexpected-event', expected: 'a listening destination', observed: status } };
-        }
-        if (side === 'destination' && status === 'failed') {
-          // QEMU 7.2 (process_incoming_migration_co) sets the incoming state to failed, which emits
-          // the event, then exits: query-migrate never shows it, so the profile has no destination
-          // failed; the event is seen when the load fails.
-          const ok = closure.filter((h) => h.snapshot.context.status === 'active');
-          if (ok.length) return { hyps: ok, finding, note: 'destination MIGRATION failed: the load failed; QEMU exits' };
-          return { hyps: closure, finding: finding ?? { kind: 'unexpected-event', expected: 'a destination loading (active)', observed: status } };
-        }
-        return { hyps: from, finding: finding ?? { kind: 'unexpected-event', expected: `a status of the ${side} in ${p.name}`, observed: status } };
-      }
-      const ok = closure.filter((h) => h.snapshot.context.status === status);
-      if (ok.length) return { hyps: ok, finding };
+    const g = this.shared.graph;
+    const mig = o.event === 'MIGRATION';
+    if (mig && typeof o.status !== 'string') return { hyps: from, finding: { kind: 'unexpected-event', expected: 'data.status, a MigrationStatus', observed: o.status ?? null } };
+    const key: EventKey = mig ? 'MIGRATION:' + o.status : o.event;
+    const ok = takeEvent(g, from, key);
+    const cl = closure(g, from).filter((h) => h.n.ctx);
+    const pred = mig ? (c: SideState) => c.status === o.status : o.event === 'STOP' ? (c: SideState) => AFTER_STOP.has(c.runstate) : (c: SideState) => c.runstate === 'running';
+    // A trace that starts mid-way: the event may also report a change made before its first line.
+    if (unseenPast) ok.push(...cl.filter((h) => pred(h.n.ctx)).map((h) => ({ n: h.n, owed: NOTHING_OWED, assumed: h.assumed })));
+    if (ok.length) return { hyps: ok };
+    const heads = distinct(cl.filter((h) => h.owed.length).map((h) => h.owed[0].replace(':', ' ')));
+    const owed = heads.length ? `the next event the model owes: ${heads.join(' or ')}` : 'no event owed here';
+    if (mig) {
+      const status = o.status!;
+      if (capsExact && !cl.some((h) => h.n.ctx.caps.includes('events')))
+        return { hyps: cl, finding: { kind: 'unexpected-event', expected: 'no MIGRATION event: the events capability is off', observed: status } };
+      if (status !== 'none' && !(p.statuses[side] as readonly string[]).includes(status) && !['setup', 'failed'].includes(status))
+        return { hyps: from, finding: { kind: 'unexpected-event', expected: `a status of the ${side} in ${p.name}`, observed: status } };
+      // The statuses the model expects the next MIGRATION event to report, or, owing none, those it may be in.
+      const next = distinct(cl.filter((h) => h.owed.some((x) => x.startsWith('MIGRATION:'))).map((h) => h.owed.find((x) => x.startsWith('MIGRATION:'))!.slice(10)));
       return {
-        hyps: closure,
-        reseedBy: (s) => s.context.status === status,
-        finding: finding ?? { kind: 'unexpected-status', expected: distinct(closure.map((h) => h.snapshot.context.status)).sort(), observed: status },
+        hyps: cl,
+        reseedBy: pred,
+        finding: { kind: 'unexpected-status', expected: (next.length ? next : distinct(cl.map((h) => h.n.ctx.status))).sort(), observed: status },
       };
     }
-    // STOP / RESUME: emitted where the run state leaves running (vm_stop, vm_stop_force_state) or
-    // becomes running (vm_start). COLO checkpoints stop and resume the VM while the status stays
-    // colo; the model does not follow them, so hypotheses already in colo are kept as they are.
-    const stop = o.event === 'STOP';
-    const hit = stop ? (b: string, a: string) => b === 'running' && AFTER_STOP.has(a) : (b: string, a: string) => b !== 'running' && a === 'running';
-    const inColo = from.filter((h) => h.snapshot.context.status === 'colo');
-    const colo = inColo.length ? this.closure(inColo).filter((h) => h.snapshot.context.status === 'colo') : [];
-    const pred = stop ? (s: Snap) => AFTER_STOP.has(s.context.runstate) : (s: Snap) => s.context.runstate === 'running';
-    let ok = unseenPast ? closure.filter((h) => pred(h.snapshot)) : [...colo, ...this.closureWith(from as THyp[], hit)];
-    // The trace itself showed the VM on the other side of this change (query-status said running
-    // before a STOP; a STOP came before this RESUME): the run state alone is checked. This covers
-    // steps the model takes in one transition that QEMU reports as two events (postcopy_start sets
-    // postcopy-active, then stops the VM) and COLO failover (STOP, completed, RESUME).
-    if (!ok.length && o.runBefore === (stop ? 'running' : 'stopped')) ok = closure.filter((h) => pred(h.snapshot));
-    if (ok.length) return { hyps: ok, note: !unseenPast && ok.length === colo.length ? `${o.event} during colo: not checked` : undefined };
     return {
-      hyps: closure,
+      hyps: cl,
       reseedBy: pred,
-      finding: { kind: 'unexpected-event', expected: `a run-state change ${stop ? 'from running (the model has only: ' : 'to running (the model has only: '}${distinct(closure.map((h) => h.snapshot.context.runstate)).sort().join(', ')})`, observed: o.event },
+      finding: { kind: 'unexpected-event', expected: heads.length ? owed : `a run-state change ${o.event === 'STOP' ? 'from running' : 'to running'} (the model has only: ${distinct(cl.map((h) => h.n.ctx.runstate)).sort().join(', ')})`, observed: o.event },
     };
   }
 
   /**
    * A command (if any) and the events received while it awaited its reply. The command took effect
    * somewhere between them: every placement is tried, and the union of what explains it all kept.
+   * A reply that arrives while events sent before it are still owed departs (missing-event).
    */
   private compute(vm: VmState, set: HSet, cmd: Extract<Obs, { type: 'cmd' }> | null, events: Extract<Obs, { type: 'event' }>[]): Outcome {
     const side = vm.side;
     const placements = cmd ? events.length + 1 : 1;
-    const good: Hypothesis[] = [];
-    let best: { progress: number; hyps: Hypothesis[]; findings: StepFinding[]; reseeded: boolean } | null = null;
+    const good: Hyp[] = [];
+    let best: { progress: number; hyps: Hyp[]; findings: StepFinding[]; reseeded: boolean } | null = null;
     const notes: string[] = [];
     // A trace that starts mid-way: before its first observation, commands may have run that it
-    // does not show (a stop before the excerpt), so a first STOP/RESUME is checked against the
-    // run state only.
+    // does not show (a stop before the excerpt), so a first event may report an earlier change.
     const unseenPast = set === this.shared.universes.get(side);
+    const replied = cmd !== null && cmd.outcome.allowed !== 'unknown' && !cmd.pipelined;
     const run = (at: number, full: boolean) => {
       const seq: { obs: Obs; step: number }[] = events.map((e, i) => ({ obs: e as Obs, step: cmd ? i + 1 : i }));
       if (cmd) seq.splice(at, 0, { obs: cmd, step: 0 });
-      let hyps = this.hyps(set);
+      // What the set owes now must be seen before a reply in this observation (inclusion.ts: startObservation).
+      let hyps: Hyp[] = replied ? startObservation(set.hyps) : [...set.hyps];
       const findings: StepFinding[] = [];
       let progress = 0;
       let reseeded = false;
       for (const { obs, step } of seq) {
-        const r = obs.type === 'cmd' ? this.stepCmd(side, hyps, obs) : this.stepEvent(side, hyps, obs, vm.capsExact, unseenPast && step === 0);
+        const r = obs.type === 'cmd' ? this.stepCmd(hyps, obs) : this.stepEvent(side, hyps, obs, vm.capsExact, unseenPast && step === 0);
         if (typeof r.note === 'string') notes.push(r.note);
         hyps = r.hyps;
         if (r.finding) {
@@ -597,6 +472,14 @@ export class TraceChecker {
             reseeded = true;
           }
         } else if (!findings.length) progress++;
+      }
+      if (replied && !findings.length) {
+        const settled = settleReply(hyps);
+        if (!settled.length && hyps.length) {
+          const missing = distinct(hyps.map((h) => h.owed.slice(0, h.drain ?? 0).map((x) => x.replace(':', ' ')).join(', ')));
+          findings.push({ step: 0, kind: 'missing-event', expected: missing, observed: 'the reply, with no such event before it' });
+          hyps = hyps.map((h) => ({ n: h.n, owed: h.owed.slice(h.drain ?? 0), assumed: h.assumed }));
+        } else hyps = settled;
       }
       return { hyps, findings, progress, reseeded };
     };
@@ -615,7 +498,7 @@ export class TraceChecker {
     const assumed = this.text
       ? distinct(chosen.hyps.map((h) => h.assumed.join(' → ')).filter((x) => x)).slice(0, 4).join(' | ') + (notes.length ? ` [${distinct(notes).join('; ')}]` : '')
       : '';
-    return { next: this.intern(chosen.hyps.map((h) => h.snapshot)), findings: chosen.findings, assumed, reseeded: chosen.reseeded };
+    return { next: this.intern(chosen.hyps), findings: chosen.findings, assumed, reseeded: chosen.reseeded };
   }
 
   private apply(vm: VmState, cmd: CmdIn | null, events: EventIn[], describe: () => string): void {
@@ -637,12 +520,12 @@ export class TraceChecker {
     }
     let out = m.get(key);
     if (!out) {
-      const evObs = events.map((e) => ({ type: 'event' as const, event: e.event, status: e.status, runBefore: e.runBefore }));
+      const evObs = events.map((e) => ({ type: 'event' as const, event: e.event, status: e.status }));
       try {
         let obs: Extract<Obs, { type: 'cmd' }> | null = null;
         if (cmd) {
           const outcome: CmdOutcome = cmd.noReply ? { allowed: 'unknown' } : cmd.error ? { allowed: false, error: cmd.error } : { allowed: true, status: cmd.status };
-          obs = { type: 'cmd', command: cmd.p.command, args: cmd.p.argsText ? (JSON.parse(cmd.p.argsText) as QmpArgs) : {}, argsText: cmd.p.argsText, oob: cmd.p.oob, outcome };
+          obs = { type: 'cmd', command: cmd.p.command, args: cmd.p.argsText ? (JSON.parse(cmd.p.argsText) as QmpArgs) : {}, argsText: cmd.p.argsText, oob: cmd.p.oob, outcome, pipelined: cmd.pipelined };
         }
         out = this.compute(vm, set, obs, evObs);
       } catch (e) {
@@ -674,6 +557,8 @@ export class TraceChecker {
       vm.unchanged = 0;
     } else vm.unchanged++;
     vm.set = out.next;
+    vm.appliedAt = cmd ? cmd.replyLine : events[events.length - 1].line;
+    this.byId.set(out.next.id, out.next);
     vm.fromUniverse = vm.fromUniverse && out.next === set;
   }
 
@@ -703,6 +588,7 @@ export class TraceChecker {
     if (kind === RecKind.Slow) return this.slow(r[at + 1] as string, n);
     const vm = this.vm(r[at + 1] === 0 ? 'source' : 'destination');
     this.lines++;
+    if (kind !== RecKind.Greeting) vm.lastLine = n;
     switch (kind) {
       case RecKind.Return:
         this.onReply(vm, n, r[at + 2] as string | undefined, r[at + 3] as string | undefined, null);
@@ -729,6 +615,7 @@ export class TraceChecker {
     this.lines++;
     const vm = this.vm(r.line.vm);
     const m = r.line.msg;
+    if (m.kind !== 'greeting') vm.lastLine = n;
     switch (m.kind) {
       case 'greeting':
         return this.onGreeting(vm, n), null;
@@ -745,12 +632,13 @@ export class TraceChecker {
 
   private onGreeting(vm: VmState, n: number): void {
     this.flush(vm, 'the process was replaced (new greeting)');
+    this.endOfLines(vm);
     vm.set = this.freshSet(vm.side);
+    this.byId.set(vm.set.id, vm.set);
     vm.capsExact = true;
     vm.fromUniverse = false;
     vm.negotiated = false;
     vm.sentAny = false;
-    vm.lastRun = '';
     if (this.text) this.report.push(`line ${n} ${vm.vm}: greeting: a fresh QEMU → ${labelOf(vm.set)}`);
   }
 
@@ -800,16 +688,16 @@ export class TraceChecker {
     }
     const p = pend;
     if (!error && p.command === 'qmp_capabilities') vm.negotiated = true;
-    if (!error && p.command === 'query-status' && status !== undefined) vm.lastRun = status === 'running' ? 'running' : AFTER_STOP.has(status) ? 'stopped' : '';
     const evs = this.text ? () => p.events.map((e) => e.event + (typeof e.status === 'string' ? ' ' + e.status : '')).join(', ') : NO_TEXT;
     if (!p.modelled || (error && error.desc === NEGOTIATION_ERROR && !vm.negotiated)) {
       if (p.events.length) this.apply(vm, null, p.events, evs);
       return;
     }
     // Only query-migrate's and query-status's statuses are compared; '\u0003': a reply without one.
-    const k1 = error ? p.head + '!' : p.head;
+    const pipelined = p.line < vm.appliedAt;
+    const k1 = (error ? p.head + '!' : p.head) + (pipelined ? '\u0006' : '');
     const k2 = error ? error.class + '\u0001' + error.desc : p.command === 'query-migrate' || p.command === 'query-status' ? (status ?? '\u0003') : '';
-    this.apply(vm, { p, replyLine: n, status, error, noReply: false, k1, k2 }, p.events, !this.text ? NO_TEXT : () => {
+    this.apply(vm, { p, replyLine: n, status, error, noReply: false, pipelined, k1, k2 }, p.events, !this.text ? NO_TEXT : () => {
       const what = error ? `error ${JSON.stringify(error.desc)}` : p.command.startsWith('query-') ? `${status ?? 'ok'}` : 'ok';
       return `${p.command}${p.argsText && p.argsText !== '{}' ? ' ' + p.argsText : ''} → ${what}${p.events.length ? ` (with ${evs()})` : ''}`;
     });
@@ -822,10 +710,7 @@ export class TraceChecker {
       return;
     }
     const status = ev === 'MIGRATION' ? dataStatus : undefined;
-    const runBefore = ev === 'MIGRATION' ? '' : vm.lastRun;
-    if (ev === 'STOP') vm.lastRun = 'stopped';
-    else if (ev === 'RESUME') vm.lastRun = 'running';
-    const e: EventIn = { line: n, event: ev, status, runBefore, key: `E${ev}\u0001${status ?? ''}\u0001${runBefore}` };
+    const e: EventIn = { line: n, event: ev, status, key: `E${ev}\u0001${status ?? ''}` };
     const head = vm.inband[0];
     if (head && head.modelled) {
       if (head.events === NO_EVENTS) head.events = [e];
@@ -842,17 +727,35 @@ export class TraceChecker {
       if (this.text) this.report.push(`line ${p.line} ${vm.vm}: ${p.command} pending (${why})`);
       const evs = () => p.events.map((e) => e.event).join(', ');
       if (p.modelled && p.events.length && vm.set !== null)
-        this.apply(vm, { p, replyLine: p.line, status: undefined, error: null, noReply: true, k1: '?' + p.head, k2: '' }, p.events, () => `${p.command} (no reply) with ${evs()}`);
+        this.apply(vm, { p, replyLine: p.line, status: undefined, error: null, noReply: true, pipelined: false, k1: '?' + p.head, k2: '' }, p.events, () => `${p.command} (no reply) with ${evs()}`);
       else if (p.events.length) this.apply(vm, null, p.events, evs);
     }
     vm.inband = [];
     vm.byId = new Map();
   }
 
+  /**
+   * A process's lines end (the trace ends, or a new process takes its place): an explanation whose
+   * events never arrived is no explanation (machines/inclusion.ts: settleEnd).
+   */
+  private endOfLines(vm: VmState): void {
+    if (!vm.set) return;
+    const ok = settleEnd(vm.set.hyps);
+    if (ok.length === vm.set.hyps.length) return;
+    if (ok.length) {
+      vm.set = this.intern(ok);
+      return;
+    }
+    const owed = distinct(vm.set.hyps.map((h) => h.owed.filter((x) => x !== 'EXIT').map((x) => x.replace(':', ' ')).join(', ')));
+    this.findings.push({ line: vm.lastLine, vm: vm.vm, kind: 'missing-event', expected: owed, observed: 'no such event before the process\'s lines end' });
+    if (this.text) this.report.push(`line ${vm.lastLine} ${vm.vm}: DEPARTURE missing-event: expected ${JSON.stringify(owed)}`);
+  }
+
   /** Ends the trace: commands without a reply are pending. */
   finish(): CheckSummary {
     for (const vm of this.vms.values()) {
       this.flush(vm, 'no reply before the end of the trace');
+      this.endOfLines(vm);
       if (this.text && vm.unchanged) this.report.push(`  … ${vm.vm}: ${vm.unchanged} observation(s) with no change`);
       vm.unchanged = 0;
     }

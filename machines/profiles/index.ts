@@ -15,6 +15,8 @@ export function validateProfile(p: Profile): Profile {
     if (!!r.accept === !!r.reject) throw new Error(`profile ${p.name}: rule '${r.id}' must either accept or reject`);
     if (!r.ref.includes(':')) throw new Error(`profile ${p.name}: rule '${r.id}' must cite 'file: function'`);
     if (r.accept?.status && r.accept.runstate) throw new Error(`profile ${p.name}: rule '${r.id}' moves two charts at once`);
+    // An environment outcome is an answer QEMU may give instead of the nominal one: an error that changes nothing.
+    if (r.env !== undefined && !r.reject) throw new Error(`profile ${p.name}: environment row '${r.id}' must reject`);
     for (const side of SIDES) {
       if (r.side !== 'both' && r.side !== side) continue;
       if (r.accept?.status && !p.statuses[side].includes(r.accept.status))

@@ -90,9 +90,15 @@ const rules: Rule[] = [
     reject: { class: GE, desc: 'The incoming migration has already been started' }, ref: `${MC}: qmp_migrate_incoming` },
   { id: 'migrate-incoming.not-inmigrate', side: 'both', command: 'migrate-incoming', when: { notRunstate: ['inmigrate'] },
     reject: { class: GE, desc: "'-incoming' was not specified on the command line" }, ref: `${MC}: qmp_migrate_incoming` },
+  // Seen on the 7.2 binary: MIGRATION setup, then this error; query-migrate unchanged, and a retry
+  // on a free port is accepted (the `once` flag is set only after the listener is up).
+  { id: 'migrate-incoming.port-in-use', side: 'destination', command: 'migrate-incoming', env: 'port-in-use',
+    reject: { class: GE, desc: 'Failed to find an available port: Address already in use' }, alwaysSends: ['setup'],
+    ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> socket_start_incoming_migration (inet_listen_saddr)`,
+    note: 'an environment outcome: the port is taken by another process' },
   { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming',
-    accept: { reply: 'empty', effects: ['listen', 'markIncomingStarted', 'registerYank'] }, ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration`,
-    note: 'listening does not change the incoming status: query-migrate shows no status until a source connects' },
+    accept: { reply: 'empty', effects: ['listen', 'markIncomingStarted', 'registerYank'] }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration (qapi_event_send_migration(SETUP))`,
+    note: 'listening does not change the incoming status: query-migrate shows no status until a source connects; MIGRATION setup is sent all the same, even with the events capability off' },
 
   // ---- migrate-recover -----------------------------------------------------------------------
   { id: 'migrate-recover.args', side: 'both', command: 'migrate-recover', when: { args: { uri: 'absent' } },
@@ -102,8 +108,12 @@ const rules: Rule[] = [
     note: 'checks the incoming state, which is none on a source process' },
   { id: 'migrate-recover.not-paused', side: 'destination', command: 'migrate-recover', when: { notStatus: ['postcopy-paused'] },
     reject: { class: GE, desc: 'Migrate recover can only be run when postcopy is paused.' }, ref: `${MC}: qmp_migrate_recover` },
+  { id: 'migrate-recover.port-in-use', side: 'destination', command: 'migrate-recover', env: 'port-in-use',
+    reject: { class: GE, desc: 'Failed to find an available port: Address already in use' }, alwaysSends: ['setup'],
+    ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> socket_start_incoming_migration (inet_listen_saddr)`,
+    note: 'an environment outcome: the port is taken by another process' },
   { id: 'migrate-recover.start', side: 'destination', command: 'migrate-recover',
-    accept: { reply: 'empty', effects: ['listen'] }, ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration` },
+    accept: { reply: 'empty', effects: ['listen'] }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration (qapi_event_send_migration(SETUP))` },
 
   // ---- migrate_cancel ------------------------------------------------------------------------
   { id: 'migrate_cancel.postcopy-paused', side: 'source', command: 'migrate_cancel', when: { status: ['postcopy-paused', 'postcopy-recover'] },
@@ -121,6 +131,11 @@ const rules: Rule[] = [
   { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_72.filter((s) => s !== 'cancelling') },
     accept: { reply: 'empty', status: 'cancelling', shutsChannel: true }, ref: `${MC}: migrate_fd_cancel (CANCELLING: qemu_file_shutdown)`,
     note: 'pre-switchover: migrate_cancel.pre-switchover' },
+  // Seen on the 7.2 binary (conformance setup-stalled-cancel, postcopy-paused-cancel): MIGRATION
+  // cancelling again, before the reply, with the status unchanged.
+  { id: 'migrate_cancel.cancelling', side: 'source', command: 'migrate_cancel', when: { status: ['cancelling'] },
+    accept: { reply: 'empty' }, resendsStatus: true, ref: `${MC}: migrate_fd_cancel (migration_is_running(CANCELLING); migrate_set_state(CANCELLING, CANCELLING) succeeds and sends the event)`,
+    note: 'already cancelling: nothing changes, but the cmpxchg from cancelling to cancelling succeeds, so MIGRATION cancelling is sent again' },
   { id: 'migrate_cancel.idle', side: 'both', command: 'migrate_cancel',
     accept: { reply: 'empty' }, ref: `${MC}: migrate_fd_cancel`, note: 'no outgoing migration running: nothing to do, no error' },
 
@@ -250,8 +265,11 @@ const transitions: ChartTransition[] = [
   { id: 'src.switchover', chart: 'source-status', from: ['active', 'device'], event: 'switchover-done', to: 'completed',
     when: { runstate: ['finish-migrate'], caps: { 'x-colo': false }, ctx: { cancelRequested: false } }, ref: `${MC}: migration_completion`,
     note: 'set without the BQL; the yank instance stays registered until migrate_fd_cleanup (cleanup-done)' },
+  // Not once the migration converged: migration_iteration_run calls postcopy_start only while data
+  // is still pending; below the threshold it calls migration_completion, which stops the VM.
   { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'postcopy-active',
-    when: { ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['enterPostcopy'], ref: `${MC}: postcopy_start`,
+    when: { ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false }, notRunstate: ['finish-migrate'] }, effects: ['enterPostcopy'],
+    ref: `${MC}: migration_iteration_run (pending above the threshold) -> postcopy_start`,
     note: 'postcopy with pause-before-switchover (active -> pre-switchover -> postcopy-active) is not modelled yet' },
   { id: 'src.postcopy-complete', chart: 'source-status', from: ['postcopy-active'], event: 'converged', to: 'completed',
     ref: `${MC}: migration_completion`, note: 'the yank instance stays registered until migrate_fd_cleanup (cleanup-done)' },
@@ -289,7 +307,8 @@ const transitions: ChartTransition[] = [
   { id: 'src.run.converged', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'converged', to: 'finish-migrate',
     when: { status: ['active'] }, effects: ['rememberRunState'], ref: `${MC}: migration_completion -> vm_stop_force_state(RUN_STATE_FINISH_MIGRATE)` },
   { id: 'src.run.postcopy-start', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-start', to: 'finish-migrate',
-    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['rememberRunState'], ref: `${MC}: postcopy_start -> vm_stop_force_state` },
+    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['rememberRunState'], statusFirst: true,
+    ref: `${MC}: postcopy_start (migrate_set_state -> POSTCOPY_ACTIVE, then vm_stop_force_state)`, note: 'MIGRATION postcopy-active, then STOP (the status is set before the BQL is taken)' },
   { id: 'src.run.completed', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'postmigrate',
     when: { status: ['completed'] }, effects: ['unregisterYank'],
     ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE); migrate_fd_cleanup -> yank_unregister_instance`,
@@ -413,7 +432,9 @@ const transitions: ChartTransition[] = [
     when: { failover: ['active'] }, effects: ['unregisterYank'], ref: `${CO}: primary_vm_do_failover` },
   { id: 'src.colo.failover', chart: 'colo', side: 'source', from: ['primary', 'exited'], event: 'failover-done', to: 'none',
     when: { failover: ['active'] }, ref: `${CO}: colo_process_checkpoint (out: COLO_EXIT reason request unless it had exited)` },
-  { id: 'src.run.failover-start', chart: 'run-state', side: 'source', from: ['colo', 'finish-migrate'], event: 'failover-done', to: 'running',
+  // primary_vm_do_failover sets completed (MIGRATION) in the failover BH; the migration thread's
+  // vm_start (RESUME) comes after colo_process_checkpoint returns: the status first.
+  { id: 'src.run.failover-start', chart: 'run-state', side: 'source', from: ['colo', 'finish-migrate'], event: 'failover-done', to: 'running', statusFirst: true,
     when: { failover: ['active'] }, ref: `${MC}: migration_iteration_finish (case COLO: vm_was_running = true, fall through) -> vm_start`,
     note: 'also before the first checkpoint, when the VM is still in finish-migrate (colo_do_failover stops only a running VM)' },
   { id: 'src.rp.failover', chart: 'return-path', side: 'source', from: ['open', 'stopped'], event: 'failover-done', to: 'closed',
@@ -432,7 +453,9 @@ const transitions: ChartTransition[] = [
     when: { failover: ['active'], not: { colo: ['secondary.checkpoint.loading-device'] } }, effects: ['unregisterYank', 'autostartOn'], ref: `${CO}: secondary_vm_do_failover` },
   { id: 'dst.colo.failover', chart: 'colo', side: 'destination', from: ['secondary', 'exited'], event: 'failover-done', to: 'none',
     when: { failover: ['active'], not: { colo: ['secondary.checkpoint.loading-device'] } }, ref: `${CO}: colo_process_incoming_thread (out: COLO_EXIT)` },
-  { id: 'dst.run.failover-start', chart: 'run-state', side: 'destination', from: ['colo', 'inmigrate'], event: 'failover-done', to: 'running',
+  // secondary_vm_do_failover sets completed (MIGRATION); process_incoming_migration_bh's vm_start
+  // (RESUME) runs once the COLO thread is joined: the status first.
+  { id: 'dst.run.failover-start', chart: 'run-state', side: 'destination', from: ['colo', 'inmigrate'], event: 'failover-done', to: 'running', statusFirst: true,
     when: { failover: ['active'], not: { colo: ['secondary.checkpoint.loading-device'] } }, ref: `${MC}: process_incoming_migration_bh -> vm_start`,
     note: 'also before the first checkpoint, when the VM is still in inmigrate (secondary_vm_do_failover forces autostart)' },
   { id: 'dst.rp.failover', chart: 'return-path', side: 'destination', from: ['open'], event: 'failover-done', to: 'closed',
@@ -526,6 +549,11 @@ export const qemu72: Profile = {
   // Removed in QEMU 6.1 (docs/about/removed-features.rst); libvirt 6.0 still sent migrate_set_speed.
   // Checked on the 7.2 binary: CommandNotFound "The command X has not been found".
   absentCommands: ['migrate_set_speed', 'migrate_set_downtime', 'migrate-set-cache-size', 'query-migrate-cache-size'],
+  // 'allow-oob': true in the schema, so exec-oob may run them (qapi/qmp-dispatch.c refuses the rest):
+  // qapi/migration.json migrate-recover and migrate-pause (to recover a postcopy stuck on the network;
+  // seen on the 7.2 binary, docs/research/qemu-7.2-observed.md), qapi/yank.json yank and query-yank
+  // (exec-oob query-yank answered on the 7.2 binary; its x-oob-test is not built: CommandNotFound).
+  oobCommands: ['migrate-recover', 'migrate-pause', 'yank', 'query-yank'],
   // qapi/migration.json (7.2) and qapi/misc.json: each command's arguments.
   commandArgs: {
     migrate: ['uri', 'blk', 'inc', 'detach', 'resume'],
@@ -548,4 +576,7 @@ export const qemu72: Profile = {
   },
   transitions,
   rules,
+  // None of the scoped invariants (machines/invariants.ts): 7.2's migration_is_running() leaves out
+  // colo, the destination's capabilities are not frozen, and there is no block list.
+  invariants: { claims: [], knownViolations: [] },
 };

@@ -34,8 +34,8 @@ const replaceRules: Rule[] = [
   { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_MASTER },
     reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${MC}: migrate_prepare (migration_is_running)` },
   { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
-    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank'] },
-    ref: `${MC}: qmp_migrate_incoming -> migration_incoming_state_setup`, note: 'none -> setup as soon as it listens, before any source connects' },
+    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank'] }, alwaysSends: ['setup'],
+    ref: `${MC}: qmp_migrate_incoming -> migration_incoming_state_setup; qemu_start_incoming_migration (MIGRATION setup also with events off, for compatibility)`, note: 'none -> setup as soon as it listens, before any source connects' },
   { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_MASTER.filter((s) => s !== 'cancelling' && !IN_POSTCOPY.includes(s)) },
     accept: { reply: 'empty', status: 'cancelling', shutsChannel: true }, ref: `${MC}: migration_cancel (CANCELLING: qemu_file_shutdown)` },
   { id: 'migrate.yank-duplicate.completing', side: 'source', command: 'migrate', when: { status: ['completed'], ctx: { yankRegistered: true } },
@@ -79,6 +79,11 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
 
 // ---- internal transitions ---------------------------------------------------------------------
 const replaceTransitions: ChartTransition[] = [
+  // postcopy_start -> migration_stop_vm stops the VM (STOP) before migration_switchover_start sets
+  // any status: the reverse of 7.2's order.
+  { id: 'src.run.postcopy-start', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-start', to: 'finish-migrate',
+    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['rememberRunState'],
+    ref: `${MC}: postcopy_start -> migration_stop_vm (vm_stop_force_state), then migration_switchover_start`, note: 'STOP, then the status events' },
   // Precopy switchover always passes through `device` (migration_switchover_prepare, QEMU >= 10.0).
   { id: 'src.switchover', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'completed',
     when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, ref: `${MC}: migration_completion -> migration_completion_end`,
@@ -86,8 +91,8 @@ const replaceTransitions: ChartTransition[] = [
   { id: 'src.switchover.colo', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'colo',
     when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion (x-colo)` },
   { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'postcopy-device',
-    when: { ctx: { startPostcopy: true } }, effects: ['enterPostcopy'], ref: `${MC}: postcopy_start`,
-    note: 'active -> device -> postcopy-device inside postcopy_start; postcopy-ram opens the return path, so postcopy-device is not skipped' },
+    when: { ctx: { startPostcopy: true }, notRunstate: ['finish-migrate'] }, effects: ['enterPostcopy'], ref: `${MC}: migration_iteration_run (pending above the threshold) -> postcopy_start`,
+    note: 'not once converged (migration_completion stopped the VM); active -> device -> postcopy-device inside postcopy_start; postcopy-ram opens the return path, so postcopy-device is not skipped' },
   { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'], event: 'channel-error', to: 'failing',
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_detect_error / migration_connect_error_propagate`,
     note: 'failing: the error is recorded, migration_cleanup has not run yet' },
@@ -108,8 +113,9 @@ const replaceTransitions: ChartTransition[] = [
     ref: `${MC}: process_incoming_migration_co` },
   { id: 'dst.postcopy-listen', chart: 'destination-status', from: ['active'], event: 'postcopy-listen', to: 'postcopy-device',
     when: { caps: { 'postcopy-ram': true } }, ref: 'migration/postcopy-ram.c: postcopy_listen_thread' },
-  { id: 'dst.run.postcopy-autostart', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'postcopy-run', to: 'running',
-    when: { status: ['postcopy-device'], ctx: { autostart: true } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_run_bh -> vm_start' },
+  { id: 'dst.run.postcopy-autostart', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'postcopy-run', to: 'running', statusFirst: true,
+    when: { status: ['postcopy-device'], ctx: { autostart: true } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_run (POSTCOPY_DEVICE -> POSTCOPY_ACTIVE), then loadvm_postcopy_handle_run_bh -> vm_start',
+    note: 'MIGRATION postcopy-active, then RESUME (a later bottom half)' },
   { id: 'dst.run.postcopy-paused', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'postcopy-run', to: 'paused',
     when: { status: ['postcopy-device'], ctx: { autostart: false } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_run_bh -> runstate_set(RUN_STATE_PAUSED)' },
   // COLO: the primary enters COLO from `device` (migration_completion: DEVICE -> COLO).
@@ -214,4 +220,6 @@ export const qemuMasterDelta: ProfileDelta = {
   // 7.2's src.resume-refused: master's migrate resume is in postcopy-recover-setup when its connect
   // fails (src.recover-setup-error, migration_connect_error_propagate).
   transitions: { remove: ['src.error.completion', 'src.resume-refused', 'src.cancel-set', 'src.rp.cancel'], replace: replaceTransitions, add: addTransitions },
+  // qmp_migrate_set_capabilities refuses on a COLO primary (QEMU >= 8.0: migration_in_colo_state).
+  invariants: { claim: ['source-caps-frozen-in-colo'] },
 };

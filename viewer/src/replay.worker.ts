@@ -1,9 +1,9 @@
 // Reads a trace file in a worker, streaming (a 100 MB file never sits whole in memory, and the page
 // never waits on it), replays it against the model as it goes, and answers for single steps.
 // The verdict (which lines depart from the model, and why) is trace/check.ts's TraceChecker, the
-// same as `migstate check-trace`; the states drawn at each step come from replay.ts.
+// same as `migstate check-trace`, run once: replay.ts reads each step's states off the same checker.
 import { getProfile } from '../../machines/index.ts';
-import { TraceChecker, type Finding } from '../../trace/check.ts';
+import type { Finding } from '../../trace/check.ts';
 import { invalidLine, Replayer, type SetView } from './replay.ts';
 
 export type ReplayRequest = { type: 'load'; file: Blob; profile: string; name: string } | { type: 'get'; index: number } | { type: 'cancel' };
@@ -65,7 +65,7 @@ async function load(f: Blob, profile: string) {
   const gen = ++generation;
   file = f;
   replayer = new Replayer(getProfile(profile));
-  const checker = new TraceChecker(getProfile(profile));
+  const checker = replayer.checker;
   let seenFindings = 0;
   const takeFindings = () => {
     for (; seenFindings < checker.findings.length; seenFindings++) {
@@ -121,22 +121,24 @@ async function load(f: Blob, profile: string) {
       } catch (e) {
         notJson = e as Error;
       }
-      let checkerError: string | null = null;
-      try {
-        checkerError = notJson ? checker.feed(text) : checker.feedParsed(parsed, text);
-      } catch (e) {
-        return fail(`line ${lineNo}: the trace checker failed: ${(e as Error).message}`);
+      if (notJson) {
+        // The checker's own message names the line and what is wrong.
+        let checkerError: string | null = null;
+        try {
+          checkerError = checker.feed(text);
+        } catch (e) {
+          return fail(`line ${lineNo}: the trace checker failed: ${(e as Error).message}`);
+        }
+        return fail(checkerError ?? `line ${lineNo}: not JSON (${notJson.message}): ${text.slice(0, 80)}`);
       }
-      if (checkerError) return fail(checkerError);
-      if (notJson) return fail(`line ${lineNo}: not JSON (${notJson.message}): ${text.slice(0, 80)}`);
       const bad = invalidLine(parsed);
       if (bad) return fail(`line ${lineNo}: ${bad}: ${text.slice(0, 80)}`);
       const line = parsed as { t?: number; vm: 'source' | 'destination'; dir: 'send' | 'recv'; msg: Record<string, unknown> };
       let step;
       try {
-        step = replayer.feed(line);
+        step = replayer.feed(line, text);
       } catch (e) {
-        return fail(`line ${lineNo}: the model could not replay it: ${(e as Error).message}`);
+        return fail((e as Error).message.startsWith('line ') ? (e as Error).message : `line ${lineNo}: the model could not replay it: ${(e as Error).message}`);
       }
       const index = starts.length;
       starts.push(start);

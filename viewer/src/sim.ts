@@ -8,7 +8,7 @@
 import { initialTransition, type InspectionEvent, type Observer } from 'xstate';
 import {
   decide, enabledInternal, getProfile, pairView, initialSideState, sideMachine, startChannel, stepPair, stepSide, SYNC,
-  type Decision, type Fault, type PairEvent, type PairReply, type PairState, type Profile, type QmpArguments, type Side, type SideInput, type SideSnapshot,
+  type Decision, type Fault, type PairEvent, type Sent, type PairReply, type PairState, type Profile, type QmpArguments, type Side, type SideInput, type SideSnapshot,
 } from '../../machines/index.ts';
 
 export interface SimConfig {
@@ -50,6 +50,8 @@ export interface StepRecord {
   channelBefore: string;
   channelAfter: string;
   changed: boolean;
+  /** The events each process sent in this step (MIGRATION, STOP, RESUME), in order (machines/pair.ts: Sent). */
+  sent: readonly Sent[];
   /** Seconds since the simulation started. */
   t: number;
 }
@@ -160,7 +162,7 @@ export class Simulation {
    */
   send(event: PairEvent, setup = false): StepRecord {
     const before = this.state;
-    const r = stepPair(this.profile, before, event);
+    const r = stepPair(this.profile, before, event, { events: true });
     this.state = r.state;
     const after = r.state;
     const rec: StepRecord = {
@@ -172,6 +174,7 @@ export class Simulation {
       channelBefore: String(before.channel.value),
       channelAfter: String(after.channel.value),
       changed: r.changed,
+      sent: r.sent ?? [],
       t: (performance.now() - this.t0) / 1000,
     };
     this.records.push(rec);
@@ -263,7 +266,6 @@ const PRECONDITION: Record<string, string> = {
 export function toTrace(sim: Simulation): string {
   const lines: string[] = [];
   let id = 0;
-  const eventsCap = (caps: readonly string[]) => caps.includes('events');
   const stamp = (t: number) => ({ seconds: Math.floor(t), microseconds: Math.round((t % 1) * 1e6) });
   const [major, minor] = sim.profile.qemuVersion.split('.').map((x) => Number(x) || 0);
   // A monitor starts as QEMU's does: the greeting, then capabilities negotiation.
@@ -274,20 +276,16 @@ export function toTrace(sim: Simulation): string {
     lines.push(JSON.stringify({ t, vm, dir: 'recv', msg: { return: {}, id } }));
   };
   for (const vm of SIDES) hello(vm, 0);
-  // What QEMU emits on its own: STOP and RESUME, and MIGRATION with the events capability. The run
-  // state changes first where one step moves both (vm_stop_force_state before the status in
-  // migration_completion; vm_start before COMPLETED in process_incoming_migration_bh).
-  const eventsOf = (r: StepRecord, vm: Side, t: number) => {
-    const a = r.before[vm];
-    const b = r.after[vm];
-    if (!a || !b) return;
-    const out: Record<string, unknown>[] = [];
-    if (b.runstate !== a.runstate) {
-      if (b.runstate === 'running') out.push({ event: 'RESUME', timestamp: stamp(t) });
-      else if (a.runstate === 'running') out.push({ event: 'STOP', timestamp: stamp(t) });
+  // What QEMU sends on its own (MIGRATION, STOP, RESUME) is what the model's step sent (stepPair's
+  // `sent`, machines/inclusion.ts): the one reading of events, in QEMU's order.
+  const eventLines = (sent: readonly Sent[], t: number, which: (x: Sent) => boolean) => {
+    for (const x of sent) {
+      if (!which(x)) continue;
+      for (const ev of x.events) {
+        const msg = ev.startsWith('MIGRATION:') ? { event: 'MIGRATION', data: { status: ev.slice(10) }, timestamp: stamp(t) } : { event: ev, timestamp: stamp(t) };
+        lines.push(JSON.stringify({ t, vm: x.vm, dir: 'recv', msg }));
+      }
     }
-    if (b.status !== a.status && eventsCap(b.caps)) out.push({ event: 'MIGRATION', data: { status: b.status }, timestamp: stamp(t) });
-    for (const ev of out) lines.push(JSON.stringify({ t, vm, dir: 'recv', msg: ev }));
   };
   for (const r of sim.records) {
     const t = Math.round(r.t * 1e6) / 1e6;
@@ -303,13 +301,13 @@ export function toTrace(sim: Simulation): string {
       const msg: Record<string, unknown> = { execute: e.command, id };
       if (e.arguments) msg.arguments = e.arguments;
       lines.push(JSON.stringify({ t, vm: e.vm, dir: 'send', msg }));
-      eventsOf(r, e.vm, t);
+      // The command's own events come before its reply; what follows from it (the channel it shut) after.
+      eventLines(r.sent, t, (x) => !!x.command);
       if (r.reply) lines.push(JSON.stringify({ t, vm: e.vm, dir: 'recv', msg: { ...r.reply, id } }));
-      const peer: Side = e.vm === 'source' ? 'destination' : 'source';
-      eventsOf(r, peer, t);
+      eventLines(r.sent, t, (x) => !x.command);
       continue;
     }
-    for (const vm of SIDES) eventsOf(r, vm, t);
+    eventLines(r.sent, t, () => true);
   }
   return lines.join('\n') + (lines.length ? '\n' : '');
 }

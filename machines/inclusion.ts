@@ -1,0 +1,298 @@
+// Trace inclusion, written once: explaining what is observed over QMP by what the model cannot
+// observe. QMP shows replies, statuses and events; what QEMU's threads do (converge, a channel
+// breaking, a checkpoint) is not in it. A process's possible states are therefore a set of
+// hypotheses: after each observation, keep the states that some sequence of internal events leads
+// to and that agree with what was observed.
+//
+// Events are owed. Every step of the model that changes a process's status sends `MIGRATION` (when
+// its `events` capability is on: migration/migration.c: migrate_set_state -> migrate_generate_event),
+// every stop of a running VM sends `STOP` and every start sends `RESUME` (softmmu/cpus.c: do_vm_stop,
+// vm_prepare_start), in the order the profile gives. A hypothesis carries the events its steps sent
+// and the trace has not shown yet; an observed event must be the first of them, and a command's
+// reply comes after every event sent before the command ran and by the command itself (QEMU writes
+// events and replies to the monitor in the order they happen). A hypothesis whose events never
+// arrive is dropped at the next reply, or at the end of the process's lines.
+//
+// The state graph is memoised per profile: a node per state (contextKey), its internal successors
+// with the events each sends, and each command's result. Pure: no I/O. The trace checker
+// (trace/check.ts), the viewer's replay and the conformance runner all step through this module.
+import type { Environment, Profile, SideState } from './profile.ts';
+import { decide } from './rules.ts';
+import { contextKey, fastStepDetail } from './fast-step.ts';
+import { mayMove } from './explore.ts';
+import { INTERNAL_EVENTS, type InternalEventType, type QmpArguments, type QmpError } from './vocabulary.ts';
+
+/**
+ * A destination in this state, after a channel error, is one whose precopy load failed: QEMU sets
+ * the incoming state to failed (the MIGRATION event) and exits (migration/migration.c:
+ * process_incoming_migration_co: exit(EXIT_FAILURE); with exit-on-error=false, QEMU >= 9.1 stays).
+ * The pair removes such a process; a trace shows its `MIGRATION failed`, then nothing.
+ */
+export function loadFailureExits(d: SideState): boolean {
+  return d.side === 'destination' && (d.status === 'setup' || d.status === 'active') && d.listening && d.exitOnError && d.runstate === 'inmigrate';
+}
+
+/** The events a process that exits on a failed load sends before it goes. */
+export function exitEvents(d: SideState): EventKey[] {
+  return d.caps.includes('events') ? ['MIGRATION:failed'] : [];
+}
+
+/** An event as the engine names it: `MIGRATION:<status>`, `STOP`, `RESUME`, or `EXIT` (the process exits). */
+export type EventKey = string;
+
+/** How deep the closure goes: internal steps between two observations. */
+export const CLOSURE_DEPTH = 12;
+/** At most this many events owed by one hypothesis (a bound on the closure, far above any real run). */
+const MAX_OWED = 8;
+
+/** A state of the graph: a process's data; EXITED marks a process that has exited. */
+export interface GNode {
+  readonly ctx: SideState;
+  readonly key: string;
+  succ?: { type: InternalEventType; to: GNode; sends: readonly EventKey[] }[];
+  cmds?: Map<string, readonly CmdResult[]>;
+}
+export interface CmdResult {
+  allowed: boolean;
+  error: QmpError | null;
+  rule: string | null;
+  to: GNode;
+  sends: readonly EventKey[];
+}
+
+/** A possible state of a process: the node, the events it owes, and the internal events assumed to reach it. */
+export interface Hyp {
+  readonly n: GNode;
+  /** Events sent and not yet seen, oldest first. */
+  readonly owed: readonly EventKey[];
+  readonly assumed: readonly InternalEventType[];
+  /** Within a command's observation: how many of `owed` must be seen before its reply. */
+  readonly drain?: number;
+}
+
+export function hypKey(h: Hyp): string {
+  return h.owed.length ? h.n.key + '#' + h.owed.join(',') : h.n.key;
+}
+
+/**
+ * The events one step sends, in QEMU's order. The status change's MIGRATION (if the `events`
+ * capability is on) and the run-state change's STOP or RESUME come in the order the step's
+ * run-state transition gives (ChartTransition.statusFirst): by default the VM stops or starts first.
+ */
+export function stepEvents(before: SideState, after: SideState, statusFirst: boolean, always: readonly string[] = [], resend = false): EventKey[] {
+  const events = after.caps.includes('events');
+  const changed = before.status !== after.status;
+  const mig: EventKey[] = [];
+  if (resend && !changed && events) mig.push('MIGRATION:' + after.status);
+  // Sent whatever the capability says, unless the status change sends that very event (Accept.alwaysSends).
+  for (const s of always) if (!(events && changed && after.status === s)) mig.push('MIGRATION:' + s);
+  if (changed && events) mig.push('MIGRATION:' + after.status);
+  const run: EventKey[] =
+    before.runstate === 'running' && after.runstate !== 'running' ? ['STOP'] : before.runstate !== 'running' && after.runstate === 'running' ? ['RESUME'] : [];
+  if (!run.length) return mig;
+  if (!mig.length) return run;
+  return statusFirst ? [...mig, ...run] : [...run, ...mig];
+}
+
+const NO_EVENTS: readonly EventKey[] = [];
+
+/** The state graph of one profile, shared by every user in the process. */
+export class StateGraph {
+  private readonly nodes = new Map<string, GNode>();
+  /** The exited process (an incoming load failed and QEMU exited). */
+  readonly exited: GNode;
+
+  constructor(readonly p: Profile) {
+    this.exited = { ctx: null as unknown as SideState, key: 'EXITED', succ: [], cmds: new Map() };
+  }
+
+  node(ctx: SideState): GNode {
+    const k = contextKey(ctx);
+    let n = this.nodes.get(k);
+    if (!n) this.nodes.set(k, (n = { ctx, key: k }));
+    return n;
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** Internal successors of a node, each with the events it sends (memoised). */
+  succ(n: GNode): readonly { type: InternalEventType; to: GNode; sends: readonly EventKey[] }[] {
+    if (!n.succ) {
+      const p = this.p;
+      const out: { type: InternalEventType; to: GNode; sends: readonly EventKey[] }[] = [];
+      for (const type of INTERNAL_EVENTS) {
+        if (!mayMove(p, n.ctx, { type })) continue;
+        const r = fastStepDetail(p, n.ctx, { type });
+        if (!r) continue;
+        const to = this.node(r.next);
+        const sends = stepEvents(n.ctx, r.next, r.transitions.some((t) => t.statusFirst));
+        out.push({ type, to, sends: sends.length ? sends : NO_EVENTS });
+      }
+      // A destination whose incoming load fails on a channel error announces `failed` and exits
+      // (pair.ts: loadFailureExits, the same condition the pair applies).
+      const err = out.find((x) => x.type === 'channel-error');
+      const afterError = err?.to.ctx ?? n.ctx;
+      if (loadFailureExits(afterError)) out.push({ type: 'channel-error', to: this.exited, sends: [...(err?.sends ?? []), ...exitEvents(afterError), 'EXIT'] });
+      n.succ = out;
+    }
+    return n.succ;
+  }
+
+  /**
+   * A command in a state: QEMU's possible answers, each with the state after it and the events it
+   * sends (memoised by command and arguments). The first is the nominal one; the others are
+   * environment outcomes (Rule.env: a port in use) that answer differently.
+   */
+  commands(n: GNode, command: string, args: QmpArguments, argsText = JSON.stringify(args)): readonly CmdResult[] {
+    if (n === this.exited) return [{ allowed: false, error: { class: 'Exited', desc: 'the process has exited' }, rule: null, to: n, sends: NO_EVENTS }];
+    const k = command + '\u0001' + argsText;
+    const m = n.cmds ?? (n.cmds = new Map());
+    let r = m.get(k);
+    if (!r) {
+      r = [this.result(n, command, args, undefined)];
+      for (const env of this.envsOf(command)) {
+        const alt = this.result(n, command, args, env);
+        if (alt.rule !== r[0].rule) r.push(alt);
+      }
+      m.set(k, r);
+    }
+    return r;
+  }
+
+  /** The nominal answer (commands()[0]). */
+  command(n: GNode, command: string, args: QmpArguments, argsText?: string): CmdResult {
+    return this.commands(n, command, args, argsText)[0];
+  }
+
+  private readonly envs = new Map<string, Environment[]>();
+  private envsOf(command: string): Environment[] {
+    let e = this.envs.get(command);
+    if (!e) this.envs.set(command, (e = [...new Set(this.p.rules.filter((r) => r.command === command && r.env).map((r) => r.env!))]));
+    return e;
+  }
+
+  private result(n: GNode, command: string, args: QmpArguments, env: Environment | undefined): CmdResult {
+    const d = decide(this.p, n.ctx, command, args, env);
+    const always = d.rule?.alwaysSends ?? [];
+    if (!d.allowed) {
+      const sends = always.map((s) => 'MIGRATION:' + s);
+      return { allowed: false, error: d.error, rule: d.rule?.id ?? null, to: n, sends: sends.length ? sends : NO_EVENTS };
+    }
+    const step = env === undefined ? fastStepDetail(this.p, n.ctx, { type: 'qmp', command, arguments: args }) : null;
+    const to = step ? this.node(step.next) : env === undefined ? n : this.node(d.next);
+    const sends = stepEvents(n.ctx, to.ctx, !!d.rule.accept!.statusFirst, always, !!d.rule.resendsStatus);
+    return { allowed: true, error: null, rule: d.rule.id, to, sends: sends.length ? sends : NO_EVENTS };
+  }
+}
+
+const graphs = new WeakMap<Profile, StateGraph>();
+/** The profile's state graph (one per profile in the process). */
+export function graphOf(p: Profile): StateGraph {
+  let g = graphs.get(p);
+  if (!g) graphs.set(p, (g = new StateGraph(p)));
+  return g;
+}
+
+/** Hypotheses with no owed events, from states. */
+export function hypsOf(g: StateGraph, ctxs: readonly SideState[]): Hyp[] {
+  return ctxs.map((c) => ({ n: g.node(c), owed: NO_EVENTS, assumed: [] }));
+}
+
+/**
+ * Every hypothesis reachable by internal events from the given ones (breadth-first, CLOSURE_DEPTH
+ * deep, deduplicated by state and owed events; the first found, with the fewest assumptions, kept).
+ */
+export function closure(g: StateGraph, from: readonly Hyp[]): Hyp[] {
+  const seen = new Set<string>();
+  const out: Hyp[] = [];
+  let frontier: Hyp[] = [];
+  for (const h of from) {
+    const k = hypKey(h) + (h.drain ? '/' + h.drain : '');
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(h);
+    frontier.push(h);
+  }
+  for (let depth = 0; depth < CLOSURE_DEPTH && frontier.length; depth++) {
+    const next: Hyp[] = [];
+    for (const h of frontier) {
+      for (const s of g.succ(h.n)) {
+        if (h.owed.length + s.sends.length > MAX_OWED) continue;
+        const x: Hyp = { n: s.to, owed: s.sends.length ? [...h.owed, ...s.sends] : h.owed, assumed: [...h.assumed, s.type], drain: h.drain };
+        const k = hypKey(x) + (x.drain ? '/' + x.drain : '');
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push(x);
+        next.push(x);
+      }
+    }
+    frontier = next;
+  }
+  return out;
+}
+
+/** An observed event: the hypotheses (after internal events) whose first owed event it is, with it taken off. */
+export function takeEvent(g: StateGraph, from: readonly Hyp[], ev: EventKey): Hyp[] {
+  const out: Hyp[] = [];
+  for (const h of closure(g, from)) {
+    if (h.owed[0] !== ev) continue;
+    out.push({ n: h.n, owed: h.owed.slice(1), assumed: h.assumed, drain: h.drain ? h.drain - 1 : undefined });
+  }
+  return out;
+}
+
+/** What a command's reply says. */
+export type Outcome = { allowed: true } | { allowed: false; error: QmpError };
+
+export function sameOutcome(r: CmdResult, o: Outcome): boolean {
+  return r.allowed === o.allowed && (r.allowed || (!o.allowed && r.error!.class === o.error.class && r.error!.desc === o.error.desc));
+}
+
+/**
+ * A command runs (after internal events) with the given outcome: each hypothesis that answers the
+ * same way, advanced by it, owing what the command sends. Also gives, per result, the state it ran in
+ * and the rule that decided.
+ */
+export function runCommand(g: StateGraph, from: readonly Hyp[], command: string, args: QmpArguments, argsText: string, outcome: Outcome | null): { hyp: Hyp; before: GNode; result: CmdResult }[] {
+  const out: { hyp: Hyp; before: GNode; result: CmdResult }[] = [];
+  const seen = new Set<string>();
+  for (const h of closure(g, from)) {
+    const results = g.commands(h.n, command, args, argsText);
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (outcome ? !sameOutcome(r, outcome) : i > 0) continue;
+      const owed = r.sends.length ? [...h.owed, ...r.sends] : h.owed;
+      const hyp: Hyp = { n: r.to, owed, assumed: h.assumed, drain: h.drain };
+      const k = hypKey(hyp) + '|' + h.n.key;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push({ hyp, before: h.n, result: r });
+    }
+  }
+  return out;
+}
+
+/**
+ * The events a hypothesis owes when a command is sent must all arrive before its reply (`drain`,
+ * see startObservation). Events of steps taken while the command was in flight may come after the
+ * reply that already shows the step: QEMU changes the state first and sends the event after
+ * (do_vm_stop: runstate_set, then pause_all_vcpus, which lets go of the BQL, then the STOP event;
+ * seen on the 7.2 binary: query-status finish-migrate answered before STOP).
+ */
+export function startObservation(from: readonly Hyp[]): Hyp[] {
+  return from.map((h) => (h.owed.length ? { n: h.n, owed: h.owed, assumed: h.assumed, drain: h.owed.length } : h));
+}
+
+/** The reply arrived: hypotheses that still owe events sent before its command cannot explain it. */
+export function settleReply(from: readonly Hyp[]): Hyp[] {
+  const out: Hyp[] = [];
+  for (const h of from) if (!h.drain) out.push(h.drain === undefined ? h : { n: h.n, owed: h.owed, assumed: h.assumed });
+  return out;
+}
+
+/** The end of a process's lines: only hypotheses that owe nothing explain it (a process that exited owes its exit). */
+export function settleEnd(from: readonly Hyp[]): Hyp[] {
+  return from.filter((h) => h.owed.length === 0 || (h.owed.length === 1 && h.owed[0] === 'EXIT'));
+}
