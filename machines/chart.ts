@@ -132,6 +132,7 @@ function movingRules(p: Profile, side: Side, state: string, region: Region): Rul
   for (const rule of p.rules) {
     if (rule.side !== 'both' && rule.side !== side) continue;
     if (rule.env !== undefined) continue; // an environment outcome: not the chart's nominal answer (rules.ts: decide)
+    if (rule.accept?.becomes) continue; // the process changes role: the other role's machine takes over (side.ts: stepSide)
     if (shadowed.has(rule.command)) continue;
     if (ruleTarget(rule, region) && mayHoldIn(rule, state, region)) out.push(rule);
     if (alwaysDecidesIn(rule, state, region)) shadowed.add(rule.command);

@@ -27,7 +27,10 @@ export const YANK_ARGS: QmpArguments = { instances: [{ type: 'migration' }] };
 
 /** The QMP commands the explorer sends to one side: the moving probes, x-colo-lost-heartbeat and yank. */
 export function pairProbes(p: Profile, vm: Side): Probe[] {
-  const out = movingProbes(p, vm);
+  // The pair is one migration between two processes. A destination that completed may migrate on
+  // (rule migrate.start.dst: it becomes a source), but that is the next migration, another pair's;
+  // the destination's `migrate` moves nothing else (it is refused everywhere else), so it is left out.
+  const out = movingProbes(p, vm).filter((x) => !(vm === 'destination' && x.command === 'migrate'));
   if (!out.some((x) => x.command === 'x-colo-lost-heartbeat') && p.commands.includes('x-colo-lost-heartbeat')) out.push({ label: 'x-colo-lost-heartbeat', command: 'x-colo-lost-heartbeat' });
   if (p.commands.includes('yank')) out.push({ label: 'yank', command: 'yank', arguments: YANK_ARGS });
   return out;

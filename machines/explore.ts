@@ -111,6 +111,10 @@ export function mayMove(p: Profile, c: SideState, e: SideEvent): boolean {
     const d = decide(p, c, e.command, e.arguments ?? {});
     if (!d.allowed) return false;
     const a = d.rule.accept!;
+    // A process that takes the other role (a completed destination migrating on) leaves this side's
+    // search: it goes on as a state of the other side's, which that side's search reaches itself.
+    // Stepping it (stepSide, fastStep, trace inclusion) follows the switch.
+    if (a.becomes) return false;
     return !!a.status || !!a.runstate || !!a.failover || (a.effects?.length ?? 0) > 0;
   }
   let idx = internalIndex.get(p);
@@ -183,7 +187,8 @@ export class SideSearch {
     this.reached.push(cur);
     for (const e of this.alphabet) {
       const next = fastStep(this.p, cur.context, e);
-      if (!next) continue;
+      // A process that takes the other role (Accept.becomes) leaves this side's search (mayMove).
+      if (!next || next.side !== cur.context.side) continue;
       const k = contextKey(next);
       if (this.seen.has(k)) continue; // also covers "nothing changed": the current state is seen
       this.seen.add(k);

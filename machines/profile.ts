@@ -152,6 +152,11 @@ export interface Accept {
   runstate?: RunState;
   /** The failover status this command moves the side to (x-colo-lost-heartbeat). */
   failover?: string;
+  /**
+   * The process takes the other role: a destination whose incoming migration is over starts an
+   * outgoing one (`status` is then the outgoing status it enters).
+   */
+  becomes?: Side;
   effects?: readonly EffectName[];
   /**
    * The command shuts the migration stream down (qemu_file_shutdown / qio_channel_shutdown), so its

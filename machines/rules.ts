@@ -252,6 +252,8 @@ export function decide(p: Profile, s: SideState, command: string, args: QmpArgum
     if (rule.reject) return { allowed: false, rule, error: { class: rule.reject.class, desc: fill(rule.reject.desc, b) } };
     const a = rule.accept!;
     let next = applyEffects(s, a.effects, args);
+    // The other role: the charts of the new role take over (side.ts stepSide); nothing of the old role's runs on.
+    if (a.becomes) next = { ...next, side: a.becomes, listening: false, rp: 'closed', colo: 'none' };
     if (a.status) next = { ...next, status: a.status as MigrationStatus };
     if (a.runstate) next = { ...next, runstate: a.runstate as RunState };
     return { allowed: true, rule, reply: buildReply(a.reply, next, p), next };

@@ -2,7 +2,7 @@
 // regions of one machine, with the process's data (capabilities, parameters, ...) as context.
 // QMP commands arrive as one event type; the profile's rule table decides, `snapshot.can()` answers
 // "permitted?", and a rejected command takes no transition.
-import { setup, assign, initialTransition, transition, type SnapshotFrom } from 'xstate';
+import { setup, assign, initialTransition, transition, type SnapshotFrom, type StateValue } from 'xstate';
 import { chartConfig, type Region } from './chart.ts';
 import { coloChart } from './colo.ts';
 import { failoverChart } from './failover.ts';
@@ -170,8 +170,26 @@ export interface StepResult {
 export function stepSide(p: Profile, snap: SideSnapshot, event: SideEvent): StepResult {
   const machine = snap.machine as SideMachine;
   const decision = event.type === 'qmp' ? decideFor(p, snap.context, event) : null;
+  if (decision?.allowed && decision.rule.accept!.becomes) {
+    // The process takes the other role (Accept.becomes): the other role's machine, resolved at the
+    // state the rule leads to (its context mirrors every region).
+    const c = decision.next;
+    const other = sideMachine(p, c.side);
+    return { snapshot: other.resolveState({ value: valueOfContext(c) as StateValue, context: c }), decision, changed: true };
+  }
   const [next] = transition(machine, snap, event);
   return { snapshot: next, decision, changed: next !== snap && stateKey(next) !== stateKey(snap) };
+}
+
+/** The state value of a side machine whose context is `c` (the context mirrors every region; COLO's leaf is a path). */
+export function valueOfContext(c: SideState): Record<string, unknown> {
+  const nest = (path: string): unknown => {
+    const parts = path.split('.');
+    let v: unknown = parts[parts.length - 1];
+    for (let i = parts.length - 2; i >= 0; i--) v = { [parts[i]]: v };
+    return v;
+  };
+  return { status: c.status, run: c.runstate, colo: nest(c.colo), failover: nest(c.failover), rp: nest(c.rp) };
 }
 
 /**

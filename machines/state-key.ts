@@ -7,12 +7,12 @@ import type { SideState } from './profile.ts';
 
 /** The fields the rules and transitions read besides the charts, in key order. */
 const DATA_FIELDS = [
-  'caps', 'params', 'listening', 'incomingStarted', 'autostart', 'startPostcopy', 'resumeRequested', 'vmOldState', 'exitOnError',
+  'side', 'caps', 'params', 'listening', 'incomingStarted', 'autostart', 'startPostcopy', 'resumeRequested', 'vmOldState', 'exitOnError',
   'blocked', 'lastMode', 'yankRegistered', 'coloEnabled', 'pausePosted', 'cancelRequested', 'postcopyStarted', 'parked', 'globalState',
 ] as const satisfies readonly (keyof SideState)[];
 
-/** Fixed when the process starts (the role, how -incoming was given): no step changes them. */
-const FIXED_FIELDS = ['side', 'incoming'] as const satisfies readonly (keyof SideState)[];
+/** Fixed when the process starts (how -incoming was given): no step changes it. The role does change (Accept.becomes). */
+const FIXED_FIELDS = ['incoming'] as const satisfies readonly (keyof SideState)[];
 
 /** The fields that make a state's key: the region mirrors (chart configuration), then the data. */
 export const STATE_KEY_FIELDS: readonly (keyof SideState)[] = [...REGIONS.map((r) => MIRROR[r]), ...DATA_FIELDS];

@@ -38,6 +38,7 @@ function hazard(m: Model, vm: Side, command: string, args?: Record<string, unkno
   const mine = statusesOf(m, vm);
   const src = live.dead('source') ? [] : statusesOf(m, 'source');
   const dst = live.dead('destination') ? [] : statusesOf(m, 'destination');
+  // F2; and F3, a completed destination migrating on, needs a third process for its migration.
   if (command === 'migrate' && vm === 'destination') return 'F2/F3';
   if (command === 'migrate' && mine.some((c) => c.status === 'colo')) return 'F2';
   if (command === 'yank' && vm === 'destination' && mine.some((c) => c.status === 'postcopy-recover')) return 'F5';

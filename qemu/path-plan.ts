@@ -114,7 +114,7 @@ export function commandExclusion(p: Profile, s: PairState, e: Extract<PairEvent,
     if (d.rule?.id.startsWith('migrate.yank-duplicate'))
       return `F2: migrate on the ${e.vm} in ${side.context.status} answers "duplicate yank instance" but leaves query-migrate at setup (an error that changes the status; the model changes nothing)`;
     if (e.vm === 'destination' && d.allowed)
-      return `F3: migrate on a destination in ${side.context.status} is accepted and the process migrates on as a source; the model follows one role per process`;
+      return `F3: migrate on a destination in ${side.context.status} is accepted and the process migrates on as a source: the next migration, with a third process, which the pair does not model`;
   }
   if (e.command === 'yank' && e.vm === 'destination' && side.context.status === 'postcopy-recover')
     return 'F5: yank on a destination in postcopy-recover crashes QEMU 7.2 (SIGSEGV)';

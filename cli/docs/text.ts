@@ -46,7 +46,7 @@ export function condText(c: Cond | undefined): string {
 export function outcomeText(r: Rule): string {
   if (r.reject) return `${r.reject.class}: ${r.reject.desc}`;
   const a = r.accept!;
-  const moves = [a.status && `status → ${a.status}`, a.runstate && `run state → ${a.runstate}`, a.failover && `failover → ${a.failover}`, a.shutsChannel && 'shuts the channel'].filter(Boolean);
+  const moves = [a.status && `status → ${a.status}`, a.runstate && `run state → ${a.runstate}`, a.failover && `failover → ${a.failover}`, a.becomes && `becomes a ${a.becomes}`, a.shutsChannel && 'shuts the channel'].filter(Boolean);
   const fx = a.effects?.length ? ` (${a.effects.join(', ')})` : '';
   return `accept${moves.length ? ', ' + moves.join(', ') : ''}${a.reply !== 'empty' ? `, reply ${a.reply}` : ''}${fx}`;
 }

@@ -19,7 +19,7 @@ export function validateProfile(p: Profile): Profile {
     if (r.env !== undefined && !r.reject) throw new Error(`profile ${p.name}: environment row '${r.id}' must reject`);
     for (const side of SIDES) {
       if (r.side !== 'both' && r.side !== side) continue;
-      if (r.accept?.status && !p.statuses[side].includes(r.accept.status))
+      if (r.accept?.status && !p.statuses[r.accept.becomes ?? side].includes(r.accept.status))
         throw new Error(`profile ${p.name}: rule '${r.id}' moves the ${side} to '${r.accept.status}', which it does not have`);
       if (r.accept?.runstate && !RUN_STATES_OF[side].includes(r.accept.runstate))
         throw new Error(`profile ${p.name}: rule '${r.id}' moves the ${side} to run state '${r.accept.runstate}', which it does not have`);

@@ -79,14 +79,19 @@ const rules: Rule[] = [
     note: 'the incoming migration still holds the migration yank instance until migration_incoming_state_destroy' },
   { id: 'migrate.start', side: 'source', command: 'migrate',
     accept: { reply: 'empty', status: 'setup', effects: ['startMigration', 'registerYank'] }, ref: `${MC}: qmp_migrate -> migrate_init` },
+  // QEMU keeps both directions in every process (MigrationIncomingState, MigrationState): a
+  // destination that finished loading runs the VM like any other and may migrate it on (A -> B -> C).
+  // query-migrate then reports the outgoing state (fill_source_migration_info overrides the
+  // destination's). Seen on the 7.2 binary: completed, then MIGRATION setup (conformance
+  // completed-destination-migrate; docs/findings.md F3).
   { id: 'migrate.start.dst', side: 'destination', command: 'migrate',
-    accept: { reply: 'empty' }, ref: `${MC}: qmp_migrate`,
-    note: 'a destination that finished loading may migrate on as a source; the model follows one role per process' },
+    accept: { reply: 'empty', status: 'setup', becomes: 'source', effects: ['startMigration', 'registerYank'] }, ref: `${MC}: qmp_migrate -> migrate_init`,
+    note: 'the process starts an outgoing migration: from here it is a source (its incoming migration is over)' },
 
   // ---- migrate-incoming ----------------------------------------------------------------------
   { id: 'migrate-incoming.args', side: 'both', command: 'migrate-incoming', when: { args: { uri: 'absent' } },
     reject: { class: GE, desc: "Parameter 'uri' is missing" }, ref: `${QAPI}: qobject_input_get_object (qmp_marshal_migrate_incoming)` },
-  { id: 'migrate-incoming.once', side: 'destination', command: 'migrate-incoming', when: { ctx: { incomingStarted: true } },
+  { id: 'migrate-incoming.once', side: 'both', command: 'migrate-incoming', when: { ctx: { incomingStarted: true } },
     reject: { class: GE, desc: 'The incoming migration has already been started' }, ref: `${MC}: qmp_migrate_incoming` },
   { id: 'migrate-incoming.not-inmigrate', side: 'both', command: 'migrate-incoming', when: { notRunstate: ['inmigrate'] },
     reject: { class: GE, desc: "'-incoming' was not specified on the command line" }, ref: `${MC}: qmp_migrate_incoming` },
