@@ -16,8 +16,8 @@
 // The state graph is memoised per profile: a node per state (contextKey), its internal successors
 // with the events each sends, and each command's result. Pure: no I/O. The trace checker
 // (trace/check.ts), the viewer's replay and the conformance runner all step through this module.
-import type { Environment, Profile, SideState } from './profile.ts';
-import { decide } from './rules.ts';
+import type { Profile, SideState } from './profile.ts';
+import { decideAll, type Decision } from './rules.ts';
 import { contextKey, fastStepDetail } from './fast-step.ts';
 import { mayMove } from './explore.ts';
 import { INTERNAL_EVENTS, type InternalEventType, type QmpArguments, type QmpError } from './vocabulary.ts';
@@ -150,14 +150,7 @@ export class StateGraph {
     const k = command + '\u0001' + argsText;
     const m = n.cmds ?? (n.cmds = new Map());
     let r = m.get(k);
-    if (!r) {
-      r = [this.result(n, command, args, undefined)];
-      for (const env of this.envsOf(command)) {
-        const alt = this.result(n, command, args, env);
-        if (alt.rule !== r[0].rule) r.push(alt);
-      }
-      m.set(k, r);
-    }
+    if (!r) m.set(k, (r = decideAll(this.p, n.ctx, command, args).map((d, i) => this.result(n, command, args, d, i === 0))));
     return r;
   }
 
@@ -166,22 +159,14 @@ export class StateGraph {
     return this.commands(n, command, args, argsText)[0];
   }
 
-  private readonly envs = new Map<string, Environment[]>();
-  private envsOf(command: string): Environment[] {
-    let e = this.envs.get(command);
-    if (!e) this.envs.set(command, (e = [...new Set(this.p.rules.filter((r) => r.command === command && r.env).map((r) => r.env!))]));
-    return e;
-  }
-
-  private result(n: GNode, command: string, args: QmpArguments, env: Environment | undefined): CmdResult {
-    const d = decide(this.p, n.ctx, command, args, env);
+  private result(n: GNode, command: string, args: QmpArguments, d: Decision, nominal: boolean): CmdResult {
     const always = d.rule?.alwaysSends ?? [];
     if (!d.allowed) {
       const sends = always.map((s) => 'MIGRATION:' + s);
       return { allowed: false, error: d.error, rule: d.rule?.id ?? null, to: n, sends: sends.length ? sends : NO_EVENTS };
     }
-    const step = env === undefined ? fastStepDetail(this.p, n.ctx, { type: 'qmp', command, arguments: args }) : null;
-    const to = step ? this.node(step.next) : env === undefined ? n : this.node(d.next);
+    const step = nominal ? fastStepDetail(this.p, n.ctx, { type: 'qmp', command, arguments: args }) : null;
+    const to = step ? this.node(step.next) : nominal ? n : this.node(d.next);
     const sends = stepEvents(n.ctx, to.ctx, !!d.rule.accept!.statusFirst, always, !!d.rule.resendsStatus);
     return { allowed: true, error: null, rule: d.rule.id, to, sends: sends.length ? sends : NO_EVENTS };
   }

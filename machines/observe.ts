@@ -3,6 +3,7 @@
 // side's possible states are therefore a set: after each observation, keep the states that some
 // sequence of internal events leads to and that agree with what was observed (trace inclusion).
 import type { Profile } from './profile.ts';
+import { decideAll } from './rules.ts';
 import { mayMove } from './explore.ts';
 import { stepSide, stateKey, type SideSnapshot } from './side.ts';
 import { INTERNAL_EVENTS, type InternalEventType, type QmpArguments, type QmpError } from './vocabulary.ts';
@@ -79,13 +80,16 @@ export function advanceBy(p: Profile, closure: readonly Hypothesis[], command: s
   const seen = new Set<string>();
   for (const h of closure) {
     const r = stepSide(p, h.snapshot, { type: 'qmp', command, arguments: args });
-    const d = r.decision!;
-    const same = d.allowed === observed.allowed && (d.allowed || (!observed.allowed && d.error.class === observed.error.class && d.error.desc === observed.error.desc));
-    if (!same) continue;
-    const k = stateKey(r.snapshot);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    out.push({ hyp: { snapshot: r.snapshot, assumed: h.assumed }, before: h.snapshot, rule: d.allowed ? d.rule.id : null });
+    // The nominal answer, and the environment outcomes (rules.ts decideAll: errors that change nothing).
+    const answers = decideAll(p, h.snapshot.context, command, args).map((d, i) => ({ d, snapshot: i === 0 ? r.snapshot : h.snapshot }));
+    for (const { d, snapshot } of answers) {
+      const same = d.allowed === observed.allowed && (d.allowed || (!observed.allowed && d.error.class === observed.error.class && d.error.desc === observed.error.desc));
+      if (!same) continue;
+      const k = stateKey(snapshot);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push({ hyp: { snapshot, assumed: h.assumed }, before: h.snapshot, rule: d.allowed ? d.rule.id : null });
+    }
   }
   return out;
 }

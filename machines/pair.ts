@@ -182,6 +182,8 @@ export const SYNC: readonly SyncSpec[] = [
     channelIn: ['connected'],
     steps: [
       { vm: 'source', event: 'postcopy-start' },
+      // 7.2: the VM stops after the status changed, before the package with LISTEN goes out.
+      { vm: 'source', event: 'postcopy-stop', optional: true },
       { vm: 'destination', event: 'postcopy-listen' },
     ],
   },

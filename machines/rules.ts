@@ -260,3 +260,26 @@ export function decide(p: Profile, s: SideState, command: string, args: QmpArgum
   }
   throw new Error(`profile ${p.name}: no rule matched '${command}' on the ${s.side} in status ${s.status}, run state ${s.runstate}`);
 }
+
+const envCache = new WeakMap<Profile, Map<string, Environment[]>>();
+/** The environments the profile has outcomes for, for one command (Rule.env). */
+function envsOf(p: Profile, command: string): Environment[] {
+  let m = envCache.get(p);
+  if (!m) envCache.set(p, (m = new Map()));
+  let e = m.get(command);
+  if (!e) m.set(command, (e = [...new Set(p.rules.filter((r) => r.command === command && r.env !== undefined).map((r) => r.env!))]));
+  return e;
+}
+
+/**
+ * Every answer QEMU may give: the nominal one first, then each environment outcome (Rule.env: a
+ * port in use) that answers differently. Trace inclusion and the conformance runner take them all.
+ */
+export function decideAll(p: Profile, s: SideState, command: string, args: QmpArguments = {}): Decision[] {
+  const out = [decide(p, s, command, args)];
+  for (const env of envsOf(p, command)) {
+    const d = decide(p, s, command, args, env);
+    if (d.rule !== out[0].rule) out.push(d);
+  }
+  return out;
+}

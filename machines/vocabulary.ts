@@ -66,6 +66,7 @@ export const INTERNAL_EVENTS = [
   'cancel-set', // migrate_fd_cancel (7.2): its cmpxchg to cancelling lands after posting pause_sem (races the thread)
   'switchover-done', // migration_completion: device state sent, stream closed
   'postcopy-start', // migration_iteration_run: start_postcopy seen -> postcopy_start()
+  'postcopy-stop', // postcopy_start (QEMU 7.2): vm_stop_force_state, after the status became postcopy-active
   'postcopy-device-done', // postcopy_start: device state sent while in postcopy-device
   'channel-error', // the migration stream broke (qemu_file_get_error, connection refused)
   'cleanup-done', // migration_iteration_finish/migrate_fd_cleanup ran after cancel or failure

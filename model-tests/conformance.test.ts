@@ -126,6 +126,31 @@ describe('conformance of the qemu-7.2 profile with the real qemu-system-x86_64',
     expect(r!.statuses.destination).toEqual(expect.arrayContaining(['completed', 'failed']));
   });
 
+  it('a postcopy with events on: each status event and STOP/RESUME in QEMU 7.2\'s order, which the model holds to', () => {
+    const r = report.results.find((x) => x.name === 'postcopy-complete')!;
+    const lines = readFileSync(r.traces[r.traces.length - 1], 'utf8').split('\n').filter((l) => l.trim());
+    const events = (vm: string) =>
+      lines
+        .map((l) => JSON.parse(l) as { vm?: string; dir?: string; msg?: { event?: string; data?: { status?: string } } })
+        .filter((x) => x.vm === vm && x.dir === 'recv' && ['MIGRATION', 'STOP', 'RESUME'].includes(x.msg?.event ?? ''))
+        .map((x) => (x.msg!.event === 'MIGRATION' ? x.msg!.data!.status! : x.msg!.event!));
+    // postcopy_start (7.2) sets postcopy-active before it stops the VM (ChartTransition.statusFirst).
+    expect(events('source')).toEqual(['setup', 'active', 'postcopy-active', 'STOP', 'completed']);
+    expect(events('destination')).toEqual(expect.arrayContaining(['active', 'postcopy-active', 'RESUME', 'completed']));
+    // The other order is a departure of the source, reported at the STOP or at the reply it came with.
+    const i = lines.findIndex((l) => l.includes('"vm":"source"') && l.includes('"status":"postcopy-active"') && l.includes('"event"'));
+    const j = lines.findIndex((l, k) => k > i && l.includes('"vm":"source"') && l.includes('"event":"STOP"'));
+    const swapped = [...lines];
+    [swapped[i], swapped[j]] = [lines[j], lines[i]];
+    const c = checkTraceText(p, swapped.join('\n') + '\n');
+    expect(c.code).toBe(1);
+    const first = JSON.parse(c.stdout.split('\n')[0]) as { vm: string; line: number };
+    const nextReply = swapped.findIndex((l, k) => k > j && l.includes('"vm":"source"') && /"(return|error)"/.test(l)) + 1;
+    expect(first.vm).toBe('source');
+    expect(first.line).toBeGreaterThanOrEqual(i + 1);
+    expect(first.line).toBeLessThanOrEqual(nextReply);
+  });
+
   it('every trace the run recorded replays through check-trace with the same profile, owed events and all', () => {
     const files = report.results.flatMap((r) => r.traces);
     expect(files.length).toBeGreaterThanOrEqual(SCENARIOS.length);

@@ -189,7 +189,8 @@ describe('check-trace: traces that start mid-migration', () => {
       'text',
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/query-migrate → postcopy-active → \{postcopy-active\/finish-migrate\}/);
+    // finish-migrate, or still running: 7.2 stops the VM just after it sets postcopy-active.
+    expect(r.stdout).toMatch(/query-migrate → postcopy-active → \{postcopy-active\/finish-migrate[,}]/);
   });
 
   it('a first observation no reachable state explains: unexplained-start', () => {

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import {
-  advanceBy, agrees, chartEdges, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
+  advanceBy, agrees, chartEdges, decideAll, loadFailureExits, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
   type ChartEdge, type CommandOutcome, type Hypothesis, type Observation, type Profile, type Side, type SideSnapshot,
 } from '../machines/index.ts';
 import { QmpClosedError, QmpTimeoutError, type QmpArgs, type QmpResult } from './qmp.ts';
@@ -481,9 +481,11 @@ class ScenarioRun {
 
   /**
    * The statuses of a VM's MIGRATION events not yet taken into account, up to event index `upTo`.
-   * `command`: the events came while this command ran; QEMU 7.2's migrate-incoming and
-   * migrate-recover send a `setup` event without changing the incoming status (docs/findings.md F7),
-   * which is therefore not an observation of the status.
+   * `command`: the events came while this command ran. Not observations of the status: an event a
+   * command sends without changing it (Rule.alwaysSends: QEMU 7.2's migrate-incoming and
+   * migrate-recover send `setup`, docs/findings.md F7), and a destination's `failed` where its
+   * profile has no such status (7.2 sends it as the load fails, then exits: inclusion.ts
+   * loadFailureExits), which the exit is judged by.
    */
   private takeEvents(t: Track, upTo: number, command?: string): string[] {
     const evs = this.vm(t.name).client.events;
@@ -492,8 +494,12 @@ class ScenarioRun {
       const e = evs[i];
       if (e.event !== 'MIGRATION') continue;
       const status = String(e.data.status);
-      if (status === 'setup' && t.name === 'destination' && (command === 'migrate-incoming' || command === 'migrate-recover')) {
-        this.pair.trace.note({ step: this.stepIndex, vm: t.name, ignoredEvent: 'MIGRATION setup', why: `F7: ${command} sends it without changing the incoming status` });
+      if (command && this.p.rules.some((r) => r.command === command && r.alwaysSends?.includes(status as never))) {
+        this.pair.trace.note({ step: this.stepIndex, vm: t.name, ignoredEvent: `MIGRATION ${status}`, why: `F7: ${command} sends it without changing the status` });
+        continue;
+      }
+      if (status === 'failed' && !this.p.statuses[t.name].includes('failed') && t.hyps.some((h) => closureOf(this.p, h.snapshot).some((x) => loadFailureExits(x.snapshot.context)))) {
+        this.pair.trace.note({ step: this.stepIndex, vm: t.name, ignoredEvent: 'MIGRATION failed', why: 'the load failed; QEMU exits (judged by the exit)' });
         continue;
       }
       out.push(status);
@@ -629,9 +635,11 @@ class ScenarioRun {
   private predict(hyps: readonly Hypothesis[], command: string, args: QmpArgs | undefined): { outcome: CommandOutcome; rule: string | null; reply?: unknown }[] {
     const preds: { outcome: CommandOutcome; rule: string | null; reply?: unknown }[] = [];
     for (const h of hyps) {
-      const d = stepSide(this.p, h.snapshot, { type: 'qmp', command, arguments: args ?? {} }).decision!;
-      const outcome: CommandOutcome = d.allowed ? { allowed: true, reply: d.reply } : { allowed: false, error: d.error };
-      if (!preds.some((x) => sameOutcome(x.outcome, outcome) && x.rule === (d.rule?.id ?? null))) preds.push({ outcome, rule: d.rule?.id ?? null, reply: d.allowed ? d.reply : undefined });
+      // Every answer QEMU may give here: the nominal one and the environment outcomes (a port in use).
+      for (const d of decideAll(this.p, h.snapshot.context, command, args ?? {})) {
+        const outcome: CommandOutcome = d.allowed ? { allowed: true, reply: d.reply } : { allowed: false, error: d.error };
+        if (!preds.some((x) => sameOutcome(x.outcome, outcome) && x.rule === (d.rule?.id ?? null))) preds.push({ outcome, rule: d.rule?.id ?? null, reply: d.allowed ? d.reply : undefined });
+      }
     }
     return preds;
   }

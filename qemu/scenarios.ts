@@ -441,6 +441,41 @@ export const SCENARIOS: Scenario[] = [
     steps: [cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'completed', 'postmigrate'), wait(D, 'completed', 'running'), cmd(D, 'migrate', { uri: '$REFUSED_URI' }), { sleep: 300 }],
   },
   {
+    // Issue: a port in use is an environment outcome (Rule.env), and the retry on a free port works:
+    // the `once` flag is set only once the listener is up.
+    name: 'incoming-port-in-use-retry',
+    description: 'Destination -incoming defer: migrate-incoming to a port another process holds (error, MIGRATION setup all the same), retried on a free port; a precopy to completed.',
+    incoming: 'defer',
+    steps: [
+      caps(S, 'events'),
+      caps(D, 'events'),
+      cmd(D, 'migrate-incoming', { uri: '$SILENT_URI' }),
+      cmd(D, 'query-migrate'),
+      cmd(D, 'migrate-incoming', { uri: '$DST_URI' }),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+    ],
+  },
+  {
+    // A source after completion is an ordinary stopped VM: cont runs it again and it may migrate again
+    // (here to a port nobody listens on: setup, then failed, the VM running on).
+    name: 'cont-after-completion-migrate-again',
+    description: 'A precopy to completed, then cont on the source (postmigrate -> running) and a second migrate from it.',
+    steps: [
+      caps(S, 'events'),
+      caps(D, 'events'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+      cmd(S, 'cont'),
+      wait(S, 'completed', 'running'),
+      cmd(S, 'migrate', { uri: '$REFUSED_URI' }),
+      wait(S, 'failed', 'running'),
+      cmd(S, 'query-migrate'),
+    ],
+  },
+  {
     name: 'colo',
     description: 'x-colo on both sides without any replication setup: both sides reach colo; probes; x-colo-lost-heartbeat on the source.',
     steps: [

@@ -711,7 +711,10 @@ export class TraceChecker {
     }
     const status = ev === 'MIGRATION' ? dataStatus : undefined;
     const e: EventIn = { line: n, event: ev, status, key: `E${ev}\u0001${status ?? ''}` };
-    const head = vm.inband[0];
+    // The command awaiting its reply: the oldest in-band one, else an exec-oob one (a yank's reply
+    // can come after the events it caused: a destination's MIGRATION failed, seen on 7.2).
+    let head = vm.inband[0];
+    if (!head && vm.byId.size) for (const x of vm.byId.values()) if (!head || x.line < head.line) head = x;
     if (head && head.modelled) {
       if (head.events === NO_EVENTS) head.events = [e];
       else head.events.push(e);

@@ -311,9 +311,12 @@ const transitions: ChartTransition[] = [
   // ---- source run state ----------------------------------------------------------------------
   { id: 'src.run.converged', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'converged', to: 'finish-migrate',
     when: { status: ['active'] }, effects: ['rememberRunState'], ref: `${MC}: migration_completion -> vm_stop_force_state(RUN_STATE_FINISH_MIGRATE)` },
-  { id: 'src.run.postcopy-start', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-start', to: 'finish-migrate',
-    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['rememberRunState'], statusFirst: true,
-    ref: `${MC}: postcopy_start (migrate_set_state -> POSTCOPY_ACTIVE, then vm_stop_force_state)`, note: 'MIGRATION postcopy-active, then STOP (the status is set before the BQL is taken)' },
+  // 7.2's postcopy_start sets postcopy-active, then takes the BQL and stops the VM: two steps, and a
+  // query in between reads postcopy-active / running (seen on the binary, conformance path runs).
+  // The wire shows MIGRATION postcopy-active, then STOP.
+  { id: 'src.run.postcopy-start', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-stop', to: 'finish-migrate',
+    when: { status: ['postcopy-active'], ctx: { postcopyStarted: true } }, effects: ['rememberRunState'],
+    ref: `${MC}: postcopy_start (migrate_set_state -> POSTCOPY_ACTIVE; qemu_mutex_lock_iothread; vm_stop_force_state)`, note: 'after the status changed: MIGRATION postcopy-active, then STOP' },
   { id: 'src.run.completed', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'postmigrate',
     when: { status: ['completed'] }, effects: ['unregisterYank'],
     ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE); migrate_fd_cleanup -> yank_unregister_instance`,
