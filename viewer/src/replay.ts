@@ -2,7 +2,7 @@
 // kept by trace/check.ts's TraceChecker over machines/inclusion.ts (the same as check-trace).
 // Where the model cannot explain an observation, that step is a departure, and the replay goes on.
 // Pure (no DOM): runs in the replay worker and in tests.
-import type { Profile, Side, SideState } from '../../machines/index.ts';
+import { valueOfContext, type Profile, type Side, type SideState } from '../../machines/index.ts';
 import { TraceChecker } from '../../trace/check.ts';
 import { activeIds } from '../../diagrams/diagram.ts';
 
@@ -44,17 +44,6 @@ const short = (v: unknown) => {
   const s = JSON.stringify(v);
   return s.length > 120 ? s.slice(0, 117) + '...' : s;
 };
-
-/** The xstate value of a process's charts, read from the data that mirrors them (one leaf per region). */
-function valueOf(c: SideState): Record<string, unknown> {
-  const nest = (path: string): unknown => {
-    const parts = path.split('.');
-    let v: unknown = parts[parts.length - 1];
-    for (let i = parts.length - 2; i >= 0; i--) v = { [parts[i]]: v };
-    return v;
-  };
-  return { status: c.status, run: c.runstate, colo: nest(c.colo), failover: c.failover, rp: c.rp };
-}
 
 /**
  * Replays a trace through trace/check.ts's TraceChecker (machines/inclusion.ts: one trace inclusion
@@ -107,7 +96,7 @@ export class Replayer {
 
   private describe(h: readonly (SideState | null)[]): SetView {
     const count = new Map<string, number>();
-    for (const x of h) if (x) for (const id of new Set(activeIds(valueOf(x)))) count.set(id, (count.get(id) ?? 0) + 1);
+    for (const x of h) if (x) for (const id of new Set(activeIds(valueOfContext(x)))) count.set(id, (count.get(id) ?? 0) + 1);
     const sure: string[] = [];
     const possible: string[] = [];
     for (const [id, n] of count) (n === h.length ? sure : possible).push(id);
