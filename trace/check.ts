@@ -13,7 +13,7 @@ import {
   type Profile, type Side, type SideState,
 } from '../machines/index.ts';
 import {
-  closure, graphOf, hypKey, runCommand, settleEnd, settleReply, startObservation, takeEvent,
+  closure, graphOf, hypKey, hypsOf, runCommand, settleEnd, settleReply, startObservation, takeEvent,
   type EventKey, type GNode, type Hyp, type StateGraph,
 } from '../machines/inclusion.ts';
 import { parseTraceLine, type QmpArgs, type Vm } from './format.ts';
@@ -271,8 +271,7 @@ export class TraceChecker {
   }
 
   private fromContexts(ctxs: readonly SideState[]): HSet {
-    const g = this.shared.graph;
-    return this.intern(ctxs.map((c) => ({ n: g.node(c), owed: NOTHING_OWED, assumed: [] })));
+    return this.intern(hypsOf(this.shared.graph, ctxs));
   }
 
   private freshSet(side: Side): HSet {
