@@ -136,8 +136,16 @@ export function mutationReport(check: (text: string) => { code: number; stdout: 
         out.caught++;
         k.caught++;
       } else {
-        // Whether the change was on the last line the process sent (nothing later can prove it).
-        const later = m.lines.slice(m.line - (m.kind === 'delete-event' ? 1 : 0)).some((l) => l.includes(`"vm":"${m.vm}"`) && l.includes('"dir":"recv"'));
+        // Whether the change was on the last line the process sent (nothing later can prove it). The
+        // reply to an out-of-band command sent earlier proves nothing: the monitor's I/O thread sends
+        // it, racing the main thread's events (7.2's yank reply came before and after MIGRATION failed).
+        const from = m.line - (m.kind === 'delete-event' ? 1 : 0);
+        const oob = new Set(m.lines.slice(0, from).filter((l) => l.includes(`"vm":"${m.vm}"`) && l.includes('"exec-oob"')).map((l) => JSON.stringify((JSON.parse(l) as { msg: { id?: unknown } }).msg.id)));
+        const later = m.lines.slice(from).some((l) => {
+          if (!l.includes(`"vm":"${m.vm}"`) || !l.includes('"dir":"recv"')) return false;
+          const msg = (JSON.parse(l) as { msg: { id?: unknown; event?: unknown } }).msg;
+          return msg.event !== undefined || !oob.has(JSON.stringify(msg.id));
+        });
         out.missed.push({ file: name, kind: m.kind, what: m.what, lastOfVm: !later, racy: !!m.racy });
       }
     }
