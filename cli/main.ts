@@ -5,6 +5,7 @@ import { permissionMatrix, matrixMarkdown } from '../machines/matrix.ts';
 import type { Profile } from '../machines/profile.ts';
 import { answerLine } from './permitted.ts';
 import { readLines, write, parseOptions, UsageError, type Options } from './io.ts';
+import { COMMAND_HELP, wantsHelp } from './help.ts';
 
 const HELP = `migstate: a formal model of QEMU live migration
 
@@ -39,6 +40,8 @@ Commands:
   paths       generated test paths (QMP commands and internal events) covering every transition
   docs        write the design-review documents to DIR (charts as SVG and Mermaid, permission
               matrices, profile diffs, hazards, the QEMU map); replaces DIR only if migstate wrote it
+
+migstate CMD --help (or migstate help CMD) tells a command's options and exit codes.
 `;
 
 /** Options only, no positionals. */
@@ -108,6 +111,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === 'help' && rest.length) return main([rest[0], '--help']);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     await write(HELP);
     return cmd === undefined ? 2 : 0;
@@ -116,6 +120,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!f) {
     process.stderr.write(`migstate: unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
     return 2;
+  }
+  if (wantsHelp(rest)) {
+    await write(COMMAND_HELP[cmd]());
+    return 0;
   }
   try {
     return await f(rest);

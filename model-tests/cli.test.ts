@@ -136,3 +136,31 @@ describe('machines/ is pure', () => {
     }
   });
 });
+
+describe('migstate CMD --help', () => {
+  const top = run(['--help']).out;
+  const cmds = [...top.matchAll(/^ {2}migstate ([a-z-]+)/gm)].map((m) => m[1]);
+  it('the overview lists every command, and each answers --help, -h and `help CMD` with its usage on stdout, exit 0', () => {
+    expect(cmds.length).toBeGreaterThanOrEqual(10);
+    for (const c of cmds) {
+      for (const args of [[c, '--help'], [c, '-h'], ['help', c], [c, '--profile', 'no-such', '--help']]) {
+        const r = run(args);
+        expect(r.code, args.join(' ')).toBe(0);
+        expect(r.out, args.join(' ')).toMatch(new RegExp(`^Usage: migstate ${c}`));
+        expect(r.out).toMatch(/Exit codes: 0/);
+      }
+    }
+  });
+  it("each command's help explains every option its usage line in the overview names", () => {
+    for (const line of top.split('\n').filter((l) => /^ {2}migstate [a-z-]+/.test(l))) {
+      const c = line.trim().split(/\s+/)[1];
+      const help = run([c, '--help']).out;
+      for (const opt of line.match(/--[a-z-]+/g) ?? []) expect(help, `${c} ${opt}`).toMatch(new RegExp(`^ {2}${opt}\\b`, 'm'));
+    }
+  });
+  it('an unknown option is still a usage error (exit 2) naming the option', () => {
+    const r = run(['explore', '--profile', 'qemu-7.2', '--no-such']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no-such/);
+  });
+});
