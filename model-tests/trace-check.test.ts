@@ -213,9 +213,9 @@ describe('check-trace: input that is not a trace', () => {
   });
 
   it('a malformed line after departures still gives exit 2 and no output', () => {
-    const r = checkTraceText(p72, fixture('departure-accept.jsonl') + '{"t":1,"vm":"elsewhere","dir":"recv","msg":{"event":"STOP"}}\n');
+    const r = checkTraceText(p72, fixture('departure-accept.jsonl') + '{"t":1,"vm":"","dir":"recv","msg":{"event":"STOP"}}\n');
     expect(r).toMatchObject({ code: 2, stdout: '' });
-    expect(r.stderr).toMatch(/line 14: unknown vm "elsewhere"/);
+    expect(r.stderr).toMatch(/line 14: 'vm' must be a name of 1 to 64 printable characters/);
   });
 });
 
@@ -239,5 +239,35 @@ describe('check-trace: real QEMU 7.2 traces (recorded by the conformance runner)
     const again = checkTraceText(p72, text + JSON.stringify({ t: 1e6, vm: 'destination', dir: 'send', msg: { execute: 'migrate-incoming', arguments: { uri: 'tcp:127.0.0.1:1' }, id: 'x' } }) + '\n' +
       JSON.stringify({ t: 1e6 + 1, vm: 'destination', dir: 'recv', msg: { error: { class: 'GenericError', desc: 'The incoming migration has already been started' }, id: 'x' } }) + '\n');
     expect(again.code).toBe(0);
+  });
+});
+
+describe('check-trace: processes named freely (the role follows from what each does)', () => {
+  const listens = (vm: string) =>
+    trace(
+      line(vm, 'recv', GREETING),
+      line(vm, 'send', { execute: 'qmp_capabilities', id: 1 }),
+      line(vm, 'recv', { return: {}, id: 1 }),
+      line(vm, 'send', { execute: 'migrate-incoming', arguments: { uri: 'tcp:127.0.0.1:4444' }, id: 2 }),
+      // qemu 7.2 migration.c: qemu_start_incoming_migration sends setup whatever the events capability
+      line(vm, 'recv', { event: 'MIGRATION', data: { status: 'setup' } }),
+      line(vm, 'recv', { return: {}, id: 2 }),
+      line(vm, 'send', { execute: 'query-status', id: 3 }),
+      line(vm, 'recv', { return: { status: 'inmigrate', singlestep: false, running: false }, id: 3 }),
+    );
+  it('a process named C that listens is a destination started with -incoming defer: conforms', () => {
+    expect(checkTraceText(p72, listens('C'))).toMatchObject({ code: 0, stdout: '' });
+  });
+  it('the name "source" still fixes the role: no -incoming, so migrate-incoming is refused and its acceptance departs', () => {
+    const r = checkTraceText(p72, listens('source'));
+    expect(r.code).toBe(1);
+    const f = findings(r.stdout).find((x) => x.kind === 'unexpected-accept')!;
+    expect(f).toMatchObject({ vm: 'source', line: 6, expected: [{ class: 'GenericError', desc: "'-incoming' was not specified on the command line" }] });
+  });
+  it('a free name is still checked: C answering a migrate-incoming it had to refuse departs', () => {
+    const twice = listens('C') + trace(line('C', 'send', { execute: 'migrate-incoming', arguments: { uri: 'tcp:127.0.0.1:4445' }, id: 4 }), line('C', 'recv', { return: {}, id: 4 }));
+    const r = checkTraceText(p72, twice);
+    expect(r.code).toBe(1);
+    expect(findings(r.stdout)[0]).toMatchObject({ vm: 'C', line: 10, kind: 'unexpected-accept' });
   });
 });

@@ -80,8 +80,8 @@ interface Shared {
   graph: StateGraph;
   interned: Map<string, HSet>;
   nextId: number;
-  universes: Map<Side, HSet>;
-  fresh: Map<Side, HSet>;
+  universes: Map<Role, HSet>;
+  fresh: Map<Role, HSet>;
 }
 
 const sharedByProfile = new WeakMap<Profile, Shared>();
@@ -174,9 +174,17 @@ interface EventIn {
   key: string;
 }
 
+/**
+ * What a process can be at its start: `source` (no -incoming) or `destination` (-incoming defer or
+ * URI) for the trace names that fix it, `any` for every other name: the role follows from what the
+ * process does, as the hypotheses of both starts meet the trace.
+ */
+type Role = Side | 'any';
+const roleOf = (vm: Vm): Role => (vm === 'source' || vm === 'destination' ? vm : 'any');
+
 interface VmState {
   vm: Vm;
-  side: Side;
+  side: Role;
   /** null: nothing known yet (no greeting): every reachable state of the side. */
   set: HSet | null;
   capsExact: boolean;
@@ -245,8 +253,11 @@ export class TraceChecker {
   private readonly byId = new Map<number, HSet>();
   /** The number of a process's current set of possible states (0: nothing seen of it yet). */
   setIdOf(vm: Vm): number {
-    const s = vm === 'source' ? this.src : this.dst;
-    return s?.set?.id ?? 0;
+    return this.vms.get(vm)?.set?.id ?? 0;
+  }
+  /** The processes of the trace so far, by name, in the order they first appeared. */
+  processes(): Vm[] {
+    return [...this.vms.keys()];
   }
   /** The states of a set by its number (null: the process has exited). */
   statesOfSet(id: number): (SideState | null)[] {
@@ -274,9 +285,10 @@ export class TraceChecker {
     return this.intern(hypsOf(this.shared.graph, ctxs));
   }
 
-  private freshSet(side: Side): HSet {
+  private freshSet(side: Role): HSet {
     let h = this.shared.fresh.get(side);
-    if (!h) {
+    if (!h && side === 'any') this.shared.fresh.set(side, (h = this.union(this.freshSet('source'), this.freshSet('destination'))));
+    else if (!h && side !== 'any') {
       const p = this.profile;
       const snaps =
         side === 'source'
@@ -284,13 +296,14 @@ export class TraceChecker {
           : (['defer', 'uri'] as const).flatMap((incoming) => [startSide(p, { side, incoming }), startSide(p, { side, incoming, paused: true })]);
       this.shared.fresh.set(side, (h = this.fromContexts(snaps.map((x) => x.context))));
     }
-    return h;
+    return h!;
   }
 
   /** Every state the side reaches, under every capability variant and start (computed once). */
-  private universe(side: Side): HSet {
+  private universe(side: Role): HSet {
     let h = this.shared.universes.get(side);
-    if (!h) {
+    if (!h && side === 'any') this.shared.universes.set(side, (h = this.union(this.universe('source'), this.universe('destination'))));
+    else if (!h && side !== 'any') {
       const p = this.profile;
       const ctxs: SideState[] = [];
       for (const caps of CAP_VARIANTS) {
@@ -300,18 +313,23 @@ export class TraceChecker {
       }
       this.shared.universes.set(side, (h = this.fromContexts(ctxs)));
     }
-    return h;
+    return h!;
   }
 
+  private union(a: HSet, b: HSet): HSet {
+    return this.intern([...a.hyps, ...b.hyps]);
+  }
+
+  // The two fixed names are looked up on every line of the fast path: kept at hand.
   private src: VmState | null = null;
   private dst: VmState | null = null;
   private vm(vm: Vm): VmState {
-    let s = vm === 'source' ? this.src : this.dst;
+    let s = vm === 'source' ? this.src : vm === 'destination' ? this.dst : this.vms.get(vm);
     if (!s) {
-      s = { vm, side: vm, set: null, capsExact: false, fromUniverse: true, negotiated: true, inband: [], byId: new Map(), sentAny: false, unchanged: 0, lastLine: 0, appliedAt: 0 };
+      s = { vm, side: roleOf(vm), set: null, capsExact: false, fromUniverse: true, negotiated: true, inband: [], byId: new Map(), sentAny: false, unchanged: 0, lastLine: 0, appliedAt: 0 };
       this.vms.set(vm, s);
       if (vm === 'source') this.src = s;
-      else this.dst = s;
+      else if (vm === 'destination') this.dst = s;
     }
     return s;
   }
@@ -329,7 +347,7 @@ export class TraceChecker {
   // ---- one observation against a list of hypotheses (machines/inclusion.ts does the stepping) ---
 
   /** Re-seeds from the reachable states that satisfy `pred`, preferring the capabilities held so far. */
-  private reseed(side: Side, current: Hyp[], pred: (c: SideState) => boolean): Hyp[] {
+  private reseed(side: Role, current: Hyp[], pred: (c: SideState) => boolean): Hyp[] {
     const cands = this.universe(side).hyps.filter((h) => pred(h.n.ctx));
     if (!cands.length) return current;
     const held = current.filter((h) => h.n.ctx).map((h) => h.n.ctx.caps);
@@ -401,7 +419,7 @@ export class TraceChecker {
     return { hyps: kept.length ? kept : cl, finding: { kind: errors.length ? 'wrong-error' : 'unexpected-reject', expected, observed: out.error } };
   }
 
-  private stepEvent(side: Side, from: Hyp[], o: Extract<Obs, { type: 'event' }>, capsExact: boolean, unseenPast: boolean): StepResult {
+  private stepEvent(side: Role, from: Hyp[], o: Extract<Obs, { type: 'event' }>, capsExact: boolean, unseenPast: boolean): StepResult {
     const p = this.profile;
     const g = this.shared.graph;
     const mig = o.event === 'MIGRATION';
@@ -419,8 +437,10 @@ export class TraceChecker {
       const status = o.status!;
       if (capsExact && !cl.some((h) => h.n.ctx.caps.includes('events')))
         return { hyps: cl, finding: { kind: 'unexpected-event', expected: 'no MIGRATION event: the events capability is off', observed: status } };
-      if (status !== 'none' && !(p.statuses[side] as readonly string[]).includes(status) && !['setup', 'failed'].includes(status))
-        return { hyps: from, finding: { kind: 'unexpected-event', expected: `a status of the ${side} in ${p.name}`, observed: status } };
+      // The roles the process may hold now (a destination may have become a source, F3).
+      const roles = distinct(cl.length ? cl.map((h) => h.n.ctx.side) : side === 'any' ? (['source', 'destination'] as const) : [side]);
+      if (status !== 'none' && !roles.some((r) => (p.statuses[r] as readonly string[]).includes(status)) && !['setup', 'failed'].includes(status))
+        return { hyps: from, finding: { kind: 'unexpected-event', expected: `a status of the ${roles.join(' or ')} in ${p.name}`, observed: status } };
       // The statuses the model expects the next MIGRATION event to report, or, owing none, those it may be in.
       const next = distinct(cl.filter((h) => h.owed.some((x) => x.startsWith('MIGRATION:'))).map((h) => h.owed.find((x) => x.startsWith('MIGRATION:'))!.slice(10)));
       return {

@@ -2,8 +2,16 @@
 // msg is a QMP message as it went over the wire. This module validates one line at a time and
 // says, for a line that is not a trace line, exactly what is wrong with it. Pure, no I/O.
 
+/**
+ * The two names whose role is fixed: `source` starts without -incoming, `destination` with it. Any
+ * other name is a process whose role follows from what it does (a destination can later migrate
+ * out, F3), such as A, B and C of a VM migrated A→B→C.
+ */
 export const VMS = ['source', 'destination'] as const;
-export type Vm = (typeof VMS)[number];
+/** A process of the trace: its name. */
+export type Vm = string;
+/** The longest process name a trace may use (names are labels, not data). */
+export const MAX_VM_NAME = 64;
 export const DIRS = ['send', 'recv'] as const;
 export type Dir = (typeof DIRS)[number];
 
@@ -113,8 +121,9 @@ export function parseTraceLine(text: string): Parsed {
     if (!isObject(v.note)) return { ok: false, error: `'note' must be an object, not ${typeName(v.note)}` };
     return BLANK;
   }
-  if (vm === undefined) return { ok: false, error: `missing field 'vm' ("source" or "destination")` };
-  if (vm !== 'source' && vm !== 'destination') return { ok: false, error: `unknown vm ${typeof vm === 'string' ? JSON.stringify(vm) : typeName(vm)}: must be "source" or "destination"` };
+  if (vm === undefined) return { ok: false, error: `missing field 'vm' (the process's name: "source", "destination" or any other)` };
+  if (typeof vm !== 'string') return { ok: false, error: `'vm' must be a string (the process's name), not ${typeName(vm)}` };
+  if (vm === '' || vm.length > MAX_VM_NAME || /[\u0000-\u001f]/.test(vm)) return { ok: false, error: `'vm' must be a name of 1 to ${MAX_VM_NAME} printable characters, not ${JSON.stringify(vm.length > 40 ? vm.slice(0, 40) + '…' : vm)}` };
   if (dir === undefined) return { ok: false, error: `missing field 'dir' ("send" or "recv")` };
   if (dir !== 'send' && dir !== 'recv') return { ok: false, error: `unknown dir ${typeof dir === 'string' ? JSON.stringify(dir) : typeName(dir)}: must be "send" or "recv"` };
   if (msg === undefined) return { ok: false, error: "missing field 'msg' (the QMP message)" };
