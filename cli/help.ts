@@ -47,13 +47,14 @@ Options:
   --format F       json (default, one finding a line) or text (a summary for people)
 ${EXIT.replace('"no" (see above)', 'a departure from the model')}
 `,
-  'import-libvirt': () => `Usage: migstate import-libvirt LOG|- [--vm source|destination] [--mon 0x...] [--no-greeting] [--out FILE]
+  'import-libvirt': () => `Usage: migstate import-libvirt LOG|- [--vm NAME] [--mon 0x...] [--no-greeting] [--out FILE]
 
 Turn the QEMU_MONITOR_SEND_MSG, _IO_WRITE, _RECV_REPLY and _RECV_EVENT records of a libvirt debug
 log (log_filters "1:qemu.qemu_monitor") into a trace that check-trace reads.
 
 Options:
-  --vm ROLE        source (default) or destination: the trace's vm for that monitor
+  --vm NAME        the process name the trace gives that monitor: source (default), destination,
+                   or any other (its role then follows from what it does)
   --mon 0x...      the monitor pointer to take, when the log holds several
   --no-greeting    the log starts after the QMP greeting; do not require one
   --out FILE       write the trace to FILE (default: standard output)

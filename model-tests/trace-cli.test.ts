@@ -74,7 +74,14 @@ describe('migstate import-libvirt (CLI)', () => {
     expect(r.stderr).toMatch(/line 5: QEMU_MONITOR_SEND_MSG record whose JSON does not end/);
   });
 
-  it('exit 2 for a bad --vm', () => {
-    expect(run(['import-libvirt', '--vm', 'both', fx('libvirt', 'krempa-2020-12-01-background-snapshot.txt')]).code).toBe(2);
+  it('exit 2 for a bad --vm; any other name is the process name of the trace', () => {
+    const log = fx('libvirt', 'krempa-2020-12-01-background-snapshot.txt');
+    const bad = run(['import-libvirt', '--vm', '', log]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--vm must be a process name of 1 to 64 printable characters/);
+    const named = run(['import-libvirt', '--vm', 'host-a', log]);
+    expect(named.code).toBe(0);
+    const vms = new Set(named.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { vm: string }).vm));
+    expect([...vms]).toEqual(['host-a']);
   });
 });
