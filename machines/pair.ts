@@ -5,7 +5,8 @@
 // faults (channel break, crash, heartbeat loss) act on the channel and on both ends. The composition
 // is written once (`composeStep`), over a Stepper that says how a process is held and stepped: xstate
 // snapshots here (stepPair, for tests and the viewer), interned integers in the explorer, snapshots
-// with the chart edges recorded in the path planner. Pure: every step returns a new state.
+// with the chart edges recorded in the path planner. Why a step is not taken is said by the same code
+// (blockedReason: the viewer's "cannot happen now"). Pure: every step returns a new state.
 import type { Profile, SideState } from './profile.ts';
 import { mayMove } from './explore.ts';
 import { startSide, stepSide, type SideInput, type SideSnapshot } from './side.ts';
@@ -63,18 +64,20 @@ interface SyncStep {
   when?: (s: PairView) => boolean;
 }
 
-export interface SyncSpec {
+/** A synchronised step's condition on the two processes, with its words (what a viewer says when it does not hold). */
+type SyncGuard = { when: (s: PairView) => boolean; needs: string } | { when?: undefined; needs?: undefined };
+
+export type SyncSpec = SyncGuard & {
   name: string;
   /** What happens in QEMU, and where. */
   ref: string;
   channelIn?: readonly ChannelValue[];
-  when?: (s: PairView) => boolean;
   steps: readonly SyncStep[];
   /** What the channel does afterwards. */
   channel?: 'connect' | 'break' | 'close';
   /** The process that dies in this step (QEMU aborts); the other end sees EOF. */
   kills?: Side;
-}
+};
 
 const src = (s: PairView) => s.source;
 const dst = (s: PairView) => s.destination;
@@ -88,6 +91,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/socket.c: socket_outgoing_migration + socket_accept_incoming_migration',
     channelIn: ['closed'],
     when: (s) => src(s)?.status === 'setup' && dstAccepts(s),
+    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup',
     steps: [
       { vm: 'source', event: 'setup-done' },
       { vm: 'destination', event: 'source-connected' },
@@ -103,6 +107,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/migration.c: migrate_fd_error (the connection fails)',
     channelIn: ['closed'],
     when: (s) => src(s)?.status === 'setup' && !dstAccepts(s),
+    needs: 'the source must be in setup with no destination listening',
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
   {
@@ -112,6 +117,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/migration.c: migrate_fd_connect -> migration_thread -> qemu_savevm_wait_unplug (SETUP -> WAIT_UNPLUG)',
     channelIn: ['closed'],
     when: (s) => src(s)?.status === 'setup' && dstAccepts(s),
+    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup',
     steps: [
       { vm: 'source', event: 'unplug-pending' },
       // the return path is opened in migrate_fd_connect, before the thread starts
@@ -128,6 +134,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/migration.c: migration_iteration_run -> migration_completion (the stream must be up: migration_detect_error fails it otherwise)',
     channelIn: ['connected'],
     when: (s) => src(s)?.status === 'active',
+    needs: 'the source must be active',
     steps: [{ vm: 'source', event: 'converged' }],
   },
   { name: 'switchover-start', ref: 'migration/migration.c: migration_maybe_pause / migration_switchover_prepare', steps: [{ vm: 'source', event: 'switchover-start' }] },
@@ -154,6 +161,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/migration.c: migration_completion (qemu_savevm_state_complete_precopy fails; fail: DEVICE -> FAILED)',
     channelIn: ['broken'],
     when: (s) => src(s)?.status === 'device' && !src(s)!.cancelRequested,
+    needs: 'the source must be in device, with no migrate_cancel under way',
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
   {
@@ -162,6 +170,7 @@ export const SYNC: readonly SyncSpec[] = [
     channelIn: ['connected'],
     // not while a migrate_cancel is inside migrate_fd_cancel (it holds the BQL the thread needs)
     when: (s) => src(s)?.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status) && !src(s)!.cancelRequested,
+    needs: 'the source must have stopped the VM (finish-migrate) in active or device, with no migrate_cancel under way',
     steps: [
       { vm: 'destination', event: 'globalstate-paused', optional: true, when: (s) => src(s)?.vmOldState === 'paused' },
       { vm: 'destination', event: 'globalstate-prelaunch', optional: true, when: (s) => src(s)?.vmOldState === 'prelaunch' },
@@ -201,6 +210,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/migration.c: migration_completion (postcopy) + migration/savevm.c: postcopy_ram_listen_thread',
     channelIn: ['connected'],
     when: (s) => src(s)?.status === 'postcopy-active' && dst(s)?.runstate !== 'inmigrate',
+    needs: 'the source must be in postcopy-active and the destination running the VM',
     steps: [
       { vm: 'destination', event: 'postcopy-done' },
       { vm: 'source', event: 'rp-shut', optional: true },
@@ -212,6 +222,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/migration.c: qmp_migrate (resume) + migration/savevm.c: postcopy_try_recover',
     channelIn: ['broken', 'closed'],
     when: (s) => !!src(s)?.resumeRequested && !!dst(s)?.listening && dst(s)?.status === 'postcopy-paused',
+    needs: 'needs migrate resume on the source and migrate-recover on a postcopy-paused destination',
     steps: [
       { vm: 'source', event: 'resume-connected' },
       { vm: 'destination', event: 'resume-connected' },
@@ -226,6 +237,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/migration.c: migrate_fd_connect (error_in, resume: migrate_fd_error, no cleanup) / master: migration_connect_error_propagate',
     when: (s) =>
       !!src(s)?.resumeRequested && ['postcopy-paused', 'postcopy-recover-setup'].includes(src(s)!.status) && !(dst(s)?.listening && dst(s)?.status === 'postcopy-paused'),
+    needs: 'needs migrate resume on a paused source while no postcopy-paused destination listens (migrate-recover)',
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
   {
@@ -235,6 +247,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'resume-connect-cancelled',
     ref: 'migration/migration.c: migrate_fd_connect (resume = state == POSTCOPY_PAUSED; assert(!s->cleanup_bh))',
     when: (s) => !!src(s)?.resumeRequested && src(s)?.status === 'cancelling',
+    needs: 'needs a migrate resume still connecting when migrate_cancel has set cancelling',
     steps: [],
     kills: 'source',
   },
@@ -370,20 +383,39 @@ function breakChannel<S, C>(st: Stepper<S, C>, s: Composite<S, C>): Composite<S,
   return exitOnFailedLoad(st, out);
 }
 
-/** A synchronised step, or null when it is not enabled. */
-function syncWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, spec: SyncSpec): Composite<S, C> | null {
-  if (spec.channelIn && !spec.channelIn.includes(st.channel(s.channel))) return null;
-  if (spec.when && !spec.when(viewWith(st, s))) return null;
+/** Where a step that changes nothing says why (composeStep's `why`): the words are written only when asked. */
+export interface Why {
+  reason: string;
+}
+function blocked(why: Why, reason: string): null {
+  why.reason = reason;
+  return null;
+}
+
+/** The process in slot `vm`, in words, naming its role when it changed (Accept.becomes: a destination that migrates on, F3). */
+function whoIn(vm: Side, c: SideState): string {
+  return c.side === vm ? `the ${vm}` : `the ${vm} process, now a ${c.side}`;
+}
+
+/** A synchronised step, or null when it is not enabled (with `why`: the first thing that stops it). */
+function syncWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, spec: SyncSpec, why?: Why): Composite<S, C> | null {
+  const ch = st.channel(s.channel);
+  if (spec.channelIn && !spec.channelIn.includes(ch)) return why ? blocked(why, `needs the channel ${spec.channelIn.join(' or ')} (it is ${ch})`) : null;
+  if (spec.when && !spec.when(viewWith(st, s))) return why ? blocked(why, spec.needs) : null;
   let out = s;
   for (const step of spec.steps) {
     if (step.when && !step.when(viewWith(st, out))) {
       if (step.optional) continue;
-      return null;
+      return why ? blocked(why, `${step.event} is not for this pair state`) : null;
     }
     const next = take(st, out, step.vm, step.event);
     if (!next) {
       if (step.optional) continue;
-      return null;
+      if (!why) return null;
+      const side = out[step.vm];
+      if (side === null) return blocked(why, `the ${step.vm} has exited`);
+      const c = st.ctx(step.vm, side);
+      return blocked(why, `${step.event} cannot move ${whoIn(step.vm, c)} (${c.status} / ${c.runstate})`);
     }
     out = next;
   }
@@ -399,15 +431,18 @@ function syncWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, spec: SyncSpec): 
   return out;
 }
 
-function faultWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, f: Fault): Composite<S, C> | null {
+function faultWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, f: Fault, why?: Why): Composite<S, C> | null {
   switch (f) {
     case 'channel-break':
-    case 'heartbeat-loss': // the peers lose each other (for COLO: no more checkpoints); modelled as a break
-      return st.channel(s.channel) === 'connected' ? breakChannel(st, s) : null;
+    case 'heartbeat-loss': { // the peers lose each other (for COLO: no more checkpoints); modelled as a break
+      const ch = st.channel(s.channel);
+      if (ch === 'connected') return breakChannel(st, s);
+      return why ? blocked(why, `the channel is ${ch}, not connected`) : null;
+    }
     case 'crash-source':
     case 'crash-destination': {
       const vm: Side = f === 'crash-source' ? 'source' : 'destination';
-      if (s[vm] === null) return null;
+      if (s[vm] === null) return why ? blocked(why, `the ${vm} has already exited`) : null;
       return breakChannel(st, withSide(s, vm, null));
     }
   }
@@ -423,13 +458,13 @@ export function syncSpec(name: string): SyncSpec {
 /**
  * One step of the pair: the state after `e`, or null when `e` changes nothing (a command to a
  * process that has exited, a synchronised step or fault that is not enabled). `onCommand` sees a
- * QMP command's result on its process.
+ * QMP command's result on its process; `why`, when given, gets the reason a null was returned.
  */
-export function composeStep<S, C>(st: Stepper<S, C>, s: Composite<S, C>, e: PairEvent, onCommand?: (r: CommandResult<S>) => void): Composite<S, C> | null {
+export function composeStep<S, C>(st: Stepper<S, C>, s: Composite<S, C>, e: PairEvent, onCommand?: (r: CommandResult<S>) => void, why?: Why): Composite<S, C> | null {
   switch (e.type) {
     case 'qmp': {
       const side = s[e.vm];
-      if (side === null) return null;
+      if (side === null) return why ? blocked(why, `the ${e.vm} has exited`) : null;
       const r = st.command(e.vm, side, e.arguments ? { type: 'qmp', command: e.command, arguments: e.arguments } : { type: 'qmp', command: e.command });
       onCommand?.(r);
       // A row whose handling kills QEMU (Rule.crash): the process is gone, the peer sees EOF.
@@ -437,18 +472,28 @@ export function composeStep<S, C>(st: Stepper<S, C>, s: Composite<S, C>, e: Pair
       let out = r.next === null ? s : withSide(s, e.vm, r.next);
       // A command whose effect reaches the channel, and so the other process (yank, migrate-pause, a cancel).
       if (r.allowed && r.shutsChannel) out = breakChannel(st, out);
-      return out === s ? null : out;
+      if (out !== s) return out;
+      return why ? blocked(why, r.allowed ? `QEMU answers it; nothing of ${whoIn(e.vm, st.ctx(e.vm, side))} changes` : `${whoIn(e.vm, st.ctx(e.vm, side))} refuses it`) : null;
     }
     case 'sync':
-      return syncWith(st, s, syncSpec(e.name));
+      return syncWith(st, s, syncSpec(e.name), why);
     case 'fault':
-      return faultWith(st, s, e.fault);
+      return faultWith(st, s, e.fault, why);
     case 'restart-destination': {
       const fresh = st.start({ side: 'destination', incoming: e.incoming ?? 'defer' });
       const channel = st.channel(s.channel) === 'connected' ? s.channel : st.channelStart();
       return { source: s.source, destination: fresh, channel };
     }
   }
+}
+
+/**
+ * Why `e` cannot change the pair in `s`, in words, or '' when it does: the reason composeStep
+ * itself stops at (the channel, a step's condition, a process an event cannot move).
+ */
+export function blockedReasonWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, e: PairEvent): string {
+  const why: Why = { reason: '' };
+  return composeStep(st, s, e, undefined, why) === null ? why.reason : '';
 }
 
 /** The synchronised steps enabled in a state. */
@@ -526,6 +571,11 @@ export function pairView(s: PairState): PairView {
 /** Every event that changes the pair from here (QMP commands aside): synchronised steps and faults. */
 export function enabledInternal(p: Profile, s: PairState): PairEvent[] {
   return enabledInternalWith(plainStepper(p), s);
+}
+
+/** Why `e` cannot change the pair now (blockedReasonWith over snapshots), or ''. */
+export function blockedReason(p: Profile, s: PairState, e: PairEvent): string {
+  return blockedReasonWith(plainStepper(p), s, e);
 }
 
 /** `events`: also say which events each process sent (PairStep.sent), for traces made from the model. */

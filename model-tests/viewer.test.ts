@@ -498,6 +498,63 @@ describe.skipIf(!hasBrowser)('viewer in headless Chromium', () => {
     expect(await page.locator('.replay-view .status').innerText()).toContain('no departure from the model');
   }, 180_000);
 
+  it('a destination that migrates on (F3) is shown as the source it now is: chart, commands, pair steps, replay', async () => {
+    const done = [['d', 'migrate-incoming', URI], ['s', 'migrate', URI], ['sync', 'connect'], ['sync', 'converge'], ['sync', 'complete'], ['sync', 'cleanup']];
+    await open('#profile=qemu-7.2&steps=' + encodeURIComponent(JSON.stringify(done)));
+    const dst = side('destination');
+    const nodes = () => dst.locator('svg [data-node]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
+    expect(await dst.getAttribute('data-role')).toBe('destination');
+    expect(await dst.locator('h2').innerText()).toBe('Destination (incoming)');
+    expect(await active('destination')).toEqual(['run.running', 'status.completed']);
+    expect(await nodes()).not.toContain('status.pre-switchover'); // the destination chart has no such status
+    // A completed destination may migrate on (rule migrate.start.dst): it becomes a source.
+    expect(await why('destination', 'migrate')).toContain('[migrate.start.dst]');
+    await cmd('destination', 'migrate').click();
+    await expect.poll(() => dst.getAttribute('data-role')).toBe('source');
+    expect(await dst.locator('h2').innerText()).toBe('Destination process, now a source (outgoing; F3)');
+    // Its chart is the source chart, with its state marked there (the destination chart has no setup in 7.2).
+    await expect.poll(nodes, { timeout: 30_000 }).toContain('status.pre-switchover');
+    await expect.poll(() => active('destination')).toEqual(['run.running', 'status.setup']);
+    expect(await dst.locator('svg g.edge.taken').count()).toBe(0);
+    expect(await page.locator('ol.history li').last().innerText()).toContain('dst now a source');
+    // Its commands are judged as a source's: a second migrate is refused, migrate_cancel cancels.
+    const line = await dst.locator('.state-line').innerText();
+    expect(line).toMatch(/^destination process, now a source \(F3/);
+    expect(line).not.toContain('listening');
+    expect(await why('destination', 'migrate')).toContain("GenericError: There's a migration process in progress");
+    expect(await why('destination', 'migrate_cancel')).toContain('status → cancelling');
+    // The pair's steps say why they cannot move it: its peer would be a third process.
+    expect(await pair().locator('.state-line').innerText()).toContain('the destination process is now a source');
+    await step('failover-relaunch').locator('..').hover();
+    await expect.poll(() => step('failover-relaunch').getAttribute('title')).toMatch(/^cannot happen now: failover-relaunch cannot move the destination process, now a source \(setup \/ running\)/);
+    await dst.scrollIntoViewIfNeeded();
+    await dst.screenshot({ path: join(ART, 'viewer-destination-now-source.png') });
+    // Replay of the exported simulation: the destination's chart turns into the source chart at the reply to its migrate.
+    await page.getByRole('tab', { name: 'Trace replay' }).click();
+    await page.getByRole('button', { name: 'replay the current simulation' }).click();
+    await page.waitForSelector('.replay-view[data-loaded=true]', { timeout: 60_000 });
+    expect(await page.locator('.replay-view .status').innerText()).toContain('no departure from the model');
+    const replayDst = page.locator('.replay-charts .chart').nth(1);
+    await page.getByRole('button', { name: 'next ⟩' }).click();
+    await expect.poll(() => replayDst.getAttribute('data-role')).toBe('destination');
+    await page.locator('.stepper input[type=range]').fill('1000');
+    await expect.poll(() => replayDst.getAttribute('data-role')).toBe('source');
+    await expect.poll(() => replayDst.locator('svg .state.active').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')).sort()), { timeout: 30_000 }).toEqual(['run.running', 'status.setup']);
+    expect(await replayDst.locator('svg [data-node=status\\.pre-switchover]').count()).toBe(1);
+    expect(await page.locator('.step-detail').innerText()).toContain('destination process, now a source: setup / running');
+    // Back in the simulation: cancelling, a source status, is marked; undo turns it back into the destination.
+    await page.getByRole('tab', { name: 'Simulation' }).click();
+    await cmd('destination', 'migrate_cancel').click();
+    await expect.poll(() => active('destination')).toEqual(['run.running', 'status.cancelling']);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await expect.poll(() => dst.getAttribute('data-role')).toBe('destination');
+    await expect.poll(nodes, { timeout: 30_000 }).not.toContain('status.pre-switchover');
+    await expect.poll(() => active('destination')).toEqual(['run.running', 'status.completed']);
+    expect(await dst.locator('h2').innerText()).toBe('Destination (incoming)');
+    expect(await dst.locator('.state-line').innerText()).toMatch(/^destination: status completed/);
+  }, 120_000);
+
   it('no request left this machine', () => {
     expect(external).toEqual([]);
   });

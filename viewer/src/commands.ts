@@ -137,15 +137,20 @@ export class CommandPanel {
     const sim = this.getSim();
     const snap = sim.snapshot(this.side);
     this.el.classList.toggle('exited', !snap);
+    if (snap) this.el.dataset.role = snap.context.side;
     if (!snap) {
       this.state.replaceChildren(h('b', {}, this.side), ': ', h('code', { class: 'cur-status' }, 'exited'), ' · the process is gone (crashed, or exited on a failed load)');
     } else {
       const c = snap.context;
-      const extra = this.side === 'destination' ? ` · ${c.listening ? 'listening' : 'not listening'}` : '';
+      // Commands are judged by the process's role now (decide reads its data): a destination that
+      // migrated on is a source (rule migrate.start.dst, docs/findings.md F3).
+      const role = c.side !== this.side ? [h('span', { class: 'role' }, ` process, now a ${c.side}`), ` (F3: it migrates on; its commands are judged as a ${c.side}'s)`] : [];
+      const extra = c.side === 'destination' ? ` · ${c.listening ? 'listening' : 'not listening'}` : '';
       const opt = (label: string, v: string, none: string) => (v !== none ? [` · ${label} `, h('code', {}, v)] : []);
       const colo = typeof snap.value === 'object' && snap.value && 'colo' in snap.value ? leaf((snap.value as Record<string, unknown>).colo) : String(c.colo);
       this.state.replaceChildren(
         h('b', {}, this.side),
+        ...role,
         ': status ',
         h('code', { class: 'cur-status' }, c.status),
         ' · run state ',
@@ -243,6 +248,8 @@ export class PairPanel {
       ` · connections so far ${s.channel.context.connections}`,
       s.source ? '' : ' · source exited',
       s.destination ? '' : ' · destination exited',
+      // F3: its outgoing migration has a third process for peer, outside this pair; no step here moves it.
+      s.destination && s.destination.context.side !== 'destination' ? ' · the destination process is now a source: its migration is to a third process, not modelled here (its commands and a crash still act)' : '',
     );
   }
 }

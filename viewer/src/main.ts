@@ -30,6 +30,8 @@ function takenEdges(d: Diagram | null, rec: StepRecord | undefined, side: Side):
   if (!d || !rec || !a || !b) return out;
   const before = new Set(activeIds(b.value));
   const after = new Set(activeIds(a.value));
+  // The process changed role (F3): the chart now drawn is the other role's, with no edge for that step.
+  if (a.side !== b.side) return out;
   const labels = labelsTaken(rec.step.event, side);
   for (const e of d.edges)
     if (before.has(e.source) && after.has(e.target) && !after.has(e.source) && e.transitions.some((t) => labels.has(t.label))) out.add(e.id);
@@ -54,6 +56,7 @@ function movedText(r: StepRecord): string {
     if (a && !b) parts.push(`${who} exited`);
     else if (!a && b) parts.push(`${who} started`);
     else if (a && b) {
+      if (a.side !== b.side) parts.push(`${who} now a ${b.side}`);
       if (a.status !== b.status) parts.push(`${who} status ${a.status}→${b.status}`);
       if (a.runstate !== b.runstate) parts.push(`${who} run ${a.runstate}→${b.runstate}`);
       if (a.colo !== b.colo) parts.push(`${who} COLO ${a.colo}→${b.colo}`);
@@ -64,6 +67,12 @@ function movedText(r: StepRecord): string {
   return parts.join(', ');
 }
 
+/** A process's heading: its slot, and its role when that changed (a destination that migrated on, F3). */
+function sideTitle(slot: Side, role: Side): string {
+  if (role !== slot) return `${slot === 'source' ? 'Source' : 'Destination'} process, now a ${role} (${role === 'source' ? 'outgoing' : 'incoming'}; F3)`;
+  return slot === 'source' ? 'Source (outgoing)' : 'Destination (incoming)';
+}
+
 class App {
   sim!: Simulation;
   readonly inspector = new Inspector();
@@ -72,6 +81,10 @@ class App {
   readonly channelChart = new ChartView('channel');
   readonly pairPanel: PairPanel;
   private regions: Record<Side, string[]> = { source: [...DEFAULT_REGIONS], destination: [...DEFAULT_REGIONS] };
+  /** The role whose chart each view shows (or is being laid out for). */
+  private drawnRole = new Map<ChartView, Side>();
+  private headings = new Map<Side, HTMLElement>();
+  private sideEls = new Map<Side, HTMLElement>();
   private tab = 'sim';
   private history: HTMLOListElement;
   private undoBtn: HTMLButtonElement;
@@ -138,9 +151,14 @@ class App {
     // Views.
     this.matrix = new MatrixView(() => this.writeUrl());
     this.matrix.setState(state.matrix ?? {});
-    this.replay = new ReplayView(() => this.sim.config.profile, (side, view, profile) => this.drawChart(side, view, profile), () => toTrace(this.sim));
-    const sideBlock = (side: Side) =>
-      h('section', { class: `side side-${side}`, 'data-side': side, 'aria-label': side }, h('h2', {}, side === 'source' ? 'Source (outgoing)' : 'Destination (incoming)'), h('div', { class: 'side-body' }, this.charts[side].el, this.panels[side].el));
+    this.replay = new ReplayView(() => this.sim.config.profile, (side, view, profile, role) => this.drawChart(side, view, profile, false, role), () => toTrace(this.sim));
+    const sideBlock = (side: Side) => {
+      const title = h('h2', {}, sideTitle(side, side));
+      const el = h('section', { class: `side side-${side}`, 'data-side': side, 'data-role': side, 'aria-label': side }, title, h('div', { class: 'side-body' }, this.charts[side].el, this.panels[side].el));
+      this.headings.set(side, title);
+      this.sideEls.set(side, el);
+      return el;
+    };
     const simPanel = h(
       'div',
       { class: 'sim' },
@@ -273,17 +291,29 @@ class App {
     this.channelChart.show(await layoutFor(ANY_PROFILE, channelDiagram(), []));
   }
 
-  private async drawChart(side: Side, view: ChartView, profile: string, main = false): Promise<void> {
+  /** The role of the process in a slot of the simulation; an exited one keeps the chart it had. */
+  private roleIn(side: Side): Side {
+    return this.sim.role(side) ?? this.drawnRole.get(this.charts[side]) ?? side;
+  }
+
+  /**
+   * Draws the chart of the process in slot `side`: the chart of its role (`role`; in the simulation,
+   * its role now: a destination that migrated on shows the source chart).
+   */
+  private async drawChart(side: Side, view: ChartView, profile: string, main = false, role?: Side): Promise<void> {
     const p = getProfile(profile);
-    const all = regionsOf(p, side);
-    const regions = this.regions[side].filter((r) => all.includes(r));
+    const r = main ? this.roleIn(side) : (role ?? side);
+    this.drawnRole.set(view, r);
+    const all = regionsOf(p, r);
+    const regions = this.regions[side].filter((x) => all.includes(x));
     view.setRegions(all, regions, REGION_TITLES, (shown) => {
       this.regions[side] = shown;
-      void this.drawChart(side, view, profile, main).then(() => main && this.highlight());
+      void this.drawChart(side, view, profile, main, role).then(() => main && this.highlight());
     });
-    const d = sideDiagram(p, side, regions);
+    const d = sideDiagram(p, r, regions);
     const l = await layoutFor(p.name, d, regions);
     if (main && this.sim.profile.name !== p.name) return; // the profile changed meanwhile
+    if (this.drawnRole.get(view) !== r) return; // the role changed meanwhile (a step, an undo)
     view.show(l);
   }
 
@@ -308,6 +338,11 @@ class App {
     for (const side of SIDES) {
       const view = this.charts[side];
       const snap = this.sim.snapshot(side);
+      // A process that changed role is drawn with its new role's chart (laid out, then highlighted by show()).
+      const role = this.roleIn(side);
+      if (this.drawnRole.has(view) && this.drawnRole.get(view) !== role) void this.drawChart(side, view, this.sim.profile.name, true);
+      this.headings.get(side)!.textContent = sideTitle(side, role);
+      this.sideEls.get(side)!.dataset.role = role;
       view.el.classList.toggle('exited', !snap);
       view.highlight({ sure: new Set(snap ? activeIds(snap.value) : []), taken: takenEdges(view.diagram, last, side) });
     }

@@ -32,7 +32,8 @@ export class ReplayView {
 
   constructor(
     defaultProfile: () => string,
-    private chartFor: (side: Side, view: ChartView, profile: string) => Promise<void>,
+    /** Draws the chart of `role` for the process in slot `side`. */
+    private chartFor: (side: Side, view: ChartView, profile: string, role: Side) => Promise<void>,
     private currentTrace: () => string,
   ) {
     this.file = h('input', { type: 'file', accept: '.jsonl,.json,.ndjson,.txt,.trace,application/json,text/plain', 'aria-label': 'open a trace file' });
@@ -105,10 +106,12 @@ export class ReplayView {
   }
 
   private drawn = '';
+  /** The role each chart shows: a destination that migrated on is drawn as a source (F3). */
+  private roles: Record<Side, Side> = { source: 'source', destination: 'destination' };
   private drawCharts(profile: string) {
     if (this.drawn === profile) return;
     this.drawn = profile;
-    for (const side of ['source', 'destination'] as const) void this.chartFor(side, this.charts[side], profile);
+    for (const side of ['source', 'destination'] as const) void this.chartFor(side, this.charts[side], profile, this.roles[side]);
   }
 
   private cancel() {
@@ -220,7 +223,7 @@ export class ReplayView {
     this.updatePos();
     const states = (side: Side) => {
       const v = d[side];
-      return h('div', {}, h('b', {}, side), ': ', v.labels.length === 1 ? h('code', {}, v.labels[0]) : h('span', {}, `one of ${v.labels.length}: `, ...v.labels.map((l) => h('code', { class: 'alt' }, l))));
+      return h('div', {}, h('b', {}, side), v.role !== side ? ` process, now a ${v.role}` : '', ': ', v.labels.length === 1 ? h('code', {}, v.labels[0]) : h('span', {}, `one of ${v.labels.length}: `, ...v.labels.map((l) => h('code', { class: 'alt' }, l))));
     };
     this.detailEl.className = `step-detail${d.departure ? ' departure' : ''}`;
     this.detailEl.replaceChildren(
@@ -230,7 +233,11 @@ export class ReplayView {
       states('source'),
       states('destination'),
     ));
-    for (const side of ['source', 'destination'] as const) this.charts[side].highlight({ sure: new Set(d[side].sure), possible: new Set(d[side].possible) });
+    for (const side of ['source', 'destination'] as const) {
+      if (d[side].role !== this.roles[side]) void this.chartFor(side, this.charts[side], this.drawn, (this.roles[side] = d[side].role));
+      this.charts[side].highlight({ sure: new Set(d[side].sure), possible: new Set(d[side].possible) });
+      this.charts[side].el.dataset.role = d[side].role;
+    }
     this.el.dataset.step = String(d.index);
     this.onStep?.(d);
   }

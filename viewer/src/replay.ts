@@ -26,6 +26,8 @@ export function invalidLine(x: unknown): string | null {
 
 /** What a side may be in: the active node ids every hypothesis shares, the others, and labels. */
 export interface SetView {
+  /** The role whose chart the ids are of: the process's role if every hypothesis has it (a destination that migrated on is a source, F3). */
+  role: Side;
   sure: string[];
   possible: string[];
   labels: string[];
@@ -79,27 +81,33 @@ export class Replayer {
   }
 
   labels(vm: Side): string[] {
-    return this.labelsOf(this.checker.statesOfSet(this.checker.setIdOf(vm)));
+    return this.labelsOf(this.checker.statesOfSet(this.checker.setIdOf(vm)), vm);
   }
 
-  private labelsOf(h: readonly (SideState | null)[]): string[] {
-    return [...new Set(h.map((x) => (x ? `${x.status} / ${x.runstate}` : 'exited')))];
+  /** "status / run state"; the role too where the hypotheses disagree on it (F3: a destination may have migrated on). */
+  private labelsOf(h: readonly (SideState | null)[], vm: Side): string[] {
+    const mixed = new Set(h.flatMap((x) => (x ? [x.side] : []))).size > 1;
+    return [...new Set(h.map((x) => (x ? `${x.status} / ${x.runstate}${mixed && x.side !== vm ? ` (now a ${x.side})` : ''}` : 'exited')))];
   }
 
-  private views = new Map<number, SetView>();
-  /** The states of a set of hypotheses, as the charts show them. */
-  describeSet(id: number): SetView {
-    let v = this.views.get(id);
-    if (!v) this.views.set(id, (v = this.describe(this.checker.statesOfSet(id))));
+  private views = new Map<string, SetView>();
+  /** The states of a set of hypotheses of process `vm`, as the charts show them. */
+  describeSet(id: number, vm: Side): SetView {
+    const key = `${vm}:${id}`;
+    let v = this.views.get(key);
+    if (!v) this.views.set(key, (v = this.describe(this.checker.statesOfSet(id), vm)));
     return v;
   }
 
-  private describe(h: readonly (SideState | null)[]): SetView {
+  private describe(h: readonly (SideState | null)[], vm: Side): SetView {
+    // The chart is the role's the hypotheses agree on; if they differ, the slot's, and only its states are marked (none sure).
+    const roles = new Set(h.flatMap((x) => (x ? [x.side] : [])));
+    const role = roles.size === 1 ? [...roles][0] : vm;
     const count = new Map<string, number>();
-    for (const x of h) if (x) for (const id of new Set(activeIds(valueOfContext(x)))) count.set(id, (count.get(id) ?? 0) + 1);
+    for (const x of h) if (x && x.side === role) for (const id of new Set(activeIds(valueOfContext(x)))) count.set(id, (count.get(id) ?? 0) + 1);
     const sure: string[] = [];
     const possible: string[] = [];
     for (const [id, n] of count) (n === h.length ? sure : possible).push(id);
-    return { sure, possible, labels: this.labelsOf(h) };
+    return { role, sure, possible, labels: this.labelsOf(h, vm) };
   }
 }

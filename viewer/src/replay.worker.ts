@@ -183,8 +183,8 @@ async function get(index: number) {
       summary: summaries[index],
       text,
       departure: deps.length ? deps.map((d) => d.text).join('; ') : undefined,
-      source: replayer.describeSet(srcSets[index]),
-      destination: replayer.describeSet(dstSets[index]),
+      source: replayer.describeSet(srcSets[index], 'source'),
+      destination: replayer.describeSet(dstSets[index], 'destination'),
     },
   });
 }

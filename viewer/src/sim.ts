@@ -7,9 +7,10 @@
 // changed), so it still shows what the machines do.
 import { initialTransition, type InspectionEvent, type Observer } from 'xstate';
 import {
-  decide, enabledInternal, getProfile, pairView, initialSideState, sideMachine, startChannel, stepPair, stepSide, SYNC,
-  type Decision, type Fault, type PairEvent, type Sent, type PairReply, type PairState, type Profile, type QmpArguments, type Side, type SideInput, type SideSnapshot,
+  decide, enabledInternal, getProfile, initialSideState, sideMachine, startChannel, stepPair, SYNC,
+  type Decision, type PairEvent, type Sent, type PairReply, type PairState, type Profile, type QmpArguments, type Side, type SideInput, type SideSnapshot,
 } from '../../machines/index.ts';
+import { blockedReason } from '../../machines/pair.ts';
 
 export interface SimConfig {
   profile: string;
@@ -30,6 +31,8 @@ export interface SimStep {
 }
 
 export interface SideView {
+  /** The process's role now: a destination that migrates on is a source (Accept.becomes, F3). */
+  side: Side;
   status: string;
   runstate: string;
   value: unknown;
@@ -73,7 +76,7 @@ export function qmpReply(d: Decision): PairReply {
 }
 
 const view = (s: SideSnapshot | null): SideView | null =>
-  s && { status: s.context.status as string, runstate: s.context.runstate as string, value: s.value, caps: s.context.caps, colo: s.context.colo as string, failover: s.context.failover as string };
+  s && { side: s.context.side, status: s.context.status as string, runstate: s.context.runstate as string, value: s.value, caps: s.context.caps, colo: s.context.colo as string, failover: s.context.failover as string };
 
 /** A fresh side with its input (without what startSide does for -incoming URI: the caller does it). */
 function bootSide(p: Profile, input: SideInput): SideSnapshot {
@@ -139,6 +142,11 @@ export class Simulation {
   /** A process's snapshot, or null if it has exited. */
   snapshot(side: Side): SideSnapshot | null {
     return this.state[side];
+  }
+
+  /** The role of the process in slot `side` (null: exited): a destination that migrated on is a source. */
+  role(side: Side): Side | null {
+    return this.state[side]?.context.side ?? null;
   }
 
   /** QEMU's answer to a command in the current state, without sending it (null: the process exited). */
@@ -224,43 +232,10 @@ export class Simulation {
   }
 }
 
-/** Why a synchronised step or fault cannot happen now (a short reading of its spec), or ''. */
+/** Why a synchronised step or fault cannot happen now, or '': machines/pair.ts blockedReason, the composition's own reason. */
 export function whyNot(sim: Simulation, e: PairEvent): string {
-  const s = sim.state;
-  if (e.type === 'fault') {
-    const f: Fault = e.fault;
-    if (f === 'crash-source' || f === 'crash-destination') return s[f === 'crash-source' ? 'source' : 'destination'] ? '' : 'that process has already exited';
-    return s.channel.value === 'connected' ? '' : `the channel is ${String(s.channel.value)}, not connected`;
-  }
-  if (e.type !== 'sync') return '';
-  const spec = SYNC.find((x) => x.name === e.name);
-  if (!spec) return 'unknown step';
-  if (spec.channelIn && !spec.channelIn.includes(s.channel.value as never)) return `needs the channel ${spec.channelIn.join(' or ')} (it is ${String(s.channel.value)})`;
-  if (spec.when && !spec.when(pairView(s))) return PRECONDITION[spec.name] ?? 'its precondition on the two processes does not hold';
-  let out = s;
-  for (const st of spec.steps) {
-    if (st.when && !st.when(pairView(out))) continue;
-    const side = out[st.vm];
-    const r = side ? stepSide(sim.profile, side, { type: st.event }) : null;
-    if (side && r?.changed) {
-      out = { ...out, [st.vm]: r.snapshot };
-      continue;
-    }
-    if (st.optional) continue;
-    return side ? `${st.event} cannot move the ${st.vm} (${side.context.status} / ${side.context.runstate})` : `the ${st.vm} has exited`;
-  }
-  return 'not possible from here';
+  return blockedReason(sim.profile, sim.state, e);
 }
-
-/** The preconditions of the synchronised steps that have one (machines/pair.ts: SYNC[].when), in words. */
-const PRECONDITION: Record<string, string> = {
-  connect: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup',
-  'connect-refused': 'the source must be in setup with no destination listening',
-  converge: 'the source must be active',
-  complete: 'the source must have stopped the VM (finish-migrate) in active or device',
-  'postcopy-complete': 'the source must be in postcopy-active and the destination running the VM',
-  'recover-connect': 'needs migrate resume on the source and migrate-recover on a postcopy-paused destination',
-};
 
 /** The simulation as a trace: the QMP traffic each process would show, in the replay format. */
 export function toTrace(sim: Simulation): string {
