@@ -126,6 +126,43 @@ describe('conformance of the qemu-7.2 profile with the real qemu-system-x86_64',
     expect(r!.statuses.destination).toEqual(expect.arrayContaining(['completed', 'failed']));
   });
 
+  /** The QMP lines of a scenario's (last) trace, by process name. */
+  const byProcess = (name: string) => {
+    const r = report.results.find((x) => x.name === name);
+    expect(r, `scenario ${name} ran`).toBeDefined();
+    expect(r!.mismatches).toEqual([]);
+    const lines = readFileSync(r!.traces[r!.traces.length - 1], 'utf8').split('\n').filter((l) => l.trim());
+    const recs = lines.map((l, i) => ({ i, ...(JSON.parse(l) as { vm?: string; dir?: string; msg?: Record<string, unknown>; note?: Record<string, unknown> }) }));
+    return { lines, recs, vms: [...new Set(recs.filter((x) => x.vm).map((x) => x.vm!))] };
+  };
+
+  it('A→B→C: three processes in one trace; B, a destination that completed, migrates on to C, and check-trace follows all three', () => {
+    const { lines, recs, vms } = byProcess('three-processes-a-b-c');
+    expect([...vms].sort()).toEqual(['C', 'destination', 'source']); // the pair starts its two at once
+    // B's own outgoing migration: setup, active, STOP, completed, after its incoming completed.
+    const b = recs.filter((x) => x.vm === 'destination' && x.msg && (x.msg.event === 'MIGRATION' || x.msg.event === 'STOP' || x.msg.event === 'RESUME')).map((x) => (x.msg!.event === 'MIGRATION' ? (x.msg!.data as { status: string }).status : x.msg!.event));
+    const out = b.lastIndexOf('completed') > 0 ? b.slice(b.indexOf('completed') + 1) : [];
+    expect(out).toEqual(['setup', 'active', 'STOP', 'completed']);
+    // C ends running the VM, completed.
+    const c = recs.filter((x) => x.vm === 'C' && x.msg?.event === 'MIGRATION').map((x) => (x.msg!.data as { status: string }).status);
+    expect(c.at(-1)).toBe('completed');
+    // The same trace with the three named A, B, C (no fixed roles) conforms too.
+    const named = lines.map((l) => l.replace('"vm":"source"', '"vm":"A"').replace('"vm":"destination"', '"vm":"B"')).join('\n') + '\n';
+    expect(checkTraceText(p, named)).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('save, then restore: the source ends, and a destination started afterwards with -incoming defer loads the saved state (one trace, two processes)', () => {
+    const { recs, vms } = byProcess('save-then-restore');
+    expect(vms).toEqual(['source', 'destination']);
+    const killed = recs.findIndex((x) => x.note && 'fault' in x.note && x.note.fault === 'kill-source');
+    const greeting = recs.findIndex((x) => x.vm === 'destination' && x.msg && 'QMP' in x.msg);
+    expect(killed).toBeGreaterThan(0);
+    expect(greeting).toBeGreaterThan(killed);
+    expect(recs.some((x) => x.vm === 'destination' && x.msg?.['execute'] === 'migrate-incoming' && String((x.msg.arguments as { uri: string }).uri).startsWith('exec:cat '))).toBe(true);
+    const d = recs.filter((x) => x.vm === 'destination' && x.msg?.event).map((x) => (x.msg!.event === 'MIGRATION' ? (x.msg!.data as { status: string }).status : x.msg!.event));
+    expect(d).toEqual(['setup', 'active', 'RESUME', 'completed']);
+  });
+
   it('a postcopy with events on: each status event and STOP/RESUME in QEMU 7.2\'s order, which the model holds to', () => {
     const r = report.results.find((x) => x.name === 'postcopy-complete')!;
     const lines = readFileSync(r.traces[r.traces.length - 1], 'utf8').split('\n').filter((l) => l.trim());

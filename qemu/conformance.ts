@@ -57,7 +57,14 @@ export interface FaultStep {
 export interface SleepStep {
   sleep: number;
 }
-export type Step = QmpStep | WaitStep | FaultStep | SleepStep;
+/**
+ * Start one more QEMU process, with -incoming: the destination of a scenario that starts it later
+ * (`destinationLater`), or a further one (C of A→B→C; `$URI:C` is where it listens).
+ */
+export interface LaunchStep {
+  launch: { vm: VmName; incoming: 'defer' | 'uri'; paused?: boolean };
+}
+export type Step = QmpStep | WaitStep | FaultStep | SleepStep | LaunchStep;
 
 export interface Scenario {
   name: string;
@@ -66,10 +73,12 @@ export interface Scenario {
   incoming?: 'defer' | 'uri';
   sourcePaused?: boolean;
   destinationPaused?: boolean;
+  /** Start the source only; a launch step starts the destination later (a restore after a save). */
+  destinationLater?: boolean;
   /** The accelerator of both VMs (default tcg; kvm: qemu/vm.ts kvmUsable). */
   accel?: 'tcg' | 'kvm';
   /** Run the whole scenario again (fresh pair) until `vm` was seen in `status`, at most `attempts` times. */
-  retryUntil?: { vm: VmName; status: string; attempts: number };
+  retryUntil?: { vm: Side; status: string; attempts: number };
   steps: Step[];
 }
 
@@ -106,8 +115,9 @@ export interface ScenarioResult {
   attempts: number;
   ok: boolean;
   mismatches: Mismatch[];
-  statuses: Record<VmName, string[]>;
-  runstates: Record<VmName, string[]>;
+  /** By the role each process started in. */
+  statuses: Record<Side, string[]>;
+  runstates: Record<Side, string[]>;
   /** `side/edge id`s on the trail of every surviving explanation of the run. */
   edges: string[];
   /** `side/edge id`s taken on some explanation of some step. */
@@ -136,8 +146,8 @@ export interface RunReport {
 }
 
 export interface Coverage {
-  statuses: Record<VmName, { reached: string[]; missing: string[] }>;
-  edges: Record<VmName, { total: number; exercised: string[]; possiblyOnly: string[]; missing: string[] }>;
+  statuses: Record<Side, { reached: string[]; missing: string[] }>;
+  edges: Record<Side, { total: number; exercised: string[]; possiblyOnly: string[]; missing: string[] }>;
 }
 
 // ---- chart edges -------------------------------------------------------------------------------
@@ -227,6 +237,10 @@ export function applyFrom(p: Profile, from: SideSnapshot, command: string, args:
 
 interface Track {
   name: VmName;
+  /** How the process started: without -incoming (source) or with it (destination). */
+  role: Side;
+  /** The step that launched it (-1: it started with the run). */
+  launchedAt: number;
   hyps: Hypothesis[];
   /** Per hypothesis (same index): the chart edges its explanation took since the scenario began. */
   trails: Set<string>[];
@@ -262,6 +276,7 @@ export function stepText(s: Step): string {
   if ('qmp' in s) return `${s.vm}: ${s.oob ? 'exec-oob ' : ''}${s.qmp}${s.arguments ? ' ' + JSON.stringify(s.arguments) : ''}${s.racy ? ' (racy)' : ''}${s.pipelineQuery ? ' (+pipelined queries)' : ''}`;
   if ('wait' in s) return `wait ${s.wait.vm} ${s.wait.exit ? 'exit' : [s.wait.status, s.wait.runstate].filter(Boolean).join('/')}`;
   if ('fault' in s) return `fault ${s.fault}`;
+  if ('launch' in s) return `launch ${s.launch.vm} (-incoming ${s.launch.incoming}${s.launch.paused ? ', -S' : ''})`;
   return `sleep ${s.sleep} ms`;
 }
 
@@ -342,8 +357,9 @@ function agreesWithEvents(trail: Set<string>, edges: ReadonlyMap<string, ChartEd
 
 class ScenarioRun {
   readonly tracks: Record<VmName, Track>;
-  readonly statuses: Record<VmName, Set<string>> = { source: new Set(), destination: new Set() };
-  readonly runstates: Record<VmName, Set<string>> = { source: new Set(), destination: new Set() };
+  /** Statuses and run states seen, by the role each process started in. */
+  readonly statuses: Record<Side, Set<string>> = { source: new Set(), destination: new Set() };
+  readonly runstates: Record<Side, Set<string>> = { source: new Set(), destination: new Set() };
   readonly edges = new Set<string>();
   readonly possibleEdges = new Set<string>();
   readonly mismatches: Mismatch[] = [];
@@ -361,16 +377,19 @@ class ScenarioRun {
     readonly attempt: number,
     readonly traceFile: string,
   ) {
-    this.tracks = {
-      source: { name: 'source', hyps: [{ snapshot: startSide(p, { side: 'source', paused: !!sc.sourcePaused }), assumed: [] }], trails: [new Set()], dead: null, evIdx: 0 },
-      destination: {
-        name: 'destination',
-        hyps: [{ snapshot: startSide(p, { side: 'destination', incoming: sc.incoming ?? 'uri', paused: !!sc.destinationPaused }), assumed: [] }],
-        trails: [new Set()],
-        dead: null,
-        evIdx: 0,
-      },
-    };
+    this.tracks = { source: this.newTrack('source', startSide(p, { side: 'source', paused: !!sc.sourcePaused }), -1) };
+    if (!sc.destinationLater) this.tracks.destination = this.newTrack('destination', startSide(p, { side: 'destination', incoming: sc.incoming ?? 'uri', paused: !!sc.destinationPaused }), -1);
+  }
+
+  private newTrack(name: VmName, start: SideSnapshot, launchedAt: number): Track {
+    return { name, role: start.context.side, launchedAt, hyps: [{ snapshot: start, assumed: [] }], trails: [new Set()], dead: null, evIdx: 0 };
+  }
+
+  /** The process named `name`: a scenario error (it stops the run) if there is none yet. */
+  private track(name: VmName): Track {
+    const t = this.tracks[name];
+    if (!t) this.mismatch('scenario', name, `a QEMU process named ${name}`, `none in this run (processes: ${Object.keys(this.tracks).join(', ')}); a launch step starts one`);
+    return t;
   }
 
   private mismatch(kind: MismatchKind, vm: VmName | null, predicted: unknown, observed: unknown, state: string[] = []): never {
@@ -397,10 +416,18 @@ class ScenarioRun {
     this.pair.trace.note({ mismatch: m });
   }
 
-  private resolveArgs(a: QmpArgs | undefined): QmpArgs | undefined {
+  private async resolveArgs(a: QmpArgs | undefined): Promise<QmpArgs | undefined> {
     if (a === undefined) return undefined;
+    // $URI:<name>: where the process <name> listens (qemu/vm.ts Pair.uriOf).
+    const uris = new Map<string, string>();
+    for (const m of JSON.stringify(a).matchAll(/"\$URI:([^"]+)"/g)) uris.set(m[0].slice(1, -1), await this.pair.uriOf(JSON.parse(`"${m[1]}"`) as string));
+    const saved = join(this.pair.dir, 'saved-state');
     const map: Record<string, () => string> = {
+      ...Object.fromEntries([...uris].map(([k, v]) => [k, () => v])),
       $DST_URI: () => this.pair.uri,
+      // A save to a file and its restore (exec: runs /bin/sh -c; the folder is private to the run).
+      $SAVE_URI: () => `exec:cat > ${saved}`,
+      $LOAD_URI: () => `exec:cat ${saved}`,
       $REFUSED_URI: () => `tcp:127.0.0.1:${this.ports.refused}`,
       $RECOVER_URI: () => `tcp:127.0.0.1:${this.ports.recover}`,
       $SILENT_URI: () => this.peers.silentServer!.uri,
@@ -435,17 +462,17 @@ class ScenarioRun {
 
   /** Filters a VM's hypotheses by one observation, extending each survivor's trail of chart edges. */
   private observe(t: Track, o: Observation, what: string, fatal = true): boolean {
-    const next = new Successors(t.name);
+    const next = new Successors(t.role);
     t.hyps.forEach((h, i) => {
-      for (const r of explainFrom(this.p, h.snapshot, o)) next.add(r.snapshot, t.trails[i], replayEdges(this.p, t.name, h.snapshot, r.assumed).edges);
+      for (const r of explainFrom(this.p, h.snapshot, o)) next.add(r.snapshot, t.trails[i], replayEdges(this.p, t.role, h.snapshot, r.assumed).edges);
     });
     if (next.hyps.length === 0) {
       if (!fatal) return false;
       const reachable = [...new Set(t.hyps.flatMap((h) => closureOf(this.p, h.snapshot)).map((h) => `${h.snapshot.context.status}/${h.snapshot.context.runstate}`))];
       this.mismatch('observation', t.name, { reachableByInternalEvents: reachable }, { ...o, via: what }, stateSummary(t.hyps));
     }
-    if (o.status !== undefined) this.statuses[t.name].add(o.status);
-    if (o.runstate !== undefined) this.runstates[t.name].add(o.runstate);
+    if (o.status !== undefined) this.statuses[t.role].add(o.status);
+    if (o.runstate !== undefined) this.runstates[t.role].add(o.runstate);
     this.adopt(t, next);
     return true;
   }
@@ -457,7 +484,7 @@ class ScenarioRun {
   }
 
   /** observe() as a value: the states that agree with `o` (null: none). */
-  private observePure(side: VmName, st: HState, o: Observation): HState | null {
+  private observePure(side: Side, st: HState, o: Observation): HState | null {
     const next = new Successors(side);
     st.hyps.forEach((h, i) => {
       for (const r of explainFrom(this.p, h.snapshot, o)) next.add(r.snapshot, st.trails[i], replayEdges(this.p, side, h.snapshot, r.assumed).edges);
@@ -467,7 +494,7 @@ class ScenarioRun {
   }
 
   /** A command's outcome applied as a value (null: no state explains it). */
-  private applyPure(side: VmName, st: HState, command: string, args: QmpArgs, observed: CommandOutcome): HState | null {
+  private applyPure(side: Side, st: HState, command: string, args: QmpArgs, observed: CommandOutcome): HState | null {
     const next = new Successors(side);
     st.hyps.forEach((h, i) => {
       for (const a of applyFrom(this.p, h.snapshot, command, args, observed)) {
@@ -498,7 +525,7 @@ class ScenarioRun {
         this.pair.trace.note({ step: this.stepIndex, vm: t.name, ignoredEvent: `MIGRATION ${status}`, why: `F7: ${command} sends it without changing the status` });
         continue;
       }
-      if (status === 'failed' && !this.p.statuses[t.name].includes('failed') && t.hyps.some((h) => closureOf(this.p, h.snapshot).some((x) => loadFailureExits(x.snapshot.context)))) {
+      if (status === 'failed' && !this.p.statuses[t.role].includes('failed') && t.hyps.some((h) => closureOf(this.p, h.snapshot).some((x) => loadFailureExits(x.snapshot.context)))) {
         this.pair.trace.note({ step: this.stepIndex, vm: t.name, ignoredEvent: 'MIGRATION failed', why: 'the load failed; QEMU exits (judged by the exit)' });
         continue;
       }
@@ -527,7 +554,7 @@ class ScenarioRun {
     for (const t of Object.values(this.tracks)) {
       if (t.trails.length === 0) continue;
       const seen = this.eventsSeen(t.name);
-      const edges = new Map(sideEdges(this.p, t.name).map((e) => [`${t.name}/${edgeId(e)}`, e]));
+      const edges = new Map(sideEdges(this.p, t.role).map((e) => [`${t.role}/${edgeId(e)}`, e]));
       const agreeing = t.trails.filter((tr) => agreesWithEvents(tr, edges, seen));
       const trails = agreeing.length ? agreeing : t.trails;
       for (const e of trails[0]) if (trails.every((x) => x.has(e))) this.edges.add(e);
@@ -541,8 +568,14 @@ class ScenarioRun {
     for (const e of evs) if (e.event === 'MIGRATION') statuses.set(String(e.data.status), (statuses.get(String(e.data.status)) ?? 0) + 1);
     // The first step that can change a status is the source's migrate (the destination's status
     // moves when the source connects); the events capability must be set on this VM before it.
+    // For a process launched later, the first migrate of any process after its launch (it may be
+    // the target), or its own migrate-incoming.
     const steps = this.sc.steps;
-    const first = steps.findIndex((x) => 'qmp' in x && x.vm === 'source' && x.qmp === 'migrate');
+    const from = this.tracks[vm]?.launchedAt ?? -1;
+    const first =
+      from < 0
+        ? steps.findIndex((x) => 'qmp' in x && x.vm === 'source' && x.qmp === 'migrate')
+        : steps.findIndex((x, i) => i > from && 'qmp' in x && (x.qmp === 'migrate' || (x.vm === vm && x.qmp === 'migrate-incoming')));
     const on = steps.findIndex(
       (x) => 'qmp' in x && x.vm === vm && x.qmp === 'migrate-set-capabilities' && ((x.arguments?.capabilities ?? []) as { capability: string; state: boolean }[]).some((c) => c.capability === 'events' && c.state),
     );
@@ -558,14 +591,14 @@ class ScenarioRun {
     this.pair.trace.note({ exited: t.name, code: t.dead.code, signal: t.dead.signal, stderr: t.dead.stderr });
     // A 7.2 destination exits when its incoming (precopy) load fails: the model must allow a load
     // in progress (status active) from where it was.
-    const explained = t.name === 'destination' && t.hyps.some((x) => closureOf(this.p, x.snapshot).some((h) => h.snapshot.context.status === 'active'));
+    const explained = t.role === 'destination' && t.hyps.some((x) => closureOf(this.p, x.snapshot).some((h) => h.snapshot.context.status === 'active'));
     if (!explained)
       this.mismatch('exit', t.name, expected ? 'a destination whose precopy load can fail (status active)' : 'the process keeps running', t.dead, stateSummary(t.hyps));
   }
 
   /** query-migrate and query-status on one VM, as two observations in order. */
   private async poll(name: VmName): Promise<void> {
-    const t = this.tracks[name];
+    const t = this.track(name);
     if (t.dead) return;
     const c = this.vm(name).client;
     // Events received before the queries were sent happened before them (taken into account once
@@ -593,7 +626,7 @@ class ScenarioRun {
     if (!evs.length) return this.observeReplies(t, qm, qs, 'poll');
     const e1 = Math.max(0, (qm.eventsBefore ?? sentAt) - sentAt);
     const base: HState = { hyps: t.hyps, trails: t.trails, possible: new Set() };
-    const seq = (obs: Observation[]): HState | null => obs.reduce<HState | null>((st, o) => st && this.observePure(t.name, st, o), base);
+    const seq = (obs: Observation[]): HState | null => obs.reduce<HState | null>((st, o) => st && this.observePure(t.role, st, o), base);
     const ev = (a: number, b: number): Observation[] => evs.slice(a, b).map((x) => ({ status: x }));
     const orders: Observation[][] = [];
     const joint: Observation = { status, runstate };
@@ -602,9 +635,9 @@ class ScenarioRun {
     for (const o of orders) {
       const st = seq(o);
       if (!st) continue;
-      for (const x of evs) this.statuses[t.name].add(x);
-      this.statuses[t.name].add(status);
-      this.runstates[t.name].add(runstate);
+      for (const x of evs) this.statuses[t.role].add(x);
+      this.statuses[t.role].add(status);
+      this.runstates[t.role].add(runstate);
       if (o !== orders[0]) this.pair.trace.note({ step: this.stepIndex, vm: t.name, order: o.map((x) => (x.status && x.runstate ? `read ${x.status}/${x.runstate}` : x.runstate ? `read ${x.runstate}` : x === joint ? '' : `event ${x.status}`)) });
       return this.adopt(t, st);
     }
@@ -624,9 +657,9 @@ class ScenarioRun {
     this.observe(t, { runstate }, `${via} query-status`);
   }
 
-  private async pollBoth(): Promise<void> {
-    await this.poll('source');
-    await this.poll('destination');
+  /** Polls every process of the run, in launch order. */
+  private async pollAll(): Promise<void> {
+    for (const name of Object.keys(this.tracks)) await this.poll(name);
   }
 
   // -- steps
@@ -645,9 +678,9 @@ class ScenarioRun {
   }
 
   private async qmpStep(s: QmpStep): Promise<void> {
-    const t = this.tracks[s.vm];
+    const t = this.track(s.vm);
     if (t.dead) this.mismatch('scenario', s.vm, 'a live VM', `the ${s.vm} is dead (${JSON.stringify(t.dead)})`);
-    const args = this.resolveArgs(s.arguments);
+    const args = await this.resolveArgs(s.arguments);
     const modelled = this.p.commands.includes(s.qmp) || this.p.absentCommands.includes(s.qmp);
     const c = this.vm(s.vm).client;
     // The events received so far happened before this command.
@@ -690,12 +723,12 @@ class ScenarioRun {
       let chosen: { k: number; st: HState } | null = null;
       let before: HState | null = base;
       for (let k = 0; k <= evs.length && before && !chosen; k++) {
-        if (k > 0) before = this.observePure(s.vm, before, { status: evs[k - 1] });
+        if (k > 0) before = this.observePure(t.role, before, { status: evs[k - 1] });
         if (!before) break;
         const strict = (k === 0 ? preds : this.predict(before.hyps, s.qmp, args)).some((x) => sameOutcome(x.outcome, observed));
         if (!strict && !s.racy) continue;
-        let after = this.applyPure(s.vm, before, s.qmp, args ?? {}, observed);
-        for (const x of evs.slice(k)) after = after && this.observePure(s.vm, after, { status: x });
+        let after = this.applyPure(t.role, before, s.qmp, args ?? {}, observed);
+        for (const x of evs.slice(k)) after = after && this.observePure(t.role, after, { status: x });
         if (after) chosen = { k, st: after };
       }
       if (!chosen) {
@@ -708,12 +741,12 @@ class ScenarioRun {
           return;
         }
         if (!strict && !s.racy) this.mismatch('reply', s.vm, predictedText, describeOutcome(observed), stateSummary(t.hyps));
-        if (evs.length && this.applyPure(s.vm, base, s.qmp, args ?? {}, observed))
+        if (evs.length && this.applyPure(t.role, base, s.qmp, args ?? {}, observed))
           this.mismatch('observation', s.vm, { reply: predictedText, thenEventsFrom: stateSummary(t.hyps) }, { reply: describeOutcome(observed), migrationEvents: evs, via: `MIGRATION events around ${s.qmp}` }, stateSummary(t.hyps));
         this.mismatch('reply', s.vm, predictedText, describeOutcome(observed), stateSummary(t.hyps));
       }
       if (chosen.k > 0) this.pair.trace.note({ step: this.stepIndex, vm: s.vm, eventsBeforeCommand: evs.slice(0, chosen.k) });
-      for (const x of evs) this.statuses[t.name].add(x);
+      for (const x of evs) this.statuses[t.role].add(x);
       this.adopt(t, chosen.st);
       if (r.ok) this.checkQueryContent(t, s.qmp, r.return, preds);
     } else for (const x of evs) this.observe(t, { status: x }, `MIGRATION event ${x}`);
@@ -752,7 +785,7 @@ class ScenarioRun {
 
   private async waitStep(s: WaitStep): Promise<void> {
     const w = s.wait;
-    const t = this.tracks[w.vm];
+    const t = this.track(w.vm);
     const timeoutMs = w.timeoutMs ?? 10_000;
     const deadline = performance.now() + timeoutMs;
     if (w.exit) {
@@ -785,7 +818,7 @@ class ScenarioRun {
         const name: VmName = s.fault === 'kill-source' ? 'source' : 'destination';
         await this.vm(name).kill();
         const e = this.vm(name).exit;
-        this.tracks[name].dead = { how: 'killed', code: e?.code ?? null, signal: e?.signal ?? null, stderr: this.vm(name).stderr.trim() };
+        this.track(name).dead = { how: 'killed', code: e?.code ?? null, signal: e?.signal ?? null, stderr: this.vm(name).stderr.trim() };
         return;
       }
       case 'yank-source':
@@ -809,6 +842,17 @@ class ScenarioRun {
     }
   }
 
+  private async launchStep(s: LaunchStep): Promise<void> {
+    const { vm, incoming, paused } = s.launch;
+    if (this.tracks[vm]) this.mismatch('scenario', vm, 'a new process name', `${vm} is already in this run`);
+    try {
+      await this.pair.launchMore(vm, { incoming, paused });
+    } catch (e) {
+      this.mismatch('scenario', vm, `QEMU ${vm} starts`, (e as Error).message);
+    }
+    this.tracks[vm] = this.newTrack(vm, startSide(this.p, { side: 'destination', incoming, paused: !!paused }), this.stepIndex);
+  }
+
   private failed(e: unknown): void {
     if (e instanceof Stop) return;
     const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -823,7 +867,7 @@ class ScenarioRun {
   async begin(): Promise<boolean> {
     try {
       await this.prepare();
-      await this.pollBoth();
+      await this.pollAll();
       return true;
     } catch (e) {
       this.failed(e);
@@ -839,8 +883,9 @@ class ScenarioRun {
       if ('qmp' in s) await this.qmpStep(s);
       else if ('wait' in s) await this.waitStep(s);
       else if ('fault' in s) await this.faultStep(s);
+      else if ('launch' in s) await this.launchStep(s);
       else await sleep(s.sleep);
-      await this.pollBoth();
+      await this.pollAll();
       return true;
     } catch (e) {
       this.failed(e);
@@ -856,11 +901,11 @@ class ScenarioRun {
 
   /** What the model holds possible for a VM now (for choosing the next command). */
   possible(vm: VmName): readonly Hypothesis[] {
-    return this.tracks[vm].hyps;
+    return this.tracks[vm]?.hyps ?? [];
   }
 
   dead(vm: VmName): boolean {
-    return !!this.tracks[vm].dead;
+    return !!this.tracks[vm]?.dead;
   }
 
   async run(): Promise<void> {
@@ -881,7 +926,7 @@ class ScenarioRun {
  */
 /** A pair started as a scenario asks: how the destination listens, -S on either side, the accelerator. */
 function launchFor(sc: Omit<Scenario, 'steps'>, qemu: string | undefined, traceFile: string): Promise<Pair> {
-  return Pair.launch({ qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, accel: sc.accel, traceFile });
+  return Pair.launch({ qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, destinationLater: sc.destinationLater, accel: sc.accel, traceFile });
 }
 
 export class LiveRun {
@@ -946,8 +991,8 @@ export class LiveRun {
 export async function runScenario(p: Profile, sc: Scenario, o: { qemu?: string; tracesDir: string }): Promise<ScenarioResult> {
   const t0 = performance.now();
   const attempts = sc.retryUntil?.attempts ?? 1;
-  const statuses: Record<VmName, Set<string>> = { source: new Set(), destination: new Set() };
-  const runstates: Record<VmName, Set<string>> = { source: new Set(), destination: new Set() };
+  const statuses: Record<Side, Set<string>> = { source: new Set(), destination: new Set() };
+  const runstates: Record<Side, Set<string>> = { source: new Set(), destination: new Set() };
   const edges = new Set<string>();
   const possible = new Set<string>();
   const mismatches: Mismatch[] = [];

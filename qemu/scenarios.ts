@@ -18,6 +18,8 @@ import type { VmName } from './trace.ts';
 
 const S: VmName = 'source';
 const D: VmName = 'destination';
+/** The third process of A→B→C (source and destination are A and B). */
+const C: VmName = 'C';
 
 const cmd = (vm: VmName, qmp: string, args?: Record<string, unknown>, extra: Partial<QmpStep> = {}): QmpStep => ({ vm, qmp, ...(args ? { arguments: args } : {}), ...extra });
 const wait = (vm: VmName, status: string | undefined, runstate?: string, timeoutMs = 15_000): WaitStep => ({
@@ -473,6 +475,46 @@ export const SCENARIOS: Scenario[] = [
       cmd(S, 'migrate', { uri: '$REFUSED_URI' }),
       wait(S, 'failed', 'running'),
       cmd(S, 'query-migrate'),
+    ],
+  },
+  {
+    // The normal life of a VM: A→B, then B→C. B is a destination that completed; it migrates on as
+    // a source (docs/findings.md F3, rule migrate.start.dst), with its own MIGRATION events.
+    name: 'three-processes-a-b-c',
+    description: 'A→B→C: a precopy source→destination, then a third process C (-incoming tcp:) and the completed destination migrating on to it; events on in all three.',
+    steps: [
+      caps(S, 'events'),
+      caps(D, 'events'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+      { launch: { vm: C, incoming: 'uri' } },
+      caps(C, 'events'),
+      cmd(D, 'migrate', { uri: '$URI:C' }),
+      wait(D, 'completed', 'postmigrate'),
+      wait(C, 'completed', 'running'),
+      cmd(D, 'query-migrate'),
+      cmd(C, 'query-migrate'),
+      cmd(D, 'migrate-incoming', { uri: '$REFUSED_URI' }),
+    ],
+  },
+  {
+    // A save and a restore: the source migrates to a file and ends; then, in the same trace, a
+    // destination is started with -incoming defer and loads the file (virsh save / restore).
+    name: 'save-then-restore',
+    description: 'The source saves to a file (migrate exec:cat > file) and is killed; a destination started afterwards with -incoming defer restores it (migrate-incoming exec:cat file).',
+    destinationLater: true,
+    steps: [
+      caps(S, 'events'),
+      cmd(S, 'migrate', { uri: '$SAVE_URI' }),
+      wait(S, 'completed', 'postmigrate'),
+      { fault: 'kill-source' },
+      { launch: { vm: D, incoming: 'defer' } },
+      caps(D, 'events'),
+      cmd(D, 'query-migrate'),
+      cmd(D, 'migrate-incoming', { uri: '$LOAD_URI' }),
+      wait(D, 'completed', 'running'),
+      cmd(D, 'query-migrate'),
     ],
   },
   {

@@ -1,12 +1,16 @@
 // A trace of QMP traffic: one JSON line per message sent or received,
-// {"t": <ms since the run started>, "vm": "source"|"destination", "dir": "send"|"recv", "msg": {...}},
+// {"t": <ms since the run started>, "vm": <the process name>, "dir": "send"|"recv", "msg": {...}},
 // plus free-form "note" lines ({"t", "note": {...}}) for what the runner did outside QMP (faults,
 // model predictions, mismatches). Lines are written synchronously, so nothing is lost if the run
 // dies; close() flushes and closes the file.
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { QmpDirection, QmpRecorder } from './qmp.ts';
 
-export type VmName = 'source' | 'destination';
+/**
+ * A process of the run: `source` and `destination` are the pair's two, started as the scenario
+ * says; any other name is a process a scenario launches later (C of A→B→C).
+ */
+export type VmName = string;
 
 export interface TraceLine {
   t: number;

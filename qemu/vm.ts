@@ -339,6 +339,8 @@ export interface PairOptions {
   incoming?: 'defer' | 'uri';
   sourcePaused?: boolean;
   destinationPaused?: boolean;
+  /** Start the source only; the destination comes later (Pair.launchMore: a restore after a save). */
+  destinationLater?: boolean;
   accel?: 'tcg' | 'kvm';
   /** JSON-lines trace file (null or absent: in memory only). */
   traceFile?: string | null;
@@ -347,22 +349,63 @@ export interface PairOptions {
 
 export class Pair {
   private disposed = false;
+  /** Every process of the run by name, in launch order: the pair's two and those launched later. */
+  private readonly processes = new Map<VmName, Vm>();
+  /** The port each process listens on (`-incoming tcp:` or, for defer, the one to give migrate-incoming). */
+  private readonly ports = new Map<VmName, number>();
   constructor(
     readonly source: Vm,
-    readonly destination: Vm,
+    destination: Vm | null,
     readonly trace: TraceRecorder,
     readonly dir: string,
     /** The port the destination listens on (`-incoming tcp:` or, for defer, the one to give migrate-incoming). */
     readonly port: number,
     private readonly ownsTrace: boolean,
-  ) {}
+    private readonly launchOptions: Pick<PairOptions, 'qemu' | 'accel'> = {},
+  ) {
+    this.processes.set('source', source);
+    this.ports.set('destination', port);
+    if (destination) this.processes.set('destination', destination);
+  }
 
   get uri(): string {
     return `tcp:127.0.0.1:${this.port}`;
   }
 
+  /** The destination process (an error if the run has not launched it yet). */
+  get destination(): Vm {
+    return this.vm('destination');
+  }
+
   vm(name: VmName): Vm {
-    return name === 'source' ? this.source : this.destination;
+    const v = this.processes.get(name);
+    if (!v) throw new Error(`no QEMU process named ${JSON.stringify(name)} in this run (processes: ${[...this.processes.keys()].join(', ')})`);
+    return v;
+  }
+
+  has(name: VmName): boolean {
+    return this.processes.has(name);
+  }
+
+  /** Where the process `name` listens (a port taken now for one not launched yet). */
+  async uriOf(name: VmName): Promise<string> {
+    let port = this.ports.get(name);
+    if (port === undefined) this.ports.set(name, (port = await freePort()));
+    return `tcp:127.0.0.1:${port}`;
+  }
+
+  /**
+   * Starts one more QEMU in the run's folder, recorded in the same trace: the destination of a pair
+   * started without one, or a further process (C of A→B→C). Ended with the pair.
+   */
+  async launchMore(name: VmName, o: { incoming: 'defer' | 'uri'; paused?: boolean }): Promise<Vm> {
+    if (this.disposed) throw new Error('the pair is disposed');
+    if (this.processes.has(name)) throw new Error(`a QEMU process named ${JSON.stringify(name)} is already in this run`);
+    const incoming = o.incoming === 'uri' ? await this.uriOf(name) : 'defer';
+    this.trace.note({ launch: name, incoming, paused: !!o.paused });
+    const vm = await Vm.launch({ name, qemu: this.launchOptions.qemu, dir: this.dir, incoming, paused: o.paused, accel: this.launchOptions.accel, trace: this.trace });
+    this.processes.set(name, vm);
+    return vm;
   }
 
   static async launch(o: PairOptions = {}): Promise<Pair> {
@@ -375,7 +418,7 @@ export class Pair {
       const incoming = o.incoming === 'uri' ? `tcp:127.0.0.1:${port}` : 'defer';
       trace.note({ launch: 'pair', dir, incoming, sourcePaused: !!o.sourcePaused, destinationPaused: !!o.destinationPaused, accel: o.accel ?? 'tcg' });
       const [d, s] = await Promise.allSettled([
-        Vm.launch({ name: 'destination', qemu: o.qemu, dir, incoming, paused: o.destinationPaused, accel: o.accel, trace }),
+        o.destinationLater ? Promise.resolve(null) : Vm.launch({ name: 'destination', qemu: o.qemu, dir, incoming, paused: o.destinationPaused, accel: o.accel, trace }),
         Vm.launch({ name: 'source', qemu: o.qemu, dir, paused: o.sourcePaused, accel: o.accel, trace }),
       ]);
       if (d.status === 'fulfilled') dst = d.value;
@@ -383,7 +426,7 @@ export class Pair {
         if (s.status === 'fulfilled') await s.value.dispose();
         throw s.status === 'rejected' ? s.reason : (d as PromiseRejectedResult).reason;
       }
-      return new Pair(s.value, d.value, trace, dir, port, ownsTrace);
+      return new Pair(s.value, d.value, trace, dir, port, ownsTrace, { qemu: o.qemu, accel: o.accel });
     } catch (e) {
       await dst?.dispose();
       removeTempDir(dir);
@@ -396,7 +439,7 @@ export class Pair {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await Promise.all([this.source.dispose(), this.destination.dispose()]);
+    await Promise.all([...this.processes.values()].map((v) => v.dispose()));
     removeTempDir(this.dir);
     if (this.ownsTrace) this.trace.close();
   }
