@@ -29,6 +29,15 @@ const waitExit = (vm: VmName, timeoutMs = 10_000): WaitStep => ({ wait: { vm, ex
 const caps = (vm: VmName, ...names: string[]) => cmd(vm, 'migrate-set-capabilities', { capabilities: names.map((capability) => ({ capability, state: true })) });
 const params = (vm: VmName, p: Record<string, unknown>, extra: Partial<QmpStep> = {}) => cmd(vm, 'migrate-set-parameters', p, extra);
 
+/** Events on at both ends, then a precopy from source to destination to completion. */
+const precopyWithEvents = (): Step[] => [
+  caps(S, 'events'),
+  caps(D, 'events'),
+  cmd(S, 'migrate', { uri: '$DST_URI' }),
+  wait(S, 'completed', 'postmigrate'),
+  wait(D, 'completed', 'running'),
+];
+
 /** Probes that change nothing in any status, on either side (answers differ by status). */
 const ALWAYS = ['queries', 'params-same', 'params-range', 'params-unknown', 'caps-unknown', 'migrate-no-uri', 'continue-other'] as const;
 type ProbeName =
@@ -465,11 +474,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'cont-after-completion-migrate-again',
     description: 'A precopy to completed, then cont on the source (postmigrate -> running) and a second migrate from it.',
     steps: [
-      caps(S, 'events'),
-      caps(D, 'events'),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'completed', 'postmigrate'),
-      wait(D, 'completed', 'running'),
+      ...precopyWithEvents(),
       cmd(S, 'cont'),
       wait(S, 'completed', 'running'),
       cmd(S, 'migrate', { uri: '$REFUSED_URI' }),
@@ -483,11 +488,7 @@ export const SCENARIOS: Scenario[] = [
     name: 'three-processes-a-b-c',
     description: 'A→B→C: a precopy source→destination, then a third process C (-incoming tcp:) and the completed destination migrating on to it; events on in all three.',
     steps: [
-      caps(S, 'events'),
-      caps(D, 'events'),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'completed', 'postmigrate'),
-      wait(D, 'completed', 'running'),
+      ...precopyWithEvents(),
       { launch: { vm: C, incoming: 'uri' } },
       caps(C, 'events'),
       cmd(D, 'migrate', { uri: '$URI:C' }),
