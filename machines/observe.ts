@@ -2,11 +2,14 @@
 // and events; what QEMU's threads do (converge, a channel breaking, a checkpoint) is not in it. A
 // side's possible states are therefore a set: after each observation, keep the states that some
 // sequence of internal events leads to and that agree with what was observed (trace inclusion).
+// This is the snapshot face of inclusion.ts: the same state graph (internal steps, command answers),
+// with xstate snapshots for consumers that replay chart edges (the conformance runner); the events
+// each step owes are inclusion.ts's to check (check-trace replays every trace the runner records).
+import type { StateValue } from 'xstate';
 import type { Profile } from './profile.ts';
-import { decideAll } from './rules.ts';
-import { mayMove } from './explore.ts';
-import { stepSide, stateKey, type SideSnapshot } from './side.ts';
-import { INTERNAL_EVENTS, type InternalEventType, type QmpArguments, type QmpError } from './vocabulary.ts';
+import { CLOSURE_DEPTH, graphOf, type GNode } from './inclusion.ts';
+import { sideMachine, valueOfContext, type SideSnapshot } from './side.ts';
+import type { InternalEventType, QmpArguments, QmpError } from './vocabulary.ts';
 
 /** A possible state of a side, with the internal events assumed to reach it since the last step. */
 export interface Hypothesis {
@@ -20,31 +23,41 @@ export interface Observation {
   runstate?: string;
 }
 
-/** Every state reachable by internal events alone from the given ones (breadth-first, deduplicated). */
-export function internalClosure(p: Profile, from: readonly Hypothesis[], maxDepth = 12): Hypothesis[] {
-  const seen = new Set<string>();
+/** The snapshot of a state-graph node, made once (the context mirrors every region: side.ts valueOfContext). */
+const snapshots = new WeakMap<GNode, SideSnapshot>();
+function snapshotOf(p: Profile, n: GNode): SideSnapshot {
+  let s = snapshots.get(n);
+  if (!s) snapshots.set(n, (s = sideMachine(p, n.ctx.side).resolveState({ value: valueOfContext(n.ctx) as StateValue, context: n.ctx })));
+  return s;
+}
+
+/**
+ * Every state reachable by internal events alone from the given ones (breadth-first, deduplicated):
+ * the internal steps of trace inclusion's state graph (inclusion.ts: StateGraph.succ, memoised per
+ * profile), without the events they owe, as snapshots. A process that exits is judged by its exit,
+ * so the exited node is left out.
+ */
+export function internalClosure(p: Profile, from: readonly Hypothesis[], maxDepth = CLOSURE_DEPTH): Hypothesis[] {
+  const g = graphOf(p);
+  const seen = new Set<GNode>();
   const out: Hypothesis[] = [];
-  let frontier: Hypothesis[] = [];
+  let frontier: { h: Hypothesis; n: GNode }[] = [];
   for (const h of from) {
-    const k = stateKey(h.snapshot);
-    if (seen.has(k)) continue;
-    seen.add(k);
+    const n = g.node(h.snapshot.context);
+    if (seen.has(n)) continue;
+    seen.add(n);
     out.push(h);
-    frontier.push(h);
+    frontier.push({ h, n });
   }
   for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
-    const next: Hypothesis[] = [];
-    for (const h of frontier) {
-      for (const type of INTERNAL_EVENTS) {
-        if (!mayMove(p, h.snapshot.context, { type })) continue;
-        const r = stepSide(p, h.snapshot, { type });
-        if (!r.changed) continue;
-        const k = stateKey(r.snapshot);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        const nh = { snapshot: r.snapshot, assumed: [...h.assumed, type] };
+    const next: typeof frontier = [];
+    for (const { h, n } of frontier) {
+      for (const s of g.succ(n)) {
+        if (s.to === g.exited || seen.has(s.to)) continue;
+        seen.add(s.to);
+        const nh = { snapshot: snapshotOf(p, s.to), assumed: [...h.assumed, s.type] };
         out.push(nh);
-        next.push(nh);
+        next.push({ h: nh, n: s.to });
       }
     }
     frontier = next;
@@ -76,19 +89,18 @@ export function applyCommand(p: Profile, from: readonly Hypothesis[], command: s
  * from and the rule that decided (the conformance runner memoizes closures and counts edges).
  */
 export function advanceBy(p: Profile, closure: readonly Hypothesis[], command: string, args: QmpArguments, observed: CommandOutcome): { hyp: Hypothesis; before: SideSnapshot; rule: string | null }[] {
+  const g = graphOf(p);
+  const argsText = JSON.stringify(args);
   const out: { hyp: Hypothesis; before: SideSnapshot; rule: string | null }[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<GNode>();
   for (const h of closure) {
-    const r = stepSide(p, h.snapshot, { type: 'qmp', command, arguments: args });
+    const n = g.node(h.snapshot.context);
     // The nominal answer, and the environment outcomes (rules.ts decideAll: errors that change nothing).
-    const answers = decideAll(p, h.snapshot.context, command, args).map((d, i) => ({ d, snapshot: i === 0 ? r.snapshot : h.snapshot }));
-    for (const { d, snapshot } of answers) {
-      const same = d.allowed === observed.allowed && (d.allowed || (!observed.allowed && d.error.class === observed.error.class && d.error.desc === observed.error.desc));
-      if (!same) continue;
-      const k = stateKey(snapshot);
-      if (seen.has(k)) continue;
-      seen.add(k);
-      out.push({ hyp: { snapshot, assumed: h.assumed }, before: h.snapshot, rule: d.allowed ? d.rule.id : null });
+    for (const r of g.commands(n, command, args, argsText)) {
+      const same = r.allowed === observed.allowed && (r.allowed || (!observed.allowed && r.error!.class === observed.error.class && r.error!.desc === observed.error.desc));
+      if (!same || seen.has(r.to)) continue;
+      seen.add(r.to);
+      out.push({ hyp: { snapshot: r.to === n ? h.snapshot : snapshotOf(p, r.to), assumed: h.assumed }, before: h.snapshot, rule: r.allowed ? r.rule : null });
     }
   }
   return out;
