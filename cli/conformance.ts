@@ -2,6 +2,7 @@
 // paths (qemu/path-plan.ts), against a real QEMU binary and compares every answer and every observed
 // status with the model. Exit 0: all match; 1: mismatches; 2: bad arguments (unknown profile or
 // scenario, bad --paths, missing binary).
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,6 +46,14 @@ function selectScenarios(spec: string | undefined): Scenario[] {
   return chosen;
 }
 
+/** The version a QEMU binary reports (`QEMU emulator version 10.0.2 (...)`: "10.0.2"); a UsageError if it does not answer. */
+export function binaryVersion(qemu: string): string {
+  const r = spawnSync(qemu, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+  const m = /QEMU emulator version (\d+\.\d+\.\d+)/.exec(r.stdout ?? '');
+  if (!m) throw new UsageError(`--qemu ${qemu}: ${r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `'--version' printed no QEMU version (exit ${r.status}): ${(r.stdout + r.stderr).trim().slice(0, 200)}`}`);
+  return m[1];
+}
+
 /** --paths all | N (the first N paths of the plan). */
 export function pathsCount(spec: string | undefined): number | 'all' | null {
   if (spec === undefined) return null;
@@ -74,6 +83,12 @@ export async function conformanceCmd(args: string[]): Promise<number> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const version = binaryVersion(qemu);
+  // A profile checked against a binary (qemu-7.2) judges that version only; the others are readings
+  // of the source or designs, compared with whatever binary is given.
+  if (/^\d+\.\d+$/.test(p.qemuVersion) && !version.startsWith(p.qemuVersion + '.'))
+    throw new UsageError(`--profile ${p.name} describes QEMU ${p.qemuVersion}, but ${qemu} is QEMU ${version}; give the profile of that version`);
+  if (!/^\d+\.\d+$/.test(p.qemuVersion) && o.json !== true) process.stderr.write(`note: ${p.name} is not a binary's profile (${p.qemuVersion}); comparing it with QEMU ${version}\n`);
   const jobs = o.jobs === undefined ? 1 : Number(o.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new UsageError('--jobs must be an integer from 1 to 16');
   const nPaths = pathsCount(o.paths as string | undefined);
