@@ -68,13 +68,15 @@ Start real QEMU pairs (loopback and UNIX sockets only), play the conformance sce
 
 Options:
   --qemu PATH      the qemu-system-x86_64 binary (a path, or a name looked up on PATH)
-  --profile P      the profile to compare with (default qemu-7.2; ${profiles()})
+  --profile P      the profile to compare with (default qemu-7.2; ${profiles()}); the profile
+                   of a binary (qemu-7.2) must match the version the binary reports
   --jobs N         pairs run at once, 1 to 16 (default 1)
   --scenarios S    all (default) or a comma-separated list of scenario names
   --paths P        also play the generated paths: all, or the first N
   --traces DIR     keep every run's QMP trace (docs/trace-format.md) in DIR
   --json           the report as JSON
-Exit codes: 0 all match, 1 unexplained mismatches, 2 bad usage (unknown profile or scenario, no binary).
+Exit codes: 0 all match, 1 unexplained mismatches, 2 bad usage (unknown profile or scenario, no binary,
+a binary of another version than the profile's).
 `,
   explore: () => `Usage: migstate explore --profile P [--caps all|none|CAP,...] [--max-depth N] [--restart] [--json]
 
