@@ -1,7 +1,7 @@
 // The viewer in a real browser: headless Chromium (the system's, never downloaded) against a Vite
 // server started here on 127.0.0.1. A user's scenarios: a precopy with pause-before-switchover
 // clicked through, QEMU's exact errors on blocked commands, the matrix diff, trace replay (good,
-// departing, malformed, 100 MB), exports. No request may leave this machine. Screenshots go to
+// departing, malformed, 100 MB, three processes with names of their own), exports. No request may leave this machine. Screenshots go to
 // test-artifacts/ (gitignored).
 import { existsSync, mkdirSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { PROFILES, chartEdges, sideMachine, sourceStatusChart, destinationStatus
 import { DEFAULT_REGIONS, sideDiagram } from '../diagrams/charts.ts';
 import { decodeSteps, encodeSteps } from '../viewer/src/url.ts';
 import { DEFAULT_CONFIG, Simulation, toTrace, type SimStep } from '../viewer/src/sim.ts';
-import { Replayer } from '../viewer/src/replay.ts';
+import { defaultSlots, invalidLine, isNote, Replayer, type TraceLine } from '../viewer/src/replay.ts';
 import type { PairEvent } from '../machines/index.ts';
 
 const COLO_CAPS = { capabilities: ['x-colo', 'events'].map((capability) => ({ capability, state: true })) };
@@ -91,6 +91,59 @@ describe('viewer data', () => {
     expect(departures).toEqual([]);
     expect(trace).toContain('"status":"colo"');
     expect(trace.match(/"QMP"/g)?.length).toBe(3);
+  });
+});
+
+describe('viewer replay of traces with more processes than the pair', () => {
+  const p72 = () => PROFILES.find((p) => p.name === 'qemu-7.2')!;
+  const fixture = join(ROOT, 'model-tests', 'fixtures', 'traces', 'qemu-7.2', 'three-processes-a-b-c.jsonl');
+
+  it('accepts any process name of 1 to 64 printable characters; note lines are no steps', () => {
+    const msg = { execute: 'query-status' };
+    for (const vm of ['source', 'destination', 'A', 'src-host-1', 'host 2 (B)', 'x'.repeat(64)]) expect(invalidLine({ t: 0, vm, dir: 'send', msg }), vm).toBeNull();
+    for (const vm of ['', 'x'.repeat(65), 'a\nb', 3, null, undefined]) expect(invalidLine({ t: 0, vm, dir: 'send', msg }), String(vm)).toMatch(/"vm" must be a process name of 1 to 64 printable characters/);
+    expect(isNote({ t: 1, note: { launch: 'C' } })).toBe(true);
+    expect(isNote({ t: 1, vm: 'C', dir: 'send', msg, note: {} })).toBe(false);
+  });
+
+  it('fills the two chart slots with source and destination where the trace has them, else with the first processes', () => {
+    expect(defaultSlots([])).toEqual(['source', 'destination']);
+    expect(defaultSlots(['source'])).toEqual(['source', 'destination']);
+    expect(defaultSlots(['destination', 'source', 'C'])).toEqual(['source', 'destination']);
+    expect(defaultSlots(['B', 'A', 'C'])).toEqual(['B', 'A']);
+    expect(defaultSlots(['C', 'destination'])).toEqual(['C', 'destination']);
+    expect(defaultSlots(['source', 'C'])).toEqual(['source', 'C']);
+    expect(defaultSlots(['A'])).toEqual(['A', 'destination']);
+  });
+
+  it('replays the recorded A→B→C under either naming: each process ends in its own state, with the chart of its role', () => {
+    const text = readFileSync(fixture, 'utf8');
+    for (const [names, rename] of [
+      [['destination', 'source', 'C'], (t: string) => t],
+      [['B', 'A', 'C'], (t: string) => t.replaceAll('"vm":"source"', '"vm":"A"').replaceAll('"vm":"destination"', '"vm":"B"')],
+    ] as const) {
+      const r = new Replayer(p72());
+      const steps = rename(text)
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l))
+        .filter((o) => !isNote(o)) as TraceLine[];
+      const departures = steps.map((l) => r.feed(l).departure).filter((d) => d);
+      expect(departures).toEqual([]);
+      expect(r.checker.processes()).toEqual(names);
+      const [dst, src, c] = names.map((vm) => r.describeSet(r.checker.setIdOf(vm), vm));
+      expect([src.role, src.roles, src.labels, src.sure.filter((x) => /^(status|run)\./.test(x)).sort()]).toEqual(['source', ['source'], ['completed / postmigrate'], ['run.postmigrate', 'status.completed']]);
+      // The destination that migrated on (F3) is a source now.
+      expect([dst.role, dst.roles, dst.labels]).toEqual(['source', ['source'], ['completed / postmigrate']]);
+      expect([c.role, c.roles, c.labels, c.sure.filter((x) => /^(status|run)\./.test(x)).sort()]).toEqual(['destination', ['destination'], ['completed / running'], ['run.running', 'status.completed']]);
+    }
+    // Right after its greeting, a process with a name of its own may be either.
+    const r = new Replayer(p72());
+    const greet = JSON.parse(text.split('\n').find((l) => l.includes('"vm":"C"') && l.includes('"QMP"'))!);
+    const v = r.describeSet(r.feed(greet).set, 'C');
+    expect(v.roles).toEqual(['source', 'destination']);
+    expect(v.sure).toEqual([]);
+    expect(v.labels).toEqual(expect.arrayContaining(['none / inmigrate (as a destination)', 'none / running (as a source)']));
   });
 });
 
@@ -553,6 +606,181 @@ describe.skipIf(!hasBrowser)('viewer in headless Chromium', () => {
     await expect.poll(() => active('destination')).toEqual(['run.running', 'status.completed']);
     expect(await dst.locator('h2').innerText()).toBe('Destination (incoming)');
     expect(await dst.locator('.state-line').innerText()).toMatch(/^destination: status completed/);
+  }, 120_000);
+
+  // ---- traces with more processes than the pair, and names of their own -----------------------------
+
+  /** The recorded A→B→C of the real QEMU 7.2 (three-processes-a-b-c: source, destination, C). */
+  const THREE = join(ROOT, 'model-tests', 'fixtures', 'traces', 'qemu-7.2', 'three-processes-a-b-c.jsonl');
+  /** The same trace with source and destination named A and B: every role follows from the lines. */
+  const renamed = (text: string) => text.replaceAll('"vm":"source"', '"vm":"A"').replaceAll('"vm":"destination"', '"vm":"B"');
+  /** The steps of a trace: its lines other than blank ones and notes, in order. */
+  const stepsOf = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { vm?: string; note?: unknown; msg: Record<string, unknown> })
+      .filter((o) => o.note === undefined);
+  const slot = (n: 1 | 2) => page.locator(`.replay-slot[data-slot="${n}"]`);
+  const slotChart = (n: 1 | 2) => slot(n).locator('.chart');
+  const slotMarked = (n: 1 | 2) => slotChart(n).locator('svg .state.active, svg .state.possible').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')).sort());
+  const slotSure = (n: 1 | 2) => slotChart(n).locator('svg .state.active').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')).sort());
+  const slotPossible = (n: 1 | 2) => slotChart(n).locator('svg .state.possible').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')).sort());
+  /** The step of the `nth` reply of process `vm` whose return matches `pred`. */
+  const replyStep = (steps: ReturnType<typeof stepsOf>, vm: string, pred: (r: Record<string, unknown>) => boolean, nth = 0) =>
+    steps.map((s, i) => (s.vm === vm && s.msg.return && typeof s.msg.return === 'object' && pred(s.msg.return as Record<string, unknown>) ? i : -1)).filter((i) => i >= 0)[nth] ?? -1;
+  const slotNodes = (n: 1 | 2) => slotChart(n).locator('svg [data-node]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
+  const proc = (name: string) => page.locator(`.step-detail ul.processes li[data-process="${name}"]`);
+  const listed = () => page.locator('.step-detail ul.processes li').evaluateAll((els) => els.map((e) => e.getAttribute('data-process')));
+  const goStep = async (i: number) => {
+    await page.locator('.stepper input[type=range]').fill(String(i));
+    await expect.poll(() => page.locator('.replay-view').getAttribute('data-step')).toBe(String(i));
+  };
+  const replayFile = async (path: string) => {
+    await open('#view=replay&profile=qemu-7.2');
+    await page.getByLabel('open a trace file').setInputFiles(path);
+    await page.waitForSelector('.replay-view[data-loaded=true]', { timeout: 60_000 });
+    expect(await page.getByRole('alert').isHidden()).toBe(true);
+  };
+
+  it('replays a recorded trace of three QEMUs (source → destination → C): every process listed with its states and role; a chart slot switched to C follows it', async () => {
+    const text = readFileSync(THREE, 'utf8');
+    const steps = stepsOf(text);
+    expect(new Set(steps.map((s) => s.vm))).toEqual(new Set(['source', 'destination', 'C']));
+    await replayFile(THREE);
+    // The note lines of the runner are no steps; the trace conforms.
+    expect(await page.locator('.replay-view .status').innerText()).toMatch(new RegExp(`^three-processes-a-b-c\\.jsonl: ${steps.length} steps of 3 processes \\(destination, source, C\\) replayed against qemu-7\\.2 .*no departure from the model`));
+    // The first step: the destination's greeting. C has no lines yet; the slots show source and destination.
+    expect(await page.locator('.replay-view').getAttribute('data-step')).toBe('0');
+    expect(await listed()).toEqual(['destination', 'source', 'C']);
+    expect(await proc('C').innerText()).toBe('C: no lines yet');
+    expect(await proc('destination').getAttribute('class')).toContain('current');
+    expect(await page.getByRole('combobox', { name: 'process in chart 1' }).inputValue()).toBe('source');
+    expect(await page.getByRole('combobox', { name: 'process in chart 2' }).inputValue()).toBe('destination');
+    expect(await page.getByRole('combobox', { name: 'process in chart 2' }).locator('option').allInnerTexts()).toEqual(['destination', 'source', 'C']);
+    // C's greeting: a fresh QEMU whose start its lines have not decided yet.
+    const cGreeting = steps.findIndex((s) => s.vm === 'C' && 'QMP' in s.msg);
+    await goStep(cGreeting);
+    expect(await proc('C').getAttribute('class')).toContain('current');
+    const cFresh = await proc('C').innerText();
+    expect(cFresh).toMatch(/^C \(role not yet known\): one of 3: /);
+    expect(cFresh).toContain('none / inmigrate (as a destination)');
+    expect(cFresh).toContain('none / running (as a source)');
+    // The end: the source and the destination that migrated on (F3) completed as sources; C runs the VM.
+    await goStep(steps.length - 1);
+    expect(await proc('source').innerText()).toBe('source: completed / postmigrate chart 1');
+    expect(await proc('destination').innerText()).toBe('destination process, now a source: completed / postmigrate chart 2');
+    expect(await proc('C').innerText()).toBe('C (destination): completed / running');
+    expect(await proc('destination').getAttribute('data-role')).toBe('source');
+    expect(await proc('C').getAttribute('data-role')).toBe('destination');
+    await expect.poll(() => slotChart(2).getAttribute('data-role')).toBe('source');
+    await expect.poll(() => slotMarked(2), { timeout: 30_000 }).toEqual(['run.postmigrate', 'status.completed']);
+    await expect.poll(() => slotNodes(2), { timeout: 30_000 }).toContain('status.pre-switchover'); // the source chart
+    // Chart 2 shows C instead: the destination chart, completed / running marked.
+    await page.getByRole('combobox', { name: 'process in chart 2' }).selectOption('C');
+    await expect.poll(() => slotChart(2).getAttribute('data-role')).toBe('destination');
+    expect(await slotChart(2).getAttribute('data-process')).toBe('C');
+    await expect.poll(() => slotNodes(2), { timeout: 30_000 }).not.toContain('status.pre-switchover');
+    await expect.poll(() => slotMarked(2), { timeout: 30_000 }).toEqual(['run.running', 'status.completed']);
+    expect(await slot(2).locator('.slot-info').innerText()).toBe('C (destination): the destination chart');
+    expect(await proc('C').innerText()).toBe('C (destination): completed / running chart 2');
+    // The slot keeps C while stepping. Back where C first answered query-status with inmigrate: a
+    // destination, its run state sure, its migration status not yet (the query-migrate beside it
+    // may have been answered before the incoming migration started).
+    const cInmigrate = replyStep(steps, 'C', (r) => r.status === 'inmigrate');
+    expect(cInmigrate).toBeGreaterThan(cGreeting);
+    await goStep(cInmigrate);
+    expect(await proc('C').innerText()).toMatch(/^C \(destination\): one of 3: .*none \/ inmigrate/);
+    await expect.poll(() => slotSure(2)).toEqual(['run.inmigrate']);
+    expect(await slotPossible(2)).toEqual(expect.arrayContaining(['status.active', 'status.none']));
+    // Its next query-migrate answer (listening, no status) leaves one state.
+    const cListening = replyStep(steps, 'C', (r) => 'socket-address' in r && !('status' in r), 1);
+    expect(cListening).toBeGreaterThan(cInmigrate);
+    await goStep(cListening);
+    expect(await proc('C').innerText()).toBe('C (destination): none / inmigrate chart 2');
+    await expect.poll(() => slotSure(2)).toEqual(['run.inmigrate', 'status.none']);
+    expect(await slotPossible(2)).toEqual([]);
+    // And the destination, back then, was the destination still.
+    expect(await proc('destination').innerText()).toBe('destination: completed / running');
+    await page.screenshot({ path: join(ART, 'viewer-replay-three-processes.png') });
+  }, 120_000);
+
+  it('replays the same trace with names of its own (A, B, C): the roles follow from the lines, the first two processes fill the slots', async () => {
+    const text = renamed(readFileSync(THREE, 'utf8'));
+    const steps = stepsOf(text);
+    const path = join(ART, 'replay-three-processes-named.jsonl');
+    writeFileSync(path, text);
+    await replayFile(path);
+    expect(await page.locator('.replay-view .status').innerText()).toContain(`${steps.length} steps of 3 processes (B, A, C)`);
+    expect(await page.locator('.replay-view .status').innerText()).toContain('no departure from the model');
+    // B greeted first (it was the destination): it is the first process, in chart 1, and A in chart 2.
+    expect(await page.getByRole('combobox', { name: 'process in chart 1' }).inputValue()).toBe('B');
+    expect(await page.getByRole('combobox', { name: 'process in chart 2' }).inputValue()).toBe('A');
+    expect(await listed()).toEqual(['B', 'A', 'C']);
+    // At first nothing says which of A and B listens.
+    expect(await proc('B').innerText()).toMatch(/^B \(role not yet known\): one of 3: .*none \/ inmigrate \(as a destination\)/);
+    // Once B answered query-status with inmigrate, it is a destination.
+    await goStep(replyStep(steps, 'B', (r) => r.status === 'inmigrate'));
+    expect(await proc('B').innerText()).toMatch(/^B \(destination\): one of 3: .*none \/ inmigrate chart 1$/);
+    expect(await proc('A').innerText()).toMatch(/^A \(role not yet known\): /);
+    await expect.poll(() => slotChart(1).getAttribute('data-role')).toBe('destination');
+    await expect.poll(() => slotSure(1), { timeout: 30_000 }).toEqual(['run.inmigrate']);
+    await goStep(replyStep(steps, 'B', (r) => 'socket-address' in r && !('status' in r), 1));
+    expect(await proc('B').innerText()).toBe('B (destination): none / inmigrate chart 1');
+    await expect.poll(() => slotSure(1), { timeout: 30_000 }).toEqual(['run.inmigrate', 'status.none']);
+    // A answered query-status with running: a source.
+    expect(await proc('A').innerText()).toBe('A (source): none / running chart 2');
+    await expect.poll(() => slotChart(2).getAttribute('data-role')).toBe('source');
+    await expect.poll(() => slotSure(2), { timeout: 30_000 }).toEqual(['run.running', 'status.none']);
+    // The end: B migrated on and is a source now, completed; A too; C runs the VM.
+    await goStep(steps.length - 1);
+    expect(await proc('A').innerText()).toBe('A (source): completed / postmigrate chart 2');
+    expect(await proc('B').innerText()).toBe('B (source): completed / postmigrate chart 1');
+    expect(await proc('C').innerText()).toBe('C (destination): completed / running');
+    await expect.poll(() => slotChart(1).getAttribute('data-role')).toBe('source');
+    await expect.poll(() => slotMarked(1), { timeout: 30_000 }).toEqual(['run.postmigrate', 'status.completed']);
+    await page.getByRole('combobox', { name: 'process in chart 1' }).selectOption('C');
+    await expect.poll(() => slotChart(1).getAttribute('data-role')).toBe('destination');
+    await expect.poll(() => slotMarked(1), { timeout: 30_000 }).toEqual(['run.running', 'status.completed']);
+    expect(await proc('C').innerText()).toBe('C (destination): completed / running chart 1');
+    expect(await proc('B').innerText()).toBe('B (source): completed / postmigrate');
+  }, 120_000);
+
+  it('a departure of the third process is shown at its step, on that process', async () => {
+    // C's last query-migrate answers failed instead of completed: a departure on C, and on no one else.
+    // A blank line near the top is no step, and moves no departure off its step.
+    const good = renamed(readFileSync(THREE, 'utf8'));
+    const lines = good.split('\n');
+    lines.splice(2, 0, '');
+    const at = lines.map((l, i) => (l.includes('"vm":"C"') && l.includes('"return":{"status":"completed"}') ? i : -1)).reduce((a, b) => Math.max(a, b), -1);
+    expect(at).toBeGreaterThan(0);
+    lines[at] = lines[at].replace('"status":"completed"', '"status":"failed"');
+    const text = lines.join('\n');
+    const path = join(ART, 'replay-three-processes-departure.jsonl');
+    writeFileSync(path, text);
+    const index = stepsOf(lines.slice(0, at + 1).join('\n')).length - 1;
+    await replayFile(path);
+    expect(await page.locator('.replay-view .status').innerText()).toContain('1 departure from the model');
+    const deps = page.locator('ol.departures li');
+    expect(await deps.count()).toBe(1);
+    expect(await deps.first().getAttribute('data-process')).toBe('C');
+    expect(await deps.first().innerText()).toMatch(new RegExp(`^step ${index + 1}: unexpected-status \\(query-migrate\\) on C: the model expects \\["completed"\\], QEMU shows "failed"`));
+    // Slot 2 shows C; the departure link goes to the step.
+    await page.getByRole('combobox', { name: 'process in chart 2' }).selectOption('C');
+    await deps.first().getByRole('button').click();
+    await expect.poll(() => page.locator('.replay-view').getAttribute('data-step')).toBe(String(index));
+    expect(await page.locator('.step-detail .dep').innerText()).toMatch(/^⚠ Departure: unexpected-status \(query-migrate\) on C:/);
+    expect(await page.locator('.step-detail').getAttribute('class')).toContain('departure');
+    const flagged = await page.locator('.step-detail ul.processes li.departure').evaluateAll((els) => els.map((e) => e.getAttribute('data-process')));
+    expect(flagged).toEqual(['C']);
+    expect(await proc('C').innerText()).toContain('⚠ departure');
+    expect(await slot(2).getAttribute('class')).toContain('departure');
+    expect(await slot(1).getAttribute('class')).not.toContain('departure');
+    expect(await slot(2).locator('.slot-info').innerText()).toContain('⚠ departure at this step');
+    // One step earlier, nothing is flagged.
+    await goStep(index - 1);
+    expect(await page.locator('.step-detail ul.processes li.departure').count()).toBe(0);
+    expect(await slot(2).getAttribute('class')).not.toContain('departure');
   }, 120_000);
 
   it('no request left this machine', () => {

@@ -1,14 +1,41 @@
 // Trace replay: open a trace (file picker, drag and drop, or the current simulation), parsed and
 // replayed in a worker; step through it with a slider or next/previous, the charts following; the
 // steps the model cannot explain (departures) are listed and flagged where they happen.
+// A trace names its processes freely (source, destination, or A, B, C of a VM migrated on): every
+// process is listed with its possible states at the step, and two chart slots show the processes
+// the user picks (by default source and destination, else the first two), each with the chart of
+// its role at that step.
 import { profileNames, type Side } from '../../machines/index.ts';
 import { ChartView } from './chart-view.ts';
 import { h, kids } from './dom.ts';
-import type { ReplayMessage, StepDetail } from './replay.worker.ts';
+import { defaultSlots, isFixedName } from './replay.ts';
+import type { Departure, ProcessDetail, ReplayMessage, StepDetail } from './replay.worker.ts';
+
+/** The two chart slots, by the key main.ts keeps their regions under. */
+const SLOTS = ['source', 'destination'] as const;
+type Slot = (typeof SLOTS)[number];
+const slotNo = (slot: Slot) => SLOTS.indexOf(slot) + 1;
+
+/** How a process's role reads: "destination process, now a source", "C (destination)", "B (role not yet known)". */
+function whoText(p: ProcessDetail): string {
+  const v = p.view;
+  if (!p.seen || !v.roles.length) return '';
+  if (isFixedName(p.name)) return v.role !== p.name ? ` process, now a ${v.role}` : '';
+  return v.roles.length > 1 ? ' (role not yet known)' : ` (${v.role})`;
+}
 
 export class ReplayView {
   readonly el: HTMLElement;
-  readonly charts: Record<Side, ChartView>;
+  /** The two chart slots (keyed as main.ts keeps their regions). */
+  readonly charts: Record<Slot, ChartView>;
+  /** The process each slot shows; `picked`: chosen by the user (else it follows defaultSlots). */
+  private shown: Record<Slot, string> = { source: 'source', destination: 'destination' };
+  private picked: Record<Slot, boolean> = { source: false, destination: false };
+  private pickers: Record<Slot, HTMLSelectElement>;
+  private slotInfo: Record<Slot, HTMLElement>;
+  private slotEls: Record<Slot, HTMLElement>;
+  private processes: string[] = [];
+  private detail: StepDetail | null = null;
   private worker: Worker | null = null;
   private file: HTMLInputElement;
   private profile: HTMLSelectElement;
@@ -20,7 +47,7 @@ export class ReplayView {
   private depList: HTMLOListElement;
   private progress: HTMLProgressElement;
   private steps = 0;
-  private departures: { index: number; text: string }[] = [];
+  private departures: Departure[] = [];
   private current = -1;
   /** The step last asked of the worker: next / previous move from it, not from the step shown, so a
    * click while the worker is still busy with the previous request is not lost. */
@@ -32,7 +59,7 @@ export class ReplayView {
 
   constructor(
     defaultProfile: () => string,
-    /** Draws the chart of `role` for the process in slot `side`. */
+    /** Draws the chart of `role` in slot `side` (the slot's key, for its regions). */
     private chartFor: (side: Side, view: ChartView, profile: string, role: Side) => Promise<void>,
     private currentTrace: () => string,
   ) {
@@ -52,9 +79,29 @@ export class ReplayView {
     this.progress = h('progress', { max: '1', value: '0', hidden: true, 'aria-label': 'reading the trace' });
     const btn = (label: string, title: string, f: () => void) => h('button', { type: 'button', title, onclick: f }, label);
     this.charts = {
-      source: new ChartView('replay source'),
-      destination: new ChartView('replay destination'),
+      source: new ChartView('replay chart 1'),
+      destination: new ChartView('replay chart 2'),
     };
+    const picker = (slot: Slot) =>
+      h('select', {
+        'aria-label': `process in chart ${slotNo(slot)}`,
+        onchange: (e: Event) => {
+          this.shown[slot] = (e.target as HTMLSelectElement).value;
+          this.picked[slot] = true;
+          if (this.detail) this.showStep(this.detail);
+        },
+      });
+    this.pickers = { source: picker('source'), destination: picker('destination') };
+    this.slotInfo = { source: h('span', { class: 'slot-info' }), destination: h('span', { class: 'slot-info' }) };
+    const slotEl = (slot: Slot) =>
+      h(
+        'section',
+        { class: 'replay-slot', 'data-slot': String(slotNo(slot)), 'aria-label': `chart ${slotNo(slot)}` },
+        h('div', { class: 'slot-head' }, h('label', {}, `Chart ${slotNo(slot)}: `, this.pickers[slot]), ' ', this.slotInfo[slot]),
+        this.charts[slot].el,
+      );
+    this.slotEls = { source: slotEl('source'), destination: slotEl('destination') };
+    this.setProcesses([], true);
     this.drawCharts(defaultProfile());
     const drop = h(
       'div',
@@ -83,7 +130,7 @@ export class ReplayView {
         this.pos,
       ),
       this.detailEl,
-      h('div', { class: 'replay-charts' }, this.charts.source.el, this.charts.destination.el),
+      h('div', { class: 'replay-charts' }, this.slotEls.source, this.slotEls.destination),
       h('h3', {}, 'Departures from the model'),
       this.depList,
     );
@@ -99,7 +146,8 @@ export class ReplayView {
       if (f) this.load(f, f.name);
     });
     this.el.addEventListener('keydown', (e) => {
-      if ((e.target as Element).tagName === 'INPUT' && e.target !== this.slider) return;
+      const tag = (e.target as Element).tagName;
+      if ((tag === 'INPUT' && e.target !== this.slider) || tag === 'SELECT') return;
       if (e.key === 'ArrowRight' && e.target !== this.slider) this.go(this.wanted + 1);
       else if (e.key === 'ArrowLeft' && e.target !== this.slider) this.go(this.wanted - 1);
     });
@@ -107,11 +155,25 @@ export class ReplayView {
 
   private drawn = '';
   /** The role each chart shows: a destination that migrated on is drawn as a source (F3). */
-  private roles: Record<Side, Side> = { source: 'source', destination: 'destination' };
+  private roles: Record<Slot, Side> = { source: 'source', destination: 'destination' };
   private drawCharts(profile: string) {
     if (this.drawn === profile) return;
     this.drawn = profile;
-    for (const side of ['source', 'destination'] as const) void this.chartFor(side, this.charts[side], profile, this.roles[side]);
+    for (const side of SLOTS) void this.chartFor(side, this.charts[side], profile, this.roles[side]);
+  }
+
+  /** The trace's processes so far (in the order they appeared): the pickers offer them, the slots not picked follow the default. */
+  private setProcesses(list: readonly string[], force = false) {
+    const changed = list.length !== this.processes.length || list.some((x, i) => x !== this.processes[i]);
+    if (!changed && !force) return;
+    this.processes = [...list];
+    const def = defaultSlots(this.processes);
+    for (const slot of SLOTS) {
+      if (!this.picked[slot]) this.shown[slot] = def[slotNo(slot) - 1];
+      const names = this.processes.includes(this.shown[slot]) ? this.processes : [...this.processes, this.shown[slot]];
+      this.pickers[slot].replaceChildren(...names.map((n) => h('option', { value: n, selected: n === this.shown[slot] }, this.processes.includes(n) ? n : `${n} (not in the trace)`)));
+      this.pickers[slot].value = this.shown[slot];
+    }
   }
 
   private cancel() {
@@ -132,6 +194,9 @@ export class ReplayView {
     this.current = -1;
     this.wanted = -1;
     this.departures = [];
+    this.detail = null;
+    this.picked = { source: false, destination: false };
+    this.setProcesses([], true);
     this.errorEl.hidden = true;
     this.errorEl.textContent = '';
     this.depList.replaceChildren();
@@ -147,14 +212,17 @@ export class ReplayView {
   private onMessage(m: ReplayMessage) {
     if (m.type === 'progress') {
       this.progress.value = m.total ? m.bytes / m.total : 0;
+      this.setProcesses(m.processes);
       this.setSteps(m.steps);
       this.statusEl.textContent = `Reading… ${(m.bytes / 1e6).toFixed(1)} of ${(m.total / 1e6).toFixed(1)} MB, ${m.steps} steps so far`;
       this.setDepartures(m.departures, false);
     } else if (m.type === 'done') {
       this.progress.hidden = true;
+      this.setProcesses(m.processes);
       this.setSteps(m.steps);
       this.setDepartures(m.departures, true);
-      this.statusEl.textContent = `${this.lastBlob?.name}: ${m.steps} steps replayed against ${this.profile.value} in ${(m.ms / 1000).toFixed(2)} s; ${m.departures.length ? `${m.departures.length} departure${m.departures.length === 1 ? '' : 's'} from the model` : 'no departure from the model'}.`;
+      const procs = m.processes.length > 2 || m.processes.some((x) => !isFixedName(x)) ? ` of ${m.processes.length} processes (${m.processes.join(', ')})` : '';
+      this.statusEl.textContent = `${this.lastBlob?.name}: ${m.steps} steps${procs} replayed against ${this.profile.value} in ${(m.ms / 1000).toFixed(2)} s; ${m.departures.length ? `${m.departures.length} departure${m.departures.length === 1 ? '' : 's'} from the model` : 'no departure from the model'}.`;
       this.el.dataset.loaded = 'true';
     } else if (m.type === 'error') {
       this.progress.hidden = true;
@@ -175,11 +243,11 @@ export class ReplayView {
     else this.updatePos();
   }
 
-  private setDepartures(list: { index: number; text: string }[], final: boolean) {
+  private setDepartures(list: Departure[], final: boolean) {
     if (final) this.departures = list;
     else for (const d of list) if (!this.departures.some((x) => x.index === d.index)) this.departures.push(d);
     this.depList.replaceChildren(
-      ...this.departures.slice(0, 500).map((d) => h('li', {}, h('button', { type: 'button', class: 'linkish', onclick: () => this.go(d.index) }, `step ${d.index + 1}`), `: ${d.text}`)),
+      ...this.departures.slice(0, 500).map((d) => h('li', { 'data-process': d.vm }, h('button', { type: 'button', class: 'linkish', onclick: () => this.go(d.index) }, `step ${d.index + 1}`), `: ${d.text}`)),
     );
     this.slider.style.setProperty('--marks', this.departureMarks());
   }
@@ -219,24 +287,52 @@ export class ReplayView {
   }
 
   private showStep(d: StepDetail) {
+    this.detail = d;
     this.current = d.index;
     this.updatePos();
-    const states = (side: Side) => {
-      const v = d[side];
-      return h('div', {}, h('b', {}, side), v.role !== side ? ` process, now a ${v.role}` : '', ': ', v.labels.length === 1 ? h('code', {}, v.labels[0]) : h('span', {}, `one of ${v.labels.length}: `, ...v.labels.map((l) => h('code', { class: 'alt' }, l))));
+    // A step may name a process the last progress message did not (the worker is ahead).
+    if (d.processes.length > this.processes.length) this.setProcesses(d.processes.map((p) => p.name));
+    const slotsOf = (name: string) => SLOTS.filter((s) => this.shown[s] === name);
+    const row = (p: ProcessDetail) => {
+      const v = p.view;
+      const states = !p.seen ? h('span', { class: 'muted' }, 'no lines yet') : v.labels.length === 1 ? h('code', {}, v.labels[0]) : h('span', {}, `one of ${v.labels.length}: `, ...v.labels.map((l) => h('code', { class: 'alt' }, l)));
+      const cls = [p.name === d.vm ? 'current' : '', p.departure ? 'departure' : '', p.seen ? '' : 'unseen'].filter((x) => x).join(' ');
+      return h(
+        'li',
+        { class: cls || null, 'data-process': p.name, 'data-role': p.seen && v.roles.length ? v.role : null, title: p.name === d.vm ? 'the process of this step' : null },
+        h('b', {}, p.name),
+        whoText(p),
+        ': ',
+        states,
+        ...slotsOf(p.name).map((s) => h('span', { class: 'slot-badge' }, ` chart ${slotNo(s)}`)),
+        p.departure ? h('span', { class: 'dep-mark', title: p.departure }, ' ⚠ departure') : null,
+      );
     };
     this.detailEl.className = `step-detail${d.departure ? ' departure' : ''}`;
     this.detailEl.replaceChildren(
       ...kids(h('div', {}, h('b', {}, `Step ${d.index + 1}`), ` (line ${d.lineNo}${d.t !== null ? `, t = ${d.t}` : ''}): `, d.summary),
       h('pre', { class: 'raw' }, d.text.length > 2000 ? d.text.slice(0, 2000) + '…' : d.text),
       d.departure ? h('div', { class: 'dep', role: 'status' }, '⚠ Departure: ', d.departure) : null,
-      states('source'),
-      states('destination'),
+      h('ul', { class: 'processes', 'aria-label': 'processes at this step' }, ...d.processes.map(row)),
     ));
-    for (const side of ['source', 'destination'] as const) {
-      if (d[side].role !== this.roles[side]) void this.chartFor(side, this.charts[side], this.drawn, (this.roles[side] = d[side].role));
-      this.charts[side].highlight({ sure: new Set(d[side].sure), possible: new Set(d[side].possible) });
-      this.charts[side].el.dataset.role = d[side].role;
+    for (const slot of SLOTS) {
+      const name = this.shown[slot];
+      const p = d.processes.find((x) => x.name === name);
+      const v = p?.view;
+      // No states yet (or none any more): the slot keeps the chart it shows, nothing marked.
+      const role = v && v.roles.length ? v.role : this.roles[slot];
+      if (role !== this.roles[slot]) void this.chartFor(slot, this.charts[slot], this.drawn, (this.roles[slot] = role));
+      this.charts[slot].highlight({ sure: new Set(v?.sure ?? []), possible: new Set(v?.possible ?? []) });
+      const exited = !!v && v.labels.length > 0 && v.labels.every((l) => l === 'exited');
+      this.charts[slot].el.classList.toggle('exited', exited);
+      this.charts[slot].el.dataset.role = role;
+      this.charts[slot].el.dataset.process = name;
+      const el = this.slotEls[slot];
+      el.dataset.process = name;
+      el.classList.toggle('departure', !!p?.departure);
+      this.slotInfo[slot].textContent =
+        (!p ? `${name}: not in the trace` : !p.seen ? `${name}: no lines yet at this step` : exited ? `${name}: exited` : `${name}${whoText(p)}: ${v!.roles.length > 1 ? `drawn with the ${role} chart` : `the ${role} chart`}`) +
+        (p?.departure ? ' — ⚠ departure at this step' : '');
     }
     this.el.dataset.step = String(d.index);
     this.onStep?.(d);

@@ -4,30 +4,62 @@
 // Pure (no DOM): runs in the replay worker and in tests.
 import { valueOfContext, type Profile, type Side, type SideState } from '../../machines/index.ts';
 import { TraceChecker } from '../../trace/check.ts';
+import { MAX_VM_NAME, VMS } from '../../trace/format.ts';
 import { activeIds } from '../../diagrams/diagram.ts';
 
 export interface TraceLine {
   t?: number;
-  vm: Side;
+  /** The process: `source` and `destination` fix its start; any other name leaves it to its lines (docs/trace-format.md, Processes). */
+  vm: string;
   dir: 'send' | 'recv';
   msg: Record<string, unknown>;
 }
 
-/** Checks one parsed line of a trace; returns why it is not a trace line, or null. */
+/** The names whose start is fixed; any other name is a process whose role its lines decide. */
+export const isFixedName = (vm: string): vm is Side => (VMS as readonly string[]).includes(vm);
+
+/**
+ * The processes the two charts show by default: `source` and `destination` where the trace has them;
+ * else the first processes in the order they appeared (names the trace lacks show no states).
+ */
+export function defaultSlots(processes: readonly string[]): [string, string] {
+  const first = processes.includes('source') ? 'source' : (processes.find((p) => p !== 'destination') ?? 'source');
+  const second = processes.includes('destination') ? 'destination' : (processes.find((p) => p !== first && p !== 'source') ?? 'destination');
+  return [first, second];
+}
+
+/** A note line ({"t", "note": {...}}, e.g. the conformance runner's): no QMP message, not a step. */
+export function isNote(x: unknown): boolean {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
+  const o = x as Record<string, unknown>;
+  return 'note' in o && o.vm === undefined && o.dir === undefined && o.msg === undefined;
+}
+
+/**
+ * Checks one parsed line of a trace (not a note); returns why it is not a trace line, or null.
+ * A quick first look in the words of the viewer; trace/format.ts (through the checker) has the last word.
+ */
 export function invalidLine(x: unknown): string | null {
   if (!x || typeof x !== 'object' || Array.isArray(x)) return 'a trace line must be a JSON object {"t", "vm", "dir", "msg"}';
   const o = x as Record<string, unknown>;
-  if (o.vm !== 'source' && o.vm !== 'destination') return `"vm" must be "source" or "destination" (got ${JSON.stringify(o.vm)})`;
+  if (typeof o.vm !== 'string' || o.vm === '' || o.vm.length > MAX_VM_NAME || /[\u0000-\u001f]/.test(o.vm))
+    return `"vm" must be a process name of 1 to ${MAX_VM_NAME} printable characters ("source", "destination" or any other; got ${JSON.stringify(typeof o.vm === 'string' && o.vm.length > 40 ? o.vm.slice(0, 40) + '…' : o.vm)})`;
   if (o.dir !== 'send' && o.dir !== 'recv') return `"dir" must be "send" or "recv" (got ${JSON.stringify(o.dir)})`;
   if (!o.msg || typeof o.msg !== 'object' || Array.isArray(o.msg)) return '"msg" must be a QMP message (a JSON object)';
   if (o.t !== undefined && typeof o.t !== 'number') return `"t" must be a number (got ${JSON.stringify(o.t)})`;
   return null;
 }
 
-/** What a side may be in: the active node ids every hypothesis shares, the others, and labels. */
+/** What a process may be in: the active node ids every hypothesis shares, the others, and labels. */
 export interface SetView {
-  /** The role whose chart the ids are of: the process's role if every hypothesis has it (a destination that migrated on is a source, F3). */
+  /**
+   * The role whose chart the ids are of: the role every hypothesis has (a destination that migrated
+   * on is a source, F3); where they differ, `source`'s or `destination`'s fixed role, and for any
+   * other name the role most hypotheses have (its start is still open).
+   */
   role: Side;
+  /** The roles the hypotheses have: one once known, two while it is open, none before the process's first line. */
+  roles: Side[];
   sure: string[];
   possible: string[];
   labels: string[];
@@ -36,8 +68,10 @@ export interface SetView {
 export interface ReplayStep {
   /** One line of what happened ("source ← migrate {...}"). */
   summary: string;
-  /** Each side's set of possible states after the step (see describeSet). */
-  sets: Record<Side, number>;
+  /** The process of the line. */
+  vm: string;
+  /** Its set of possible states after the step (see describeSet); a line moves only its own process. */
+  set: number;
   /** Why the model cannot explain this step, if it cannot. */
   departure?: string;
 }
@@ -75,39 +109,50 @@ export class Replayer {
     const found = this.checker.findings.slice(before).filter((f) => f.kind !== 'pending');
     return {
       summary,
-      sets: { source: this.checker.setIdOf('source'), destination: this.checker.setIdOf('destination') },
+      vm,
+      set: this.checker.setIdOf(vm),
       departure: found.length ? found.map((f) => `line ${f.line}: ${f.kind}${f.command ? ` (${f.command})` : f.event ? ` (${f.event})` : ''}: expected ${short(f.expected)}, observed ${short(f.observed)}`).join('; ') : undefined,
     };
   }
 
-  labels(vm: Side): string[] {
+  labels(vm: string): string[] {
     return this.labelsOf(this.checker.statesOfSet(this.checker.setIdOf(vm)), vm);
   }
 
-  /** "status / run state"; the role too where the hypotheses disagree on it (F3: a destination may have migrated on). */
-  private labelsOf(h: readonly (SideState | null)[], vm: Side): string[] {
+  /**
+   * "status / run state"; the role too where the hypotheses disagree on it: for `source` and
+   * `destination`, "(now a …)" (F3: a destination may have migrated on); for any other name,
+   * "(as a …)" (its start is still open).
+   */
+  private labelsOf(h: readonly (SideState | null)[], vm: string): string[] {
     const mixed = new Set(h.flatMap((x) => (x ? [x.side] : []))).size > 1;
-    return [...new Set(h.map((x) => (x ? `${x.status} / ${x.runstate}${mixed && x.side !== vm ? ` (now a ${x.side})` : ''}` : 'exited')))];
+    const fixed = isFixedName(vm);
+    const tag = (x: SideState) => (!mixed ? '' : fixed ? (x.side !== vm ? ` (now a ${x.side})` : '') : ` (as a ${x.side})`);
+    return [...new Set(h.map((x) => (x ? `${x.status} / ${x.runstate}${tag(x)}` : 'exited')))];
   }
 
   private views = new Map<string, SetView>();
-  /** The states of a set of hypotheses of process `vm`, as the charts show them. */
-  describeSet(id: number, vm: Side): SetView {
-    const key = `${vm}:${id}`;
+  /** The states of a set of hypotheses of process `vm` (any name), as the charts show them. */
+  describeSet(id: number, vm: string): SetView {
+    // For a name other than source and destination the view depends on the set only.
+    const key = isFixedName(vm) ? `${vm}:${id}` : `:${id}`;
     let v = this.views.get(key);
     if (!v) this.views.set(key, (v = this.describe(this.checker.statesOfSet(id), vm)));
     return v;
   }
 
-  private describe(h: readonly (SideState | null)[], vm: Side): SetView {
-    // The chart is the role's the hypotheses agree on; if they differ, the slot's, and only its states are marked (none sure).
-    const roles = new Set(h.flatMap((x) => (x ? [x.side] : [])));
-    const role = roles.size === 1 ? [...roles][0] : vm;
+  private describe(h: readonly (SideState | null)[], vm: string): SetView {
+    // The chart is the role's the hypotheses agree on; if they differ, the fixed name's (source,
+    // destination) or else the role most of them have, and only its states are marked (none sure).
+    const n = { source: 0, destination: 0 };
+    for (const x of h) if (x) n[x.side]++;
+    const roles = (['source', 'destination'] as const).filter((r) => n[r] > 0);
+    const role: Side = roles.length === 1 ? roles[0] : isFixedName(vm) ? vm : n.destination > n.source ? 'destination' : 'source';
     const count = new Map<string, number>();
     for (const x of h) if (x && x.side === role) for (const id of new Set(activeIds(valueOfContext(x)))) count.set(id, (count.get(id) ?? 0) + 1);
     const sure: string[] = [];
     const possible: string[] = [];
-    for (const [id, n] of count) (n === h.length ? sure : possible).push(id);
-    return { role, sure, possible, labels: this.labelsOf(h, vm) };
+    for (const [id, k] of count) (k === h.length ? sure : possible).push(id);
+    return { role, roles, sure, possible, labels: this.labelsOf(h, vm) };
   }
 }

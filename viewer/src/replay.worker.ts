@@ -4,41 +4,67 @@
 // same as `migstate check-trace`, run once: replay.ts reads each step's states off the same checker.
 import { getProfile } from '../../machines/index.ts';
 import type { Finding } from '../../trace/check.ts';
-import { invalidLine, Replayer, type SetView } from './replay.ts';
+import { invalidLine, isNote, Replayer, type SetView, type TraceLine } from './replay.ts';
 
 export type ReplayRequest = { type: 'load'; file: Blob; profile: string; name: string } | { type: 'get'; index: number } | { type: 'cancel' };
+
+/** A process of the trace at one step. */
+export interface ProcessDetail {
+  name: string;
+  /** Whether it has had a line at or before the step. */
+  seen: boolean;
+  /** Its possible states after the step (no labels before its first line). */
+  view: SetView;
+  /** The departures found at this step on this process. */
+  departure?: string;
+}
 
 export interface StepDetail {
   index: number;
   lineNo: number;
   t: number | null;
+  /** The process of the step's line. */
   vm: string;
   summary: string;
   text: string;
   departure?: string;
-  source: SetView;
-  destination: SetView;
+  /** Every process of the trace read so far, in the order they first appeared. */
+  processes: ProcessDetail[];
+}
+
+/** A departure from the model: the step it shows at, the process, and what the model expected. */
+export interface Departure {
+  index: number;
+  vm: string;
+  text: string;
 }
 
 export type ReplayMessage =
-  | { type: 'progress'; bytes: number; total: number; steps: number; departures: { index: number; text: string }[] }
-  | { type: 'done'; steps: number; departures: { index: number; text: string }[]; ms: number }
+  | { type: 'progress'; bytes: number; total: number; steps: number; departures: Departure[]; processes: string[] }
+  | { type: 'done'; steps: number; departures: Departure[]; ms: number; processes: string[] }
   | { type: 'error'; message: string; steps: number }
   | { type: 'step'; detail: StepDetail };
 
 const post = (m: ReplayMessage) => (self as unknown as { postMessage(m: unknown): void }).postMessage(m);
 
-// Per step, numbers only: where its line is, which line, its time and the sets of states after it.
+// Per step, numbers only: where its line is, which line, its time and its process. A line moves
+// only its own process's set of states (trace/check.ts keeps one set a process): each process keeps
+// the steps at which its set changed and the set after each, and a step's sets are looked up there.
 let file: Blob | null = null;
 let replayer: Replayer | null = null;
 let starts: number[] = [];
 let lens: number[] = [];
 let lineNos: number[] = [];
 let times: number[] = [];
-let srcSets: number[] = [];
-let dstSets: number[] = [];
+let stepVms: number[] = [];
 let summaries: string[] = [];
-let departures: { index: number; text: string }[] = [];
+let departures: Departure[] = [];
+/** The processes in the order they first appeared; per process, its first step and its set changes. */
+let names: string[] = [];
+let nameIndex = new Map<string, number>();
+let firstSteps: number[] = [];
+let changeSteps: number[][] = [];
+let changeSets: number[][] = [];
 let generation = 0;
 
 const short = (v: unknown) => {
@@ -47,7 +73,20 @@ const short = (v: unknown) => {
 };
 export function findingText(f: Finding): string {
   const what = f.command ?? f.event;
-  return `${f.kind}${what ? ` (${what})` : ''}: the model expects ${short(f.expected)}, QEMU shows ${short(f.observed)}${f.note ? ` — ${f.note}` : ''}`;
+  return `${f.kind}${what ? ` (${what})` : ''} on ${f.vm}: the model expects ${short(f.expected)}, QEMU shows ${short(f.observed)}${f.note ? ` — ${f.note}` : ''}`;
+}
+/** The set of process `p` after step `index` (0: no line of it yet). */
+function setAt(p: number, index: number): number {
+  const at = changeSteps[p];
+  let lo = 0;
+  let hi = at.length - 1;
+  if (hi < 0 || at[0] > index) return 0;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (at[mid] <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return changeSets[p][lo];
 }
 /** The step of a line number (the last step at or before it). */
 function stepOfLine(line: number): number {
@@ -70,17 +109,21 @@ async function load(f: Blob, profile: string) {
   const takeFindings = () => {
     for (; seenFindings < checker.findings.length; seenFindings++) {
       const f = checker.findings[seenFindings];
-      departures.push({ index: stepOfLine(f.line), text: findingText(f) });
+      departures.push({ index: stepOfLine(f.line), vm: f.vm, text: findingText(f) });
     }
   };
   starts = [];
   lens = [];
   lineNos = [];
   times = [];
-  srcSets = [];
-  dstSets = [];
+  stepVms = [];
   summaries = [];
   departures = [];
+  names = [];
+  nameIndex = new Map();
+  firstSteps = [];
+  changeSteps = [];
+  changeSets = [];
   const t0 = performance.now();
   const decoder = new TextDecoder();
   const reader = f.stream().getReader();
@@ -111,7 +154,12 @@ async function load(f: Blob, profile: string) {
       const text = decoder.decode(bytes).trim();
       const start = offset + pos;
       pos = nl + 1;
-      if (!text) continue;
+      // A blank line is no step, but the checker counts it: its line numbers (in departures and
+      // errors) stay the file's.
+      if (!text) {
+        checker.feed('');
+        continue;
+      }
       // Parsed once, for the checker and the replayer; a line that is not JSON gets the checker's
       // own message (it names the line and what is wrong).
       let parsed: unknown;
@@ -131,9 +179,16 @@ async function load(f: Blob, profile: string) {
         }
         return fail(checkerError ?? `line ${lineNo}: not JSON (${notJson.message}): ${text.slice(0, 80)}`);
       }
+      // A note line (the conformance runner's launches, steps, predictions) is no step; the checker
+      // still reads it (it counts the line, and says what is wrong with a malformed note).
+      if (isNote(parsed)) {
+        const err = checker.feedParsed(parsed, text);
+        if (err) return fail(err);
+        continue;
+      }
       const bad = invalidLine(parsed);
       if (bad) return fail(`line ${lineNo}: ${bad}: ${text.slice(0, 80)}`);
-      const line = parsed as { t?: number; vm: 'source' | 'destination'; dir: 'send' | 'recv'; msg: Record<string, unknown> };
+      const line = parsed as TraceLine;
       let step;
       try {
         step = replayer.feed(line, text);
@@ -145,14 +200,25 @@ async function load(f: Blob, profile: string) {
       lens.push(bytes.length);
       lineNos.push(lineNo);
       times.push(typeof line.t === 'number' ? line.t : NaN);
-      srcSets.push(step.sets.source);
-      dstSets.push(step.sets.destination);
+      let p = nameIndex.get(step.vm);
+      if (p === undefined) {
+        nameIndex.set(step.vm, (p = names.length));
+        names.push(step.vm);
+        firstSteps.push(index);
+        changeSteps.push([]);
+        changeSets.push([]);
+      }
+      stepVms.push(p);
+      const sets = changeSets[p];
+      if (sets[sets.length - 1] !== step.set) {
+        changeSteps[p].push(index);
+        sets.push(step.set);
+      }
       summaries.push(step.summary.length > 200 ? step.summary.slice(0, 197) + '...' : step.summary);
       takeFindings();
-      void index;
       if (performance.now() - lastPost > 100) {
         lastPost = performance.now();
-        post({ type: 'progress', bytes: start, total: f.size, steps: starts.length, departures: departures.slice(-200) });
+        post({ type: 'progress', bytes: start, total: f.size, steps: starts.length, departures: departures.slice(-200), processes: names });
         // Let requests for single steps in between.
         await new Promise((r) => setTimeout(r, 0));
         if (gen !== generation) return reader.cancel();
@@ -166,25 +232,36 @@ async function load(f: Blob, profile: string) {
   checker.finish();
   takeFindings();
   departures.sort((a, b) => a.index - b.index);
-  post({ type: 'done', steps: starts.length, departures, ms: performance.now() - t0 });
+  post({ type: 'done', steps: starts.length, departures, ms: performance.now() - t0, processes: names });
 }
 
 async function get(index: number) {
   if (!file || !replayer || index < 0 || index >= starts.length) return;
   const text = await file.slice(starts[index], starts[index] + lens[index]).text();
   const deps = departures.filter((d) => d.index === index);
+  const r = replayer;
+  const processes = names.map((name, p): ProcessDetail => {
+    const seen = firstSteps[p] <= index;
+    const mine = deps.filter((d) => d.vm === name);
+    return {
+      name,
+      seen,
+      // Before its first line a process has no states: its chart keeps the role it showed.
+      view: seen ? r.describeSet(setAt(p, index), name) : { role: name === 'destination' ? 'destination' : 'source', roles: [], sure: [], possible: [], labels: [] },
+      departure: mine.length ? mine.map((d) => d.text).join('; ') : undefined,
+    };
+  });
   post({
     type: 'step',
     detail: {
       index,
       lineNo: lineNos[index],
       t: Number.isNaN(times[index]) ? null : times[index],
-      vm: summaries[index].split(' ')[0],
+      vm: names[stepVms[index]],
       summary: summaries[index],
       text,
       departure: deps.length ? deps.map((d) => d.text).join('; ') : undefined,
-      source: replayer.describeSet(srcSets[index], 'source'),
-      destination: replayer.describeSet(dstSets[index], 'destination'),
+      processes,
     },
   });
 }
