@@ -1,6 +1,5 @@
 // Small I/O helpers shared by the CLI's commands.
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { createReadStream, fstatSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
@@ -17,8 +16,30 @@ export function parseOptions(args: string[], options: Options, allowPositionals 
   }
 }
 
-/** Lines of a file, or of standard input for '-' or no file; a missing file is a UsageError. */
+/**
+ * An input named on the command line ('-' or none: standard input), checked before it is read: a
+ * directory, also as standard input, is a UsageError (reading one fails, or reads nothing).
+ */
+export function checkInput(file: string | undefined): void {
+  const stdin = file === undefined || file === '-';
+  let st;
+  try {
+    st = stdin ? fstatSync(0) : statSync(file);
+  } catch (e) {
+    if (stdin) return; // no standard input at all: reading it ends at once
+    const err = e as NodeJS.ErrnoException;
+    throw new UsageError(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  }
+  if (st.isDirectory()) throw new UsageError(stdin ? 'standard input is a directory, not a file' : `${file} is a directory, not a file`);
+}
+
+/**
+ * Lines of a file, or of standard input for '-' or no file; a missing file or a directory is a
+ * UsageError. Only '\n' ends a line, with an optional '\r' before it (a lone '\r' is part of the
+ * line, as check-trace reads it).
+ */
 export async function* readLines(file: string | undefined): AsyncGenerator<string> {
+  checkInput(file);
   const input = file === undefined || file === '-' ? process.stdin : createReadStream(file);
   const opened = new Promise<void>((resolve, reject) => {
     if (input === process.stdin) return resolve();
@@ -26,8 +47,26 @@ export async function* readLines(file: string | undefined): AsyncGenerator<strin
     input.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
   });
   await opened;
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of rl) yield line;
+  input.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of input as AsyncIterable<string>) {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop()!;
+    for (const l of parts) yield l.endsWith('\r') ? l.slice(0, -1) : l;
+  }
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
+
+/**
+ * A reader that went away (`migstate ... | head -1`) ends the command quietly: no stack trace, the
+ * exit code so far (a CLI in a pipeline, as the shell's own tools do).
+ */
+export function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      throw e;
+    });
 }
 
 /** Writes, respecting back-pressure; resolves when flushed. */

@@ -4,7 +4,7 @@ import { PROFILES, getProfile } from '../machines/profiles/index.ts';
 import { permissionMatrix, matrixMarkdown } from '../machines/matrix.ts';
 import type { Profile } from '../machines/profile.ts';
 import { answerLine } from './permitted.ts';
-import { readLines, write, parseOptions, UsageError, type Options } from './io.ts';
+import { quietOnClosedPipe, readLines, write, parseOptions, UsageError, type Options } from './io.ts';
 import { COMMAND_HELP, wantsHelp } from './help.ts';
 
 const HELP = `migstate: a formal model of QEMU live migration
@@ -111,6 +111,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  quietOnClosedPipe();
   if (cmd === 'help' && rest.length) return main([rest[0], '--help']);
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
     await write(HELP);
@@ -130,6 +131,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`migstate ${cmd}: ${e.message}\n`);
+      return 2;
+    }
+    // An input or output the system refuses mid-way (EISDIR, EACCES, EIO): said, not a stack trace.
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
+      process.stderr.write(`migstate ${cmd}: ${err.syscall} failed${err.path ? ` on ${err.path}` : ''}: ${err.message}\n`);
       return 2;
     }
     throw e;

@@ -8,7 +8,7 @@ import { LibvirtImporter } from '../trace/libvirt.ts';
 import { REC_WIDTH } from '../trace/extract.ts';
 import { MAX_VM_NAME } from '../trace/format.ts';
 import { recordBlocks } from './trace-reader.ts';
-import { write, parseOptions, UsageError, type Options } from './io.ts';
+import { checkInput, write, parseOptions, UsageError, type Options } from './io.ts';
 
 const parse = (args: string[], options: Options) => parseOptions(args, options, true);
 
@@ -28,6 +28,7 @@ function oneFile(positionals: string[], what: string): string {
 
 /** A file (or standard input for '-') as a stream of bytes. A missing file is a UsageError. */
 async function openBytes(file: string): Promise<NodeJS.ReadableStream> {
+  checkInput(file);
   const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   if (input !== process.stdin)
     await new Promise<void>((resolve, reject) => {
@@ -35,6 +36,25 @@ async function openBytes(file: string): Promise<NodeJS.ReadableStream> {
       input.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)));
     });
   return input;
+}
+
+/** A file to write, opened before any work: a folder, a missing folder or no permission is a UsageError. */
+async function openOutput(file: string): Promise<NodeJS.WritableStream & { end(cb: () => void): void; once(ev: string, f: () => void): void }> {
+  try {
+    if (statSync(file).isDirectory()) throw new UsageError(`--out ${file} is a directory, not a file`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+  }
+  const out = createWriteStream(file);
+  await new Promise<void>((resolve, reject) => {
+    out.once('open', () => resolve());
+    out.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`--out ${file}: cannot write: ${e.code === 'ENOENT' ? 'no such folder' : e.message}`)));
+  });
+  out.on('error', (e: NodeJS.ErrnoException) => {
+    process.stderr.write(`migstate import-libvirt: --out ${file}: ${e.message}\n`);
+    process.exit(2);
+  });
+  return out;
 }
 
 /** A file (or standard input for '-') as text chunks. */
@@ -89,8 +109,9 @@ export async function importLibvirtCmd(args: string[]): Promise<number> {
   if (typeof vm !== 'string' || vm === '' || vm.length > MAX_VM_NAME || /[\u0000-\u001f]/.test(vm)) throw new UsageError(`--vm must be a process name of 1 to ${MAX_VM_NAME} printable characters (source, destination, or any other: docs/trace-format.md)`);
   if (o.mon !== undefined && (typeof o.mon !== 'string' || !/^0x[0-9a-f]+$/i.test(o.mon))) throw new UsageError('--mon must be a monitor address as libvirt logs it (0x7f...)');
   const file = oneFile(positionals, 'libvirt log');
+  checkInput(file);
   const imp = new LibvirtImporter({ vm, mon: o.mon as string | undefined, greetings: o['no-greeting'] !== true });
-  const out = typeof o.out === 'string' ? createWriteStream(o.out) : null;
+  const out = typeof o.out === 'string' ? await openOutput(o.out) : null;
   const emit = async (s: string) => {
     if (out) {
       if (!out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));

@@ -164,3 +164,51 @@ describe('migstate CMD --help', () => {
     expect(r.err).toMatch(/no-such/);
   });
 });
+
+describe('migstate with unreadable inputs, outputs and closed pipes (exit 2 with the reason, never a stack trace)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'migstate-cli-io-'));
+  const noTrace = (r: { err: string }) => expect(r.err).not.toMatch(/\n\s+at |node:internal|triggerUncaughtException/);
+  it('a directory as the input file, for each command that reads one', () => {
+    for (const args of [['permitted', '--profile', 'qemu-7.2', '--queries', dir], ['check-trace', '--profile', 'qemu-7.2', dir], ['import-libvirt', dir]]) {
+      const r = run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toContain(`${dir} is a directory, not a file`);
+      noTrace(r);
+    }
+  });
+  it('standard input redirected from a directory', () => {
+    for (const args of [['check-trace', '--profile', 'qemu-7.2', '-'], ['permitted', '--profile', 'qemu-7.2']]) {
+      const r = spawnSync('bash', ['-c', `"${process.execPath}" "${BIN}" ${args.join(' ')} < "${dir}"`], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('standard input is a directory, not a file');
+      expect(r.stdout).toBe('');
+    }
+  });
+  it('import-libvirt --out a directory, or in a folder that does not exist', () => {
+    const log = resolve(import.meta.dirname, 'fixtures', 'libvirt', 'krempa-2020-12-01-background-snapshot.txt');
+    const a = run(['import-libvirt', log, '--out', dir]);
+    expect(a.code).toBe(2);
+    expect(a.err).toContain(`--out ${dir} is a directory, not a file`);
+    const b = run(['import-libvirt', log, '--out', join(dir, 'missing', 'x.jsonl')]);
+    expect(b.code).toBe(2);
+    expect(b.err).toContain('cannot write: no such folder');
+    noTrace(a);
+    noTrace(b);
+  });
+  it('a reader that goes away (| head -1) ends the command quietly', () => {
+    const q = JSON.stringify({ side: 'source', status: 'active', command: 'migrate_cancel' });
+    writeFileSync(join(dir, 'many.jsonl'), (q + '\n').repeat(200_000));
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" permitted --profile qemu-7.2 --queries "${join(dir, 'many.jsonl')}" | head -1`], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+  it('only \\n ends a query line: a lone \\r is part of the line', () => {
+    const q = JSON.stringify({ side: 'source', status: 'active', command: 'migrate_cancel' });
+    const r = run(['permitted', '--profile', 'qemu-7.2'], `${q}\r${q}\n${q}\r\n`);
+    const out = lines(r.out);
+    expect(out).toHaveLength(2);
+    expect(out[0].invalid).toMatch(/^line 1: not valid JSON/);
+    expect(out[1]).toEqual({ allowed: true, error: null });
+  });
+});
