@@ -271,3 +271,13 @@ describe('check-trace: processes named freely (the role follows from what each d
     expect(findings(r.stdout)[0]).toMatchObject({ vm: 'C', line: 10, kind: 'unexpected-accept' });
   });
 });
+
+describe('check-trace --format text: the trace\'s strings reach the terminal escaped', () => {
+  it('an ESC sequence or a newline in a command name is shown as \\u escapes, on one line', () => {
+    const t = trace(line('source', 'send', { execute: '\u001b[31mevil\nfake line', id: 1 }), line('source', 'recv', { return: {}, id: 1 }));
+    const r = checkTraceText(p72, t, 'text');
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(r.stdout).toContain('\\u001b[31mevil\\u000afake line');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('fake line'))).toEqual([]);
+  });
+});

@@ -818,7 +818,17 @@ export function summaryLine(s: CheckSummary): string {
 export function render(c: TraceChecker, s: CheckSummary, format: 'json' | 'text'): string {
   if (format === 'json') return c.findings.map((f) => JSON.stringify(f)).join('\n') + (c.findings.length ? '\n' : '');
   const lines = [`profile ${c.profile.name}: ${s.lines} trace lines`, ...c.report, ...c.notes(), summaryLine(s).replace(/^check-trace: /, 'result: ')];
-  return lines.join('\n') + '\n';
+  return lines.map(printable).join('\n') + '\n';
+}
+
+/**
+ * Text for a terminal: the trace's own strings (command, event and status names, error texts) may
+ * hold control characters; an ESC sequence must not reach the terminal. Shown as \u escapes, as
+ * the JSON output shows them.
+ */
+function printable(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 /** Checks a whole trace given as text, in-process (tests, small inputs). */
