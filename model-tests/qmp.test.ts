@@ -172,3 +172,47 @@ describe('QMP client (real qemu-system-x86_64)', () => {
     }
   });
 });
+
+describe('QMP client against a peer that breaks the protocol', () => {
+  // A stand-in for a broken monitor: real QEMU never sends these, so a socket server plays it.
+  async function brokenPeer(answer: (id: unknown) => string): Promise<{ path: string; close: () => Promise<void>; dir: string }> {
+    const { createServer } = await import('node:net');
+    const dir = makeTempDir();
+    const path = join(dir, 'broken.sock');
+    const server = createServer((sock) => {
+      sock.write(JSON.stringify({ QMP: { version: { qemu: { major: 10, minor: 0, micro: 0 } }, capabilities: [] } }) + '\n');
+      let buf = '';
+      sock.on('data', (d) => {
+        buf += d.toString();
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const m = JSON.parse(buf.slice(0, nl)) as { execute: string; id: unknown };
+          buf = buf.slice(nl + 1);
+          sock.write((m.execute === 'qmp_capabilities' ? JSON.stringify({ return: {}, id: m.id }) : answer(m.id)) + '\n');
+        }
+      });
+      sock.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(path, () => r()));
+    return { path, dir, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it.each([
+    ['a bare number', () => '5', /not a JSON object: 5/],
+    ['null', () => 'null', /not a JSON object: null/],
+    ['an error that is null', (id: unknown) => JSON.stringify({ error: null, id }), /error reply to query-status is not \{"class", "desc"\}: null/],
+    ['an error without desc', (id: unknown) => JSON.stringify({ error: { class: 'GenericError' }, id }), /is not \{"class", "desc"\}/],
+  ])('%s as a reply: the command fails with QmpProtocolError naming it, no TypeError', async (_what, answer, message) => {
+    const { QmpClient, QmpProtocolError } = await import('../qemu/qmp.ts');
+    const peer = await brokenPeer(answer);
+    try {
+      const c = await QmpClient.connect(peer.path, { timeoutMs: 2000 });
+      const err = await c.execute('query-status', undefined, { timeoutMs: 2000 }).then(() => null, (e: Error) => e);
+      expect(err).toBeInstanceOf(QmpProtocolError);
+      expect(err!.message).toMatch(message);
+      c.close();
+    } finally {
+      await peer.close();
+      removeTempDir(peer.dir);
+    }
+  });
+});

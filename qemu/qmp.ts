@@ -225,8 +225,31 @@ export class QmpClient {
         continue;
       }
       this.recorder?.('recv', msg);
+      // QEMU sends JSON objects only; anything else (a bare 5, null, an array) is a broken monitor.
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return this.fault(`a line that is not a JSON object: ${line.slice(0, 200)}`);
       this.dispatch(msg);
+      if (this.closedReason) return;
     }
+  }
+
+  /** QEMU broke the QMP protocol: every waiting command fails with QmpProtocolError, and the connection ends. */
+  private fault(what: string): void {
+    if (this.closedReason) return;
+    this.closedReason = `QEMU broke the QMP protocol: ${what}`;
+    const err = new QmpProtocolError(this.closedReason);
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(err);
+    }
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.waiters.clear();
+    this.greetingWaiter?.reject(err);
+    this.greetingWaiter = null;
+    this.sock.destroy();
   }
 
   private dispatch(msg: Record<string, unknown>) {
@@ -264,7 +287,9 @@ export class QmpClient {
       this.pending.delete(id);
       clearTimeout(p.timer);
       if ('error' in msg) {
-        const e = msg.error as { class?: unknown; desc?: unknown };
+        const e = msg.error as { class?: unknown; desc?: unknown } | null;
+        if (!e || typeof e !== 'object' || typeof e.class !== 'string' || typeof e.desc !== 'string')
+          return p.reject(new QmpProtocolError(`QEMU broke the QMP protocol: the error reply to ${p.command} is not {"class", "desc"}: ${JSON.stringify(msg.error)}`));
         p.resolve(withOrder({ ok: false, error: { class: String(e.class), desc: String(e.desc) } }, this.events.length));
       } else p.resolve(withOrder({ ok: true, return: msg.return }, this.events.length));
     }
