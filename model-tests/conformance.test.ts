@@ -233,6 +233,8 @@ describe('migstate conformance (CLI)', () => {
   it('exits 2 on bad arguments', async () => {
     expect(await main(['conformance'])).toBe(2);
     expect(await main(['conformance', '--qemu', '/nonexistent/qemu'])).toBe(2);
+    // Not a QEMU at all (it exits at once): a usage error, not 36 mismatches (issue 14, item 13).
+    expect(await main(['conformance', '--qemu', '/bin/false'])).toBe(2);
     expect(await main(['conformance', '--qemu', 'qemu-system-x86_64', '--profile', 'no-such'])).toBe(2);
     expect(await main(['conformance', '--qemu', 'qemu-system-x86_64', '--scenarios', 'no-such'])).toBe(2);
     expect(await main(['conformance', '--qemu', 'qemu-system-x86_64', '--jobs', '0'])).toBe(2);
