@@ -147,11 +147,23 @@ export class StateGraph {
    */
   commands(n: GNode, command: string, args: QmpArguments, argsText = JSON.stringify(args)): readonly CmdResult[] {
     if (n === this.exited) return [{ allowed: false, error: { class: 'Exited', desc: 'the process has exited' }, rule: null, to: n, sends: NO_EVENTS }];
-    const k = command + '\u0001' + argsText;
+    const k = command + '\u0001' + this.argId(argsText);
     const m = n.cmds ?? (n.cmds = new Map());
     let r = m.get(k);
     if (!r) m.set(k, (r = decideAll(this.p, n.ctx, command, args).map((d, i) => this.result(n, command, args, d, i === 0))));
     return r;
+  }
+
+  private readonly argIds = new Map<string, number>();
+  /**
+   * A number for an argument text, for memo keys: a key that held the text itself would copy it into
+   * every node's memo (a 10 MB argument, hundreds of hypotheses: gigabytes). The same string object
+   * is hashed once (V8 keeps a string's hash).
+   */
+  argId(argsText: string): number {
+    let id = this.argIds.get(argsText);
+    if (id === undefined) this.argIds.set(argsText, (id = this.argIds.size));
+    return id;
   }
 
   /** The nominal answer (commands()[0]). */

@@ -27,6 +27,31 @@ const keyCache = new WeakMap<SideState, string>();
 /** A key that identifies a side's state. Contexts are never mutated (every change makes a new object), so it is cached. */
 export function contextKey(c: SideState): string {
   let k = keyCache.get(c);
-  if (k === undefined) keyCache.set(c, (k = JSON.stringify(STATE_KEY_FIELDS.map((f) => c[f]))));
+  if (k === undefined) keyCache.set(c, (k = JSON.stringify(STATE_KEY_FIELDS.map((f) => (f === 'params' ? paramsKey(c.params) : c[f])))));
   return k;
+}
+
+/**
+ * The parameters' part of a key. A parameter's value is whatever a client set (a trace may set a
+ * 10 MB tls-creds): a long string stands in the key as its number in a table of such strings, so no
+ * key copies it (hundreds of hypotheses, each a key: gigabytes). V8 keeps a string's hash, so the
+ * same string is looked up once.
+ */
+function paramsKey(params: SideState['params']): string {
+  let k = paramsKeyCache.get(params);
+  if (k === undefined) {
+    let long = false;
+    for (const v of Object.values(params)) if (typeof v === 'string' && v.length > LONG) long = true;
+    k = long ? JSON.stringify(params, (_k, v: unknown) => (typeof v === 'string' && v.length > LONG ? '\u0000#' + longId(v) : v)) : JSON.stringify(params);
+    paramsKeyCache.set(params, k);
+  }
+  return k;
+}
+const LONG = 256;
+const paramsKeyCache = new WeakMap<SideState['params'], string>();
+const longIds = new Map<string, number>();
+function longId(v: string): number {
+  let id = longIds.get(v);
+  if (id === undefined) longIds.set(v, (id = longIds.size));
+  return id;
 }

@@ -26,3 +26,19 @@ describe.each(PROFILES.map((p) => [p.name, p] as const))('%s', (_n, p) => {
     console.log(`${p.name} ${side}: ${checked} steps compared, ${moved} of them moving`);
   }, 240_000);
 });
+
+describe('contextKey with a parameter a client set to a long string', () => {
+  it('holds the string by number, not by copy, and still tells values apart', () => {
+    const p = PROFILES[0];
+    const start = exploreSide(p, 'source', [], 'defer')[0].context;
+    const big = 'x'.repeat(1_000_000);
+    const a = fastStep(p, start, { type: 'qmp', command: 'migrate-set-parameters', arguments: { 'tls-creds': big } })!;
+    const b = fastStep(p, start, { type: 'qmp', command: 'migrate-set-parameters', arguments: { 'tls-creds': big.slice(1) + 'y' } })!;
+    const again = fastStep(p, start, { type: 'qmp', command: 'migrate-set-parameters', arguments: { 'tls-creds': 'x'.repeat(1_000_000) } })!;
+    // A key per hypothesis, thousands of them: a copy of the value in each would cost gigabytes.
+    expect(contextKey(a).length).toBeLessThan(2000);
+    expect(contextKey(a)).not.toBe(contextKey(b));
+    expect(contextKey(again)).toBe(contextKey(a));
+    expect(a.params['tls-creds']).toBe(big);
+  });
+});

@@ -166,6 +166,34 @@ interface Pending {
   modelled: boolean;
   /** Events received while this command (the oldest in-band one) awaited its reply. */
   events: EventIn[];
+  /** Answered: left in its queue until the head passes it (PendingQueue). */
+  done?: boolean;
+}
+
+/**
+ * Commands awaiting replies, oldest first. A reply may take one from anywhere (by id), so removal
+ * marks it and the head skips what is marked: each command is pushed and passed once, whatever
+ * the number left unanswered (an indexOf per reply made 400k unanswered commands quadratic).
+ */
+class PendingQueue {
+  private items: Pending[] = [];
+  private head = 0;
+  push(p: Pending): void {
+    this.items.push(p);
+  }
+  /** The oldest not yet answered. */
+  first(): Pending | undefined {
+    while (this.head < this.items.length && this.items[this.head].done) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return this.items[this.head];
+  }
+  /** The ones not yet answered, oldest first. */
+  live(): Pending[] {
+    return this.items.slice(this.head).filter((p) => !p.done);
+  }
 }
 interface EventIn {
   line: number;
@@ -190,7 +218,10 @@ interface VmState {
   capsExact: boolean;
   fromUniverse: boolean;
   negotiated: boolean;
-  inband: Pending[];
+  /** In-band commands awaiting replies (QMP answers them in order). */
+  inband: PendingQueue;
+  /** Those of them without an id: a reply without an id answers the oldest. */
+  noId: PendingQueue;
   byId: Map<unknown, Pending>;
   sentAny: boolean;
   /** The last line of this process. */
@@ -326,7 +357,7 @@ export class TraceChecker {
   private vm(vm: Vm): VmState {
     let s = vm === 'source' ? this.src : vm === 'destination' ? this.dst : this.vms.get(vm);
     if (!s) {
-      s = { vm, side: roleOf(vm), set: null, capsExact: false, fromUniverse: true, negotiated: true, inband: [], byId: new Map(), sentAny: false, unchanged: 0, lastLine: 0, appliedAt: 0 };
+      s = { vm, side: roleOf(vm), set: null, capsExact: false, fromUniverse: true, negotiated: true, inband: new PendingQueue(), noId: new PendingQueue(), byId: new Map(), sentAny: false, unchanged: 0, lastLine: 0, appliedAt: 0 };
       this.vms.set(vm, s);
       if (vm === 'source') this.src = s;
       else if (vm === 'destination') this.dst = s;
@@ -665,7 +696,7 @@ export class TraceChecker {
 
   /** A command's part of a cache key; for the commonest, a command without arguments, one string per command. */
   private headOf(oob: boolean, command: string, argsText: string): string {
-    if (argsText !== '') return (oob ? 'O' : 'C') + command + '\u0001' + argsText + '\u0001';
+    if (argsText !== '') return (oob ? 'O' : 'C') + command + '\u0001#' + this.shared.graph.argId(argsText) + '\u0001';
     const m = this.heads[oob ? 1 : 0];
     let h = m.get(command);
     if (h === undefined) m.set(command, (h = (oob ? 'O' : 'C') + command + '\u0001\u0001'));
@@ -683,6 +714,7 @@ export class TraceChecker {
     const pend: Pending = { line: n, command, argsText, oob, head, idk, modelled, events: NO_EVENTS };
     if (hasId && !vm.byId.has(idk)) vm.byId.set(idk, pend);
     if (!(oob && hasId)) vm.inband.push(pend);
+    if (!hasId) vm.noId.push(pend);
   }
 
   /** A reply: `status` is what a return shows ('none': an object without status); `error` for an error. */
@@ -692,7 +724,7 @@ export class TraceChecker {
     if (hasId) {
       pend = vm.byId.get(id);
       if (pend) vm.byId.delete(id);
-    } else pend = vm.inband.find((x) => x.idk === undefined);
+    } else pend = vm.noId.first();
     if (!pend) {
       if (vm.sentAny) {
         this.findings.push({ line: n, vm: vm.vm, kind: 'unmatched-reply', expected: hasId ? `a command with id ${idJson(id)}` : 'a command awaiting its reply', observed: error ?? 'return' });
@@ -700,11 +732,7 @@ export class TraceChecker {
       } else if (this.text) this.report.push(`line ${n} ${vm.vm}: reply to a command sent before the trace starts: skipped`);
       return;
     }
-    if (vm.inband[0] === pend) vm.inband.shift();
-    else {
-      const i = vm.inband.indexOf(pend);
-      if (i >= 0) vm.inband.splice(i, 1);
-    }
+    pend.done = true;
     const p = pend;
     if (!error && p.command === 'qmp_capabilities') vm.negotiated = true;
     const evs = this.text ? () => p.events.map((e) => e.event + (typeof e.status === 'string' ? ' ' + e.status : '')).join(', ') : NO_TEXT;
@@ -732,7 +760,7 @@ export class TraceChecker {
     const e: EventIn = { line: n, event: ev, status, key: `E${ev}\u0001${status ?? ''}` };
     // The command awaiting its reply: the oldest in-band one, else an exec-oob one (a yank's reply
     // can come after the events it caused: a destination's MIGRATION failed, seen on 7.2).
-    let head = vm.inband[0];
+    let head = vm.inband.first();
     if (!head && vm.byId.size) for (const x of vm.byId.values()) if (!head || x.line < head.line) head = x;
     if (head && head.modelled) {
       if (head.events === NO_EVENTS) head.events = [e];
@@ -743,7 +771,8 @@ export class TraceChecker {
 
   /** Commands still awaiting a reply: reported as pending; their events are checked either way. */
   private flush(vm: VmState, why: string): void {
-    const all = [...vm.inband, ...[...vm.byId.values()].filter((x) => !vm.inband.includes(x))].sort((a, b) => a.line - b.line);
+    // The in-band ones, and the exec-oob ones with an id (the only ones not queued in band).
+    const all = [...vm.inband.live(), ...[...vm.byId.values()].filter((x) => x.oob && !x.done)].sort((a, b) => a.line - b.line);
     for (const p of all) {
       this.findings.push({ line: p.line, vm: vm.vm, kind: 'pending', expected: 'a reply', observed: null, command: p.command, note: why });
       if (this.text) this.report.push(`line ${p.line} ${vm.vm}: ${p.command} pending (${why})`);
@@ -752,7 +781,8 @@ export class TraceChecker {
         this.apply(vm, { p, replyLine: p.line, status: undefined, error: null, noReply: true, pipelined: false, k1: '?' + p.head, k2: '' }, p.events, () => `${p.command} (no reply) with ${evs()}`);
       else if (p.events.length) this.apply(vm, null, p.events, evs);
     }
-    vm.inband = [];
+    vm.inband = new PendingQueue();
+    vm.noId = new PendingQueue();
     vm.byId = new Map();
   }
 
