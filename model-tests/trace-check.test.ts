@@ -281,3 +281,24 @@ describe('check-trace --format text: the trace\'s strings reach the terminal esc
     expect(r.stdout.split('\n').filter((l) => l.startsWith('fake line'))).toEqual([]);
   });
 });
+
+describe('check-trace keeps a bounded number of findings', () => {
+  it('lists the first maxFindings, counts the rest by kind, and says so in the summary', async () => {
+    const { TraceChecker, summaryLine } = await import('../trace/check.ts');
+    const c = new TraceChecker(p72, { maxFindings: 10 });
+    // migrate_cancel answered with an error no state gives: one departure a pair.
+    for (let i = 0; i < 50; i++) {
+      expect(c.feed(line('source', 'send', { execute: 'migrate_cancel', id: i }))).toBeNull();
+      expect(c.feed(line('source', 'recv', { error: { class: 'GenericError', desc: 'no such error' }, id: i }))).toBeNull();
+    }
+    for (let i = 0; i < 5; i++) c.feed(line('source', 'send', { execute: 'query-status', id: 100 + i }));
+    const s = c.finish();
+    expect(c.findings).toHaveLength(10);
+    expect(s.departures).toBe(50);
+    expect(s.pending).toBe(5);
+    expect(s.unlisted).toBe(45);
+    expect(s.byKind).toMatchObject({ pending: 5 });
+    expect(Object.values(s.byKind).reduce((a, b) => a + b, 0)).toBe(55);
+    expect(summaryLine(s)).toMatch(/50 departure\(s\).*; 5 pending command\(s\); only the first 10 findings listed, 45 more counted$/);
+  });
+});

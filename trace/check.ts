@@ -234,13 +234,25 @@ interface VmState {
 export interface CheckOptions {
   /** Keep a readable report (the state path and the internal events assumed). */
   text?: boolean;
+  /** At most this many findings are kept (listed); the rest are counted. Default MAX_FINDINGS. */
+  maxFindings?: number;
 }
+
+/**
+ * Findings kept for the listing: a trace in which every line departs would otherwise hold one object
+ * a line (a 1M-line trace: 933 MiB). The rest are counted by kind, and the summary says how many.
+ */
+export const MAX_FINDINGS = 100_000;
+/** The same bound for the lines of the readable report (--format text). */
+export const MAX_REPORT_LINES = 200_000;
 
 export interface CheckSummary {
   lines: number;
   departures: number;
   pending: number;
   byKind: Record<string, number>;
+  /** Findings counted but not listed (past CheckOptions.maxFindings). */
+  unlisted: number;
   skippedCommands: Record<string, number>;
   ignoredEvents: Record<string, number>;
 }
@@ -260,6 +272,19 @@ function distinct<T>(xs: T[]): T[] {
 
 export class TraceChecker {
   readonly findings: Finding[] = [];
+  /** Report lines past MAX_REPORT_LINES: counted, not kept. */
+  private reportCut = 0;
+  private say(line: string): void {
+    if (this.report.length < MAX_REPORT_LINES) this.report.push(line);
+    else if (this.reportCut++ === 0) this.report.push(`… the report stops here: only its first ${MAX_REPORT_LINES} lines are kept (the findings go on)`);
+  }
+  /** Findings past maxFindings: counted by kind, not kept. */
+  readonly unlisted: Record<string, number> = {};
+  private readonly maxFindings: number;
+  private addFinding(f: Finding): void {
+    if (this.findings.length < this.maxFindings) this.findings.push(f);
+    else this.unlisted[f.kind] = (this.unlisted[f.kind] ?? 0) + 1;
+  }
   readonly report: string[] = [];
   private lineNo = 0;
   private lines = 0;
@@ -277,6 +302,7 @@ export class TraceChecker {
     this.modelled = new Set(knownCommands(profile));
     this.shared = sharedOf(profile);
     this.text = !!opts.text;
+    this.maxFindings = opts.maxFindings ?? MAX_FINDINGS;
   }
 
   // ---- sets ------------------------------------------------------------------------------------
@@ -595,14 +621,14 @@ export class TraceChecker {
       }
       if (kind === 'unexplained-start') finding.note = `no reachable ${vm.side} state explains the first observation (${f.kind})`;
       else if (f.note) finding.note = f.note;
-      this.findings.push(finding);
-      if (this.text) this.report.push(`line ${finding.line} ${vm.vm}: DEPARTURE ${kind}: expected ${JSON.stringify(f.expected)}, observed ${JSON.stringify(f.observed)}`);
+      this.addFinding(finding);
+      if (this.text) this.say(`line ${finding.line} ${vm.vm}: DEPARTURE ${kind}: expected ${JSON.stringify(f.expected)}, observed ${JSON.stringify(f.observed)}`);
     }
     if (out.reseeded) vm.capsExact = false;
     if (out.next !== set || out.findings.length) {
       if (this.text) {
-        if (vm.unchanged) this.report.push(`  … ${vm.vm}: ${vm.unchanged} observation(s) with no change`);
-        this.report.push(`line ${cmd ? cmd.replyLine : events[0].line} ${vm.vm}: ${describe()} → ${labelOf(out.next)}${out.assumed ? `  (assumed: ${out.assumed})` : ''}`);
+        if (vm.unchanged) this.say(`  … ${vm.vm}: ${vm.unchanged} observation(s) with no change`);
+        this.say(`line ${cmd ? cmd.replyLine : events[0].line} ${vm.vm}: ${describe()} → ${labelOf(out.next)}${out.assumed ? `  (assumed: ${out.assumed})` : ''}`);
       }
       vm.unchanged = 0;
     } else vm.unchanged++;
@@ -689,7 +715,7 @@ export class TraceChecker {
     vm.fromUniverse = false;
     vm.negotiated = false;
     vm.sentAny = false;
-    if (this.text) this.report.push(`line ${n} ${vm.vm}: greeting: a fresh QEMU → ${labelOf(vm.set)}`);
+    if (this.text) this.say(`line ${n} ${vm.vm}: greeting: a fresh QEMU → ${labelOf(vm.set)}`);
   }
 
   private readonly heads = [new Map<string, string>(), new Map<string, string>()];
@@ -727,9 +753,9 @@ export class TraceChecker {
     } else pend = vm.noId.first();
     if (!pend) {
       if (vm.sentAny) {
-        this.findings.push({ line: n, vm: vm.vm, kind: 'unmatched-reply', expected: hasId ? `a command with id ${idJson(id)}` : 'a command awaiting its reply', observed: error ?? 'return' });
-        if (this.text) this.report.push(`line ${n} ${vm.vm}: DEPARTURE unmatched-reply`);
-      } else if (this.text) this.report.push(`line ${n} ${vm.vm}: reply to a command sent before the trace starts: skipped`);
+        this.addFinding({ line: n, vm: vm.vm, kind: 'unmatched-reply', expected: hasId ? `a command with id ${idJson(id)}` : 'a command awaiting its reply', observed: error ?? 'return' });
+        if (this.text) this.say(`line ${n} ${vm.vm}: DEPARTURE unmatched-reply`);
+      } else if (this.text) this.say(`line ${n} ${vm.vm}: reply to a command sent before the trace starts: skipped`);
       return;
     }
     pend.done = true;
@@ -774,8 +800,8 @@ export class TraceChecker {
     // The in-band ones, and the exec-oob ones with an id (the only ones not queued in band).
     const all = [...vm.inband.live(), ...[...vm.byId.values()].filter((x) => x.oob && !x.done)].sort((a, b) => a.line - b.line);
     for (const p of all) {
-      this.findings.push({ line: p.line, vm: vm.vm, kind: 'pending', expected: 'a reply', observed: null, command: p.command, note: why });
-      if (this.text) this.report.push(`line ${p.line} ${vm.vm}: ${p.command} pending (${why})`);
+      this.addFinding({ line: p.line, vm: vm.vm, kind: 'pending', expected: 'a reply', observed: null, command: p.command, note: why });
+      if (this.text) this.say(`line ${p.line} ${vm.vm}: ${p.command} pending (${why})`);
       const evs = () => p.events.map((e) => e.event).join(', ');
       if (p.modelled && p.events.length && vm.set !== null)
         this.apply(vm, { p, replyLine: p.line, status: undefined, error: null, noReply: true, pipelined: false, k1: '?' + p.head, k2: '' }, p.events, () => `${p.command} (no reply) with ${evs()}`);
@@ -799,8 +825,8 @@ export class TraceChecker {
       return;
     }
     const owed = distinct(vm.set.hyps.map((h) => h.owed.filter((x) => x !== 'EXIT').map((x) => x.replace(':', ' ')).join(', ')));
-    this.findings.push({ line: vm.lastLine, vm: vm.vm, kind: 'missing-event', expected: owed, observed: 'no such event before the process\'s lines end' });
-    if (this.text) this.report.push(`line ${vm.lastLine} ${vm.vm}: DEPARTURE missing-event: expected ${JSON.stringify(owed)}`);
+    this.addFinding({ line: vm.lastLine, vm: vm.vm, kind: 'missing-event', expected: owed, observed: 'no such event before the process\'s lines end' });
+    if (this.text) this.say(`line ${vm.lastLine} ${vm.vm}: DEPARTURE missing-event: expected ${JSON.stringify(owed)}`);
   }
 
   /** Ends the trace: commands without a reply are pending. */
@@ -808,14 +834,15 @@ export class TraceChecker {
     for (const vm of this.vms.values()) {
       this.flush(vm, 'no reply before the end of the trace');
       this.endOfLines(vm);
-      if (this.text && vm.unchanged) this.report.push(`  … ${vm.vm}: ${vm.unchanged} observation(s) with no change`);
+      if (this.text && vm.unchanged) this.say(`  … ${vm.vm}: ${vm.unchanged} observation(s) with no change`);
       vm.unchanged = 0;
     }
     this.findings.sort((a, b) => a.line - b.line);
-    const byKind: Record<string, number> = {};
+    const byKind: Record<string, number> = { ...this.unlisted };
     for (const f of this.findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
     const pending = byKind.pending ?? 0;
-    return { lines: this.lines, departures: this.findings.length - pending, pending, byKind, skippedCommands: { ...this.skipped }, ignoredEvents: { ...this.ignored } };
+    const unlisted = Object.values(this.unlisted).reduce((a, b) => a + b, 0);
+    return { lines: this.lines, departures: this.findings.length + unlisted - pending, pending, byKind, unlisted, skippedCommands: { ...this.skipped }, ignoredEvents: { ...this.ignored } };
   }
 
   /** The readable report's footer: what was not checked. */
@@ -841,7 +868,7 @@ export function summaryLine(s: CheckSummary): string {
     .filter(([k]) => k !== 'pending')
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
-  return `check-trace: ${s.lines} lines; ${s.departures ? `${s.departures} departure(s) (${kinds})` : 'conforms'}${s.pending ? `; ${s.pending} pending command(s)` : ''}`;
+  return `check-trace: ${s.lines} lines; ${s.departures ? `${s.departures} departure(s) (${kinds})` : 'conforms'}${s.pending ? `; ${s.pending} pending command(s)` : ''}${s.unlisted ? `; only the first ${s.departures + s.pending - s.unlisted} findings listed, ${s.unlisted} more counted` : ''}`;
 }
 
 /** Renders findings and report the way the CLI prints them. */
