@@ -2,7 +2,7 @@
 // and no temp folder; start failures are typed and leave nothing behind; a run that gets SIGINT
 // ends every QEMU it started (checked from outside, by pid).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +121,34 @@ setInterval(() => {}, 1000);
       }
     } finally {
       rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a --qemu wrapper script that runs QEMU without exec', () => {
+  it('is ended with the QEMU it started (the process group), on dispose and on kill', async () => {
+    const dir = makeTempDir();
+    const wrapper = join(dir, 'qemu-wrapper.sh');
+    writeFileSync(wrapper, '#!/bin/sh\n/usr/bin/qemu-system-x86_64 "$@"\necho wrapper-done >&2\n', { mode: 0o755 });
+    const inDir = () =>
+      readdirSync('/proc')
+        .filter((x) => /^\d+$/.test(x))
+        .filter((pid) => cmdline(Number(pid)).includes(dir) && cmdline(Number(pid)).includes('qemu-system-x86_64 -M'))
+        .map(Number)
+        .filter(pidAlive);
+    try {
+      for (const end of ['dispose', 'kill'] as const) {
+        const vm = await Vm.launch({ name: `source-${end}`, qemu: wrapper, dir });
+        expect(await vm.client.execute('query-status')).toMatchObject({ ok: true });
+        const qemu = inDir();
+        expect(qemu.length, 'QEMU runs as a child of the wrapper').toBe(1);
+        expect(qemu[0]).not.toBe(vm.pid);
+        if (end === 'dispose') await vm.dispose();
+        else await vm.kill();
+        expect(await eventually(() => inDir().length === 0, 5000), `QEMU left behind after ${end}`).toBe(true);
+      }
+    } finally {
+      removeTempDir(dir);
     }
   });
 });

@@ -23,6 +23,16 @@ interface Entry {
   what: string;
 }
 const live = new Map<number, Entry>();
+/**
+ * Children started as the leader of their own process group (QEMU, detached): signals go to the
+ * group, so a --qemu wrapper script that runs QEMU without exec is ended with the QEMU it started.
+ * The group holds only our child and its descendants.
+ */
+const groupLeaders = new Set<number>();
+/** Signals a process we started, or its whole group where it leads one. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  process.kill(groupLeaders.has(pid) ? -pid : pid, sig);
+}
 const started: { pid: number; what: string }[] = [];
 const tempDirs = new Set<string>();
 let handlersInstalled = false;
@@ -52,11 +62,11 @@ export function liveTempDirs(): string[] {
   return [...tempDirs];
 }
 
-function killAllNow(signal: NodeJS.Signals) {
+function killAllNow(sig: NodeJS.Signals) {
   for (const [pid] of live) {
     try {
-      process.kill(pid, signal);
-      if (signal === 'SIGTERM') process.kill(pid, 'SIGCONT'); // a stopped process gets SIGTERM only once continued
+      signal(pid, sig);
+      if (sig === 'SIGTERM') signal(pid, 'SIGCONT'); // a stopped process gets SIGTERM only once continued
     } catch {
       /* already gone */
     }
@@ -111,7 +121,10 @@ export function register(child: ChildProcess, what: string): void {
   const pid = child.pid;
   live.set(pid, { child, what });
   started.push({ pid, what });
-  child.once('exit', () => live.delete(pid));
+  child.once('exit', () => {
+    live.delete(pid);
+    endGroup(pid); // a leader that exited leaves nothing of its group behind
+  });
 }
 
 function exited(child: ChildProcess): boolean {
@@ -138,18 +151,30 @@ export async function endProcess(child: ChildProcess, graceMs = GRACE_MS): Promi
   const pid = child.pid;
   if (pid === undefined || exited(child)) return;
   try {
-    process.kill(pid, 'SIGTERM');
-    process.kill(pid, 'SIGCONT');
+    signal(pid, 'SIGTERM');
+    signal(pid, 'SIGCONT');
   } catch {
     /* gone */
   }
-  if (await waitExit(child, graceMs)) return;
+  if (await waitExit(child, graceMs)) return endGroup(pid);
   try {
-    process.kill(pid, 'SIGKILL');
+    signal(pid, 'SIGKILL');
   } catch {
     /* gone */
   }
   if (!(await waitExit(child, 5000))) throw new Error(`process ${pid} did not exit after SIGKILL`);
+  endGroup(pid);
+}
+
+/** The leader exited: what is left of its group (a QEMU a wrapper started) gets SIGKILL. */
+function endGroup(pid: number): void {
+  if (!groupLeaders.has(pid)) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    /* the group is empty */
+  }
+  groupLeaders.delete(pid);
 }
 
 /** A private temp folder (mode 0700), removed by removeTempDir or at exit. */
@@ -273,7 +298,8 @@ export class Vm {
   static async launch(o: VmOptions): Promise<Vm> {
     const args = qemuArgs(o);
     const socketPath = join(o.dir, `${o.name}.sock`);
-    const child = spawn(o.qemu ?? DEFAULT_QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: o.dir });
+    const child = spawn(o.qemu ?? DEFAULT_QEMU, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: o.dir, detached: true });
+    if (child.pid !== undefined) groupLeaders.add(child.pid);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', () => resolve());
       child.once('error', (e) => reject(new VmStartError(`cannot start ${o.qemu ?? DEFAULT_QEMU}: ${e.message}`, '')));
@@ -315,12 +341,13 @@ export class Vm {
   async kill(): Promise<void> {
     if (!this.exit) {
       try {
-        process.kill(this.pid, 'SIGKILL');
+        signal(this.pid, 'SIGKILL');
       } catch {
         /* gone */
       }
     }
     await this.exited;
+    endGroup(this.pid);
     this.qmp?.close();
   }
 
