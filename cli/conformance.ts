@@ -11,7 +11,7 @@ import type { Profile } from '../machines/profile.ts';
 import { formatReport, runScenarios, type Scenario } from '../qemu/conformance.ts';
 import { KVM_SCENARIOS, SCENARIOS } from '../qemu/scenarios.ts';
 import { formatPlan, formatPlannedCoverage, planPaths, plannedCoverage } from '../qemu/path-plan.ts';
-import { disposeAll, kvmUsable } from '../qemu/vm.ts';
+import { disposeAll, kvmUsable, reapLeftovers } from '../qemu/vm.ts';
 import { UsageError, write } from './io.ts';
 
 /** The binary as given (a path, or a name looked up on PATH), if it is an executable file. */
@@ -67,12 +67,21 @@ export async function conformanceCmd(args: string[]): Promise<number> {
   try {
     o = parseArgs({
       args,
-      options: { qemu: { type: 'string' }, profile: { type: 'string' }, jobs: { type: 'string' }, scenarios: { type: 'string' }, paths: { type: 'string' }, traces: { type: 'string' }, json: { type: 'boolean' } },
+      options: { qemu: { type: 'string' }, profile: { type: 'string' }, jobs: { type: 'string' }, scenarios: { type: 'string' }, paths: { type: 'string' }, traces: { type: 'string' }, json: { type: 'boolean' }, reap: { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     }).values;
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+  // What a run killed with SIGKILL left (its QEMU processes, temp folders and sockets) is ended first.
+  const reaped = reapLeftovers();
+  if (reaped.runs && o.json !== true)
+    process.stderr.write(`reaped what ${reaped.runs} killed run(s) left: ${reaped.processes.length} process(es)${reaped.processes.length ? ` (${reaped.processes.map((x) => `${x.pid} ${x.what}`).join(', ')})` : ''}, ${reaped.dirs.length} temp folder(s)\n`);
+  if (o.reap === true) {
+    if (o.json === true) await write(JSON.stringify(reaped) + '\n');
+    else if (!reaped.runs) await write('nothing to reap: no killed run left anything behind\n');
+    return 0;
   }
   if (typeof o.qemu !== 'string' || o.qemu === '') throw new UsageError('--qemu PATH is required (the qemu-system-x86_64 binary to test)');
   const qemu = findBinary(o.qemu);

@@ -61,7 +61,7 @@ Options:
 Exit codes: 0, 1 the log holds no monitor records, 2 bad usage or an unreadable file.
 `,
   conformance: () => `Usage: migstate conformance --qemu PATH [--profile P] [--jobs N] [--scenarios all|NAME,...]
-                            [--paths all|N] [--traces DIR] [--json]
+                            [--paths all|N] [--traces DIR] [--json] [--reap]
 
 Start real QEMU pairs (loopback and UNIX sockets only), play the conformance scenarios and, with
 --paths, the model's generated paths, and compare every reply, status and event with the model.
@@ -75,6 +75,9 @@ Options:
   --paths P        also play the generated paths: all, or the first N
   --traces DIR     keep every run's QMP trace (docs/trace-format.md) in DIR
   --json           the report as JSON
+  --reap           only end what runs killed with SIGKILL left behind (their QEMU processes,
+                   proven by pid and start time, and temp folders), then exit; every run does
+                   this first anyway
 Exit codes: 0 all match, 1 unexplained mismatches, 2 bad usage (unknown profile or scenario, no binary,
 a binary of another version than the profile's).
 `,

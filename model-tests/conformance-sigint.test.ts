@@ -2,8 +2,8 @@
 // its own TMPDIR (so its private temp folders, QMP sockets and every process it starts are told apart
 // from other runs on the machine by their command lines); SIGINT arrives mid-run; afterwards no
 // process of that run and no temp folder or socket remain.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,6 +67,56 @@ describe('migstate conformance interrupted by SIGINT', () => {
         // No private temp folder (with its QMP sockets and stalled-listener socket) is left (tsx keeps
         // its compile cache there too: not the run's).
         expect(readdirSync(tmp).filter((d) => d !== 'traces' && !d.startsWith('tsx-'))).toEqual([]);
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        for (const x of processesMentioning(tmp)) {
+          try {
+            process.kill(x.pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migstate conformance killed with SIGKILL', () => {
+  it('leaves a record from which the next run ends its QEMU processes and removes its temp folders and sockets', { timeout: 120_000 }, async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'migstate-sigkill-cli-'));
+    const env = { ...process.env, TMPDIR: tmp };
+    try {
+      const child = spawn(process.execPath, [BIN, 'conformance', '--qemu', 'qemu-system-x86_64', '--scenarios', 'precopy-active-probes-complete', '--traces', join(tmp, 'traces')], {
+        cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      const exited = new Promise<void>((r) => child.once('exit', () => r()));
+      try {
+        const up = await eventually(() => processesMentioning(tmp).filter((x) => x.cmd.includes('qemu-system')).length >= 2, 60_000);
+        expect(up, `the run did not start its pair: ${err}`).toBe(true);
+        await new Promise((r) => setTimeout(r, 300));
+        child.kill('SIGKILL');
+        await exited;
+        // Nothing could end them: the pair is still there, with its folder and the run's record.
+        const left = processesMentioning(tmp).filter((x) => x.cmd.includes('qemu-system'));
+        expect(left.length).toBeGreaterThanOrEqual(2);
+        expect(readdirSync(join(tmp, 'migstate-runs'))).toEqual([`${child.pid}.json`]);
+        // The next run ends them first (here: only that, --reap).
+        const reap = spawnSync(process.execPath, [BIN, 'conformance', '--reap', '--json'], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+        expect(reap.status, reap.stderr).toBe(0);
+        const r = JSON.parse(reap.stdout) as { runs: number; processes: { pid: number }[]; dirs: string[] };
+        expect(r.runs).toBe(1);
+        expect(r.processes.map((x) => x.pid).sort()).toEqual(left.map((x) => x.pid).sort());
+        for (const x of left) expect(await eventually(() => !pidAlive(x.pid), 5000), `${x.pid} ${x.cmd}`).toBe(true);
+        expect(processesMentioning(tmp)).toEqual([]);
+        expect(readdirSync(tmp).filter((d) => d.startsWith('migstate-qemu-'))).toEqual([]);
+        expect(existsSync(join(tmp, 'migstate-runs'))).toBe(false);
+        // And a second reap finds nothing (a record is reaped once; live runs are never touched).
+        const again = spawnSync(process.execPath, [BIN, 'conformance', '--reap', '--json'], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+        expect(JSON.parse(again.stdout)).toEqual({ runs: 0, processes: [], dirs: [] });
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         for (const x of processesMentioning(tmp)) {

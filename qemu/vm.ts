@@ -4,9 +4,10 @@
 // exit) when it is disposed, and when the run gets SIGINT/SIGTERM or exits (handlers installed
 // once). Temp folders are removed. stderr is captured: QEMU says there why it exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import { QmpClient, QmpProtocolError } from './qmp.ts';
 import { TraceRecorder, type VmName } from './trace.ts';
@@ -15,6 +16,116 @@ export const DEFAULT_QEMU = 'qemu-system-x86_64';
 /** Temp folders of this launcher are named so (in os.tmpdir()). */
 export const TEMP_PREFIX = 'migstate-qemu-';
 const GRACE_MS = 1500;
+
+// ---- the record a run leaves on disk, for the next run if this one is SIGKILLed ---------------
+
+/**
+ * A SIGKILLed run cannot end what it started. So each run keeps a record of its QEMU processes
+ * (pid, start time, process group) and temp folders in `<tmpdir>/migstate-runs/<pid>.json`, and
+ * removes it when it ends. The next run (or `migstate conformance --reap`) reads the records of runs
+ * that are gone and ends what they left: only a process whose pid and start time (/proc/PID/stat)
+ * are the recorded ones, so a pid the system gave to another process since is never touched.
+ */
+export const RUNS_DIR = () => join(tmpdir(), 'migstate-runs');
+interface RunRecord {
+  pid: number;
+  start: string;
+  processes: { pid: number; start: string; group: boolean; what: string }[];
+  dirs: string[];
+}
+
+/** A process's start time since boot (field 22 of /proc/PID/stat), '' when it is gone. */
+export function startTimeOf(pid: number): string {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return st.slice(st.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+let recordFile: string | null = null;
+function writeRecord(): void {
+  try {
+    const dir = RUNS_DIR();
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    recordFile ??= join(dir, `${process.pid}${threadId ? '-' + threadId : ''}.json`); // worker threads share the pid
+    const rec: RunRecord = {
+      pid: process.pid,
+      start: startTimeOf(process.pid),
+      processes: [...live.keys()].map((pid) => ({ pid, start: startTimeOf(pid), group: groupLeaders.has(pid), what: live.get(pid)!.what })),
+      dirs: [...tempDirs],
+    };
+    // Written whole, then renamed: a run killed mid-write leaves the previous record, not half of one.
+    writeFileSync(recordFile + '.tmp', JSON.stringify(rec), { mode: 0o600 });
+    renameSync(recordFile + '.tmp', recordFile);
+  } catch {
+    /* a record that cannot be written: only the reaping after a SIGKILL is lost */
+  }
+}
+function dropRecord(): void {
+  if (!recordFile) return;
+  try {
+    unlinkSync(recordFile);
+    rmdirSync(RUNS_DIR()); // only when no other run keeps a record there (ENOTEMPTY otherwise)
+  } catch {
+    /* gone, or other runs' records */
+  }
+}
+
+export interface Reaped {
+  runs: number;
+  processes: { pid: number; what: string }[];
+  dirs: string[];
+}
+
+/** Ends what runs that are gone (SIGKILLed) left behind: their processes (proven by start time) and temp folders. */
+export function reapLeftovers(): Reaped {
+  const out: Reaped = { runs: 0, processes: [], dirs: [] };
+  const dir = RUNS_DIR();
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => /^\d+(-\d+)?\.json$/.test(f));
+  } catch {
+    return out;
+  }
+  for (const f of files) {
+    let rec: RunRecord;
+    try {
+      rec = JSON.parse(readFileSync(join(dir, f), 'utf8')) as RunRecord;
+    } catch {
+      continue;
+    }
+    if (rec.pid === process.pid || (pidAlive(rec.pid) && startTimeOf(rec.pid) === rec.start)) continue; // a live run
+    out.runs++;
+    for (const x of rec.processes ?? []) {
+      if (!pidAlive(x.pid) || startTimeOf(x.pid) !== x.start) continue;
+      try {
+        process.kill(x.group ? -x.pid : x.pid, 'SIGKILL');
+        out.processes.push({ pid: x.pid, what: x.what });
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+    // Only folders this launcher makes: <tmpdir>/migstate-*.
+    for (const d of rec.dirs ?? []) {
+      if (!d.startsWith(join(tmpdir(), 'migstate-')) || !existsSync(d)) continue;
+      rmSync(d, { recursive: true, force: true });
+      out.dirs.push(d);
+    }
+    try {
+      unlinkSync(join(dir, f));
+    } catch {
+      /* another run reaped it */
+    }
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* records of live runs */
+  }
+  return out;
+}
 
 // ---- the registry of everything this process started ------------------------------------------
 
@@ -88,6 +199,7 @@ function removeTempDirsNow() {
 export async function disposeAll(): Promise<void> {
   await Promise.all([...live.values()].map((e) => endProcess(e.child)));
   removeTempDirsNow();
+  if (!live.size) dropRecord();
 }
 
 function installHandlers() {
@@ -111,6 +223,7 @@ function installHandlers() {
   process.once('exit', () => {
     killAllNow('SIGKILL');
     removeTempDirsNow();
+    dropRecord();
   });
 }
 
@@ -121,9 +234,11 @@ export function register(child: ChildProcess, what: string): void {
   const pid = child.pid;
   live.set(pid, { child, what });
   started.push({ pid, what });
+  writeRecord();
   child.once('exit', () => {
     live.delete(pid);
     endGroup(pid); // a leader that exited leaves nothing of its group behind
+    writeRecord();
   });
 }
 
@@ -182,12 +297,15 @@ export function makeTempDir(prefix = TEMP_PREFIX): string {
   installHandlers();
   const d = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.add(d);
+  writeRecord();
   return d;
 }
 
 export function removeTempDir(d: string): void {
   rmSync(d, { recursive: true, force: true });
   tempDirs.delete(d);
+  if (live.size || tempDirs.size) writeRecord();
+  else dropRecord(); // nothing left to reap
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
