@@ -48,13 +48,30 @@ export async function* readLines(file: string | undefined): AsyncGenerator<strin
   });
   await opened;
   input.setEncoding('utf8');
-  let rest = '';
-  for await (const chunk of input as AsyncIterable<string>) {
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop()!;
-    for (const l of parts) yield l.endsWith('\r') ? l.slice(0, -1) : l;
+  for await (const batch of splitLines(input as AsyncIterable<string>)) for (const l of batch) yield l.endsWith('\r') ? l.slice(0, -1) : l;
+}
+
+/**
+ * Text chunks cut into lines ('\n' ends a line), a chunk's lines at a time. A line longer than a
+ * chunk is gathered piece by piece and joined once: adding each chunk to the rest and splitting it
+ * again copies the rest every time (a 200 MB line: quadratic).
+ */
+export async function* splitLines(chunks: AsyncIterable<string>): AsyncGenerator<string[]> {
+  let pieces: string[] = [];
+  for await (const chunk of chunks) {
+    const nl = chunk.indexOf('\n');
+    if (nl < 0) {
+      pieces.push(chunk);
+      continue;
+    }
+    const parts = chunk.split('\n');
+    pieces.push(parts[0]);
+    parts[0] = pieces.join('');
+    pieces = [parts.pop()!];
+    yield parts;
   }
-  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+  const last = pieces.join('');
+  if (last !== '') yield [last];
 }
 
 /**

@@ -8,7 +8,7 @@ import { LibvirtImporter } from '../trace/libvirt.ts';
 import { REC_WIDTH } from '../trace/extract.ts';
 import { MAX_VM_NAME } from '../trace/format.ts';
 import { recordBlocks } from './trace-reader.ts';
-import { checkInput, write, parseOptions, UsageError, type Options } from './io.ts';
+import { checkInput, splitLines, write, parseOptions, UsageError, type Options } from './io.ts';
 
 const parse = (args: string[], options: Options) => parseOptions(args, options, true);
 
@@ -69,13 +69,7 @@ async function openText(file: string): Promise<AsyncIterable<string>> {
  * events cost more than checking a line does.
  */
 async function* lineBatches(file: string): AsyncGenerator<string[]> {
-  let rest = '';
-  for await (const chunk of await openText(file)) {
-    const parts = (rest + chunk).split('\n');
-    rest = parts.pop()!;
-    yield parts;
-  }
-  if (rest !== '') yield [rest];
+  yield* splitLines(await openText(file));
 }
 
 export async function checkTraceCmd(args: string[]): Promise<number> {

@@ -212,3 +212,22 @@ describe('migstate with unreadable inputs, outputs and closed pipes (exit 2 with
     expect(out[1]).toEqual({ allowed: true, error: null });
   });
 });
+
+describe('splitLines (the CLI reads every input through it)', () => {
+  async function collect(chunks: string[]): Promise<string[]> {
+    const { splitLines } = await import('../cli/io.ts');
+    async function* gen() {
+      yield* chunks;
+    }
+    const out: string[] = [];
+    for await (const b of splitLines(gen())) out.push(...b);
+    return out;
+  }
+  it('joins a line that spans many chunks once, and keeps lines, empty lines and a last line without \\n', async () => {
+    expect(await collect(['ab', 'cd', 'e\nf', '', 'g\n\nh'])).toEqual(['abcde', 'fg', '', 'h']);
+    expect(await collect(['\n'])).toEqual(['']);
+    expect(await collect([])).toEqual([]);
+    const long = Array.from({ length: 1000 }, (_, i) => String(i % 10).repeat(1000));
+    expect(await collect([...long, '\nend\n'])).toEqual([long.join(''), 'end']);
+  });
+});
