@@ -262,8 +262,13 @@ export interface CapConflict {
   all: readonly string[];
   /** ...unless one of these is enabled too. */
   unless?: readonly string[];
-  /** Only when one of `all` is newly enabled after the destination started listening. */
-  newlyWhileIncoming?: boolean;
+  /**
+   * Only when one of `all` is newly enabled after the destination started listening. `'transport'`:
+   * while the incoming transport exists, as QEMU's migrate_incoming_started() reads it (from
+   * migrate-incoming until migration_incoming_state_destroy: also in postcopy-paused, not after
+   * completed or failed); `true`: while the destination listens (SideState.listening).
+   */
+  newlyWhileIncoming?: boolean | 'transport';
   desc: string;
   ref: string;
 }

@@ -27,6 +27,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Whether the incoming side counts as started for CapConflict.newlyWhileIncoming. */
+function incomingStarted(s: SideState, how: true | 'transport'): boolean {
+  if (how === true) return s.listening;
+  // migration/options.c: migrate_incoming_started() is mis->transport_data != NULL: set once the
+  // listener is up, cleared by migration_incoming_state_destroy (completed, failed).
+  return s.side === 'destination' && s.incomingStarted && s.status !== 'completed' && s.status !== 'failed';
+}
+
 function paramType(kind: string): string {
   return kind === 'bool' ? 'boolean' : kind === 'str' ? 'string' : kind === 'int' || kind === 'percent' ? 'integer' : 'size';
 }
@@ -62,7 +70,7 @@ const checks: Record<CheckName, Check> = {
     const after = new Set(capsAfter(s, args));
     for (const c of p.capConflicts) {
       if (!c.all.every((x) => after.has(x)) || (c.unless ?? []).some((x) => after.has(x))) continue;
-      if (c.newlyWhileIncoming && !(s.listening && c.all.some((x) => !s.caps.includes(x)))) continue;
+      if (c.newlyWhileIncoming && !(incomingStarted(s, c.newlyWhileIncoming) && c.all.some((x) => !s.caps.includes(x)))) continue;
       return { message: c.desc };
     }
     return false;

@@ -13,13 +13,14 @@ function run(args: string[], input?: string) {
 const lines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
 
 describe('migstate profiles', () => {
-  it('lists the three profiles, one line each, deltas naming their base', () => {
+  it('lists the four profiles, one line each, deltas naming their base', () => {
     const r = run(['profiles']);
     expect(r.code).toBe(0);
     const ls = r.out.trim().split('\n');
-    expect(ls.map((l) => l.split(/\s+/)[0])).toEqual(['qemu-7.2', 'qemu-master', 'proposed']);
+    expect(ls.map((l) => l.split(/\s+/)[0])).toEqual(['qemu-7.2', 'qemu-10.0', 'qemu-master', 'proposed']);
     expect(ls[1]).toContain('(delta on qemu-7.2)');
-    expect(ls[2]).toContain('(delta on qemu-master)');
+    expect(ls[2]).toContain('(delta on qemu-7.2)');
+    expect(ls[3]).toContain('(delta on qemu-master)');
   });
 });
 
@@ -77,7 +78,7 @@ describe('migstate permitted', () => {
   });
   it('an unknown profile, a missing file or an unknown option: exit 2 with a clear message, nothing on stdout', () => {
     for (const [args, msg] of [
-      [['permitted', '--profile', 'qemu-1.0'], /unknown profile 'qemu-1.0' \(known: qemu-7.2, qemu-master, proposed\)/],
+      [['permitted', '--profile', 'qemu-1.0'], /unknown profile 'qemu-1.0' \(known: qemu-7.2, qemu-10.0, qemu-master, proposed\)/],
       [['permitted', '--profile', 'qemu-7.2', '--queries', '/nonexistent/q.jsonl'], /cannot read \/nonexistent\/q.jsonl: no such file/],
       [['permitted', '--profile', 'qemu-7.2', '--bogus'], /Unknown option '--bogus'/],
       [['permitted'], /--profile is required/],

@@ -56,10 +56,46 @@ export function blocksIncomingCaps(p: Profile): boolean {
   return p.rules.some((r) => r.id === 'migrate-set-capabilities.blocked');
 }
 
+/** Precopy passes through `device` (migration_switchover_prepare: QEMU 10.0 and master). */
+function precopyDevice(p: Profile): boolean {
+  return p.transitions.some((t) => t.id === 'src.converged.device');
+}
+
+/** The source can enter COLO (10.0 cannot: migration_completion starts it from active only, and the status is device by then). */
+function sourceColo(p: Profile): boolean {
+  return p.statuses.source.includes('colo');
+}
+
+/**
+ * QEMU 10.0: x-colo on both sides, yet the source completes like any precopy and the destination
+ * enters COLO alone, as a secondary with no primary; only the destination can fail over.
+ */
+function coloWithoutPrimary(p: Profile): Scenario {
+  const c = coloCaps(p, false);
+  return {
+    name: 'colo: the source completes, the destination enters COLO alone (QEMU 10.0)',
+    from: 'migration/migration.c: migration_completion (COLO only from active; migration_switchover_prepare set device)',
+    incoming: 'defer',
+    steps: [
+      q('source', 'migrate-set-capabilities', caps(c)),
+      q('destination', 'migrate-set-capabilities', caps(c)),
+      q('destination', 'migrate-incoming', { uri: URI }, { destination: { status: 'setup' } }),
+      q('source', 'migrate', { uri: URI }, { source: { status: 'setup' } }),
+      sync('connect', { source: { status: 'active' }, destination: { status: 'active' } }),
+      sync('converge', { source: { runstate: 'finish-migrate' } }),
+      sync('switchover-start', { source: { status: 'device' } }),
+      sync('complete', { source: { status: 'completed', colo: 'none' }, destination: { status: 'colo', runstate: 'running', colo: 'secondary.running' } }),
+      sync('cleanup', { source: { status: 'completed', runstate: 'postmigrate' } }),
+      q('source', 'x-colo-lost-heartbeat', undefined, { reply: 'VM is not in COLO mode' }),
+      q('destination', 'x-colo-lost-heartbeat', undefined, { destination: { failover: 'require' } }),
+    ],
+  };
+}
+
 /** Both sides up to the first COLO checkpoint cycle done (the COLO qtest's start). */
 function coloStart(p: Profile, multifd: boolean): ScenarioStep[] {
   const c = coloCaps(p, multifd);
-  const device = p.statuses.source.includes('postcopy-device'); // master: precopy passes through `device`
+  const device = precopyDevice(p);
   return [
     // plain: the destination listens first (-incoming tcp:), its caps are set after (the qtest's
     // order). `proposed` refuses that order, so there the destination is started with defer.
@@ -106,6 +142,7 @@ const YANK = { instances: [{ type: 'migration' }] };
 
 /** The eight COLO qtest cases: plain/multifd x primary/secondary failover x outside/during a checkpoint. */
 export function coloQtestCases(p: Profile): Scenario[] {
+  if (!sourceColo(p)) return [coloWithoutPrimary(p)];
   const out: Scenario[] = [];
   for (const multifd of [false, true])
     for (const primary of [true, false])
@@ -161,7 +198,7 @@ export function procedureScenarios(p: Profile): Scenario[] {
     q('source', 'migrate-set-parameters', { 'x-checkpoint-delay': 2000 }),
     sync('connect'),
     sync('converge'),
-    ...(p.statuses.source.includes('postcopy-device') ? [sync('switchover-start')] : []),
+    ...(precopyDevice(p) ? [sync('switchover-start')] : []),
     sync('complete', { source: { status: 'colo' }, destination: { status: 'colo' } }),
     sync('checkpoint-ready', { source: { colo: 'primary.running' }, destination: { colo: 'secondary.running' } }),
   ];
@@ -186,7 +223,7 @@ export function procedureScenarios(p: Profile): Scenario[] {
     ...['red1', 'red0'].map((id) => q('destination', 'chardev-remove', { id })),
     ...['mirror0', 'compare1', 'compare0', 'compare0-0', 'compare_out', 'compare_out0'].map((id) => q('destination', 'chardev-add', { id, backend: { type: 'socket' } })),
   ];
-  const device = p.statuses.source.includes('postcopy-device');
+  const device = precopyDevice(p);
   const resume: ScenarioStep[] = [
     // "Primary resume replication": a new Secondary (steps 2 and 3), then on the Primary
     { event: { type: 'restart-destination', incoming }, destination: { status: p.statuses.destination.includes('setup') && !strict ? 'setup' : 'none', runstate: 'inmigrate' } },
@@ -212,16 +249,19 @@ export function procedureScenarios(p: Profile): Scenario[] {
     ...checkpoint(),
   ];
   const from = 'shared/reference 003: docs/system/qemu-colo.rst';
+  const step3: Scenario = {
+    name: `qemu-colo.rst step 3 as written (x-colo after -incoming tcp:) is ${strict ? 'refused' : 'accepted'}`,
+    from,
+    incoming: 'uri',
+    steps: [q('destination', 'migrate-set-capabilities', caps(c), strict ? { reply: "There's a migration process in progress" } : {})],
+  };
+  // The procedures need a primary (QEMU 10.0 has none: coloWithoutPrimary).
+  if (!sourceColo(p)) return [step3];
   return [
     { name: 'qemu-colo.rst: primary failover', from, incoming, steps: [...start(), ...primaryFailover] },
     { name: 'qemu-colo.rst: secondary failover', from, incoming, steps: [...start(), ...secondaryFailover] },
     { name: 'qemu-colo.rst: primary failover, then resume replication', from, incoming, steps: [...start(), ...primaryFailover, ...resume] },
-    {
-      name: `qemu-colo.rst step 3 as written (x-colo after -incoming tcp:) is ${strict ? 'refused' : 'accepted'}`,
-      from,
-      incoming: 'uri',
-      steps: [q('destination', 'migrate-set-capabilities', caps(c), strict ? { reply: "There's a migration process in progress" } : {})],
-    },
+    step3,
     {
       name: 'COLO: failover arrives while the secondary loads device state (relaunch)',
       from: 'migration/colo.c: secondary_vm_do_failover',
@@ -245,6 +285,11 @@ export function procedureScenarios(p: Profile): Scenario[] {
 
 export function precopyScenarios(p: Profile): Scenario[] {
   const device = p.statuses.source.includes('postcopy-device');
+  // QEMU >= 8.x: qmp_migrate_cancel refuses postcopy; a resume goes through postcopy-recover-setup.
+  const cancelRefused = p.rules.some((r) => r.id === 'migrate_cancel.postcopy');
+  const recoverSetup = p.statuses.source.includes('postcopy-recover-setup');
+  // master keeps the return-path file for migration_cleanup; 10.0 releases it as the thread is joined.
+  const rpAfterPostcopy = p.transitions.some((t) => t.id === 'src.rp.join.postcopy' && t.to === 'closed') ? 'closed' : 'stopped';
   return [
     {
       name: 'precopy with pause-before-switchover and migrate-continue',
@@ -276,16 +321,16 @@ export function precopyScenarios(p: Profile): Scenario[] {
         q('source', 'migrate-start-postcopy'),
         sync('postcopy-start', { source: { status: device ? 'postcopy-device' : 'postcopy-active', runstate: 'finish-migrate' }, destination: { status: device ? 'postcopy-device' : 'postcopy-active' } }),
         sync('postcopy-run', { destination: { status: 'postcopy-active', runstate: 'running' }, source: { status: 'postcopy-active' } }),
-        q('source', 'migrate_cancel', undefined, device ? { reply: 'Postcopy migration in progress, cannot cancel.' } : {}),
+        q('source', 'migrate_cancel', undefined, cancelRefused ? { reply: 'Postcopy migration in progress, cannot cancel.' } : {}),
       ].concat(
-        device
+        cancelRefused
           ? [
               q('source', 'migrate-pause', undefined, { source: { status: 'postcopy-paused', rp: 'closed' }, destination: { status: 'postcopy-paused', rp: 'closed' }, channel: 'broken' }),
               q('destination', 'migrate-recover', { uri: URI }),
-              q('source', 'migrate', { uri: URI, resume: true }, { source: { status: 'postcopy-recover-setup' } }),
+              q('source', 'migrate', { uri: URI, resume: true }, { source: { status: recoverSetup ? 'postcopy-recover-setup' : 'postcopy-paused' } }),
               sync('recover-connect', { source: { status: 'postcopy-recover', rp: 'running' }, destination: { status: 'postcopy-recover', rp: 'open' }, channel: 'connected' }),
               sync('recover-done', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
-              sync('postcopy-complete', { source: { status: 'completed', rp: 'stopped' }, destination: { status: 'completed', rp: 'closed' } }),
+              sync('postcopy-complete', { source: { status: 'completed', rp: rpAfterPostcopy }, destination: { status: 'completed', rp: 'closed' } }),
               sync('cleanup', { source: { runstate: 'postmigrate', rp: 'closed' } }),
             ]
           : [
@@ -294,7 +339,7 @@ export function precopyScenarios(p: Profile): Scenario[] {
             ],
       ),
     },
-    ...(device
+    ...(cancelRefused
       ? []
       : [
           {
@@ -334,7 +379,14 @@ export function cancelScenarios(p: Profile): Scenario[] {
     q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled' } }),
   ];
   const out: Scenario[] = [
-    { name: 'cancel in setup', from: 'migration/migration.c: migrate_fd_cancel', steps: [...head(), ...cancel('running')] },
+    p.rules.some((r) => r.id === 'migrate_cancel.setup')
+      ? {
+          // QEMU 10.0: cancelled before the reply, with no cleanup to wait for (migration_cancel).
+          name: 'cancel in setup: cancelled at once (QEMU 10.0)',
+          from: 'migration/migration.c: migration_cancel (SETUP: CANCELLED directly)',
+          steps: [...head(), q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled', runstate: 'running' } }), q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled' } })],
+        }
+      : { name: 'cancel in setup', from: 'migration/migration.c: migrate_fd_cancel', steps: [...head(), ...cancel('running')] },
     { name: 'cancel in active', from: 'migration/migration.c: migrate_fd_cancel', steps: [...head(), sync('connect'), ...cancel('running')] },
     ...(p.rules.some((r) => r.id === 'migrate_cancel.pre-switchover')
       ? [

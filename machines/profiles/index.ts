@@ -3,6 +3,7 @@ import { applyDelta, type Profile } from '../profile.ts';
 import { RUN_STATES_OF } from '../run-state.ts';
 import { SIDES } from '../vocabulary.ts';
 import { qemu72 } from './qemu-7.2.ts';
+import { qemu100Delta } from './qemu-10.0.ts';
 import { qemuMasterDelta } from './qemu-master.ts';
 import { proposedDelta } from './proposed.ts';
 
@@ -37,10 +38,11 @@ export function validateProfile(p: Profile): Profile {
   return p;
 }
 
+const qemu100 = validateProfile(applyDelta(validateProfile(qemu72), qemu100Delta));
 const qemuMaster = validateProfile(applyDelta(validateProfile(qemu72), qemuMasterDelta));
 const proposed = validateProfile(applyDelta(qemuMaster, proposedDelta));
 
-export const PROFILES: readonly Profile[] = [qemu72, qemuMaster, proposed];
+export const PROFILES: readonly Profile[] = [qemu72, qemu100, qemuMaster, proposed];
 
 export function profileNames(): string[] {
   return PROFILES.map((p) => p.name);

@@ -1,0 +1,383 @@
+// Profile qemu-10.0: QEMU 10.0 as Debian ships it in bookworm-backports (qemu-system-x86
+// 1:10.0.2+ds-2+deb13u1~bpo12+1, fetched by scripts/fetch-qemu-10.0.sh), written as the difference
+// from qemu-7.2. Sources: QEMU 10.0.2's migration/*.c, qapi/migration.json, util/yank.c (every row
+// cites the 10.0 function), and the binary itself (`migstate conformance --profile qemu-10.0`).
+// Much of qemu-master's delta is already in 10.0 (setup / failed on the destination,
+// postcopy-recover-setup, device on every switchover, postcopy cancel refused, vm_old_state put
+// back); what is not (failing, postcopy-device, x-colo requiring return-path, zero-blocks gone) is
+// left out, and 10.0's own behaviour decides where the two part (COLO, the setup cancel, the
+// failed bind, migrate-recover's events).
+import type { CapConflict, ChartTransition, ParamSpec, ProfileDelta, Rule } from '../profile.ts';
+import type { MigrationStatus } from '../vocabulary.ts';
+
+const MC = 'migration/migration.c';
+const OPT = 'migration/options.c';
+const CO = 'migration/colo.c';
+const SV = 'migration/savevm.c';
+const GE = 'GenericError';
+
+/** migration/migration.c: migration_is_running() in 10.0 (7.2's list with postcopy-recover-setup and colo). */
+export const RUNNING_10: readonly MigrationStatus[] = [
+  'active', 'postcopy-active', 'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover',
+  'setup', 'pre-switchover', 'device', 'wait-unplug', 'cancelling', 'colo',
+];
+/** migration/migration.c: migration_in_postcopy() in 10.0. */
+const IN_POSTCOPY_10: readonly MigrationStatus[] = ['postcopy-active', 'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover'];
+
+// ---- rules ----------------------------------------------------------------------------------------
+const replaceRules: Rule[] = [
+  // qmp_migrate: uri and channels are both optional in the schema now; exactly one is needed.
+  { id: 'migrate.args', side: 'both', command: 'migrate', when: { check: 'uriMissing' },
+    reject: { class: GE, desc: "need either 'uri' or 'channels' argument" }, ref: `${MC}: qmp_migrate` },
+  // migrate_prepare (resume): postcopy-paused -> postcopy-recover-setup at once (QEMU >= 9.1).
+  { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } }, status: ['postcopy-paused'] },
+    accept: { reply: 'empty', status: 'postcopy-recover-setup', effects: ['requestResume'] }, ref: `${MC}: migrate_prepare (POSTCOPY_PAUSED -> POSTCOPY_RECOVER_SETUP)`,
+    note: 'postcopy-recover once the new channel connects (migration_connect), back to postcopy-paused if it fails' },
+  { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_10 },
+    reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${MC}: migrate_prepare (migration_is_running)`,
+    note: 'colo counts as running in 10.0' },
+  // The window between migration_completion (completed: migration_completion_end; failed: its fail:
+  // label) and migration_cleanup, which unregisters the yank instance: the VM is still in
+  // finish-migrate, so migrate_prepare lets it through, migrate_init sets setup (MIGRATION setup),
+  // and qmp_migrate_finish's yank_register_instance(errp) fails. 10.0 answers the error and does not
+  // abort: cleanups are bottom halves scheduled afresh (migration_bh_schedule), not 7.2's
+  // s->cleanup_bh that migrate_init reset. Read from the source, not seen (a race window).
+  // Also after a migrate_cancel in setup (migrate_cancel.setup): cancelled, with the yank instance
+  // still registered until the pending connect ends (seen on the 10.0 binary).
+  { id: 'migrate.yank-duplicate.completing', side: 'source', command: 'migrate', when: { status: ['completed', 'failed', 'cancelled'], ctx: { yankRegistered: true }, caps: { events: true } },
+    reject: { class: GE, desc: 'duplicate yank instance' }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
+    note: 'the status is left setup (a refused command moves nothing in the model: query-migrate would show setup); docs/findings.md F8/F10' },
+  // A destination whose incoming migration still holds the migration yank instance: migrate_init
+  // has set the outgoing status to setup (MIGRATION setup, seen on the 10.0 binary), then the
+  // registration fails; the outgoing status stays setup (not modelled: a refused command moves nothing).
+  { id: 'migrate.yank-duplicate.dst', side: 'destination', command: 'migrate', when: { status: ['postcopy-active', 'postcopy-paused', 'postcopy-recover', 'colo'], caps: { events: true } },
+    reject: { class: GE, desc: 'duplicate yank instance' }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
+    note: 'the incoming migration holds the migration yank instance until migration_incoming_state_destroy; query-migrate then reports the outgoing setup' },
+  // qmp_migrate_incoming checks `once` and the run state first, then registers the yank instance;
+  // only qemu_start_incoming_migration looks at uri/channels (migrate-incoming.args, below).
+  { id: 'migrate-incoming.port-in-use', side: 'destination', command: 'migrate-incoming', env: 'port-in-use', when: { status: ['none'], caps: { events: true } },
+    reject: { class: GE, desc: 'Failed to find an available port: Address already in use' }, alwaysSends: ['setup'],
+    ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); socket_start_incoming_migration (inet_listen_saddr)`,
+    note: 'an environment outcome: MIGRATION setup (the status change, sent with the events capability), then the bind fails. 10.0 leaves the status setup (query-migrate reports it) and the once flag unset, so a retry is refused with "Illegal migration incoming state: setup"; the model cannot yet leave a status changed by a refused command, so it stays none here' },
+  { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
+    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank'] },
+    ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP)`,
+    note: 'none -> setup as soon as it listens, before any source connects; MIGRATION setup only with the events capability (migrate_generate_event)' },
+
+  // qmp_migrate_recover -> qemu_start_incoming_migration: migration_incoming_state_setup leaves
+  // postcopy-paused as it is, so no MIGRATION event at all (7.2 sent setup unconditionally; seen on
+  // the 10.0 binary: nothing until postcopy-recover).
+  { id: 'migrate-recover.port-in-use', side: 'destination', command: 'migrate-recover', env: 'port-in-use',
+    reject: { class: GE, desc: 'Failed to find an available port: Address already in use' },
+    ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> socket_start_incoming_migration (inet_listen_saddr)`,
+    note: 'an environment outcome: the port is taken by another process' },
+  { id: 'migrate-recover.start', side: 'destination', command: 'migrate-recover',
+    accept: { reply: 'empty', effects: ['listen'] }, ref: `${MC}: qmp_migrate_recover -> migration_incoming_transport_cleanup, qemu_start_incoming_migration`,
+    note: 'listens again; the status stays postcopy-paused until the source connects (postcopy_try_recover)' },
+
+  // migration_cancel: posts pause_sem, then cmpxchg's to cancelling under the BQL; the thread woken
+  // in migration_switchover_prepare must retake the BQL before its PRE_SWITCHOVER -> DEVICE, which
+  // then fails: no 7.2 race, pre-switchover goes straight to cancelling.
+  { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_10.filter((s) => !['setup', 'cancelling', 'colo'].includes(s) && !IN_POSTCOPY_10.includes(s)) },
+    accept: { reply: 'empty', status: 'cancelling', shutsChannel: true }, ref: `${MC}: qmp_migrate_cancel -> migration_cancel (CANCELLING; qemu_file_shutdown)`,
+    note: 'setup: migrate_cancel.setup; pre-switchover too: migration_switchover_prepare finds cancelling and says "Switchover is interrupted"' },
+
+  { id: 'migrate-pause.source', side: 'source', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
+    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause (migration_postcopy_is_alive(ms->state))`,
+    note: 'shuts the stream down; the migration thread then pauses (channel-error -> postcopy-paused)' },
+  { id: 'migrate-pause.destination', side: 'destination', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
+    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause (migration_postcopy_is_alive(mis->state))`,
+    note: 'shuts the incoming stream down; the load then pauses (channel-error -> postcopy-paused)' },
+  { id: 'migrate-pause.other', side: 'both', command: 'migrate-pause',
+    reject: { class: GE, desc: 'migrate-pause is currently only supported during postcopy-active or postcopy-recover state' }, ref: `${MC}: qmp_migrate_pause` },
+
+  { id: 'migrate-set-capabilities.running', side: 'source', command: 'migrate-set-capabilities', when: { status: RUNNING_10 },
+    reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${OPT}: qmp_migrate_set_capabilities (migration_is_running || migration_in_colo_state)`,
+    note: 'only the outgoing state: a destination accepts capability changes during an incoming migration (but see the multifd / postcopy-preempt conflicts)' },
+  { id: 'migrate-set-capabilities.conflict', side: 'both', command: 'migrate-set-capabilities', when: { check: 'capsConflict' },
+    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_caps_check` },
+  { id: 'migrate-set-parameters.invalid', side: 'both', command: 'migrate-set-parameters', when: { check: 'paramsArgInvalid' },
+    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_params_check` },
+  { id: 'migrate-set-parameters.set', side: 'both', command: 'migrate-set-parameters',
+    accept: { reply: 'empty', effects: ['setParams'] }, ref: `${OPT}: qmp_migrate_set_parameters -> migrate_params_apply`,
+    note: 'no status check: every parameter may change at any time' },
+
+  { id: 'x-colo-lost-heartbeat.not-colo', side: 'both', command: 'x-colo-lost-heartbeat', when: { notStatus: ['colo'] },
+    reject: { class: GE, desc: 'VM is not in COLO mode' }, ref: 'migration/colo-failover.c: qmp_x_colo_lost_heartbeat (get_colo_mode)',
+    note: 'always on a source: 10.0\'s primary never enters COLO (src.switchover)' },
+  // Only a secondary gets this far (get_colo_mode is never COLO_MODE_PRIMARY in 10.0).
+  { id: 'x-colo-lost-heartbeat.active', side: 'destination', command: 'x-colo-lost-heartbeat', when: { failover: ['require', 'active', 'completed', 'relaunch'] },
+    reject: { class: GE, desc: 'COLO failover is already activated' }, ref: 'migration/colo-failover.c: failover_request_active' },
+  { id: 'x-colo-lost-heartbeat.request', side: 'destination', command: 'x-colo-lost-heartbeat',
+    accept: { reply: 'empty', failover: 'require' }, ref: 'migration/colo-failover.c: qmp_x_colo_lost_heartbeat -> failover_request_active',
+    note: 'replies at once; colo_failover_bh does the failover afterwards' },
+];
+
+const addRules: { item: Rule; before?: string; after?: string }[] = [
+  // The same refusals with the events capability off: migrate_init's setup sends no MIGRATION event.
+  { after: 'migrate.yank-duplicate.completing', item: { id: 'migrate.yank-duplicate.completing.quiet', side: 'source', command: 'migrate', when: { status: ['completed', 'failed', 'cancelled'], ctx: { yankRegistered: true }, caps: { events: false } },
+    reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
+    note: 'as migrate.yank-duplicate.completing, events off' } },
+  { after: 'migrate.yank-duplicate.dst', item: { id: 'migrate.yank-duplicate.dst.quiet', side: 'destination', command: 'migrate', when: { status: ['postcopy-active', 'postcopy-paused', 'postcopy-recover', 'colo'], caps: { events: false } },
+    reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
+    note: 'as migrate.yank-duplicate.dst, events off' } },
+  // The port-in-use outcome without the events capability: no MIGRATION event at all.
+  { before: 'migrate-incoming.port-in-use', item: { id: 'migrate-incoming.port-in-use.quiet', side: 'destination', command: 'migrate-incoming', env: 'port-in-use', when: { status: ['none'], caps: { events: false } },
+    reject: { class: GE, desc: 'Failed to find an available port: Address already in use' },
+    ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); socket_start_incoming_migration (inet_listen_saddr)`,
+    note: 'as migrate-incoming.port-in-use, events off: no MIGRATION setup (10.0 sends it only through migrate_generate_event)' } },
+  { after: 'migrate-incoming.not-inmigrate', item: { id: 'migrate-incoming.args.channels', side: 'both', command: 'migrate-incoming', when: { check: 'uriMissing' },
+    reject: { class: GE, desc: "need either 'uri' or 'channels' argument" }, ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration`,
+    note: 'after the once and run-state checks (qmp_migrate_incoming makes those first)' } },
+  { after: 'migrate-incoming.start', item: { id: 'migrate-incoming.illegal-state', side: 'destination', command: 'migrate-incoming', when: { check: 'statusName' },
+    reject: { class: GE, desc: 'Illegal migration incoming state: {status}' }, ref: `${MC}: qemu_start_incoming_migration -> migration_incoming_state_setup`,
+    note: 'after a migrate-incoming whose listener failed to bind (the status stays setup, the once flag unset); not reached in the model yet: migrate-incoming.port-in-use leaves none' } },
+  // migration_cancel in setup before the channel connected (no to_dst_file): "there is no path that
+  // will complete the cancellation", so it sets CANCELLING -> CANCELLED itself, before the reply,
+  // without migration_cleanup: the yank instance stays registered until the pending connect ends
+  // (src.cancelled.connect-done). The model's source is in setup exactly until the pair connects.
+  { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.setup', side: 'source', command: 'migrate_cancel', when: { status: ['setup'], caps: { events: true } },
+    accept: { reply: 'empty', status: 'cancelled' }, alwaysSends: ['cancelling'], ref: `${MC}: migration_cancel (setup && !s->to_dst_file: CANCELLING -> CANCELLED)`,
+    note: 'MIGRATION cancelling, cancelled before the reply (seen on the 10.0 binary); no cleanup, so migrate is refused ("duplicate yank instance") until the connect ends' } },
+  { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.setup.quiet', side: 'source', command: 'migrate_cancel', when: { status: ['setup'], caps: { events: false } },
+    accept: { reply: 'empty', status: 'cancelled' }, ref: `${MC}: migration_cancel (setup && !s->to_dst_file: CANCELLING -> CANCELLED)`,
+    note: 'as migrate_cancel.setup, events off' } },
+  // migration_in_postcopy(): a cancel cannot give the VM back once the destination may run it.
+  { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.postcopy', side: 'source', command: 'migrate_cancel', when: { status: IN_POSTCOPY_10 },
+    reject: { class: GE, desc: 'Postcopy migration in progress, cannot cancel.' }, ref: `${MC}: qmp_migrate_cancel (migration_in_postcopy)` } },
+];
+
+// ---- internal transitions -------------------------------------------------------------------------
+const replaceTransitions: ChartTransition[] = [
+  { id: 'src.converged.pause', chart: 'source-status', from: ['active'], event: 'switchover-start', to: 'pre-switchover',
+    when: { caps: { 'pause-before-switchover': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion_precopy -> migration_switchover_start -> migration_switchover_prepare`,
+    note: 'the VM is already stopped (finish-migrate) when the status becomes pre-switchover' },
+  { id: 'src.pause-released', chart: 'source-status', from: ['pre-switchover'], event: 'pause-released', to: 'device',
+    when: { ctx: { pausePosted: true } }, effects: ['consumePause'], ref: `${MC}: migration_switchover_prepare (qemu_sem_wait pause_sem; PRE_SWITCHOVER -> DEVICE under the BQL)` },
+  // migration_completion tests `state == ACTIVE` for COLO, but migration_switchover_prepare has set
+  // DEVICE by then: with x-colo too the source completes (migration_completion_end), and
+  // migration_iteration_finish never starts the COLO process.
+  { id: 'src.switchover', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'completed',
+    when: { runstate: ['finish-migrate'], ctx: { postcopyStarted: false } }, ref: `${MC}: migration_completion -> migration_completion_end`,
+    note: 'also with x-colo (the COLO test reads ACTIVE, the status is DEVICE); the yank instance stays registered until migration_cleanup (cleanup-done)' },
+  // postcopy_start: migration_stop_vm (STOP), migration_switchover_start (ACTIVE -> DEVICE), the
+  // package, then DEVICE -> POSTCOPY_ACTIVE: STOP, MIGRATION device, MIGRATION postcopy-active.
+  // vm_stop_force_state sets finish-migrate and lets go of the BQL in pause_all_vcpus, so a query
+  // can read active / finish-migrate (seen on the binary); the rest runs under the BQL. The pair
+  // takes it in one step (postcopy-start sync); from active / finish-migrate (the VM stopped by
+  // the thread, which `converged` stands for) the status part alone explains that reading.
+  { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'device',
+    when: { ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['enterPostcopy'],
+    ref: `${MC}: migration_iteration_run (pending above the threshold) -> postcopy_start -> migration_switchover_start -> migration_switchover_prepare (ACTIVE -> DEVICE)`,
+    note: 'postcopy with pause-before-switchover (active -> pre-switchover -> device -> postcopy-active) is not modelled yet' },
+  { id: 'src.run.postcopy-start', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-start', to: 'finish-migrate',
+    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['rememberRunState'],
+    ref: `${MC}: postcopy_start -> migration_stop_vm (vm_stop_force_state)`, note: 'STOP, then MIGRATION device' },
+  // No src.error.completion from active: in finish-migrate migration_switchover_prepare moves the
+  // status to device first, under the BQL; the device state then fails to go out.
+  { id: 'src.error.completion', chart: 'source-status', from: ['device'], event: 'channel-error', to: 'failed',
+    when: { runstate: ['finish-migrate'], ctx: { postcopyStarted: false } }, effects: ['clearMigrationRequests'],
+    ref: `${MC}: migration_completion (fail: migrate_set_state(s->state, FAILED))`,
+    note: 'also from device after a break in pre-switchover (docs/findings.md F10); the VM is restarted later by migration_iteration_finish' },
+  { id: 'src.resume-connected', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'resume-connected', to: 'postcopy-recover',
+    when: { ctx: { resumeRequested: true } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_connect (resume: POSTCOPY_RECOVER_SETUP -> POSTCOPY_RECOVER)` },
+  // migration_iteration_finish puts back the run state the VM had (vm_old_state): 7.2 left a VM
+  // that was not running in postmigrate.
+  { id: 'src.run.failed.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
+    when: { status: ['failed'], ctx: { vmOldState: 'paused' } }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
+  { id: 'src.run.cancelled.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
+    when: { status: ['cancelling'], ctx: { vmOldState: 'paused', parked: false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
+  { id: 'src.run.cancelled.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
+    when: { status: ['cancelling'], ctx: { vmOldState: 'running', parked: false } }, ref: `${MC}: migration_iteration_finish (runstate_is_live(vm_old_state)) -> vm_start` },
+
+  // ---- destination ----
+  { id: 'dst.connected', chart: 'destination-status', from: ['setup'], event: 'source-connected', to: 'active',
+    ref: `${MC}: process_incoming_migration_co (SETUP -> ACTIVE)` },
+  // MIG_CMD_ENABLE_COLO is still in the stream, but the destination must have x-colo itself
+  // (QEMU >= 8.1): without it the load fails ("ENABLE_COLO command come in migration stream, but
+  // x-colo capability is not set").
+  { id: 'dst.colo-enable', chart: 'colo', side: 'destination', from: ['none'], event: 'colo-enable', to: 'none',
+    when: { status: ['active'], caps: { 'x-colo': true } }, effects: ['enableColo'], ref: `${SV}: loadvm_process_enable_colo -> migration_incoming_enable_colo (migrate_colo)`,
+    note: 'without x-colo on the destination the load fails (not modelled)' },
+
+  // The secondary without a primary: colo_process_incoming_thread sets COLO, starts the VM and sends
+  // CHECKPOINT_READY without waiting for anyone; seen on the binary: MIGRATION colo, RESUME, then at
+  // once COLO_EXIT (reason error: the completed source has closed the stream; dst.colo.error).
+  { id: 'dst.colo.start', chart: 'colo', side: 'destination', from: ['none'], event: 'load-done', to: 'secondary.running',
+    when: { status: ['active'], ctx: { coloEnabled: true } }, ref: `${CO}: colo_incoming_co -> colo_process_incoming_thread (vm_start; colo_send_message CHECKPOINT_READY)` },
+  { id: 'dst.run.colo-start', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'load-done', to: 'running', statusFirst: true,
+    when: { status: ['active'], ctx: { coloEnabled: true } }, ref: `${CO}: colo_process_incoming_thread (ACTIVE -> COLO, then vm_start)`,
+    note: 'MIGRATION colo, then RESUME; the short colo / inmigrate before vm_start is left out' },
+  // The VM runs from the start of COLO: colo_do_failover stops it (dst.run.failover-stop) before the failover ends.
+  { id: 'dst.run.failover-start', chart: 'run-state', side: 'destination', from: ['colo'], event: 'failover-done', to: 'running', statusFirst: true,
+    when: { failover: ['active'] }, ref: `${MC}: process_incoming_migration_bh -> vm_start`,
+    note: 'secondary_vm_do_failover sets completed (MIGRATION) and forces autostart; the VM starts once the COLO thread is joined' },
+
+  // ---- return path (source) ----
+  { id: 'src.rp.open', chart: 'return-path', side: 'source', from: ['closed'], event: 'setup-done', to: 'running',
+    when: { status: ['setup', 'wait-unplug'], anyOf: [{ caps: { 'postcopy-ram': true } }, { caps: { 'return-path': true } }] },
+    ref: `${MC}: migration_connect -> open_return_path_on_source`, note: 'only with postcopy-ram or return-path' },
+  { id: 'src.rp.resume', chart: 'return-path', side: 'source', from: ['closed'], event: 'resume-connected', to: 'running',
+    when: { status: ['postcopy-recover-setup'], ctx: { resumeRequested: true } }, ref: `${MC}: migration_connect (resume) -> open_return_path_on_source` },
+  // close_return_path_on_source joins the thread and releases the file (migration_release_dst_files):
+  // nothing of the return path is left for migration_cleanup.
+  { id: 'src.rp.join', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'closed',
+    when: { status: ['device'], runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion -> close_return_path_on_source -> migration_release_dst_files` },
+  { id: 'src.rp.join.postcopy', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'converged', to: 'closed',
+    when: { status: ['postcopy-active'] }, ref: `${MC}: migration_completion -> close_return_path_on_source -> migration_release_dst_files` },
+  { id: 'src.rp.cleanup', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'cleanup-done', to: 'closed',
+    when: { status: ['completed', 'cancelling', 'failed'], ctx: { parked: false } }, ref: `${MC}: migration_cleanup -> close_return_path_on_source` },
+];
+
+/**
+ * The COLO primary's transitions of 7.2: none can happen in 10.0. migration_completion starts COLO
+ * only from ACTIVE (`migrate_colo() && s->state == MIGRATION_STATUS_ACTIVE`), but
+ * migration_switchover_prepare has set DEVICE by then, so an x-colo source completes like any other
+ * and migration_iteration_finish never calls migrate_start_colo_process (seen on the binary: the
+ * source ends completed / postmigrate, the destination enters COLO alone).
+ */
+const SOURCE_COLO = [
+  'src.switchover.colo', 'src.colo.start', 'src.failover.init', 'src.rp.colo-open', 'src.colo.ready', 'src.run.colo-start',
+  'src.colo.request', 'src.colo.reply', 'src.run.checkpoint-stop', 'src.colo.vmstate-send', 'src.colo.vmstate-size',
+  'src.colo.vmstate-received', 'src.colo.vmstate-loaded', 'src.run.checkpoint-start', 'src.colo.error', 'src.failover.bh',
+  'src.run.failover-stop', 'src.failover.done', 'src.status.failover', 'src.colo.failover', 'src.run.failover-start', 'src.rp.failover',
+];
+
+/**
+ * The COLO secondary's checkpoint cycle and relaunch: they need a primary, and 10.0's never starts
+ * (SOURCE_COLO). A pair of two 10.0 processes therefore never takes them. (A 10.0 secondary behind a
+ * primary of another version would: mixed-version pairs are not modelled.)
+ */
+const DESTINATION_CHECKPOINTS = [
+  'dst.colo.ready', 'dst.colo.request', 'dst.run.checkpoint-stop', 'dst.colo.reply', 'dst.colo.vmstate-send', 'dst.colo.vmstate-size',
+  'dst.colo.vmstate-received', 'dst.colo.vmstate-loaded', 'dst.run.checkpoint-start', 'dst.failover.relaunch', 'dst.failover.retry',
+  'dst.colo.relaunch-loaded', 'dst.run.relaunch-start',
+];
+
+const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
+  // Precopy switchover always passes through device (migration_switchover_prepare, QEMU >= 10.0).
+  { after: 'src.setup-done', item: { id: 'src.converged.device', chart: 'source-status', from: ['active'], event: 'switchover-start', to: 'device',
+    when: { caps: { 'pause-before-switchover': false }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion_precopy -> migration_switchover_start -> migration_switchover_prepare (ACTIVE -> DEVICE)` } },
+  // The second half of postcopy_start, in the same pair step: the package went out, DEVICE ->
+  // POSTCOPY_ACTIVE (the internal event is the one 7.2's postcopy_start stops the VM on).
+  { after: 'src.postcopy-start', item: { id: 'src.postcopy-active', chart: 'source-status', from: ['device'], event: 'postcopy-stop', to: 'postcopy-active',
+    when: { runstate: ['finish-migrate'], ctx: { postcopyStarted: true } }, ref: `${MC}: postcopy_start (qemu_savevm_send_packaged; DEVICE -> POSTCOPY_ACTIVE)` } },
+  { after: 'src.error.postcopy', item: { id: 'src.recover-setup-error', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'channel-error', to: 'postcopy-paused',
+    effects: ['clearMigrationRequests'], ref: `${MC}: migration_connect (error_in, resume) -> migration_connect_set_error (POSTCOPY_RECOVER_SETUP -> POSTCOPY_PAUSED)`,
+    note: 'no cleanup for a resume: the user may try migrate resume again' } },
+  // After migrate_cancel.setup the connect started by qmp_migrate_finish still runs; when it ends
+  // (refused, or the listener goes away), migration_connect(error_in) finds the status cancelled
+  // ("Illegal migration status (cancelled) detected") and runs migration_cleanup, which
+  // unregisters the yank instance. (A connect that succeeds ends the same way: the thread starts,
+  // finds nothing active and cleans up.)
+  { after: 'src.cancelled', item: { id: 'src.cancelled.connect-done', chart: 'source-status', from: ['cancelled'], event: 'cleanup-done', to: 'cancelled',
+    when: { ctx: { yankRegistered: true } }, effects: ['unregisterYank'],
+    ref: `${MC}: migration_connect (error_in) -> migration_connect_set_error, migration_cleanup (yank_unregister_instance)` } },
+  // vm_old_state prelaunch (a -S source that never ran): runstate_set(vm_old_state) puts it back.
+  { after: 'src.run.failed.stopped', item: { id: 'src.run.failed.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
+    when: { status: ['failed'], ctx: { vmOldState: 'prelaunch' } }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
+  { after: 'src.run.cancelled.restart', item: { id: 'src.run.cancelled.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
+    when: { status: ['cancelling'], ctx: { vmOldState: 'prelaunch', parked: false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
+  // exit-on-error false (QEMU >= 9.1): the failed load is reported, the process stays.
+  { after: 'dst.load-done', item: { id: 'dst.error.precopy', chart: 'destination-status', from: ['active'], event: 'channel-error', to: 'failed',
+    when: { ctx: { exitOnError: false } }, effects: ['unregisterYank'], ref: `${MC}: process_incoming_migration_co (fail: ACTIVE -> FAILED; migration_incoming_state_destroy)`,
+    note: 'with exit-on-error (the default) QEMU exits instead, and nothing more is observed' } },
+  { after: 'dst.rp.close', item: { id: 'dst.rp.error.precopy', chart: 'return-path', side: 'destination', from: ['open'], event: 'channel-error', to: 'closed',
+    when: { status: ['active'], ctx: { exitOnError: false } },
+    ref: `${MC}: process_incoming_migration_co (fail: migration_incoming_state_destroy -> migrate_send_rp_shut, qemu_fclose(to_src_file))` } },
+];
+
+// ---- capabilities, parameters ----------------------------------------------------------------------
+// qapi/migration.json (10.0): zero-blocks is still there (deprecated); compress and block are gone
+// (9.1); switchover-ack and dirty-limit (8.1), mapped-ram (9.0) are new, in the schema's order.
+const P = `${OPT}: migrate_params_check`;
+const params: ParamSpec[] = [
+  // No lower bound (7.2's binary accepts 0 too): the message says 0.
+  { name: 'announce-initial', kind: 'size', max: 100000, rangeError: "Parameter 'announce_initial' expects a value between 0 and 100000", mutableWhileRunning: true, default: 50, ref: P },
+  { name: 'downtime-limit', kind: 'size', max: 2000000, rangeError: "Parameter 'downtime_limit' expects an integer in the range of 0 to (2000 * 1000) ms", mutableWhileRunning: true, default: 300, ref: P },
+  { name: 'multifd-channels', kind: 'int', min: 1, max: 255, rangeError: "Parameter 'multifd_channels' expects a value between 1 and 255", mutableWhileRunning: false, default: 2, ref: P },
+  { name: 'cpu-throttle-initial', kind: 'int', min: 1, max: 99, rangeError: "Parameter 'cpu_throttle_initial' expects an integer in the range of 1 to 99", mutableWhileRunning: true, default: 20, ref: P },
+  { name: 'cpu-throttle-increment', kind: 'int', min: 1, max: 99, rangeError: "Parameter 'cpu_throttle_increment' expects an integer in the range of 1 to 99", mutableWhileRunning: true, default: 10, ref: P },
+  { name: 'x-checkpoint-delay', kind: 'int', min: 0, mutableWhileRunning: true, default: 20000, ref: P },
+  { name: 'max-bandwidth', kind: 'size', mutableWhileRunning: true, default: 134217728, ref: P },
+  { name: 'tls-creds', kind: 'str', mutableWhileRunning: false, default: '', ref: P },
+  { name: 'tls-hostname', kind: 'str', mutableWhileRunning: false, default: '', ref: P },
+  { name: 'xbzrle-cache-size', kind: 'size', mutableWhileRunning: true, default: 67108864, ref: P },
+  { name: 'max-postcopy-bandwidth', kind: 'size', mutableWhileRunning: true, default: 0, ref: P },
+];
+
+// migrate_caps_check, in its order of checks (the first that fails answers).
+const C = `${OPT}: migrate_caps_check`;
+const capConflictsReplace: CapConflict[] = [
+  { id: 'postcopy-ignore-shared', all: ['postcopy-ram', 'x-ignore-shared'], desc: 'Postcopy is not compatible with ignore-shared', ref: C },
+  { id: 'zero-copy-needs-multifd', all: ['zero-copy-send'], unless: ['multifd'], desc: 'Zero copy only available for non-compressed non-TLS multifd migration', ref: C },
+  { id: 'preempt-needs-postcopy', all: ['postcopy-preempt'], unless: ['postcopy-ram'], desc: 'Postcopy preempt requires postcopy-ram', ref: C },
+];
+const capConflictsAdd: { item: CapConflict; before?: string; after?: string }[] = [
+  { after: 'postcopy-ignore-shared', item: { id: 'postcopy-multifd', all: ['postcopy-ram', 'multifd'], desc: 'Postcopy is not yet compatible with multifd', ref: C } },
+  // The zero-copy test also refuses xbzrle (7.2's binary does the same), before multifd's own.
+  { after: 'zero-copy-needs-multifd', item: { id: 'zero-copy-xbzrle', all: ['zero-copy-send', 'xbzrle'], desc: 'Zero copy only available for non-compressed non-TLS multifd migration', ref: C } },
+  // migrate_incoming_started(): the incoming transport exists, from migrate-incoming until
+  // migration_incoming_state_destroy (seen on the binary: multifd refused while listening,
+  // accepted once the incoming migration completed).
+  { after: 'preempt-needs-postcopy', item: { id: 'preempt-late', all: ['postcopy-preempt'], newlyWhileIncoming: 'transport', desc: 'Postcopy preempt must be set before incoming starts', ref: `${C} (migrate_incoming_started)` } },
+  { after: 'preempt-late', item: { id: 'multifd-late', all: ['multifd'], newlyWhileIncoming: 'transport', desc: 'Multifd must be set before incoming starts', ref: `${C} (migrate_incoming_started)` } },
+  { after: 'multifd-late', item: { id: 'switchover-ack-needs-return-path', all: ['switchover-ack'], unless: ['return-path'], desc: "Capability 'switchover-ack' requires capability 'return-path'", ref: C } },
+  { after: 'switchover-ack-needs-return-path', item: { id: 'dirty-limit-auto-converge', all: ['dirty-limit', 'auto-converge'], desc: 'dirty-limit conflicts with auto-converge either of then available currently', ref: C } },
+  // Every QEMU this project starts (TCG, or KVM without dirty-ring-size) refuses dirty-limit.
+  { after: 'dirty-limit-auto-converge', item: { id: 'dirty-limit-needs-dirty-ring', all: ['dirty-limit'], desc: "dirty-limit requires KVM with accelerator property 'dirty-ring-size' set", ref: `${C} (kvm_enabled() && kvm_dirty_ring_enabled())` } },
+  { after: 'dirty-limit-needs-dirty-ring', item: { id: 'multifd-xbzrle', all: ['multifd', 'xbzrle'], desc: 'Multifd is not compatible with xbzrle', ref: C } },
+  { after: 'multifd-xbzrle', item: { id: 'mapped-ram-xbzrle', all: ['mapped-ram', 'xbzrle'], desc: 'Mapped-ram migration is incompatible with xbzrle', ref: C } },
+  { after: 'mapped-ram-xbzrle', item: { id: 'mapped-ram-postcopy', all: ['mapped-ram', 'postcopy-ram'], desc: 'Mapped-ram migration is incompatible with postcopy', ref: C } },
+];
+
+export const qemu100Delta: ProfileDelta = {
+  name: 'qemu-10.0',
+  title: 'QEMU 10.0 (Debian bookworm-backports qemu-system-x86)',
+  qemuVersion: '10.0',
+  description: "Debian bookworm-backports' QEMU 10.0.2: device on every switchover, postcopy-recover-setup, the destination's setup and failed, postcopy cancel refused, vm_old_state restored; no failing, no postcopy-device.",
+  base: 'qemu-7.2',
+  statuses: {
+    // No colo: migration_completion never moves 10.0's source to COLO (src.switchover).
+    source: { add: ['postcopy-recover-setup'], remove: ['colo'] },
+    // migration_incoming_state_setup (setup) and exit-on-error false (failed, QEMU >= 9.1).
+    destination: { add: ['setup', 'failed'] },
+  },
+  capabilities: { remove: ['compress', 'block'], add: ['switchover-ack', 'dirty-limit', 'mapped-ram'] },
+  parameters: { replace: params },
+  // qapi/migration.json (10.0): migrate lost blk and inc (9.1), keeps detach (ignored), gained
+  // channels; migrate-incoming gained channels and exit-on-error.
+  commandArgs: { migrate: ['uri', 'channels', 'detach', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
+  capConflicts: { remove: ['preempt-compress', 'multifd-compress'], replace: capConflictsReplace, add: capConflictsAdd },
+  rules: {
+    replace: replaceRules,
+    add: addRules,
+    // migrate-incoming.args: replaced by migrate-incoming.args.channels, after the once / run-state checks.
+    // migrate.yank-duplicate (colo): migrate_prepare refuses colo first (migration_is_running).
+    // 7.2's postcopy-paused cancel and pre-switchover cancel race: refused / not racing in 10.0.
+    remove: ['migrate-incoming.args', 'migrate.yank-duplicate', 'migrate_cancel.postcopy-paused', 'migrate_cancel.pre-switchover'],
+  },
+  transitions: {
+    // SOURCE_COLO: 10.0's source never enters COLO (src.switchover). src.cancel-set: no 7.2 cancel
+    // race. src.resume-refused: the failed resume connect goes back from postcopy-recover-setup
+    // (src.recover-setup-error).
+    remove: [
+      ...SOURCE_COLO,
+      ...DESTINATION_CHECKPOINTS,
+      'src.cancel-set',
+      'src.resume-refused',
+    ],
+    replace: replaceTransitions,
+    add: addTransitions,
+  },
+  // qmp_migrate_set_capabilities refuses on a COLO primary (migration_in_colo_state, QEMU >= 8.0).
+  invariants: {
+    claim: ['source-caps-frozen-in-colo'],
+    knownViolations: {
+      add: [{
+        invariant: 'yank-iff-migration',
+        finding: 'QEMU 10.0: migrate_cancel in setup before the channel connected sets cancelled without migration_cleanup, so the migration yank instance stays registered on a cancelled source until the pending connect ends (migrate_cancel.setup, src.cancelled.connect-done); seen on the binary: migrate then fails with "duplicate yank instance"',
+      }],
+    },
+  },
+};

@@ -1,0 +1,3 @@
+import { chartSuite } from './charts.suite.ts';
+
+chartSuite('qemu-10.0');
