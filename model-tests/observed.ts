@@ -1,6 +1,6 @@
-// Reads the answers the real QEMU 7.2 binary gave (docs/research/qemu-7.2-observed.jsonl, recorded
-// by docs/research/probe-7.2.py) and turns each into a model query: the state it was sent in, the
-// command, and what QEMU answered.
+// Reads the answers a real QEMU binary gave (docs/research/qemu-<version>-observed.jsonl, recorded
+// by docs/research/probe-7.2.py and probe-10.0.py) and turns each into a model query: the state it
+// was sent in, the command, and what QEMU answered.
 import { readFileSync } from 'node:fs';
 import type { StateQuery } from '../machines/index.ts';
 
@@ -14,10 +14,10 @@ export interface Observed {
   transport?: string;
 }
 
-export const OBSERVED_FILE = new URL('../docs/research/qemu-7.2-observed.jsonl', import.meta.url);
+export const observedFile = (version: string) => new URL(`../docs/research/qemu-${version}-observed.jsonl`, import.meta.url);
 
-export function loadObserved(): Observed[] {
-  return readFileSync(OBSERVED_FILE, 'utf8')
+export function loadObserved(version = '7.2'): Observed[] {
+  return readFileSync(observedFile(version), 'utf8')
     .split('\n')
     .map((l, i) => [l, i + 1] as const)
     .filter(([l]) => l.trim())
