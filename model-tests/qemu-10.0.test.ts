@@ -1,13 +1,15 @@
 // The second real binary: Debian's QEMU 10.0 (bookworm-backports), fetched by
 // scripts/fetch-qemu-10.0.sh into the ignored .cache/ folder (bash .ci/run does it), next to the
 // system's 7.2. These tests hold the fetch to what it promises: the wrapper runs 10.0, 10.0's modules
-// are the ones loaded (a 7.2 module aborts it), and the conformance runner drives it.
+// are the ones loaded (a 7.2 module aborts it), and the qemu-10.0 profile is held to the binary by the
+// conformance runner, paths and scenarios, as qemu-7.2 is held to 7.2.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getProfile } from '../machines/index.ts';
 import { runScenarios } from '../qemu/conformance.ts';
 import { SCENARIOS } from '../qemu/scenarios.ts';
+import { planPaths } from '../qemu/path-plan.ts';
 import { Vm, disposeAll, livePids, makeTempDir, pidAlive, removeTempDir } from '../qemu/vm.ts';
 import { main } from '../cli/main.ts';
 import { checkTraceText } from '../trace/check.ts';
@@ -48,17 +50,43 @@ describe('QEMU 10.0 from bookworm-backports (scripts/fetch-qemu-10.0.sh)', () =>
     expect(await main(['conformance', '--qemu', QEMU10, '--profile', 'qemu-7.2', '--scenarios', 'save-then-restore'])).toBe(2);
   });
 
-  it('the conformance runner drives 10.0: pairs, a third process and a restore run to their end, and every trace they record is a trace', { timeout: 120_000 }, async () => {
-    const chosen = SCENARIOS.filter((s) => ['three-processes-a-b-c', 'save-then-restore', 'cont-after-completion-migrate-again'].includes(s.name));
-    const report = await runScenarios(chosen, { profile: getProfile('qemu-master'), qemu: QEMU10, jobs: 2, tracesDir: TRACES });
-    // Compared with qemu-master (10.0 has no profile yet): differences may be found, but the runner
-    // itself must not fail (a scenario mismatch is a wait not met, a launch or a QMP failure).
-    expect(report.mismatches.filter((m) => m.kind === 'scenario')).toEqual([]);
-    for (const r of report.results)
+  /**
+   * Scenarios written for 7.2 that 10.0 runs differently where the profile agrees with 10.0, and the
+   * two places the model cannot follow 10.0 yet. Each by name, with why; any other mismatch fails.
+   */
+  const KNOWN_10: Record<string, string> = {
+    colo: "written for 7.2's COLO primary: 10.0's source never enters COLO (migration_completion starts it from active only; the status is device by then), as qemu-10.0 says",
+    'colo-destination-failover': 'the same: it waits for the source in colo',
+    'setup-stalled-cancel': "waits for cancelling while the connect blocks (7.2); 10.0 cancels at once (migration_cancel), as qemu-10.0 says",
+    'postcopy-cancel-active': 'expects migrate_cancel to cancel postcopy (7.2); 10.0 refuses it, as qemu-10.0 says',
+    'postcopy-paused-cancel': 'the same, in postcopy-paused',
+    'postcopy-recover-silent-source': 'its probes cancel in postcopy (7.2); 10.0 refuses, as qemu-10.0 says',
+    'pre-switchover-stopped-cancel': 'waits for postmigrate (7.2); 10.0 puts back the paused run state (migration_iteration_finish), as qemu-10.0 says',
+    'precopy-active-probes-complete': 'pacing: max-bandwidth 10 does not hold 10.0 in active (it counts bytes at qemu_fflush): the migration completes during the probes',
+    'postcopy-complete': 'the same pacing',
+    'incoming-port-in-use-retry': "model gap: a refused migrate-incoming that leaves the status at setup (inclusion.ts StateGraph.result keeps a refusal's state unchanged)",
+    'postcopy-destination-migrate': 'model gap: a refused migrate that leaves the outgoing status at setup (the same), also F2 on 7.2',
+  };
+
+  it('qemu-10.0 judges the 10.0 binary: every generated path and every scenario matches but the known ones, and every trace replays', { timeout: 600_000 }, async () => {
+    const p = getProfile('qemu-10.0');
+    const plan = planPaths(p, { analyse: false });
+    const runs = [...SCENARIOS, ...plan.paths.map((x) => x.scenario)];
+    const report = await runScenarios(runs, { profile: p, qemu: QEMU10, jobs: 2, tracesDir: TRACES });
+    const unknown = report.mismatches.filter((m) => !(m.scenario in KNOWN_10));
+    expect(unknown.map((m) => `${m.scenario} step ${m.step} (${m.stepText}) [${m.kind}] predicted ${JSON.stringify(m.predicted)} observed ${JSON.stringify(m.observed)}`)).toEqual([]);
+    const paths = report.results.filter((r) => r.name.startsWith('path-'));
+    expect(paths.length).toBeGreaterThanOrEqual(20);
+    expect(paths.filter((r) => !r.ok).map((r) => r.name)).toEqual([]);
+    const seen = new Set(report.mismatches.map((m) => m.scenario));
+    for (const [name, why] of Object.entries(KNOWN_10)) console.log(`qemu-10.0 known ${seen.has(name) ? 'seen' : 'NOT seen'}: ${name}: ${why}`);
+    // The round trip: every trace of a matching run replays clean through check-trace with qemu-10.0.
+    for (const r of report.results.filter((x) => x.ok))
       for (const t of r.traces) {
         const text = readFileSync(t, 'utf8');
         expect(text).toMatch(/"QMP":\{"version":\{"qemu":\{"micro":\d+,"minor":0,"major":10\}/);
-        expect(checkTraceText(getProfile('qemu-master'), text).code).not.toBe(2);
+        const c = checkTraceText(p, text);
+        expect(c.stdout.split('\n').filter((l) => l && !l.includes('"kind":"pending"')), `${t}`).toEqual([]);
       }
     expect(livePids()).toEqual([]);
   });

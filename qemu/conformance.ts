@@ -510,9 +510,9 @@ class ScenarioRun {
    * The statuses of a VM's MIGRATION events not yet taken into account, up to event index `upTo`.
    * `command`: the events came while this command ran. Not observations of the status: an event a
    * command sends without changing it (Rule.alwaysSends: QEMU 7.2's migrate-incoming and
-   * migrate-recover send `setup`, docs/findings.md F7), and a destination's `failed` where its
-   * profile has no such status (7.2 sends it as the load fails, then exits: inclusion.ts
-   * loadFailureExits), which the exit is judged by.
+   * migrate-recover send `setup`, docs/findings.md F7), and a destination's `failed` as its load
+   * fails with exit-on-error (7.2 and 10.0 send it, then exit: inclusion.ts loadFailureExits), which
+   * the exit is judged by.
    */
   private takeEvents(t: Track, upTo: number, command?: string): string[] {
     const evs = this.vm(t.name).client.events;
@@ -525,7 +525,7 @@ class ScenarioRun {
         this.pair.trace.note({ step: this.stepIndex, vm: t.name, ignoredEvent: `MIGRATION ${status}`, why: `F7: ${command} sends it without changing the status` });
         continue;
       }
-      if (status === 'failed' && !this.p.statuses[t.role].includes('failed') && t.hyps.some((h) => closureOf(this.p, h.snapshot).some((x) => loadFailureExits(x.snapshot.context)))) {
+      if (status === 'failed' && t.hyps.some((h) => closureOf(this.p, h.snapshot).some((x) => loadFailureExits(x.snapshot.context)))) {
         this.pair.trace.note({ step: this.stepIndex, vm: t.name, ignoredEvent: 'MIGRATION failed', why: 'the load failed; QEMU exits (judged by the exit)' });
         continue;
       }
