@@ -4,7 +4,7 @@
 // and the temporary folder is removed. DIR is only replaced when it is empty or was written by this
 // command (its index starts with the marker), so a wrong --out cannot wipe another folder.
 // Exit 0 done; 2 bad usage or an output folder that cannot be written.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDocs, INDEX, MARKER } from './docs/generate.ts';
@@ -36,7 +36,22 @@ function checkTarget(out: string): boolean {
     /* no index: not ours */
   }
   if (first !== MARKER) throw new UsageError(`--out: refusing to replace ${out}: it is not empty and was not written by migstate docs (no ${INDEX} starting with the marker)`);
+  checkRemovable(out);
   return true;
+}
+
+/**
+ * The previous documents are removed once the new ones are in place: a folder in them this user
+ * cannot change would fail that last step, with the new documents already swapped in and the old
+ * copy left beside them. So it is checked first, and nothing is touched if it fails.
+ */
+function checkRemovable(dir: string): void {
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw new UsageError(`--out: cannot replace the previous documents: ${dir} cannot be changed (${why(e)})`);
+  }
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) checkRemovable(join(dir, e.name));
 }
 
 /** A new empty folder beside `out`, made before anything is generated (a folder that cannot be written fails at once). */
@@ -72,7 +87,13 @@ function swapIn(out: string, tmp: string, files: Map<string, string>, exists: bo
   } catch (e) {
     throw new UsageError(`--out: cannot write ${out}: ${why(e)}`);
   }
-  if (old) rmSync(old, { recursive: true, force: true });
+  if (!old) return;
+  try {
+    rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    // Checked before (checkRemovable), so only a change made meanwhile gets here.
+    throw new UsageError(`the new documents are in ${out}, but the previous ones could not be removed from ${old}: ${why(e)}`);
+  }
 }
 
 export async function docsCmd(args: string[]): Promise<number> {
