@@ -2,7 +2,7 @@
 // its own TMPDIR (so its private temp folders, QMP sockets and every process it starts are told apart
 // from other runs on the machine by their command lines); SIGINT arrives mid-run; afterwards no
 // process of that run and no temp folder or socket remain.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,6 +25,18 @@ function processesMentioning(needle: string): { pid: number; cmd: string }[] {
     }
   }
   return out;
+}
+
+/** After a test: the CLI and whatever of its run is left (a failing test must not leak QEMU). */
+function endLeftovers(child: ChildProcess, tmp: string): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const x of processesMentioning(tmp)) {
+    try {
+      process.kill(x.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 async function eventually(cond: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -68,14 +80,7 @@ describe('migstate conformance interrupted by SIGINT', () => {
         // its compile cache there too: not the run's).
         expect(readdirSync(tmp).filter((d) => d !== 'traces' && !d.startsWith('tsx-'))).toEqual([]);
       } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        for (const x of processesMentioning(tmp)) {
-          try {
-            process.kill(x.pid, 'SIGKILL');
-          } catch {
-            /* gone */
-          }
-        }
+        endLeftovers(child, tmp);
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });
@@ -118,14 +123,7 @@ describe('migstate conformance killed with SIGKILL', () => {
         const again = spawnSync(process.execPath, [BIN, 'conformance', '--reap', '--json'], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
         expect(JSON.parse(again.stdout)).toEqual({ runs: 0, processes: [], dirs: [] });
       } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        for (const x of processesMentioning(tmp)) {
-          try {
-            process.kill(x.pid, 'SIGKILL');
-          } catch {
-            /* gone */
-          }
-        }
+        endLeftovers(child, tmp);
       }
     } finally {
       rmSync(tmp, { recursive: true, force: true });

@@ -25,6 +25,32 @@ export const RUNNING_10: readonly MigrationStatus[] = [
 const IN_POSTCOPY_10: readonly MigrationStatus[] = ['postcopy-active', 'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover'];
 
 // ---- rules ----------------------------------------------------------------------------------------
+/** migration/migration.c: qmp_migrate_pause, the same in master. */
+export const PAUSE_ROWS: readonly Rule[] = [
+  { id: 'migrate-pause.source', side: 'source', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
+    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause (migration_postcopy_is_alive(ms->state))`,
+    note: 'shuts the stream down; the migration thread then pauses (channel-error -> postcopy-paused)' },
+  { id: 'migrate-pause.destination', side: 'destination', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
+    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause (migration_postcopy_is_alive(mis->state))`,
+    note: 'shuts the incoming stream down; the load then pauses (channel-error -> postcopy-paused)' },
+  { id: 'migrate-pause.other', side: 'both', command: 'migrate-pause',
+    reject: { class: GE, desc: 'migrate-pause is currently only supported during postcopy-active or postcopy-recover state' }, ref: `${MC}: qmp_migrate_pause` },
+];
+
+/** migration/options.c: capabilities and parameters, the same in master but for what counts as running. */
+export const configRows = (running: readonly MigrationStatus[]): Rule[] => [
+  { id: 'migrate-set-capabilities.running', side: 'source', command: 'migrate-set-capabilities', when: { status: running },
+    reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${OPT}: qmp_migrate_set_capabilities (migration_is_running || migration_in_colo_state)`,
+    note: 'only the outgoing state: a destination accepts capability changes during an incoming migration (but see the multifd / postcopy-preempt conflicts)' },
+  { id: 'migrate-set-capabilities.conflict', side: 'both', command: 'migrate-set-capabilities', when: { check: 'capsConflict' },
+    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_caps_check` },
+  { id: 'migrate-set-parameters.invalid', side: 'both', command: 'migrate-set-parameters', when: { check: 'paramsArgInvalid' },
+    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_params_check` },
+  { id: 'migrate-set-parameters.set', side: 'both', command: 'migrate-set-parameters',
+    accept: { reply: 'empty', effects: ['setParams'] }, ref: `${OPT}: qmp_migrate_set_parameters -> migrate_params_apply`,
+    note: 'no status check: every parameter may change at any time' },
+];
+
 const replaceRules: Rule[] = [
   // qmp_migrate: uri and channels are both optional in the schema now; exactly one is needed.
   { id: 'migrate.args', side: 'both', command: 'migrate', when: { check: 'uriMissing' },
@@ -82,25 +108,8 @@ const replaceRules: Rule[] = [
     accept: { reply: 'empty', status: 'cancelling', shutsChannel: true }, ref: `${MC}: qmp_migrate_cancel -> migration_cancel (CANCELLING; qemu_file_shutdown)`,
     note: 'setup: migrate_cancel.setup; pre-switchover too: migration_switchover_prepare finds cancelling and says "Switchover is interrupted"' },
 
-  { id: 'migrate-pause.source', side: 'source', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
-    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause (migration_postcopy_is_alive(ms->state))`,
-    note: 'shuts the stream down; the migration thread then pauses (channel-error -> postcopy-paused)' },
-  { id: 'migrate-pause.destination', side: 'destination', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
-    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause (migration_postcopy_is_alive(mis->state))`,
-    note: 'shuts the incoming stream down; the load then pauses (channel-error -> postcopy-paused)' },
-  { id: 'migrate-pause.other', side: 'both', command: 'migrate-pause',
-    reject: { class: GE, desc: 'migrate-pause is currently only supported during postcopy-active or postcopy-recover state' }, ref: `${MC}: qmp_migrate_pause` },
-
-  { id: 'migrate-set-capabilities.running', side: 'source', command: 'migrate-set-capabilities', when: { status: RUNNING_10 },
-    reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${OPT}: qmp_migrate_set_capabilities (migration_is_running || migration_in_colo_state)`,
-    note: 'only the outgoing state: a destination accepts capability changes during an incoming migration (but see the multifd / postcopy-preempt conflicts)' },
-  { id: 'migrate-set-capabilities.conflict', side: 'both', command: 'migrate-set-capabilities', when: { check: 'capsConflict' },
-    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_caps_check` },
-  { id: 'migrate-set-parameters.invalid', side: 'both', command: 'migrate-set-parameters', when: { check: 'paramsArgInvalid' },
-    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_params_check` },
-  { id: 'migrate-set-parameters.set', side: 'both', command: 'migrate-set-parameters',
-    accept: { reply: 'empty', effects: ['setParams'] }, ref: `${OPT}: qmp_migrate_set_parameters -> migrate_params_apply`,
-    note: 'no status check: every parameter may change at any time' },
+  ...PAUSE_ROWS,
+  ...configRows(RUNNING_10),
 
   { id: 'x-colo-lost-heartbeat.not-colo', side: 'both', command: 'x-colo-lost-heartbeat', when: { notStatus: ['colo'] },
     reject: { class: GE, desc: 'VM is not in COLO mode' }, ref: 'migration/colo-failover.c: qmp_x_colo_lost_heartbeat (get_colo_mode)',

@@ -3,6 +3,7 @@
 // the difference from qemu-7.2. Each change cites the function it comes from.
 import type { ProfileDelta, Rule, ChartTransition, ParamSpec } from '../profile.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
+import { PAUSE_ROWS, configRows } from './qemu-10.0.ts';
 
 const MC = 'migration/migration.c';
 const OPT = 'migration/options.c';
@@ -42,22 +43,10 @@ const replaceRules: Rule[] = [
     accept: { reply: 'empty' }, ref: `${MC}: migrate_prepare -> migrate_init; yank_register_instance(MIGRATION_YANK_INSTANCE, &error_abort)`,
     crash: { afterReply: false, how: 'migration_cleanup has not unregistered the yank instance yet: yank_register_instance fails and &error_abort aborts QEMU' },
     note: 'the window between migration_completion_end (completed) and migration_cleanup: the VM is still in finish-migrate, so migrate_prepare lets it through (docs/findings.md F8)' },
-  { id: 'migrate-pause.source', side: 'source', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
-    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause`, note: 'shuts the stream down; the migration thread then pauses (channel-error -> postcopy-paused)' },
-  { id: 'migrate-pause.destination', side: 'destination', command: 'migrate-pause', when: { status: ['postcopy-active', 'postcopy-recover'] },
-    accept: { reply: 'empty', shutsChannel: true }, ref: `${MC}: qmp_migrate_pause`, note: 'shuts the incoming stream down; the load then pauses (channel-error -> postcopy-paused)' },
-  { id: 'migrate-pause.other', side: 'both', command: 'migrate-pause',
-    reject: { class: GE, desc: 'migrate-pause is currently only supported during postcopy-active or postcopy-recover state' }, ref: `${MC}: qmp_migrate_pause` },
-  { id: 'migrate-set-capabilities.running', side: 'source', command: 'migrate-set-capabilities', when: { status: RUNNING_MASTER },
-    reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${OPT}: qmp_migrate_set_capabilities (migration_is_running || migration_in_colo_state)`,
-    note: 'still only the outgoing state: a destination accepts capability changes during an incoming migration' },
-  { id: 'migrate-set-capabilities.conflict', side: 'both', command: 'migrate-set-capabilities', when: { check: 'capsConflict' },
-    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_caps_check` },
-  { id: 'migrate-set-parameters.invalid', side: 'both', command: 'migrate-set-parameters', when: { check: 'paramsArgInvalid' },
-    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_params_check` },
-  { id: 'migrate-set-parameters.set', side: 'both', command: 'migrate-set-parameters',
-    accept: { reply: 'empty', effects: ['setParams'] }, ref: `${OPT}: qmp_migrate_set_parameters -> migrate_params_apply`,
-    note: 'no status check: every parameter may change at any time' },
+  // As in 10.0 (qmp_migrate_pause, qmp_migrate_set_capabilities, migrate_params_check), with
+  // master's list of running statuses.
+  ...PAUSE_ROWS,
+  ...configRows(RUNNING_MASTER),
 ];
 
 const addRules: { item: Rule; before?: string; after?: string }[] = [
