@@ -54,8 +54,13 @@ export function mutations(text: string, maxPerKind = Infinity): Mutation[] {
       let j = i + 1;
       while (j < recs.length && recs[j]?.vm !== r.vm) j++;
       if (j < recs.length && isEvent(recs[j]) && JSON.stringify(recs[j]!.msg!.event) + JSON.stringify(recs[j]!.msg!.data) !== JSON.stringify(ev) + JSON.stringify(r.msg!.data)) {
+        // The two events change places, each keeping the timestamp of its line: QEMU made them in the
+        // other order. (Lines swapped with their timestamps are what QEMU's own race can put on the
+        // wire: the checker orders events by their timestamps.)
         const sw = [...lines];
-        [sw[i], sw[j]] = [lines[j], lines[i]];
+        const withTs = (x: Rec, ts: unknown) => JSON.stringify({ ...x, msg: { ...x.msg, ...(ts === undefined ? {} : { timestamp: ts }) } });
+        sw[i] = withTs(recs[j]!, r.msg!.timestamp);
+        sw[j] = withTs(r, recs[j]!.msg!.timestamp);
         out.push({ kind: 'swap-events', lines: sw, vm: r.vm!, line: i + 1, what: `lines ${i + 1} and ${j + 1} swapped` });
       }
       if (ev === 'MIGRATION') {
@@ -96,7 +101,11 @@ export function mutations(text: string, maxPerKind = Infinity): Mutation[] {
 export const EQUIVALENT: readonly { why: string; matches: (m: Mutation, original: string[]) => boolean }[] = [
   {
     why: 'a cancel in pre-switchover may pass device or not (migrate_fd_cancel races migration_maybe_pause)',
-    matches: (m, original) => m.kind === 'delete-event' && /MIGRATION device deleted/.test(m.what) && /"status":"cancelling"/.test(original.slice(m.line).find((l) => l.includes(`"vm":"${m.vm}"`)) ?? ''),
+    // The cancelling event is next to the deleted device, after it or (overtaken on the wire) before it.
+    matches: (m, original) =>
+      m.kind === 'delete-event' &&
+      /MIGRATION device deleted/.test(m.what) &&
+      [original.slice(m.line).find((l) => l.includes(`"vm":"${m.vm}"`)), original.slice(0, m.line - 1).reverse().find((l) => l.includes(`"vm":"${m.vm}"`))].some((l) => /"status":"cancelling"/.test(l ?? '')),
   },
 ];
 

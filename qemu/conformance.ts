@@ -515,10 +515,12 @@ class ScenarioRun {
    * the exit is judged by.
    */
   private takeEvents(t: Track, upTo: number, command?: string): string[] {
-    const evs = this.vm(t.name).client.events;
+    const all = this.vm(t.name).client.events;
+    // In QEMU's order: two threads' events can reach the wire in the other order than their
+    // timestamps (7.2's migrate_cancel in pre-switchover: cancelling before device), as check-trace reads them.
+    const evs = all.slice(t.evIdx, Math.min(upTo, all.length)).sort((a, b) => (a.timestampUs && b.timestampUs ? a.timestampUs - b.timestampUs : 0));
     const out: string[] = [];
-    for (let i = t.evIdx; i < Math.min(upTo, evs.length); i++) {
-      const e = evs[i];
+    for (const e of evs) {
       if (e.event !== 'MIGRATION') continue;
       const status = String(e.data.status);
       if (command && this.p.rules.some((r) => r.command === command && r.alwaysSends?.includes(status as never))) {
@@ -531,7 +533,7 @@ class ScenarioRun {
       }
       out.push(status);
     }
-    t.evIdx = Math.max(t.evIdx, Math.min(upTo, evs.length));
+    t.evIdx = Math.max(t.evIdx, Math.min(upTo, all.length));
     return out;
   }
 

@@ -197,6 +197,8 @@ class PendingQueue {
 }
 interface EventIn {
   line: number;
+  /** QEMU's timestamp (µs), when the event has one. */
+  ts?: number;
   event: string;
   status: string | undefined;
   key: string;
@@ -673,7 +675,7 @@ export class TraceChecker {
         this.onCommand(vm, n, r[at + 2] as string, r[at + 3] as string, r[at + 4] as boolean, r[at + 5] as string | undefined);
         break;
       case RecKind.Event:
-        this.onEvent(vm, n, r[at + 2] as string, r[at + 3] as string | undefined);
+        this.onEvent(vm, n, r[at + 2] as string, r[at + 3] as string | undefined, r[at + 4] as number | undefined);
         break;
       case RecKind.Error:
         this.onReply(vm, n, r[at + 2] as string | undefined, undefined, { class: r[at + 3] as string, desc: r[at + 4] as string });
@@ -702,7 +704,7 @@ export class TraceChecker {
       case 'error':
         return this.onReply(vm, n, m.hasId ? idKey(m.id) : undefined, undefined, m.error), null;
       case 'event':
-        return this.onEvent(vm, n, m.event, statusOfEvent(m.data)), null;
+        return this.onEvent(vm, n, m.event, statusOfEvent(m.data), m.ts), null;
     }
   }
 
@@ -777,20 +779,26 @@ export class TraceChecker {
   }
 
   /** An event: `dataStatus` is extract.ts: statusOfEvent of its data (only MIGRATION's is read). */
-  private onEvent(vm: VmState, n: number, ev: string, dataStatus: string | undefined): void {
+  private onEvent(vm: VmState, n: number, ev: string, dataStatus: string | undefined, ts?: number): void {
     if (ev !== 'MIGRATION' && ev !== 'STOP' && ev !== 'RESUME') {
       this.ignored[ev] = (this.ignored[ev] ?? 0) + 1;
       return;
     }
     const status = ev === 'MIGRATION' ? dataStatus : undefined;
-    const e: EventIn = { line: n, event: ev, status, key: `E${ev}\u0001${status ?? ''}` };
+    const e: EventIn = { line: n, event: ev, status, key: `E${ev}\u0001${status ?? ''}`, ts };
     // The command awaiting its reply: the oldest in-band one, else an exec-oob one (a yank's reply
     // can come after the events it caused: a destination's MIGRATION failed, seen on 7.2).
     let head = vm.inband.first();
     if (!head && vm.byId.size) for (const x of vm.byId.values()) if (!head || x.line < head.line) head = x;
     if (head && head.modelled) {
       if (head.events === NO_EVENTS) head.events = [e];
-      else head.events.push(e);
+      else {
+        // In QEMU's order: an event stamped before the ones already here was made first, by another
+        // thread, and overtaken on the wire (extract.ts: timestampUs).
+        let i = head.events.length;
+        while (ts !== undefined && i > 0 && head.events[i - 1].ts !== undefined && head.events[i - 1].ts! > ts) i--;
+        head.events.splice(i, 0, e);
+      }
     }
     else this.apply(vm, null, [e], this.text ? () => `${ev}${status ? ' ' + status : ''}` : NO_TEXT);
   }

@@ -16,7 +16,7 @@ export const RecKind = { Slow: 0, Greeting: 1, Command: 2, Return: 3, Error: 4, 
  *   COMMAND  [2, vm, command, arguments as JSON text ('' when none), oob (boolean), idKey | undefined]
  *   RETURN   [3, vm, idKey | undefined, status of the return value (see statusOfReply)]
  *   ERROR    [4, vm, idKey | undefined, class, desc]
- *   EVENT    [5, vm, event, statusOfEvent(data)]
+ *   EVENT    [5, vm, event, statusOfEvent(data), timestampUs(timestamp)]
  */
 export function extractLine(raw: string, out: unknown[], at: number): void {
   let v: unknown;
@@ -69,6 +69,7 @@ export function extractParsed(parsed: unknown, raw: string, out: unknown[], at: 
     out[at] = RecKind.Event;
     out[at + 2] = ev;
     out[at + 3] = statusOfEvent(data);
+    out[at + 4] = timestampUs(ts);
   } else if (err !== undefined) {
     if (dir !== 'recv' || typeof err !== 'object' || err === null || Array.isArray(err) || typeof err.class !== 'string' || typeof err.desc !== 'string') return slow(raw, out, at);
     out[at] = RecKind.Error;
@@ -84,6 +85,17 @@ export function extractParsed(parsed: unknown, raw: string, out: unknown[], at: 
 function slow(raw: string, out: unknown[], at: number): void {
   out[at] = RecKind.Slow;
   out[at + 1] = raw;
+}
+
+/**
+ * An event's QEMU timestamp in microseconds (undefined without a usable one). QEMU stamps an event
+ * when a thread makes it; two threads' events can reach the wire in the other order (7.2's
+ * migrate_cancel in pre-switchover: `cancelling` on the wire before `device`, stamped after it).
+ */
+export function timestampUs(ts: unknown): number | undefined {
+  if (typeof ts !== 'object' || ts === null) return undefined;
+  const { seconds, microseconds } = ts as { seconds?: unknown; microseconds?: unknown };
+  return typeof seconds === 'number' && typeof microseconds === 'number' && Number.isFinite(seconds) && Number.isFinite(microseconds) ? seconds * 1e6 + microseconds : undefined;
 }
 
 /** The status a reply reports: its `status` member, 'none' when it has none, undefined when it is not an object or the status is not a string. */
@@ -180,6 +192,7 @@ export function encodeRecords(r: readonly unknown[], count: number): EncodedLine
       case RecKind.Event:
         ints[at + 1] = str(r[o + 2]);
         ints[at + 2] = str(r[o + 3]);
+        ints[at + 3] = r[o + 4] === undefined ? -1 : once(String(r[o + 4]));
         break;
     }
     ints[at] = kind | ((r[o + 1] as number) << 3) | (kind === RecKind.Command && r[o + 4] ? 1 << 4 : 0);
@@ -221,6 +234,7 @@ export function decodeRecords(e: EncodedLines, out: unknown[]): void {
       case RecKind.Event:
         out[o + 2] = strings[ints[at + 1]];
         out[o + 3] = s(ints[at + 2]);
+        out[o + 4] = ints[at + 3] < 0 ? undefined : Number(strings[ints[at + 3]]);
         break;
     }
   }

@@ -7,6 +7,8 @@
  * other name is a process whose role follows from what it does (a destination can later migrate
  * out, F3), such as A, B and C of a VM migrated A→B→C.
  */
+import { timestampUs } from './extract.ts';
+
 export const VMS = ['source', 'destination'] as const;
 /** A process of the trace: its name. */
 export type Vm = string;
@@ -23,7 +25,7 @@ export type QmpMessage =
   | { kind: 'command'; command: string; args: QmpArgs; hasArgs: boolean; oob: boolean; hasId: boolean; id: unknown }
   | { kind: 'return'; value: unknown; hasId: boolean; id: unknown }
   | { kind: 'error'; error: { class: string; desc: string }; hasId: boolean; id: unknown }
-  | { kind: 'event'; event: string; data: Record<string, unknown> | undefined };
+  | { kind: 'event'; event: string; data: Record<string, unknown> | undefined; ts: number | undefined };
 
 export interface TraceLine {
   t: number;
@@ -95,7 +97,7 @@ export function classifyMessage(m: Record<string, unknown>, dir: Dir): QmpMessag
       if (typeof m.event !== 'string' || m.event === '') return `'event' must be a non-empty string, not ${typeName(m.event)}`;
       if ('data' in m && !isObject(m.data)) return `'data' must be an object, not ${typeName(m.data)}`;
       if ('timestamp' in m && !isObject(m.timestamp)) return `'timestamp' must be an object, not ${typeName(m.timestamp)}`;
-      return { kind: 'event', event: m.event, data: m.data as Record<string, unknown> | undefined };
+      return { kind: 'event', event: m.event, data: m.data as Record<string, unknown> | undefined, ts: timestampUs(m.timestamp) };
     }
   }
 }

@@ -355,6 +355,8 @@ export function scanLine(s: Uint8Array, start: number, stop: number, out: unknow
   if (vm < 0 || F[VM_A] < 0 || F[DIR_A] < 0 || (!send && !bytesAre(s, F[DIR_A] + 1, F[DIR_B] - 1, 'recv'))) return false;
   const kind = F[KIND];
   if (send !== (kind === RecKind.Command)) return false;
+  // An event's timestamp is read by extractLine (timestampUs); events are few beside the replies.
+  if (kind === RecKind.Event && F[TS]) return false;
   try {
     const named = kind === RecKind.Command || kind === RecKind.Event;
     const name = named ? textAt(s, NAME_A) : '';
@@ -371,6 +373,7 @@ export function scanLine(s: Uint8Array, start: number, stop: number, out: unknow
       case RecKind.Event:
         out[at + 2] = name;
         out[at + 3] = F[DST_A] < 0 ? undefined : textAt(s, DST_A);
+        out[at + 4] = undefined; // no timestamp (a line with one goes to extractLine)
         break;
       case RecKind.Return:
         out[at + 2] = id(s);
