@@ -262,7 +262,10 @@ export function runCommand(g: StateGraph, from: readonly Hyp[], command: string,
       if (outcome ? !sameOutcome(r, outcome) : i > 0) continue;
       const owed = r.sends.length ? [...h.owed, ...r.sends] : h.owed;
       const hyp: Hyp = { n: r.to, owed, assumed: h.assumed, drain: h.drain };
-      const k = hypKey(hyp) + '|' + h.n.key;
+      // The drain mark is part of the key: the same state owing the same events may have to show
+      // them before this reply (owed when the observation began) or not (owed by steps taken since),
+      // and keeping only the first would drop the explanation that is free to wait.
+      const k = hypKey(hyp) + (hyp.drain ? '/' + hyp.drain : '') + '|' + h.n.key;
       if (seen.has(k)) continue;
       seen.add(k);
       out.push({ hyp, before: h.n, result: r });
