@@ -302,3 +302,17 @@ describe('check-trace keeps a bounded number of findings', () => {
     expect(summaryLine(s)).toMatch(/50 departure\(s\).*; 5 pending command\(s\); only the first 10 findings listed, 45 more counted$/);
   });
 });
+
+describe('check-trace on a real QEMU 10.0 trace', () => {
+  it('a query may read a status before its event arrives, when the status changed after the query was sent', () => {
+    const t = readFileSync(join(dir, 'qemu-10.0', 'postcopy-recover-read-before-event.jsonl'), 'utf8');
+    const r = checkTraceText(getProfile('qemu-10.0'), t);
+    expect(findings(r.stdout).filter((f) => f.kind !== 'pending')).toEqual([]);
+    // The reply came before the event: the trace does show that order.
+    const ls = t.split('\n');
+    const reply = ls.findIndex((l) => l.includes('"vm":"source"') && l.includes('"return":{"status":"postcopy-active"'));
+    const event = ls.findIndex((l, k) => k > reply && l.includes('"vm":"source"') && l.includes('"event":"MIGRATION","data":{"status":"postcopy-active"}'));
+    expect(reply).toBeGreaterThan(0);
+    expect(event).toBeGreaterThan(reply);
+  });
+});
