@@ -271,17 +271,16 @@ export async function endProcess(child: ChildProcess, graceMs = GRACE_MS): Promi
   } catch {
     /* gone */
   }
-  if (await waitExit(child, graceMs)) return endGroup(pid);
+  if (await waitExit(child, graceMs)) return;
   try {
     signal(pid, 'SIGKILL');
   } catch {
     /* gone */
   }
   if (!(await waitExit(child, 5000))) throw new Error(`process ${pid} did not exit after SIGKILL`);
-  endGroup(pid);
 }
 
-/** The leader exited: what is left of its group (a QEMU a wrapper started) gets SIGKILL. */
+/** The leader exited: what is left of its group (a QEMU a wrapper started) gets SIGKILL. Called on every registered child's exit (register). */
 function endGroup(pid: number): void {
   if (!groupLeaders.has(pid)) return;
   try {
@@ -465,7 +464,6 @@ export class Vm {
       }
     }
     await this.exited;
-    endGroup(this.pid);
     this.qmp?.close();
   }
 
