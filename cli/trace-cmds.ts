@@ -6,7 +6,7 @@ import { getProfile, profileNames, type Profile } from '../machines/index.ts';
 import { TraceChecker, render, summaryLine } from '../trace/check.ts';
 import { LibvirtImporter } from '../trace/libvirt.ts';
 import { REC_WIDTH } from '../trace/extract.ts';
-import { MAX_VM_NAME } from '../trace/format.ts';
+import { MAX_VM_NAME, isVmName } from '../trace/format.ts';
 import { recordBlocks } from './trace-reader.ts';
 import { checkInput, splitLines, write, parseOptions, UsageError, type Options } from './io.ts';
 
@@ -100,7 +100,7 @@ export async function checkTraceCmd(args: string[]): Promise<number> {
 export async function importLibvirtCmd(args: string[]): Promise<number> {
   const { values: o, positionals } = parse(args, { vm: { type: 'string' }, mon: { type: 'string' }, 'no-greeting': { type: 'boolean' }, out: { type: 'string' } });
   const vm = o.vm ?? 'source';
-  if (typeof vm !== 'string' || vm === '' || vm.length > MAX_VM_NAME || /[\u0000-\u001f]/.test(vm)) throw new UsageError(`--vm must be a process name of 1 to ${MAX_VM_NAME} printable characters (source, destination, or any other: docs/trace-format.md)`);
+  if (typeof vm !== 'string' || !isVmName(vm)) throw new UsageError(`--vm must be a process name of 1 to ${MAX_VM_NAME} printable characters (source, destination, or any other: docs/trace-format.md)`);
   if (o.mon !== undefined && (typeof o.mon !== 'string' || !/^0x[0-9a-f]+$/i.test(o.mon))) throw new UsageError('--mon must be a monitor address as libvirt logs it (0x7f...)');
   const file = oneFile(positionals, 'libvirt log');
   checkInput(file);

@@ -14,6 +14,11 @@ export const VMS = ['source', 'destination'] as const;
 export type Vm = string;
 /** The longest process name a trace may use (names are labels, not data). */
 export const MAX_VM_NAME = 64;
+
+/** Whether a string may name a process: 1 to MAX_VM_NAME characters, none of them a control character. */
+export function isVmName(vm: unknown): boolean {
+  return typeof vm === 'string' && vm !== '' && vm.length <= MAX_VM_NAME && !/[\u0000-\u001f]/.test(vm);
+}
 export const DIRS = ['send', 'recv'] as const;
 export type Dir = (typeof DIRS)[number];
 
@@ -125,7 +130,7 @@ export function parseTraceLine(text: string): Parsed {
   }
   if (vm === undefined) return { ok: false, error: `missing field 'vm' (the process's name: "source", "destination" or any other)` };
   if (typeof vm !== 'string') return { ok: false, error: `'vm' must be a string (the process's name), not ${typeName(vm)}` };
-  if (vm === '' || vm.length > MAX_VM_NAME || /[\u0000-\u001f]/.test(vm)) return { ok: false, error: `'vm' must be a name of 1 to ${MAX_VM_NAME} printable characters, not ${JSON.stringify(vm.length > 40 ? vm.slice(0, 40) + '…' : vm)}` };
+  if (!isVmName(vm)) return { ok: false, error: `'vm' must be a name of 1 to ${MAX_VM_NAME} printable characters, not ${JSON.stringify(vm.length > 40 ? vm.slice(0, 40) + '…' : vm)}` };
   if (dir === undefined) return { ok: false, error: `missing field 'dir' ("send" or "recv")` };
   if (dir !== 'send' && dir !== 'recv') return { ok: false, error: `unknown dir ${typeof dir === 'string' ? JSON.stringify(dir) : typeName(dir)}: must be "send" or "recv"` };
   if (msg === undefined) return { ok: false, error: "missing field 'msg' (the QMP message)" };

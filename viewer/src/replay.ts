@@ -4,7 +4,7 @@
 // Pure (no DOM): runs in the replay worker and in tests.
 import { valueOfContext, type Profile, type Side, type SideState } from '../../machines/index.ts';
 import { TraceChecker } from '../../trace/check.ts';
-import { MAX_VM_NAME, VMS } from '../../trace/format.ts';
+import { MAX_VM_NAME, VMS, isVmName } from '../../trace/format.ts';
 import { activeIds } from '../../diagrams/diagram.ts';
 
 export interface TraceLine {
@@ -42,7 +42,7 @@ export function isNote(x: unknown): boolean {
 export function invalidLine(x: unknown): string | null {
   if (!x || typeof x !== 'object' || Array.isArray(x)) return 'a trace line must be a JSON object {"t", "vm", "dir", "msg"}';
   const o = x as Record<string, unknown>;
-  if (typeof o.vm !== 'string' || o.vm === '' || o.vm.length > MAX_VM_NAME || /[\u0000-\u001f]/.test(o.vm))
+  if (!isVmName(o.vm))
     return `"vm" must be a process name of 1 to ${MAX_VM_NAME} printable characters ("source", "destination" or any other; got ${JSON.stringify(typeof o.vm === 'string' && o.vm.length > 40 ? o.vm.slice(0, 40) + '…' : o.vm)})`;
   if (o.dir !== 'send' && o.dir !== 'recv') return `"dir" must be "send" or "recv" (got ${JSON.stringify(o.dir)})`;
   if (!o.msg || typeof o.msg !== 'object' || Array.isArray(o.msg)) return '"msg" must be a QMP message (a JSON object)';
