@@ -16,6 +16,9 @@ export const CAP_VARIANTS: readonly (readonly string[])[] = [
   ['release-ram', 'postcopy-ram'],
   ['events'],
   ['multifd'],
+  // libvirt's postcopy: it sets pause-before-switchover for every migration (postcopy_start then
+  // waits in pre-switchover for migrate-continue).
+  ['pause-before-switchover', 'postcopy-ram'],
 ];
 
 export interface Cell {

@@ -189,9 +189,36 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'postcopy-start',
     ref: 'migration/migration.c: postcopy_start (source) + migration/savevm.c: loadvm_postcopy_handle_listen (destination)',
     channelIn: ['connected'],
+    when: (s) => !src(s)?.caps.includes('pause-before-switchover'),
+    needs: 'pause-before-switchover must be off on the source (with it on: postcopy-start-paused, then migrate-continue)',
     steps: [
       { vm: 'source', event: 'postcopy-start' },
       // 7.2: the VM stops after the status changed, before the package with LISTEN goes out.
+      { vm: 'source', event: 'postcopy-stop', optional: true },
+      { vm: 'destination', event: 'postcopy-listen' },
+    ],
+  },
+  {
+    // With pause-before-switchover, postcopy_start stops the VM and waits in pre-switchover
+    // (migration_maybe_pause / migration_switchover_prepare) for migrate-continue; the package
+    // with LISTEN goes out only afterwards (postcopy-package).
+    name: 'postcopy-start-paused',
+    ref: 'migration/migration.c: postcopy_start -> vm_stop_force_state / migration_stop_vm, then migration_maybe_pause / migration_switchover_start',
+    channelIn: ['connected'],
+    when: (s) => src(s)?.status === 'active' && !!src(s)?.caps.includes('pause-before-switchover'),
+    needs: 'the source must be active with pause-before-switchover on',
+    steps: [{ vm: 'source', event: 'postcopy-start' }],
+  },
+  {
+    name: 'postcopy-package',
+    ref: 'migration/migration.c: postcopy_start (after the pause: qemu_savevm_send_packaged) + migration/savevm.c: loadvm_postcopy_handle_listen',
+    channelIn: ['connected'],
+    when: (s) =>
+      !!src(s)?.postcopyStarted && !!src(s)?.caps.includes('pause-before-switchover') && ['device', 'postcopy-active'].includes(src(s)!.status) &&
+      dst(s)?.status === 'active',
+    needs: 'the source must have left pre-switchover in a postcopy start (migrate-continue), the destination still active',
+    steps: [
+      // 10.0: DEVICE -> POSTCOPY_ACTIVE; master: DEVICE -> POSTCOPY_DEVICE; 7.2 is already postcopy-active.
       { vm: 'source', event: 'postcopy-stop', optional: true },
       { vm: 'destination', event: 'postcopy-listen' },
     ],

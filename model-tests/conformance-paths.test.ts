@@ -151,13 +151,23 @@ describe('generated paths against the real qemu-system-x86_64', () => {
       'destination/run-state:running-[dst.run.failover-stop]->colo',
       'source/run-state:paused-[src.run.postcopy-start]->finish-migrate',
       'source/run-state:prelaunch-[src.run.postcopy-start]->finish-migrate',
+      'source/run-state:paused-[src.run.postcopy-start.pause]->finish-migrate',
+      'source/run-state:prelaunch-[src.run.postcopy-start.pause]->finish-migrate',
       'destination/run-state:inmigrate-[dst.run.paused]->paused',
       'source/source-status:postcopy-paused-[src.resume-refused]->postcopy-paused',
     ]);
     for (const x of c.notCertain) if (cannotTell.has(x.edge)) expect(x.onSomeExplanation, x.edge).toBe(true);
-    // Races (a cancel that lands a moment later than planned, say) can send a path another way QEMU
-    // allows: at most two others.
-    const others = c.notCertain.filter((x) => !cannotTell.has(x.edge));
+    // The planner reaches these through migrate_cancel in a postcopy's pre-switchover, where 7.2's
+    // migrate_fd_cancel races the woken migration thread (pre-switchover -> postcopy-active, then
+    // cancelling; or cancelling at once): both ways are seen on the binary and both are the model's.
+    // The scenario postcopy-pre-switchover-continue takes pause-released.postcopy for certain.
+    const racy = new Set([
+      'source/source-status:pre-switchover-[src.pause-released.postcopy]->postcopy-active',
+      'source/source-status:postcopy-active-[src.cancel-set]->cancelling',
+    ]);
+    // Other races (a cancel that lands a moment later than planned, say) can send a path another way
+    // QEMU allows: at most two others.
+    const others = c.notCertain.filter((x) => !cannotTell.has(x.edge) && !racy.has(x.edge));
     expect(others.length, others.map((x) => x.edge).join(', ')).toBeLessThanOrEqual(2);
   });
 

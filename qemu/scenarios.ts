@@ -318,6 +318,48 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    // libvirt turns pause-before-switchover on for every migration, postcopy included (#13).
+    name: 'postcopy-pre-switchover-continue',
+    description:
+      "Postcopy with pause-before-switchover, as libvirt runs it: migrate-start-postcopy stops the VM and waits in pre-switchover; probes there; migrate-continue: postcopy-active on both sides (10.0 passes through device); the limit lifted: completed.",
+    steps: [
+      caps(S, 'events', 'postcopy-ram', 'pause-before-switchover'),
+      caps(D, 'events', 'postcopy-ram'),
+      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'active', 'running'),
+      wait(D, 'active', 'inmigrate'),
+      cmd(S, 'migrate-start-postcopy'),
+      wait(S, 'pre-switchover', 'finish-migrate'),
+      ...srcProbes('pre-switchover', [...ALWAYS, 'pause', 'start-postcopy', 'cont']),
+      cmd(S, 'migrate-continue', { state: 'pre-switchover' }),
+      wait(S, 'postcopy-active', 'finish-migrate'),
+      wait(D, 'postcopy-active', 'running'),
+      unthrottle({ racy: true }),
+      wait(S, 'completed', 'postmigrate', 30_000),
+      wait(D, 'completed', 'running'),
+    ],
+  },
+  {
+    name: 'postcopy-pre-switchover-cancel',
+    description:
+      'Postcopy with pause-before-switchover: migrate_cancel in its pre-switchover (not yet in postcopy, so 10.0 accepts it too): cancelled; the destination exits. 7.2 leaves the VM in postmigrate (vm_was_running is not set by postcopy_start), 10.0 restarts it (vm_old_state).',
+    steps: [
+      caps(S, 'events', 'postcopy-ram', 'pause-before-switchover'),
+      caps(D, 'events', 'postcopy-ram'),
+      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'active', 'running'),
+      wait(D, 'active', 'inmigrate'),
+      cmd(S, 'migrate-start-postcopy'),
+      wait(S, 'pre-switchover', 'finish-migrate'),
+      cmd(S, 'migrate_cancel'),
+      wait(S, 'cancelled', undefined),
+      waitExit(D),
+      cmd(S, 'query-status'),
+    ],
+  },
+  {
     name: 'postcopy-pause-recover',
     description:
       'Postcopy (destination -S): migrate-pause on the source pauses both sides; probes in postcopy-paused; migrate resume before migrate-recover: its connect fails and the source stays postcopy-paused, also once the destination listens (no retry); migrate resume again: postcopy-active; completed.',

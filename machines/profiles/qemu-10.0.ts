@@ -178,12 +178,21 @@ const replaceTransitions: ChartTransition[] = [
   { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'device',
     when: { ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['enterPostcopy'],
     ref: `${MC}: migration_iteration_run (pending above the threshold) -> postcopy_start -> migration_switchover_start -> migration_switchover_prepare (ACTIVE -> DEVICE)`,
-    note: 'postcopy with pause-before-switchover (active -> pre-switchover -> device -> postcopy-active) is not modelled yet' },
+    note: 'with pause-before-switchover: src.run.postcopy-start.pause (STOP), src.converged.pause, src.pause-released (device), src.postcopy-active' },
+  // With pause-before-switchover, migration_switchover_prepare sets pre-switchover instead of
+  // device and waits for migrate-continue: STOP, MIGRATION pre-switchover, then device and
+  // postcopy-active (libvirt turns the capability on for every migration).
+  { id: 'src.run.postcopy-start.pause', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-start', to: 'finish-migrate',
+    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': true } }, effects: ['rememberRunState', 'enterPostcopy'],
+    ref: `${MC}: postcopy_start -> migration_stop_vm (vm_stop_force_state), then migration_switchover_start -> migration_switchover_prepare`,
+    note: 'STOP, then MIGRATION pre-switchover' },
   { id: 'src.run.postcopy-start', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-start', to: 'finish-migrate',
     when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['rememberRunState'],
     ref: `${MC}: postcopy_start -> migration_stop_vm (vm_stop_force_state)`, note: 'STOP, then MIGRATION device' },
   // No src.error.completion from active: in finish-migrate migration_switchover_prepare moves the
-  // status to device first, under the BQL; the device state then fails to go out.
+  // status to device first, under the BQL; the device state then fails to go out. Not in a postcopy:
+  // postcopy_start's fail: label cmpxchg's POSTCOPY_ACTIVE -> FAILED, which does not match device,
+  // and migration_iteration_finish has no case for device, so the status stays device.
   { id: 'src.error.completion', chart: 'source-status', from: ['device'], event: 'channel-error', to: 'failed',
     when: { runstate: ['finish-migrate'], ctx: { postcopyStarted: false } }, effects: ['clearMigrationRequests'],
     ref: `${MC}: migration_completion (fail: migrate_set_state(s->state, FAILED))`,
@@ -369,12 +378,14 @@ export const qemu100Delta: ProfileDelta = {
   transitions: {
     // SOURCE_COLO: 10.0's source never enters COLO (src.switchover). src.cancel-set: no 7.2 cancel
     // race. src.resume-refused: the failed resume connect goes back from postcopy-recover-setup
-    // (src.recover-setup-error).
+    // (src.recover-setup-error). src.pause-released.postcopy: a postcopy leaves pre-switchover for
+    // device too (migration_switchover_prepare), then src.postcopy-active.
     remove: [
       ...SOURCE_COLO,
       ...DESTINATION_CHECKPOINTS,
       'src.cancel-set',
       'src.resume-refused',
+      'src.pause-released.postcopy',
     ],
     replace: replaceTransitions,
     add: addTransitions,

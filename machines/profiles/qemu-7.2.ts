@@ -260,22 +260,32 @@ const transitions: ChartTransition[] = [
     when: { caps: { 'pause-before-switchover': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion -> migration_maybe_pause`,
     note: 'the VM is already stopped (finish-migrate) when the status becomes pre-switchover' },
   { id: 'src.pause-released', chart: 'source-status', from: ['pre-switchover'], event: 'pause-released', to: 'device',
-    when: { ctx: { pausePosted: true } }, effects: ['consumePause'], ref: `${MC}: migration_maybe_pause (qemu_sem_wait pause_sem)` },
-  { id: 'src.cancel-set', chart: 'source-status', from: ['pre-switchover', 'device'], event: 'cancel-set', to: 'cancelling',
+    when: { ctx: { pausePosted: true, postcopyStarted: false } }, effects: ['consumePause'], ref: `${MC}: migration_completion -> migration_maybe_pause (qemu_sem_wait pause_sem; PRE_SWITCHOVER -> DEVICE)` },
+  // postcopy_start calls migration_maybe_pause(ms, &cur_state, POSTCOPY_ACTIVE): after
+  // migrate-continue the status goes straight to postcopy-active (libvirt sets pause-before-switchover
+  // for every migration, postcopy included). With the stream broken meanwhile, postcopy_start's
+  // qemu_file_get_error check then fails it (POSTCOPY_ACTIVE -> FAILED); the model has no event
+  // for that check and takes the break as a postcopy pause instead (src.error.postcopy).
+  { id: 'src.pause-released.postcopy', chart: 'source-status', from: ['pre-switchover'], event: 'pause-released', to: 'postcopy-active',
+    when: { ctx: { pausePosted: true, postcopyStarted: true } }, effects: ['consumePause'],
+    ref: `${MC}: postcopy_start -> migration_maybe_pause (qemu_sem_wait pause_sem; PRE_SWITCHOVER -> POSTCOPY_ACTIVE)` },
+  // From postcopy-active too: a migrate_cancel in a postcopy's pre-switchover posts pause_sem, and
+  // the woken thread's PRE_SWITCHOVER -> POSTCOPY_ACTIVE may land before migrate_fd_cancel's retry.
+  { id: 'src.cancel-set', chart: 'source-status', from: ['pre-switchover', 'device', 'postcopy-active'], event: 'cancel-set', to: 'cancelling',
     when: { ctx: { cancelRequested: true } }, effects: ['consumeCancel', 'consumePause'],
     ref: `${MC}: migrate_fd_cancel (migrate_set_state(old_state, CANCELLING), retried from device if the thread moved first)`,
     note: 'from pre-switchover the thread then takes the post, fails its own cmpxchg and returns -EINVAL (migration_maybe_pause)' },
   { id: 'src.switchover.colo', chart: 'source-status', from: ['active'], event: 'switchover-done', to: 'colo',
-    when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_iteration_finish -> migrate_start_colo_process` },
+    when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'], ctx: { postcopyStarted: false } }, ref: `${MC}: migration_iteration_finish -> migrate_start_colo_process` },
   { id: 'src.switchover', chart: 'source-status', from: ['active', 'device'], event: 'switchover-done', to: 'completed',
-    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false }, ctx: { cancelRequested: false } }, ref: `${MC}: migration_completion`,
+    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false }, ctx: { cancelRequested: false, postcopyStarted: false } }, ref: `${MC}: migration_completion`,
     note: 'set without the BQL; the yank instance stays registered until migrate_fd_cleanup (cleanup-done)' },
   // Not once the migration converged: migration_iteration_run calls postcopy_start only while data
   // is still pending; below the threshold it calls migration_completion, which stops the VM.
   { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'postcopy-active',
     when: { ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false }, notRunstate: ['finish-migrate'] }, effects: ['enterPostcopy'],
     ref: `${MC}: migration_iteration_run (pending above the threshold) -> postcopy_start`,
-    note: 'postcopy with pause-before-switchover (active -> pre-switchover -> postcopy-active) is not modelled yet' },
+    note: 'with pause-before-switchover: src.run.postcopy-start.pause, src.converged.pause, src.pause-released.postcopy' },
   { id: 'src.postcopy-complete', chart: 'source-status', from: ['postcopy-active'], event: 'converged', to: 'completed',
     ref: `${MC}: migration_completion`, note: 'the yank instance stays registered until migrate_fd_cleanup (cleanup-done)' },
   // Not from pre-switchover: the migration thread waits in migration_maybe_pause on pause_sem
@@ -288,7 +298,7 @@ const transitions: ChartTransition[] = [
   // FAILED, without the BQL); migration_iteration_finish restarts the VM and migrate_fd_cleanup
   // unregisters the yank instance afterwards (cleanup-done: src.run.failed.*).
   { id: 'src.error.completion', chart: 'source-status', from: ['active', 'device'], event: 'channel-error', to: 'failed',
-    when: { runstate: ['finish-migrate'], ctx: { cancelRequested: false } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_completion (fail: migrate_set_state(current_active_state, FAILED))`,
+    when: { runstate: ['finish-migrate'], ctx: { cancelRequested: false, postcopyStarted: false } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_completion (fail: migrate_set_state(current_active_state, FAILED))`,
     note: 'from device after a break in pre-switchover: qemu_savevm_state_complete_precopy fails on the dead stream (docs/findings.md F10)' },
   { id: 'src.error.postcopy', chart: 'source-status', from: ['postcopy-active', 'postcopy-recover'], event: 'channel-error', to: 'postcopy-paused',
     ref: `${MC}: migration_detect_error -> postcopy_pause` },
@@ -317,6 +327,13 @@ const transitions: ChartTransition[] = [
   { id: 'src.run.postcopy-start', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-stop', to: 'finish-migrate',
     when: { status: ['postcopy-active'], ctx: { postcopyStarted: true } }, effects: ['rememberRunState'],
     ref: `${MC}: postcopy_start (migrate_set_state -> POSTCOPY_ACTIVE; qemu_mutex_lock_iothread; vm_stop_force_state)`, note: 'after the status changed: MIGRATION postcopy-active, then STOP' },
+  // With pause-before-switchover the order is the other way round: postcopy_start sets no status
+  // before vm_stop_force_state (`if (!migrate_pause_before_switchover())`), so STOP comes first,
+  // then MIGRATION pre-switchover (src.converged.pause) and, after migrate-continue, postcopy-active.
+  { id: 'src.run.postcopy-start.pause', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-start', to: 'finish-migrate',
+    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': true } }, effects: ['rememberRunState', 'enterPostcopy'],
+    ref: `${MC}: migration_iteration_run -> postcopy_start (qemu_mutex_lock_iothread; vm_stop_force_state), then migration_maybe_pause`,
+    note: 'STOP, then MIGRATION pre-switchover' },
   { id: 'src.run.completed', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'postmigrate',
     when: { status: ['completed'] }, effects: ['unregisterYank'],
     ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE); migrate_fd_cleanup -> yank_unregister_instance`,

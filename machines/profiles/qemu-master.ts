@@ -75,13 +75,21 @@ const replaceTransitions: ChartTransition[] = [
     ref: `${MC}: postcopy_start -> migration_stop_vm (vm_stop_force_state), then migration_switchover_start`, note: 'STOP, then the status events' },
   // Precopy switchover always passes through `device` (migration_switchover_prepare, QEMU >= 10.0).
   { id: 'src.switchover', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'completed',
-    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, ref: `${MC}: migration_completion -> migration_completion_end`,
+    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false }, ctx: { postcopyStarted: false } }, ref: `${MC}: migration_completion -> migration_completion_end`,
     note: 'the BQL is dropped after the status is set; the yank instance stays registered until migration_cleanup (cleanup-done)' },
   { id: 'src.switchover.colo', chart: 'source-status', from: ['device'], event: 'switchover-done', to: 'colo',
-    when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion (x-colo)` },
+    when: { caps: { 'x-colo': true }, runstate: ['finish-migrate'], ctx: { postcopyStarted: false } }, ref: `${MC}: migration_completion (x-colo)` },
   { id: 'src.postcopy-start', chart: 'source-status', from: ['active'], event: 'postcopy-start', to: 'postcopy-device',
-    when: { ctx: { startPostcopy: true }, notRunstate: ['finish-migrate'] }, effects: ['enterPostcopy'], ref: `${MC}: migration_iteration_run (pending above the threshold) -> postcopy_start`,
+    when: { ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false }, notRunstate: ['finish-migrate'] }, effects: ['enterPostcopy'], ref: `${MC}: migration_iteration_run (pending above the threshold) -> postcopy_start`,
     note: 'not once converged (migration_completion stopped the VM); active -> device -> postcopy-device inside postcopy_start; postcopy-ram opens the return path, so postcopy-device is not skipped' },
+  // With pause-before-switchover: STOP (migration_stop_vm), pre-switchover (src.converged.pause),
+  // after migrate-continue device (src.pause-released), then postcopy-device (src.postcopy-device).
+  { id: 'src.run.postcopy-start.pause', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-start', to: 'finish-migrate',
+    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': true } }, effects: ['rememberRunState', 'enterPostcopy'],
+    ref: `${MC}: postcopy_start -> migration_stop_vm, then migration_switchover_start -> migration_switchover_prepare`, note: 'STOP, then MIGRATION pre-switchover' },
+  { id: 'src.pause-released', chart: 'source-status', from: ['pre-switchover'], event: 'pause-released', to: 'device',
+    when: { ctx: { pausePosted: true } }, effects: ['consumePause'], ref: `${MC}: migration_switchover_prepare (qemu_sem_wait pause_sem; PRE_SWITCHOVER -> DEVICE)`,
+    note: 'precopy and postcopy alike' },
   { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'], event: 'channel-error', to: 'failing',
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_detect_error / migration_connect_error_propagate`,
     note: 'failing: the error is recorded, migration_cleanup has not run yet' },
@@ -141,6 +149,9 @@ const addTransitions: { item: ChartTransition; before?: string; after?: string }
     when: { caps: { 'pause-before-switchover': false }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_switchover_prepare` } },
   { after: 'src.postcopy-start', item: { id: 'src.postcopy-device-done', chart: 'source-status', from: ['postcopy-device'], event: 'postcopy-device-done', to: 'postcopy-active',
     ref: `${MC}: migration_iteration_run (PONG QEMU_VM_PING_PACKAGED_LOADED)` } },
+  // The rest of a postcopy_start that paused before switchover: the package went out.
+  { after: 'src.postcopy-start', item: { id: 'src.postcopy-device', chart: 'source-status', from: ['device'], event: 'postcopy-stop', to: 'postcopy-device',
+    when: { runstate: ['finish-migrate'], ctx: { postcopyStarted: true } }, ref: `${MC}: postcopy_start (qemu_savevm_send_packaged; DEVICE -> POSTCOPY_DEVICE)` } },
   // vm_old_state prelaunch (a -S source that never ran): runstate_set(vm_old_state) puts it back.
   { after: 'src.run.cancelled.restart', item: { id: 'src.run.failed.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
     when: { status: ['failing'], ctx: { vmOldState: 'prelaunch' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
@@ -208,7 +219,7 @@ export const qemuMasterDelta: ProfileDelta = {
   // 7.2's src.error.completion (failed before migration_iteration_finish): master goes through failing.
   // 7.2's src.resume-refused: master's migrate resume is in postcopy-recover-setup when its connect
   // fails (src.recover-setup-error, migration_connect_error_propagate).
-  transitions: { remove: ['src.error.completion', 'src.resume-refused', 'src.cancel-set', 'src.rp.cancel'], replace: replaceTransitions, add: addTransitions },
+  transitions: { remove: ['src.error.completion', 'src.resume-refused', 'src.cancel-set', 'src.rp.cancel', 'src.pause-released.postcopy'], replace: replaceTransitions, add: addTransitions },
   // qmp_migrate_set_capabilities refuses on a COLO primary (QEMU >= 8.0: migration_in_colo_state).
   invariants: { claim: ['source-caps-frozen-in-colo'] },
 };
