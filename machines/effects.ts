@@ -30,7 +30,10 @@ export const EFFECTS = {
   // migrate_params_apply: only the parameters given change.
   setParams: (s, args) => {
     const params: Record<string, ParamValue> = { ...s.params };
-    for (const [k, v] of Object.entries(args)) params[k] = v as ParamValue;
+    // Stored as query-migrate-parameters reports it: every integer parameter is unsigned (a negative
+    // integer is its two's complement, qobject_input_type_uint64), and a StrOrNull null is ""
+    // (qmp_migrate_set_parameters rewrites it before migrate_params_apply).
+    for (const [k, v] of Object.entries(args)) params[k] = typeof v === 'number' && Number.isInteger(v) && v < 0 ? Number(BigInt(v) + 2n ** 64n) : v === null ? '' : (v as ParamValue);
     return { ...s, params };
   },
   // qemu_start_incoming_migration opens the listener; exit-on-error (QEMU >= 9.1) defaults to true.

@@ -66,7 +66,8 @@ export interface SideState {
   coloEnabled: boolean;
 }
 
-export type ParamValue = number | string | boolean | null;
+/** A parameter's value as QMP carries it: numbers, strings, booleans; lists and objects (block-bitmap-mapping, cpr-exec-command). */
+export type ParamValue = number | string | boolean | null | readonly ParamValue[] | { readonly [key: string]: ParamValue };
 
 export type ArgTest =
   | 'present'
@@ -243,18 +244,85 @@ export type TransitionEffect =
 /** The operations `blockConfig` blocks (proposed profile). */
 export const CONFIG_OPS = ['migrate-set-capabilities', 'migrate-set-parameters'] as const;
 
+/**
+ * A migration parameter's QAPI type: how qapi/qobject-input-visitor.c reads it, and so which type
+ * error it answers. The unsigned integers take a negative JSON integer as its two's complement
+ * (qobject_input_type_uint64: -1 is 2^64-1), then uint8/uint32 check their width
+ * (visit_type_uintN: "expects uint8_t"). 'size' reads as 'uint64' over QMP.
+ */
+export type ParamType = 'uint8' | 'uint32' | 'uint64' | 'size' | 'bool' | 'enum' | 'StrOrNull' | 'str-list' | 'BitmapMigrationNodeAlias-list';
+
+/** One member of MigrateSetParameters / MigrationParameters (qapi/migration.json), in the schema's order. */
 export interface ParamSpec {
   name: string;
-  kind: 'int' | 'size' | 'bool' | 'str' | 'percent';
-  min?: number;
-  max?: number;
-  /** QEMU's exact error when the value is out of range. */
-  rangeError?: string;
+  type: ParamType;
+  /** 'enum': the values the schema has (what the binary's query-qmp-schema lists). */
+  values?: readonly string[];
+  /**
+   * query-migrate-parameters reports it always (the default), or only once it has been set
+   * (block-bitmap-mapping: qmp_query_migrate_parameters leaves it out until then).
+   */
+  reported?: 'always' | 'once-set';
+  /**
+   * false: migrate-set-parameters accepts it but migrate_params_apply never stores it, so the query
+   * goes on reporting the default (QEMU 7.2's multifd-zlib-level and multifd-zstd-level).
+   */
+  applied?: boolean;
   /** May be changed while a migration runs (where the profile checks this at all). */
   mutableWhileRunning: boolean;
+  /** The value query-migrate-parameters reports before any change (tls-*: "", StrOrNull null reads as ""). */
   default: ParamValue;
   ref: string;
 }
+
+/**
+ * One test of migrate_params_check, which runs after the QAPI visitor accepted every member, over the
+ * values the change would leave (migrate_params_test_apply: stored values overlaid with the new ones).
+ * The profile lists them in the function's order; the first that fails answers with `desc`.
+ */
+export type ParamCheck =
+  | {
+      id: string;
+      kind: 'range';
+      param: string;
+      /** Fails below this: a number, or another parameter's value (max-cpu-throttle >= cpu-throttle-initial). */
+      min?: number | { param: string };
+      max?: number;
+      desc: string;
+      ref: string;
+    }
+  | {
+      id: string;
+      /** Fails unless the value is a power of two no less than `min` (xbzrle-cache-size: the target page size). */
+      kind: 'power-of-two';
+      param: string;
+      min: number;
+      max?: number;
+      desc: string;
+      ref: string;
+    }
+  | {
+      id: string;
+      /** block-bitmap-mapping: check_dirty_bitmap_mig_alias_map; `desc` is the prefix put before its message. */
+      kind: 'alias-map';
+      param: string;
+      desc: string;
+      ref: string;
+    }
+  | {
+      id: string;
+      /**
+       * With every capability of `caps` enabled, fails when a parameter of `differs` is not at the
+       * value given there. `reads`: the values after the change ('new', migrate_params_check's copy) or
+       * the ones stored before it ('current': the test calls the migrate_*() helpers instead).
+       */
+      kind: 'conflict';
+      caps: readonly string[];
+      differs: Readonly<Record<string, ParamValue>>;
+      reads: 'new' | 'current';
+      desc: string;
+      ref: string;
+    };
 
 export interface CapConflict {
   id: string;
@@ -303,6 +371,8 @@ export interface Profile {
   statuses: Readonly<Record<Side, readonly MigrationStatus[]>>;
   capabilities: readonly string[];
   parameters: readonly ParamSpec[];
+  /** migrate_params_check's tests, in its order. */
+  paramChecks: readonly ParamCheck[];
   capConflicts: readonly CapConflict[];
   /** The QMP commands the side machine models; others get CommandNotFound. */
   commands: readonly string[];
@@ -336,7 +406,9 @@ export interface ProfileDelta {
   base: string;
   statuses?: Partial<Record<Side, { add?: readonly MigrationStatus[]; remove?: readonly MigrationStatus[] }>>;
   capabilities?: { add?: readonly string[]; remove?: readonly string[] };
-  parameters?: { add?: readonly ParamSpec[]; replace?: readonly ParamSpec[]; remove?: readonly string[] };
+  /** `add`: inserted after the parameter `after` (the schema's order decides which type error answers first), or at the end. */
+  parameters?: { add?: readonly { item: ParamSpec; after?: string }[]; replace?: readonly ParamSpec[]; remove?: readonly string[] };
+  paramChecks?: ListDelta<ParamCheck>;
   capConflicts?: ListDelta<CapConflict>;
   commands?: { add?: readonly string[]; remove?: readonly string[] };
   absentCommands?: { add?: readonly string[]; remove?: readonly string[] };
@@ -412,7 +484,12 @@ export function applyDelta(base: Profile, d: ProfileDelta): Profile {
   for (const r of d.parameters?.replace ?? []) {
     if (!base.parameters.some((p) => p.name === r.name)) throw new Error(`${where}: cannot replace parameter '${r.name}'`);
   }
-  params.push(...(d.parameters?.add ?? []));
+  for (const { item, after } of d.parameters?.add ?? []) {
+    if (params.some((p) => p.name === item.name)) throw new Error(`${where}: cannot add parameter '${item.name}': already there`);
+    const i = after === undefined ? params.length - 1 : params.findIndex((p) => p.name === after);
+    if (i < 0 && after !== undefined) throw new Error(`${where}: cannot add parameter '${item.name}' after '${after}': no such parameter`);
+    params.splice(i + 1, 0, item);
+  }
   return {
     name: d.name,
     title: d.title,
@@ -425,6 +502,7 @@ export function applyDelta(base: Profile, d: ProfileDelta): Profile {
     },
     capabilities: applySet(base.capabilities, d.capabilities),
     parameters: params,
+    paramChecks: applyList(base.paramChecks, d.paramChecks, `${where} paramChecks`),
     capConflicts: applyList(base.capConflicts, d.capConflicts, `${where} capConflicts`),
     commands: applySet(base.commands, d.commands),
     absentCommands: applySet(base.absentCommands, d.absentCommands),

@@ -1,6 +1,6 @@
 // The rule engine: a profile's command table decides, for a side's state and a QMP command, whether
 // QEMU accepts it (with the reply and the change) or rejects it (with QEMU's exact error). Pure.
-import type { Cond, CheckName, Environment, Profile, Rule, SideState, ParamValue, ReplyName } from './profile.ts';
+import type { Cond, CheckName, Environment, Profile, Rule, SideState, ParamValue, ParamSpec, ReplyName } from './profile.ts';
 import { applyEffects, capsAfter } from './effects.ts';
 import type { QmpArguments, QmpError, MigrationStatus, RunState } from './vocabulary.ts';
 
@@ -35,8 +35,187 @@ function incomingStarted(s: SideState, how: true | 'transport'): boolean {
   return s.side === 'destination' && s.incomingStarted && s.status !== 'completed' && s.status !== 'failed';
 }
 
-function paramType(kind: string): string {
-  return kind === 'bool' ? 'boolean' : kind === 'str' ? 'string' : kind === 'int' || kind === 'percent' ? 'integer' : 'size';
+// ---- migrate-set-parameters: the QAPI visitor, then migrate_params_check ----------------------------
+
+const U64 = 2n ** 64n;
+/** qobject_input_type_uint64: a negative integer (int64) is taken as its two's complement. */
+function unsigned(v: number): bigint {
+  const b = BigInt(v);
+  return b < 0n ? b + U64 : b;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+/** qobject_input_check: the first member the struct's type does not have (QEMU walks its dict; the model takes the first given). */
+function unexpectedMember(path: string, v: Record<string, unknown>, members: readonly string[]): string | null {
+  const extra = Object.keys(v).find((k) => !members.includes(k));
+  return extra === undefined ? null : `Parameter '${path}.${extra}' is unexpected`;
+}
+
+function stringMember(path: string, v: Record<string, unknown>, m: string, optional = false): string | null {
+  if (v[m] === undefined) return optional ? null : `Parameter '${path}.${m}' is missing`;
+  return typeof v[m] === 'string' ? null : `Invalid parameter type for '${path}.${m}', expected: string`;
+}
+
+/** qapi/migration.json BitmapMigrationNodeAlias list, as visit_type_BitmapMigrationNodeAliasList reads it (member order, then the struct's own check). */
+function bitmapMappingTypeError(name: string, v: unknown): string | null {
+  if (!Array.isArray(v)) return `Invalid parameter type for '${name}', expected: array`;
+  for (let i = 0; i < v.length; i++) {
+    const p = `${name}[${i}]`;
+    const node = v[i];
+    if (!isObject(node)) return `Invalid parameter type for '${p}', expected: object`;
+    const e = stringMember(p, node, 'node-name') ?? stringMember(p, node, 'alias');
+    if (e) return e;
+    if (node.bitmaps === undefined) return `Parameter '${p}.bitmaps' is missing`;
+    if (!Array.isArray(node.bitmaps)) return `Invalid parameter type for '${p}.bitmaps', expected: array`;
+    for (let j = 0; j < node.bitmaps.length; j++) {
+      const q = `${p}.bitmaps[${j}]`;
+      const b = node.bitmaps[j] as unknown;
+      if (!isObject(b)) return `Invalid parameter type for '${q}', expected: object`;
+      const be = stringMember(q, b, 'name') ?? stringMember(q, b, 'alias');
+      if (be) return be;
+      if (b.transform !== undefined) {
+        const t = b.transform;
+        if (!isObject(t)) return `Invalid parameter type for '${q}.transform', expected: object`;
+        if (t.persistent !== undefined && typeof t.persistent !== 'boolean') return `Invalid parameter type for '${q}.transform.persistent', expected: boolean`;
+        const te = unexpectedMember(`${q}.transform`, t, ['persistent']);
+        if (te) return te;
+      }
+      const bx = unexpectedMember(q, b, ['name', 'alias', 'transform']);
+      if (bx) return bx;
+    }
+    const nx = unexpectedMember(p, node, ['node-name', 'alias', 'bitmaps']);
+    if (nx) return nx;
+  }
+  return null;
+}
+
+/** The QAPI input visitor's answer to one member (qapi/qobject-input-visitor.c), or null if it reads. */
+function paramTypeError(spec: ParamSpec, v: unknown): string | null {
+  const n = spec.name;
+  switch (spec.type) {
+    case 'uint8':
+    case 'uint32':
+    case 'uint64':
+    case 'size': {
+      // qobject_input_type_uint64 (type_size reads the same over QMP): an integer QNum that fits
+      // int64 or uint64; a JSON number with a fraction or exponent is a double, and is refused too
+      // (1.0 reads as 1 in JavaScript: the model cannot tell). 2^64-1 reads as 2^64 in JavaScript.
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < -(2 ** 63) || v >= 2 ** 64) return `Parameter '${n}' expects uint64`;
+      const u = unsigned(v);
+      // visit_type_uintN
+      if (spec.type === 'uint8' && u > 0xffn) return `Parameter '${n}' expects uint8_t`;
+      if (spec.type === 'uint32' && u > 0xffffffffn) return `Parameter '${n}' expects uint32_t`;
+      return null;
+    }
+    case 'bool':
+      return typeof v === 'boolean' ? null : `Invalid parameter type for '${n}', expected: boolean`;
+    case 'enum':
+      if (typeof v !== 'string') return `Invalid parameter type for '${n}', expected: string`;
+      return (spec.values ?? []).includes(v) ? null : `Parameter '${n}' does not accept value '${v}'`;
+    case 'StrOrNull':
+      return typeof v === 'string' || v === null ? null : `Invalid parameter type for '${n}', expected: StrOrNull`;
+    case 'str-list':
+      if (!Array.isArray(v)) return `Invalid parameter type for '${n}', expected: array`;
+      for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return `Invalid parameter type for '${n}[${i}]', expected: string`;
+      return null;
+    case 'BitmapMigrationNodeAlias-list':
+      return bitmapMappingTypeError(n, v);
+  }
+}
+
+/** The first type error in the schema's order of members (the order the visitor reads them in), whatever order the arguments come in. */
+function firstTypeError(args: QmpArguments, p: Profile): string | null {
+  for (const spec of p.parameters) {
+    if (!(spec.name in args)) continue;
+    const e = paramTypeError(spec, args[spec.name]);
+    if (e) return e;
+  }
+  return null;
+}
+
+/** migration/block-dirty-bitmap.c: check_dirty_bitmap_mig_alias_map (construct_alias_map both ways). */
+function aliasMapError(v: unknown): string | null {
+  const nodes = (Array.isArray(v) ? v : []) as { 'node-name': string; alias: string; bitmaps: { name: string; alias: string }[] }[];
+  for (const nameToAlias of [true, false]) {
+    const seen = new Set<string>();
+    for (const n of nodes) {
+      // util/id.c: id_wellformed
+      if (!/^[A-Za-z][A-Za-z0-9\-._]*$/.test(n.alias)) return `The node alias '${n.alias}' is not well-formed`;
+      if (utf8Length(n.alias) > 255) return `The node alias '${n.alias}' is longer than 255 bytes`;
+      if (utf8Length(n['node-name']) > 31) return `The node name '${n['node-name']}' is longer than 31 bytes`;
+      const from = nameToAlias ? n['node-name'] : n.alias;
+      if (seen.has(from)) return nameToAlias ? `The node name '${from}' is mapped twice` : `The node alias '${from}' is used twice`;
+      seen.add(from);
+      const bseen = new Set<string>();
+      for (const b of n.bitmaps) {
+        if (utf8Length(b.alias) > 255) return `The bitmap alias '${b.alias}' is longer than 255 bytes`;
+        if (utf8Length(b.name) > 1023) return `The bitmap name '${b.name}' is longer than 1023 bytes`;
+        const bfrom = nameToAlias ? b.name : b.alias;
+        if (bseen.has(bfrom)) return nameToAlias ? `The bitmap '${n['node-name']}'/'${b.name}' is mapped twice` : `The bitmap alias '${n.alias}'/'${b.alias}' is used twice`;
+        bseen.add(bfrom);
+      }
+    }
+  }
+  return null;
+}
+
+/** The parameters as stored (defaults overlaid with what was set). */
+function storedParams(s: SideState, p: Profile): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const spec of p.parameters) out[spec.name] = spec.name in s.params ? s.params[spec.name] : spec.default;
+  return out;
+}
+
+function asBig(v: ParamValue | undefined): bigint {
+  return typeof v === 'number' && Number.isInteger(v) ? unsigned(v) : 0n;
+}
+
+/** migrate_params_check over migrate_params_test_apply's copy: the first of the profile's tests that fails. */
+function paramsCheckError(s: SideState, args: QmpArguments, p: Profile): string | null {
+  const current = storedParams(s, p);
+  // The copy the change would leave: the effect that stores the parameters (effects.ts setParams).
+  const after = storedParams(applyEffects(s, ['setParams'], args), p);
+  // Integers exactly (2^64-1, which -1 stands for, is no JavaScript number): from the arguments as given.
+  const big = (name: string): bigint => {
+    const v = args[name];
+    return typeof v === 'number' && Number.isInteger(v) ? unsigned(v) : asBig(after[name]);
+  };
+  for (const c of p.paramChecks) {
+    switch (c.kind) {
+      case 'range': {
+        const v = big(c.param);
+        const min = c.min === undefined ? undefined : typeof c.min === 'number' ? BigInt(c.min) : big(c.min.param);
+        if ((min !== undefined && v < min) || (c.max !== undefined && v > BigInt(c.max))) return c.desc;
+        break;
+      }
+      case 'power-of-two': {
+        const v = big(c.param);
+        if (v < BigInt(c.min) || (v & (v - 1n)) !== 0n || (c.max !== undefined && v > BigInt(c.max))) return c.desc;
+        break;
+      }
+      case 'alias-map': {
+        if (!(c.param in args)) break;
+        const e = aliasMapError(after[c.param]);
+        if (e) return c.desc + e;
+        break;
+      }
+      case 'conflict': {
+        if (!c.caps.every((x) => s.caps.includes(x))) break;
+        const vals = c.reads === 'new' ? after : current;
+        if (Object.entries(c.differs).some(([k, v]) => JSON.stringify(vals[k]) !== JSON.stringify(v))) return c.desc;
+        break;
+      }
+    }
+  }
+  return null;
 }
 
 const checks: Record<CheckName, Check> = {
@@ -75,26 +254,19 @@ const checks: Record<CheckName, Check> = {
     }
     return false;
   },
+  // qapi/qobject-input-visitor.c: every member is read first (a type error answers, in the schema's
+  // order), then qobject_input_check refuses a member the schema lacks.
   paramsArgUnknown(_s, args, p) {
+    if (firstTypeError(args, p) !== null) return false;
     for (const name of Object.keys(args)) {
       if (!p.parameters.some((x) => x.name === name)) return { message: `Parameter '${name}' is unexpected` };
     }
     return false;
   },
-  paramsArgInvalid(_s, args, p) {
-    for (const [name, v] of Object.entries(args)) {
-      const spec = p.parameters.find((x) => x.name === name)!;
-      const want = paramType(spec.kind);
-      const ok =
-        spec.kind === 'bool' ? typeof v === 'boolean' : spec.kind === 'str' ? typeof v === 'string' || v === null : typeof v === 'number' && Number.isInteger(v);
-      if (!ok) return { message: `Invalid parameter type for '${name}', expected: ${want}` };
-      if (typeof v === 'number') {
-        if (spec.kind !== 'int' && spec.kind !== 'percent' && v < 0) return { message: `Invalid parameter type for '${name}', expected: ${want}` };
-        if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max))
-          return { message: spec.rangeError ?? `Parameter '${name}' is out of range` };
-      }
-    }
-    return false;
+  // The visitor's type errors, then migrate_params_check (the profile's paramChecks, in its order).
+  paramsArgInvalid(s, args, p) {
+    const message = firstTypeError(args, p) ?? paramsCheckError(s, args, p);
+    return message === null ? false : { message };
   },
   paramsFrozenWhileRunning(_s, args, p) {
     for (const name of Object.keys(args)) {
@@ -218,8 +390,12 @@ export function buildReply(r: ReplyName, s: SideState, p: Profile): unknown {
     case 'query-migrate-capabilities':
       return p.capabilities.map((c) => ({ capability: c, state: s.caps.includes(c) }));
     case 'query-migrate-parameters': {
+      // migration/options.c: qmp_query_migrate_parameters: every member, block-bitmap-mapping only once set.
       const out: Record<string, ParamValue> = {};
-      for (const spec of p.parameters) out[spec.name] = spec.name in s.params ? s.params[spec.name] : spec.default;
+      for (const spec of p.parameters) {
+        if (spec.reported === 'once-set' && !(spec.name in s.params)) continue;
+        out[spec.name] = spec.name in s.params && spec.applied !== false ? s.params[spec.name] : spec.default;
+      }
       return out;
     }
     case 'query-colo-status': {

@@ -35,6 +35,17 @@ export function validateProfile(p: Profile): Profile {
     const perSide = t.chart !== 'source-status' && t.chart !== 'destination-status';
     if (perSide !== (t.side !== undefined)) throw new Error(`profile ${p.name}: transition '${t.id}': a side is given for the per-side charts (run state, COLO, failover, return path), and only for them`);
   }
+  // Parameters: each cites its source; each migrate_params_check test reads parameters the profile has.
+  const pnames = new Set(p.parameters.map((x) => x.name));
+  for (const x of p.parameters) {
+    if (!x.ref.includes(':')) throw new Error(`profile ${p.name}: parameter '${x.name}' must cite 'file: function'`);
+    if ((x.type === 'enum') !== (x.values !== undefined)) throw new Error(`profile ${p.name}: parameter '${x.name}': values are given for an enum, and only for one`);
+  }
+  for (const c of p.paramChecks) {
+    const reads = c.kind === 'conflict' ? Object.keys(c.differs) : [c.param, ...(c.kind === 'range' && typeof c.min === 'object' ? [c.min.param] : [])];
+    for (const r of reads) if (!pnames.has(r)) throw new Error(`profile ${p.name}: parameter check '${c.id}' reads unknown parameter '${r}'`);
+    if (!c.ref.includes(':')) throw new Error(`profile ${p.name}: parameter check '${c.id}' must cite 'file: function'`);
+  }
   return p;
 }
 

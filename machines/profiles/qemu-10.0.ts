@@ -7,7 +7,8 @@
 // back); what is not (failing, postcopy-device, x-colo requiring return-path, zero-blocks gone) is
 // left out, and 10.0's own behaviour decides where the two part (COLO, the setup cancel, the
 // failed bind, migrate-recover's events).
-import type { CapConflict, ChartTransition, ParamSpec, ProfileDelta, Rule } from '../profile.ts';
+import type { CapConflict, ChartTransition, ListDelta, ParamCheck, ParamSpec, ProfileDelta, Rule } from '../profile.ts';
+import { parameters72, paramChecks72 } from './qemu-7.2.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
 
 const MC = 'migration/migration.c';
@@ -45,7 +46,7 @@ export const configRows = (running: readonly MigrationStatus[]): Rule[] => [
   { id: 'migrate-set-capabilities.conflict', side: 'both', command: 'migrate-set-capabilities', when: { check: 'capsConflict' },
     reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_caps_check` },
   { id: 'migrate-set-parameters.invalid', side: 'both', command: 'migrate-set-parameters', when: { check: 'paramsArgInvalid' },
-    reject: { class: GE, desc: '{message}' }, ref: `${OPT}: migrate_params_check` },
+    reject: { class: GE, desc: '{message}' }, ref: `qapi/qobject-input-visitor.c: member types (qmp_marshal_migrate_set_parameters); ${OPT}: migrate_params_check` },
   { id: 'migrate-set-parameters.set', side: 'both', command: 'migrate-set-parameters',
     accept: { reply: 'empty', effects: ['setParams'] }, ref: `${OPT}: qmp_migrate_set_parameters -> migrate_params_apply`,
     note: 'no status check: every parameter may change at any time' },
@@ -308,21 +309,59 @@ const addTransitions: { item: ChartTransition; before?: string; after?: string }
 // ---- capabilities, parameters ----------------------------------------------------------------------
 // qapi/migration.json (10.0): zero-blocks is still there (deprecated); compress and block are gone
 // (9.1); switchover-ack and dirty-limit (8.1), mapped-ram (9.0) are new, in the schema's order.
-const P = `${OPT}: migrate_params_check`;
-const params: ParamSpec[] = [
-  // No lower bound (7.2's binary accepts 0 too): the message says 0.
-  { name: 'announce-initial', kind: 'size', max: 100000, rangeError: "Parameter 'announce_initial' expects a value between 0 and 100000", mutableWhileRunning: true, default: 50, ref: P },
-  { name: 'downtime-limit', kind: 'size', max: 2000000, rangeError: "Parameter 'downtime_limit' expects an integer in the range of 0 to (2000 * 1000) ms", mutableWhileRunning: true, default: 300, ref: P },
-  { name: 'multifd-channels', kind: 'int', min: 1, max: 255, rangeError: "Parameter 'multifd_channels' expects a value between 1 and 255", mutableWhileRunning: false, default: 2, ref: P },
-  { name: 'cpu-throttle-initial', kind: 'int', min: 1, max: 99, rangeError: "Parameter 'cpu_throttle_initial' expects an integer in the range of 1 to 99", mutableWhileRunning: true, default: 20, ref: P },
-  { name: 'cpu-throttle-increment', kind: 'int', min: 1, max: 99, rangeError: "Parameter 'cpu_throttle_increment' expects an integer in the range of 1 to 99", mutableWhileRunning: true, default: 10, ref: P },
-  { name: 'x-checkpoint-delay', kind: 'int', min: 0, mutableWhileRunning: true, default: 20000, ref: P },
-  { name: 'max-bandwidth', kind: 'size', mutableWhileRunning: true, default: 134217728, ref: P },
-  { name: 'tls-creds', kind: 'str', mutableWhileRunning: false, default: '', ref: P },
-  { name: 'tls-hostname', kind: 'str', mutableWhileRunning: false, default: '', ref: P },
-  { name: 'xbzrle-cache-size', kind: 'size', mutableWhileRunning: true, default: 67108864, ref: P },
-  { name: 'max-postcopy-bandwidth', kind: 'size', mutableWhileRunning: true, default: 0, ref: P },
+// Parameters (qapi/migration.json 10.0, MigrateSetParameters; the binary's query-qmp-schema): 9.1
+// removed compress-level, compress-threads, compress-wait-thread, decompress-threads and
+// block-incremental; avail-switchover-bandwidth (8.2), multifd-qatzip-level (9.2),
+// x-vcpu-dirty-limit-period and vcpu-dirty-limit (8.1), mode (8.2), zero-page-detection (9.0) and
+// direct-io (9.1) are new, at their places in the schema's order. The defaults live in
+// migration/options.c now. Enums as the Debian binary has them (no qatzip/qpl/uadk compression:
+// CONFIG_QATZIP/QPL/UADK are off).
+const QJ = 'qapi/migration.json: MigrateSetParameters';
+const S = (name: string, type: ParamSpec['type'], dflt: ParamSpec['default'], mutableWhileRunning = true, extra: Partial<ParamSpec> = {}): ParamSpec => ({
+  name, type, default: dflt, mutableWhileRunning, ref: `${QJ} (${type}); ${OPT}: migration_properties`, ...extra,
+});
+export const REMOVED_PARAMS_91 = ['compress-level', 'compress-threads', 'compress-wait-thread', 'decompress-threads', 'block-incremental'];
+/** The parameters 10.0 has beyond 7.2's, each after the one it follows in the schema. */
+export const addedParams100: { item: ParamSpec; after: string }[] = [
+  { after: 'max-bandwidth', item: S('avail-switchover-bandwidth', 'size', 0) },
+  { after: 'multifd-zlib-level', item: S('multifd-qatzip-level', 'uint8', 1, false) },
+  { after: 'block-bitmap-mapping', item: S('x-vcpu-dirty-limit-period', 'uint64', 1000) },
+  { after: 'x-vcpu-dirty-limit-period', item: S('vcpu-dirty-limit', 'uint64', 1) },
+  { after: 'vcpu-dirty-limit', item: S('mode', 'enum', 'normal', false, { values: ['normal', 'cpr-reboot', 'cpr-transfer'] }) },
+  { after: 'mode', item: S('zero-page-detection', 'enum', 'multifd', false, { values: ['none', 'legacy', 'multifd'] }) },
+  { after: 'zero-page-detection', item: S('direct-io', 'bool', false, false) },
 ];
+/**
+ * 7.2's parameters that 10.0 keeps, citing migration/options.c (migration_properties moved there in
+ * 8.0), all of them applied (8.0 stores the multifd levels 7.2 dropped).
+ */
+export const keptParams100 = (base: readonly ParamSpec[]): ParamSpec[] =>
+  base.filter((x) => !REMOVED_PARAMS_91.includes(x.name)).map(({ applied: _applied, ...x }) => ({ ...x, ref: x.ref.replace('migration/migration.c', OPT) }));
+
+// migrate_params_check (10.0, migration/options.c): 7.2's tests with the compression ones gone, the
+// multifd level tests in force (10.0's copy takes those members: the binary refuses 10 and 21), and
+// the dirty-limit and mapped-ram tests added. Not modelled (cannot fail here): max_bandwidth and
+// avail_switchover_bandwidth > SIZE_MAX; direct-io without qemu_has_direct_io() (Linux has it).
+const P = `${OPT}: migrate_params_check`;
+const pv = (param: string, text: string) => `Parameter '${param.replace(/-/g, '_')}' expects ${text}`;
+const paramChecksDelta: ListDelta<ParamCheck> = {
+  remove: ['compress-level', 'compress-threads', 'decompress-threads'],
+  replace: paramChecks72
+    .filter((c) => !['compress-level', 'compress-threads', 'decompress-threads'].includes(c.id))
+    .map((c) => ({ ...c, ref: c.ref.replace(`${MC}: migrate_params_check`, P) })),
+  add: [
+    { after: 'multifd-channels', item: { id: 'multifd-zlib-level', kind: 'range', param: 'multifd-zlib-level', max: 9, desc: pv('multifd-zlib-level', 'a value between 0 and 9'), ref: P } },
+    { after: 'multifd-zlib-level', item: { id: 'multifd-qatzip-level', kind: 'range', param: 'multifd-qatzip-level', min: 1, max: 9, desc: pv('multifd-qatzip-level', 'a value between 1 and 9'), ref: P } },
+    { after: 'multifd-qatzip-level', item: { id: 'multifd-zstd-level', kind: 'range', param: 'multifd-zstd-level', max: 20, desc: pv('multifd-zstd-level', 'a value between 0 and 20'), ref: P } },
+    // Reads the stored values (migrate_multifd_compression(), migrate_tls()), not the new ones: the
+    // binary accepts multifd-compression zlib with mapped-ram on, then refuses any tls-creds.
+    { after: 'zero-copy', item: { id: 'mapped-ram', kind: 'conflict', caps: ['mapped-ram'], differs: { 'multifd-compression': 'none', 'tls-creds': '' }, reads: 'current',
+      desc: 'Mapped-ram only available for non-compressed non-TLS multifd migration', ref: P } },
+    // The message keeps the member's QAPI name (hyphens).
+    { after: 'mapped-ram', item: { id: 'x-vcpu-dirty-limit-period', kind: 'range', param: 'x-vcpu-dirty-limit-period', min: 1, max: 1000, desc: "Parameter 'x-vcpu-dirty-limit-period' expects a value between 1 and 1000", ref: P } },
+    { after: 'x-vcpu-dirty-limit-period', item: { id: 'vcpu-dirty-limit', kind: 'range', param: 'vcpu-dirty-limit', min: 1, desc: "Parameter 'vcpu_dirty_limit' must be greater than 1 MB/s", ref: P } },
+  ],
+};
 
 // migrate_caps_check, in its order of checks (the first that fails answers).
 const C = `${OPT}: migrate_caps_check`;
@@ -362,7 +401,8 @@ export const qemu100Delta: ProfileDelta = {
     destination: { add: ['setup', 'failed'] },
   },
   capabilities: { remove: ['compress', 'block'], add: ['switchover-ack', 'dirty-limit', 'mapped-ram'] },
-  parameters: { replace: params },
+  parameters: { remove: REMOVED_PARAMS_91, replace: keptParams100(parameters72), add: addedParams100 },
+  paramChecks: paramChecksDelta,
   // qapi/migration.json (10.0): migrate lost blk and inc (9.1), keeps detach (ignored), gained
   // channels; migrate-incoming gained channels and exit-on-error.
   commandArgs: { migrate: ['uri', 'channels', 'detach', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },

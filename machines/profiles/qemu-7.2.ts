@@ -3,7 +3,7 @@
 // Source of truth: migration/migration.c and monitor/qmp-cmds.c at v7.2.0, and the real binary
 // (docs/research/qemu-7.2-observed.jsonl is what it answered; model-tests/observed.test.ts
 // replays those answers against this table).
-import type { Profile, Rule, ChartTransition, ParamSpec, CapConflict } from '../profile.ts';
+import type { Profile, Rule, ChartTransition, ParamSpec, ParamCheck, CapConflict } from '../profile.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
 
 const MC = 'migration/migration.c';
@@ -197,7 +197,7 @@ const rules: Rule[] = [
   { id: 'migrate-set-parameters.unknown', side: 'both', command: 'migrate-set-parameters', when: { check: 'paramsArgUnknown' },
     reject: { class: GE, desc: '{message}' }, ref: `${QAPI}: qobject_input_check (qmp_marshal_migrate_set_parameters)` },
   { id: 'migrate-set-parameters.invalid', side: 'both', command: 'migrate-set-parameters', when: { check: 'paramsArgInvalid' },
-    reject: { class: GE, desc: '{message}' }, ref: `${MC}: migrate_params_check` },
+    reject: { class: GE, desc: '{message}' }, ref: `qapi/qobject-input-visitor.c: member types (qmp_marshal_migrate_set_parameters); ${MC}: migrate_params_check` },
   { id: 'migrate-set-parameters.set', side: 'both', command: 'migrate-set-parameters',
     accept: { reply: 'empty', effects: ['setParams'] }, ref: `${MC}: qmp_migrate_set_parameters -> migrate_params_apply`,
     note: 'QEMU 7.2 does not look at the migration status: every parameter may change at any time' },
@@ -523,19 +523,75 @@ const transitions: ChartTransition[] = [
     when: { status: ['postcopy-paused'], ctx: { listening: true } }, ref: 'migration/savevm.c: postcopy_pause_incoming (re-open the return path)' },
 ];
 
-const B = 'migration/migration.c: migrate_params_check';
-const parameters: ParamSpec[] = [
-  { name: 'announce-initial', kind: 'size', min: 1, max: 100000, rangeError: "Parameter 'announce_initial' expects a value between 1 and 100000", mutableWhileRunning: true, default: 50, ref: B },
-  { name: 'max-bandwidth', kind: 'size', mutableWhileRunning: true, default: 134217728, ref: B },
-  { name: 'downtime-limit', kind: 'size', max: 2000000, rangeError: "Parameter 'downtime_limit' expects an integer in the range of 0 to (2000 * 1000) ms", mutableWhileRunning: true, default: 300, ref: B },
-  { name: 'x-checkpoint-delay', kind: 'int', min: 0, mutableWhileRunning: true, default: 20000, ref: B },
-  { name: 'multifd-channels', kind: 'int', min: 1, max: 255, rangeError: "Parameter 'multifd_channels' expects a value between 1 and 255", mutableWhileRunning: false, default: 2, ref: B },
-  { name: 'tls-creds', kind: 'str', mutableWhileRunning: false, default: '', ref: B },
-  { name: 'tls-hostname', kind: 'str', mutableWhileRunning: false, default: '', ref: B },
-  { name: 'xbzrle-cache-size', kind: 'size', mutableWhileRunning: true, default: 67108864, ref: B },
-  { name: 'max-postcopy-bandwidth', kind: 'size', mutableWhileRunning: true, default: 0, ref: B },
-  { name: 'cpu-throttle-initial', kind: 'int', min: 1, max: 99, rangeError: "Parameter 'cpu_throttle_initial' expects an integer in the range of 1 to 99", mutableWhileRunning: true, default: 20, ref: B },
-  { name: 'cpu-throttle-increment', kind: 'int', min: 1, max: 99, rangeError: "Parameter 'cpu_throttle_increment' expects an integer in the range of 1 to 99", mutableWhileRunning: true, default: 10, ref: B },
+// ---- parameters ------------------------------------------------------------------------------------
+// qapi/migration.json (7.2) MigrateSetParameters, in the schema's order (the QAPI visitor reads the
+// members in this order, so the first type error in it answers); defaults as the binary's
+// query-migrate-parameters reports them (migration/migration.c: migration_properties).
+const QJ = 'qapi/migration.json: MigrateSetParameters';
+const S = (name: string, type: ParamSpec['type'], dflt: ParamSpec['default'], mutableWhileRunning = true, extra: Partial<ParamSpec> = {}): ParamSpec => ({
+  name, type, default: dflt, mutableWhileRunning, ref: `${QJ} (${type}); ${MC}: migration_properties`, ...extra,
+});
+export const MULTIFD_COMPRESSION_72 = ['none', 'zlib', 'zstd'] as const;
+export const parameters72: ParamSpec[] = [
+  S('announce-initial', 'size', 50),
+  S('announce-max', 'size', 550),
+  S('announce-rounds', 'size', 5),
+  S('announce-step', 'size', 100),
+  S('compress-level', 'uint8', 1, false),
+  S('compress-threads', 'uint8', 8, false),
+  S('compress-wait-thread', 'bool', true, false),
+  S('decompress-threads', 'uint8', 2, false),
+  S('throttle-trigger-threshold', 'uint8', 50),
+  S('cpu-throttle-initial', 'uint8', 20),
+  S('cpu-throttle-increment', 'uint8', 10),
+  S('cpu-throttle-tailslow', 'bool', false),
+  S('tls-creds', 'StrOrNull', '', false),
+  S('tls-hostname', 'StrOrNull', '', false),
+  S('tls-authz', 'StrOrNull', '', false),
+  S('max-bandwidth', 'size', 134217728),
+  S('downtime-limit', 'uint64', 300),
+  S('x-checkpoint-delay', 'uint32', 20000),
+  S('block-incremental', 'bool', false, false),
+  S('multifd-channels', 'uint8', 2, false),
+  S('xbzrle-cache-size', 'size', 67108864),
+  S('max-postcopy-bandwidth', 'size', 0),
+  S('max-cpu-throttle', 'uint8', 99),
+  S('multifd-compression', 'enum', 'none', false, { values: MULTIFD_COMPRESSION_72 }),
+  // Accepted and never stored: 7.2's migrate_params_apply (and its test copy) leave these two out, so
+  // the binary reports 1 whatever was set, and no level is refused (the range tests read the copy).
+  S('multifd-zlib-level', 'uint8', 1, false, { applied: false }),
+  S('multifd-zstd-level', 'uint8', 1, false, { applied: false }),
+  // Reported only once set (qmp_query_migrate_parameters: has_block_bitmap_mapping); no default.
+  S('block-bitmap-mapping', 'BitmapMigrationNodeAlias-list', [], false, { reported: 'once-set' }),
+];
+
+// migrate_params_check (7.2), in its order, over migrate_params_test_apply's copy. Not modelled:
+// max_bandwidth > SIZE_MAX (cannot fail on a 64-bit host: the visitor caps it at 2^64-1); the
+// multifd_zlib_level (> 9) and multifd_zstd_level (> 20) tests never fire in 7.2 (the binary
+// accepts 255 for both: neither the copy nor the stored parameters take these members).
+const B = `${MC}: migrate_params_check`;
+const P72 = (param: string, text: string) => `Parameter '${param.replace(/-/g, '_')}' expects ${text}`;
+export const paramChecks72: ParamCheck[] = [
+  { id: 'compress-level', kind: 'range', param: 'compress-level', max: 9, desc: P72('compress-level', 'a value between 0 and 9'), ref: B },
+  { id: 'compress-threads', kind: 'range', param: 'compress-threads', min: 1, desc: P72('compress-threads', 'a value between 1 and 255'), ref: B },
+  { id: 'decompress-threads', kind: 'range', param: 'decompress-threads', min: 1, desc: P72('decompress-threads', 'a value between 1 and 255'), ref: B },
+  { id: 'throttle-trigger-threshold', kind: 'range', param: 'throttle-trigger-threshold', min: 1, max: 100, desc: P72('throttle-trigger-threshold', 'an integer in the range of 1 to 100'), ref: B },
+  { id: 'cpu-throttle-initial', kind: 'range', param: 'cpu-throttle-initial', min: 1, max: 99, desc: P72('cpu-throttle-initial', 'an integer in the range of 1 to 99'), ref: B },
+  { id: 'cpu-throttle-increment', kind: 'range', param: 'cpu-throttle-increment', min: 1, max: 99, desc: P72('cpu-throttle-increment', 'an integer in the range of 1 to 99'), ref: B },
+  // stringify(MAX_MIGRATE_DOWNTIME) prints the macro's expansion.
+  { id: 'downtime-limit', kind: 'range', param: 'downtime-limit', max: 2000000, desc: P72('downtime-limit', 'an integer in the range of 0 to (2000 * 1000) ms'), ref: B },
+  { id: 'multifd-channels', kind: 'range', param: 'multifd-channels', min: 1, desc: P72('multifd-channels', 'a value between 1 and 255'), ref: B },
+  // qemu_target_page_size(): 4096 on x86.
+  { id: 'xbzrle-cache-size', kind: 'power-of-two', param: 'xbzrle-cache-size', min: 4096, desc: P72('xbzrle-cache-size', 'a power of two no less than the target page size'), ref: B },
+  { id: 'max-cpu-throttle', kind: 'range', param: 'max-cpu-throttle', min: { param: 'cpu-throttle-initial' }, max: 99, desc: P72('max-cpu-throttle', 'an integer in the range of cpu_throttle_initial to 99'), ref: B },
+  // No lower bound for announce-initial/max/rounds (0 is accepted); announce-step refuses 0 though its message says 0.
+  { id: 'announce-initial', kind: 'range', param: 'announce-initial', max: 100000, desc: P72('announce-initial', 'a value between 0 and 100000'), ref: B },
+  { id: 'announce-max', kind: 'range', param: 'announce-max', max: 100000, desc: P72('announce-max', 'a value between 0 and 100000'), ref: B },
+  { id: 'announce-rounds', kind: 'range', param: 'announce-rounds', max: 1000, desc: P72('announce-rounds', 'a value between 0 and 1000'), ref: B },
+  { id: 'announce-step', kind: 'range', param: 'announce-step', min: 1, max: 10000, desc: P72('announce-step', 'a value between 0 and 10000'), ref: B },
+  { id: 'block-bitmap-mapping', kind: 'alias-map', param: 'block-bitmap-mapping', desc: 'Invalid mapping given for block-bitmap-mapping: ', ref: `${B} -> migration/block-dirty-bitmap.c: check_dirty_bitmap_mig_alias_map` },
+  // CONFIG_LINUX: reads the new values (the copy).
+  { id: 'zero-copy', kind: 'conflict', caps: ['zero-copy-send'], differs: { 'multifd-compression': 'none', 'tls-creds': '' }, reads: 'new', desc: 'Zero copy only available for non-compressed non-TLS multifd migration', ref: B },
 ];
 
 const capConflicts: CapConflict[] = [
@@ -563,7 +619,8 @@ export const qemu72: Profile = {
     'block', 'return-path', 'pause-before-switchover', 'multifd', 'dirty-bitmaps', 'postcopy-blocktime', 'late-block-activate',
     'x-ignore-shared', 'validate-uuid', 'background-snapshot', 'zero-copy-send', 'postcopy-preempt',
   ],
-  parameters,
+  parameters: parameters72,
+  paramChecks: paramChecks72,
   capConflicts,
   commands: [
     'migrate', 'migrate-incoming', 'migrate-recover', 'migrate_cancel', 'migrate-continue', 'migrate-pause', 'migrate-start-postcopy',

@@ -1,9 +1,10 @@
 // Profile qemu-master: upstream QEMU as its newest readable source reads (migration/migration.c and
 // migration/options.c at ef1f7184, QEMU 11.2 development; docs/research/qemu-master.md), written as
 // the difference from qemu-7.2. Each change cites the function it comes from.
-import type { ProfileDelta, Rule, ChartTransition, ParamSpec } from '../profile.ts';
+import type { ProfileDelta, Rule, ChartTransition, ParamCheck, ParamSpec } from '../profile.ts';
+import { parameters72, paramChecks72 } from './qemu-7.2.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
-import { PAUSE_ROWS, configRows } from './qemu-10.0.ts';
+import { PAUSE_ROWS, configRows, REMOVED_PARAMS_91, addedParams100, keptParams100 } from './qemu-10.0.ts';
 
 const MC = 'migration/migration.c';
 const OPT = 'migration/options.c';
@@ -175,14 +176,58 @@ const addTransitions: { item: ChartTransition; before?: string; after?: string }
     ref: 'migration/savevm.c: loadvm_postcopy_handle_run' } },
 ];
 
+// Parameters as master's qapi/migration.json (MigrationParameters, which migrate-set-parameters
+// takes since the two structs were merged) and migration/options.c (ef1f7184: migration_properties,
+// migrate_mark_all_params_present, migrate_params_check) read: 10.0's, plus cpr-exec-command
+// (['str'], 10.2) and x-rdma-chunk-size (uint64, default 1 MiB; its place in the schema is not in
+// the indexed copy: taken as the last member), and mode gains cpr-exec (10.2). Enums without
+// their build conditions (qatzip/qpl/uadk compression are CONFIG_ options, left out as in 10.0).
+const QJM = 'qapi/migration.json: MigrationParameters';
+const SM = (name: string, type: ParamSpec['type'], dflt: ParamSpec['default'], mutableWhileRunning = true, extra: Partial<ParamSpec> = {}): ParamSpec => ({
+  name, type, default: dflt, mutableWhileRunning, ref: `${QJM} (${type}); ${OPT}: migration_properties`, ...extra,
+});
+const masterParams = {
+  remove: REMOVED_PARAMS_91,
+  replace: keptParams100(parameters72).map((x) => ({ ...x, ref: x.ref.replace('MigrateSetParameters', 'MigrationParameters') })),
+  add: [
+    ...addedParams100.map(({ item, after }) => ({
+      after,
+      item: { ...item, ref: item.ref.replace('MigrateSetParameters', 'MigrationParameters'), ...(item.name === 'mode' ? { values: ['normal', 'cpr-reboot', 'cpr-transfer', 'cpr-exec'] } : {}) },
+    })),
+    // Always reported: migrate_mark_all_params_present; an unset list reads as [].
+    { after: 'direct-io', item: SM('cpr-exec-command', 'str-list', [], false) },
+    { after: 'cpr-exec-command', item: SM('x-rdma-chunk-size', 'uint64', 1048576, false) },
+  ],
+};
+
+// migrate_params_check (master): every test runs over the whole copy, and speaks of "Option".
 const P = `${OPT}: migrate_params_check`;
-const params: ParamSpec[] = [
-  { name: 'announce-initial', kind: 'size', max: 100000, rangeError: 'Option announce-initial expects a value between 0 and 100000', mutableWhileRunning: true, default: 50, ref: P },
-  { name: 'downtime-limit', kind: 'size', max: 2000000, rangeError: 'Option downtime-limit expects an integer in the range of 0 to (2000 * 1000) ms', mutableWhileRunning: true, default: 300, ref: P },
-  { name: 'multifd-channels', kind: 'int', min: 1, max: 255, rangeError: 'Option multifd-channels expects a value between 1 and 255', mutableWhileRunning: false, default: 2, ref: P },
-  { name: 'cpu-throttle-initial', kind: 'int', min: 1, max: 99, rangeError: 'Option cpu-throttle-initial expects an integer in the range of 1 to 99', mutableWhileRunning: true, default: 20, ref: P },
-  { name: 'cpu-throttle-increment', kind: 'int', min: 1, max: 99, rangeError: 'Option cpu-throttle-increment expects an integer in the range of 1 to 99', mutableWhileRunning: true, default: 10, ref: P },
+const opt = (param: string, text: string) => `Option ${param} expects ${text}`;
+const masterChecks: ParamCheck[] = [
+  { id: 'throttle-trigger-threshold', kind: 'range', param: 'throttle-trigger-threshold', min: 1, max: 100, desc: opt('throttle-trigger-threshold', 'an integer in the range of 1 to 100'), ref: P },
+  { id: 'cpu-throttle-initial', kind: 'range', param: 'cpu-throttle-initial', min: 1, max: 99, desc: opt('cpu-throttle-initial', 'an integer in the range of 1 to 99'), ref: P },
+  { id: 'cpu-throttle-increment', kind: 'range', param: 'cpu-throttle-increment', min: 1, max: 99, desc: opt('cpu-throttle-increment', 'an integer in the range of 1 to 99'), ref: P },
+  // max-bandwidth / avail-switchover-bandwidth > SIZE_MAX cannot fail on a 64-bit host.
+  { id: 'downtime-limit', kind: 'range', param: 'downtime-limit', max: 2000000, desc: opt('downtime-limit', 'an integer in the range of 0 to (2000 * 1000) ms'), ref: P },
+  { id: 'multifd-channels', kind: 'range', param: 'multifd-channels', min: 1, desc: opt('multifd-channels', 'a value between 1 and 255'), ref: P },
+  { id: 'multifd-zlib-level', kind: 'range', param: 'multifd-zlib-level', max: 9, desc: opt('multifd-zlib-level', 'a value between 0 and 9'), ref: P },
+  { id: 'multifd-qatzip-level', kind: 'range', param: 'multifd-qatzip-level', min: 1, max: 9, desc: opt('multifd-qatzip-level', 'a value between 1 and 9'), ref: P },
+  { id: 'multifd-zstd-level', kind: 'range', param: 'multifd-zstd-level', max: 20, desc: opt('multifd-zstd-level', 'a value between 0 and 20'), ref: P },
+  { id: 'xbzrle-cache-size', kind: 'power-of-two', param: 'xbzrle-cache-size', min: 4096, desc: opt('xbzrle-cache-size', 'a power of two no less than the target page size'), ref: P },
+  { id: 'max-cpu-throttle', kind: 'range', param: 'max-cpu-throttle', min: { param: 'cpu-throttle-initial' }, max: 99, desc: opt('max-cpu-throttle', 'an integer in the range of cpu-throttle-initial to 99'), ref: P },
+  { id: 'announce-initial', kind: 'range', param: 'announce-initial', max: 100000, desc: opt('announce-initial', 'a value between 0 and 100000'), ref: P },
+  { id: 'announce-max', kind: 'range', param: 'announce-max', max: 100000, desc: opt('announce-max', 'a value between 0 and 100000'), ref: P },
+  { id: 'announce-rounds', kind: 'range', param: 'announce-rounds', max: 1000, desc: opt('announce-rounds', 'a value between 0 and 1000'), ref: P },
+  { id: 'announce-step', kind: 'range', param: 'announce-step', min: 1, max: 10000, desc: opt('announce-step', 'a value between 0 and 10000'), ref: P },
+  { id: 'block-bitmap-mapping', kind: 'alias-map', param: 'block-bitmap-mapping', desc: 'Invalid mapping given for block-bitmap-mapping: ', ref: `${P} -> migration/block-dirty-bitmap.c: check_dirty_bitmap_mig_alias_map` },
+  { id: 'zero-copy', kind: 'conflict', caps: ['zero-copy-send'], differs: { 'multifd-compression': 'none', 'tls-creds': '' }, reads: 'new', desc: 'Zero copy only available for non-compressed non-TLS multifd migration', ref: P },
+  { id: 'mapped-ram', kind: 'conflict', caps: ['mapped-ram'], differs: { 'multifd-compression': 'none', 'tls-creds': '' }, reads: 'current', desc: 'Mapped-ram only available for non-compressed non-TLS multifd migration', ref: `${P} (migrate_multifd_compression, migrate_tls: the stored values)` },
+  { id: 'x-vcpu-dirty-limit-period', kind: 'range', param: 'x-vcpu-dirty-limit-period', min: 1, max: 1000, desc: opt('x-vcpu-dirty-limit-period', 'a value between 1 and 1000'), ref: P },
+  { id: 'vcpu-dirty-limit', kind: 'range', param: 'vcpu-dirty-limit', min: 1, desc: "Parameter 'vcpu-dirty-limit' must be greater than 1 MB/s", ref: P },
+  // direct-io without qemu_has_direct_io() cannot fail on Linux.
+  { id: 'x-rdma-chunk-size', kind: 'power-of-two', param: 'x-rdma-chunk-size', min: 1048576, max: 1073741824, desc: 'Option x_rdma_chunk_size expects a power of 2 in the range 1MiB to 1024MiB', ref: P },
 ];
+
 
 export const qemuMasterDelta: ProfileDelta = {
   name: 'qemu-master',
@@ -197,7 +242,9 @@ export const qemuMasterDelta: ProfileDelta = {
   // qapi/migration.json: zero-blocks, compress and block were removed; switchover-ack,
   // dirty-limit (8.1) and mapped-ram (9.0) were added.
   capabilities: { remove: ['zero-blocks', 'compress', 'block'], add: ['switchover-ack', 'dirty-limit', 'mapped-ram'] },
-  parameters: { replace: params },
+  parameters: masterParams,
+  // Master's tests replace 7.2's (other order, other messages).
+  paramChecks: { remove: paramChecks72.map((c) => c.id), add: masterChecks.map((item) => ({ item })) },
   // qapi/migration.json: migrate lost blk/inc/detach and gained channels; migrate-incoming gained
   // channels and exit-on-error (9.1).
   commandArgs: { migrate: ['uri', 'channels', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
