@@ -53,8 +53,12 @@ Turn the QEMU_MONITOR_SEND_MSG, _IO_WRITE, _RECV_REPLY and _RECV_EVENT records o
 log (log_filters "1:qemu.qemu_monitor") into a trace that check-trace reads.
 
 Options:
-  --vm NAME        the process name the trace gives that monitor: source (default), destination,
-                   or any other (its role then follows from what it does)
+  --vm NAME        one process name for every monitor of the log: source, destination, or any
+                   other. Default: each QEMU process its own name, qemu-1, qemu-2, ... in the order
+                   libvirt opened their monitors (QEMU_MONITOR_NEW; libvirt reuses an address for the
+                   next process), its role following from what it does; after a daemon restart, a
+                   monitor that finds migration capabilities already on is the running process
+                   reconnected, not a new one
   --mon 0x...      the monitor pointer to take, when the log holds several
   --no-greeting    the log starts after the QMP greeting; do not require one
   --out FILE       write the trace to FILE (default: standard output)

@@ -99,8 +99,8 @@ export async function checkTraceCmd(args: string[]): Promise<number> {
 
 export async function importLibvirtCmd(args: string[]): Promise<number> {
   const { values: o, positionals } = parse(args, { vm: { type: 'string' }, mon: { type: 'string' }, 'no-greeting': { type: 'boolean' }, out: { type: 'string' } });
-  const vm = o.vm ?? 'source';
-  if (typeof vm !== 'string' || !isVmName(vm)) throw new UsageError(`--vm must be a process name of 1 to ${MAX_VM_NAME} printable characters (source, destination, or any other: docs/trace-format.md)`);
+  const vm = o.vm;
+  if (vm !== undefined && (typeof vm !== 'string' || !isVmName(vm))) throw new UsageError(`--vm must be a process name of 1 to ${MAX_VM_NAME} printable characters (source, destination, or any other: docs/trace-format.md)`);
   if (o.mon !== undefined && (typeof o.mon !== 'string' || !/^0x[0-9a-f]+$/i.test(o.mon))) throw new UsageError('--mon must be a monitor address as libvirt logs it (0x7f...)');
   const file = oneFile(positionals, 'libvirt log');
   checkInput(file);
@@ -121,7 +121,12 @@ export async function importLibvirtCmd(args: string[]): Promise<number> {
   if (out) await new Promise<void>((r) => out.end(() => r()));
   for (const w of imp.warnings) process.stderr.write(`migstate import-libvirt: ${w}\n`);
   const st = imp.stats();
-  process.stderr.write(`import-libvirt: ${st.records} QMP message(s) written as ${vm}${st.monitors.length > 1 ? ` from ${st.monitors.length} monitors (${st.monitors.join(', ')})` : ''}${st.skipped ? `, ${st.skipped} record(s) skipped` : ''}\n`);
+  const procs = imp.processes;
+  const as =
+    vm !== undefined
+      ? `as ${vm}`
+      : `for ${procs.length} process(es): ${procs.map((x) => `${x.name} (mon ${x.mon}${x.reconnections ? `, reconnected ${x.reconnections}×` : ''})`).join(', ')}`;
+  process.stderr.write(`import-libvirt: ${st.records} QMP message(s) written ${as}${vm !== undefined && st.monitors.length > 1 ? ` from ${st.monitors.length} monitors (${st.monitors.join(', ')})` : ''}${st.skipped ? `, ${st.skipped} record(s) skipped` : ''}\n`);
   if (st.records === 0) {
     process.stderr.write('migstate import-libvirt: no QEMU monitor records (QEMU_MONITOR_SEND_MSG, _IO_WRITE, _RECV_REPLY, _RECV_EVENT) found\n');
     return 1;

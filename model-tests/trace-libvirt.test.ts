@@ -133,3 +133,82 @@ describe('import-libvirt: variations of the same records', () => {
     expect(logTime('QEMU_MONITOR_IO_WRITE: mon=0x1')).toBeUndefined();
   });
 });
+
+// Logs of Debian's libvirt 9.0 driving QEMU 7.2 and 10.0, recorded by the project's own harness
+// (model-tests/libvirt/, scripts/libvirt-scenarios.ts) and trimmed by scripts/trim-libvirt-log.ts:
+// the importer's three faults of issue #13, each on the real log that showed it.
+describe('import-libvirt: real libvirt 9.0 logs, no flags', () => {
+  const real = (name: string) => log(join('real', name));
+  const p10 = getProfile('qemu-10.0');
+  const byVm = (lines: string[]) => {
+    const out = new Map<string, ReturnType<typeof msgs>>();
+    for (const m of msgs(lines)) out.set(m.vm, [...(out.get(m.vm) ?? []), m]);
+    return out;
+  };
+
+  it('a monitor address libvirt reuses is a new process (save, then two restores on the same mon=)', () => {
+    const text = real('7.2-save-restore.log');
+    const imp = importLibvirtText(text, {});
+    const mons = [...text.matchAll(/QEMU_MONITOR_NEW: mon=(0x[0-9a-f]+)/g)].map((m) => m[1]);
+    expect(mons).toHaveLength(4);
+    expect(new Set(mons).size).toBe(3); // the two restores share one address
+    const procs = byVm(imp.lines);
+    expect([...procs.keys()]).toEqual(['qemu-1', 'qemu-2', 'qemu-3', 'qemu-4']);
+    // the saved process migrates; each restore loads (migrate-incoming), in its own name
+    expect(procs.get('qemu-2')!.some((m) => m.msg.execute === 'migrate')).toBe(true);
+    for (const vm of ['qemu-3', 'qemu-4']) expect(procs.get(vm)!.filter((m) => m.msg.execute === 'migrate-incoming')).toHaveLength(1);
+    expect(checkTraceText(p72, imp.lines.join('\n')).code).toBe(0);
+    // One name for them all (the old default) takes the restore for the saved source: it departs.
+    expect(checkTraceText(p72, importLibvirtText(text, { vm: 'source' }).lines.join('\n')).code).toBe(1);
+  });
+
+  it('the greeting comes first, though libvirt logs its qmp_capabilities before it', () => {
+    const text = real('7.2-save-restore.log');
+    // In the log the command is queued (SEND_MSG) before the greeting is read.
+    const first = text.split('\n').findIndex((l) => l.includes('"execute":"qmp_capabilities"'));
+    const greet = text.split('\n').findIndex((l) => l.includes('Line [{"QMP"'));
+    expect(first).toBeLessThan(greet);
+    for (const [vm, ms] of byVm(importLibvirtText(text, {}).lines)) {
+      expect(ms[0].msg, vm).toHaveProperty('QMP');
+      expect(ms[1].msg, vm).toMatchObject({ execute: 'qmp_capabilities' });
+    }
+    const r = checkTraceText(p72, importLibvirtText(text, {}).lines.join('\n'), 'text');
+    expect(r.stdout).toMatch(/line 1 qemu-1: greeting: a fresh QEMU/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/ pending \(|pending command/); // no command left without its reply
+  });
+
+  it('after a daemon restart, the monitor that finds the capabilities already on is the running process, reconnected', () => {
+    const text = real('7.2-daemon-restart.log');
+    expect(text.match(/: info : libvirt version: /g)).toHaveLength(2);
+    const imp = importLibvirtText(text, {});
+    const reconnects = imp.lines.filter((l) => l.startsWith('{"reconnect":true,'));
+    expect(reconnects).toHaveLength(1);
+    expect(JSON.parse(reconnects[0]).vm).toBe('qemu-2'); // the domain libvirt started before the restart
+    expect([...byVm(imp.lines).keys()]).toEqual(['qemu-1', 'qemu-2', 'qemu-3']);
+    const r = checkTraceText(p72, imp.lines.join('\n'), 'text');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/qemu-2: greeting on a new connection to the running process/);
+    // Taken for a fresh process, its events capability would be off, and libvirt does not set it again.
+    const fresh = imp.lines.map((l) => l.replace('{"reconnect":true,', '{'));
+    const f = checkTraceText(p72, fresh.join('\n'));
+    expect(f.code).toBe(1);
+    expect(f.stdout).toMatch(/events capability is off/);
+  });
+
+  it("libvirt's postcopy (pause-before-switchover on): STOP, pre-switchover, migrate-continue, postcopy-active conform on 7.2 and 10.0", () => {
+    for (const [name, p, seq] of [
+      ['7.2-migrate-postcopy.src.log', p72, ['STOP', 'pre-switchover', 'postcopy-active', 'completed']],
+      ['10.0-migrate-postcopy-paused-resumed.src.log', p10, ['STOP', 'pre-switchover', 'device', 'postcopy-active', 'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover', 'postcopy-active', 'completed']],
+    ] as const) {
+      const imp = importLibvirtText(real(name), {});
+      const src = byVm(imp.lines).get('qemu-2')!;
+      const seen = src.filter((m) => m.msg.event === 'STOP' || m.msg.event === 'MIGRATION').map((m) => (m.msg.event === 'STOP' ? 'STOP' : (m.msg.data as { status: string }).status));
+      expect(seen.slice(seen.indexOf('STOP')), name).toEqual([...seq]);
+      expect(src.some((m) => m.msg.execute === 'migrate-continue'), name).toBe(true);
+      expect(checkTraceText(p, imp.lines.join('\n')).code, name).toBe(0);
+    }
+    const dst = importLibvirtText(real('7.2-migrate-postcopy.dst.log'), {});
+    expect(checkTraceText(p72, dst.lines.join('\n')).code).toBe(0);
+  });
+});

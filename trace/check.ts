@@ -696,7 +696,7 @@ export class TraceChecker {
     if (m.kind !== 'greeting') vm.lastLine = n;
     switch (m.kind) {
       case 'greeting':
-        return this.onGreeting(vm, n), null;
+        return (r.line.reconnect ? this.onReconnect(vm, n) : this.onGreeting(vm, n)), null;
       case 'command':
         return this.onCommand(vm, n, m.command, m.hasArgs ? (safeJson(m.args) ?? '') : '', m.oob, m.hasId ? idKey(m.id) : undefined), null;
       case 'return':
@@ -718,6 +718,20 @@ export class TraceChecker {
     vm.negotiated = false;
     vm.sentAny = false;
     if (this.text) this.say(`line ${n} ${vm.vm}: greeting: a fresh QEMU → ${labelOf(vm.set)}`);
+  }
+
+  /**
+   * A new monitor connection to the same process (libvirt restarted and reconnected): the commands
+   * of the old connection get no reply, the events QEMU sent while no monitor was connected are
+   * lost (monitor_qapi_event_emit sends to the connected monitors only), and QMP negotiation starts
+   * again; the process's state goes on.
+   */
+  private onReconnect(vm: VmState, n: number): void {
+    this.flush(vm, 'the monitor connection closed (reconnected)');
+    if (vm.set) vm.set = this.intern(vm.set.hyps.map((h) => ({ n: h.n, owed: NOTHING_OWED, assumed: h.assumed })));
+    vm.negotiated = false;
+    vm.sentAny = false;
+    if (this.text) this.say(`line ${n} ${vm.vm}: greeting on a new connection to the running process → ${vm.set ? labelOf(vm.set) : 'not known yet'}`);
   }
 
   private readonly heads = [new Map<string, string>(), new Map<string, string>()];

@@ -38,6 +38,7 @@ export function extractParsed(parsed: unknown, raw: string, out: unknown[], at: 
   const m = v.msg as Record<string, unknown>;
   if (typeof t !== 'number' || t - t !== 0 || (name !== 'source' && name !== 'destination') || (dir !== 'send' && dir !== 'recv') || typeof m !== 'object' || m === null || Array.isArray(m))
     return slow(raw, out, at);
+  if (v.reconnect !== undefined) return slow(raw, out, at); // a greeting on a new connection (format.ts)
   const ret = m.return;
   const exe = m.execute;
   const oob = m['exec-oob'];

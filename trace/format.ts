@@ -37,6 +37,11 @@ export interface TraceLine {
   vm: Vm;
   dir: Dir;
   msg: QmpMessage;
+  /**
+   * On a greeting: a new monitor connection to the process already under this name (libvirt
+   * reconnecting after its daemon restarted), not a fresh process.
+   */
+  reconnect?: true;
 }
 
 /** The result of reading one line: a trace line, nothing (a blank line or a note), or what is wrong. */
@@ -137,6 +142,11 @@ export function parseTraceLine(text: string): Parsed {
   if (!isObject(msg)) return { ok: false, error: `'msg' must be a JSON object (a QMP message), not ${typeName(msg)}` };
   const m = classifyMessage(msg, dir);
   if (typeof m === 'string') return { ok: false, error: m };
+  if ('reconnect' in v) {
+    if (v.reconnect !== true) return { ok: false, error: `'reconnect' must be true, not ${typeName(v.reconnect)}` };
+    if (m.kind !== 'greeting') return { ok: false, error: "'reconnect' is for a greeting line (a new monitor connection to a running process)" };
+    return { ok: true, line: { t, vm, dir, msg: m, reconnect: true } };
+  }
   return { ok: true, line: { t, vm, dir, msg: m } };
 }
 

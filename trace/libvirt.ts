@@ -15,7 +15,14 @@
 import { classifyMessage, type Dir, type Vm } from './format.ts';
 
 export interface ImportOptions {
-  vm: Vm;
+  /**
+   * One name for every process of the log (a new greeting then starts a fresh process under it).
+   * Without it, each QEMU process gets its own name, qemu-1, qemu-2, ... in the order libvirt opened
+   * their monitors (QEMU_MONITOR_NEW): libvirt reuses a monitor's address for the next process, and
+   * a role follows from what the process does (check-trace: any name other than source and
+   * destination).
+   */
+  vm?: Vm;
   /** Only this monitor (libvirt's mon=0x... address); default: all. */
   mon?: string;
   /** Emit greetings found in the log (a new greeting starts a fresh process in the checker). */
@@ -33,6 +40,13 @@ const MARKER: Record<RecordKind, RegExp> = {
 };
 
 const RECORD = /QEMU_MONITOR_(SEND_MSG|IO_WRITE|RECV_REPLY|RECV_EVENT)\b/;
+// qemuMonitorOpenInternal / qemuMonitorClose: a monitor connection opens and closes.
+const MON_NEW = /QEMU_MONITOR_NEW: mon=(0x[0-9a-fA-F]+)/;
+const MON_CLOSE = /QEMU_MONITOR_CLOSE: mon=(0x[0-9a-fA-F]+)/;
+// The first lines a libvirt daemon logs when it starts (virLogVMessage's header): a daemon restart.
+const DAEMON_START = /: info : libvirt version: /;
+/** Records held while a monitor's process is not yet known (its greeting, or whether it is a reconnection). */
+const MAX_HELD = 64;
 const GREETING = /qemuMonitorJSONIOProcessLine:\d+ : Line \[\{"QMP"/;
 const MON = /\bmon=(0x[0-9a-fA-F]+)/;
 const FULL_TS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}:?\d{2})?/;
@@ -102,6 +116,24 @@ interface Partial {
   taken: number;
 }
 
+/**
+ * A QEMU process as the log shows it: the monitor connection(s) libvirt had to it. Until its
+ * greeting arrives (libvirt queues qmp_capabilities before it reads the greeting, so the greeting
+ * is logged after it), and, after a daemon restart, until it is known whether it is the running
+ * process libvirt reconnects to, its lines are held.
+ */
+interface Proc {
+  name: string | null;
+  mon: string;
+  /** Lines held (without the greeting), or null once they flow. */
+  held: string[] | null;
+  greeting: string | null;
+  /** A process left running by a daemon that restarted: the candidate this monitor may reconnect to. */
+  orphan: Proc | null;
+  /** Whether the greeting was seen (a greeting belongs to the oldest monitor still waiting for one). */
+  greeted: boolean;
+}
+
 export class LibvirtImporter {
   readonly warnings: string[] = [];
   private warned = 0;
@@ -114,8 +146,58 @@ export class LibvirtImporter {
   /** Per monitor: commands logged by SEND_MSG whose IO_WRITE is still to come. */
   private readonly unwritten = new Map<string, string[]>();
   private readonly sawSendMsg = new Set<string>();
+  /** Open monitor connections, by address. */
+  private readonly procs = new Map<string, Proc>();
+  /** Processes whose daemon restarted while they ran: the next monitors may reconnect to them. */
+  private orphans: Proc[] = [];
+  private daemonStarts = 0;
+  private named = 0;
+  /** Names given, with the monitor each started on. */
+  readonly processes: { name: string; mon: string; reconnections: number }[] = [];
 
   constructor(private readonly opts: ImportOptions) {}
+
+  private newName(mon: string): string {
+    const name = this.opts.vm ?? `qemu-${++this.named}`;
+    this.processes.push({ name, mon, reconnections: 0 });
+    return name;
+  }
+
+  /** Lets a process's held lines go, under the name it now has. */
+  private release(p: Proc, out: string[]): void {
+    if (!p.held) return;
+    if (p.name === null) p.name = this.newName(p.mon);
+    const name = JSON.stringify(p.name);
+    if (p.greeting && this.opts.greetings !== false) out.push(p.greeting.replace('"vm":null', `"vm":${name}`));
+    for (const l of p.held) out.push(l.replace('"vm":null', `"vm":${name}`));
+    p.held = null;
+  }
+
+  /** A monitor opens: a new process, or (after a daemon restart) perhaps the one it left running. */
+  private onMonitorNew(mon: string, out: string[]): void {
+    const old = this.procs.get(mon);
+    if (old) this.release(old, out); // the address reused without a QEMU_MONITOR_CLOSE logged
+    const orphan = this.orphans.shift() ?? null;
+    this.procs.set(mon, { name: null, mon, held: [], greeting: null, orphan, greeted: false });
+  }
+
+  /**
+   * A held process decides, on the first reply that lists the migration capabilities (libvirt asks
+   * right after qmp_capabilities, at a launch and at a reconnection alike): a QEMU that libvirt just
+   * started has every capability off, one libvirt set up before its restart has `events` (and more)
+   * on. So a capability on means a reconnection to the running process.
+   */
+  private decide(p: Proc, reconnect: boolean, out: string[]): void {
+    const o = p.orphan;
+    p.orphan = null;
+    if (reconnect && o) {
+      p.name = o.name ?? this.newName(o.mon);
+      const rec = this.processes.find((x) => x.name === p.name);
+      if (rec) rec.reconnections++;
+      if (p.greeting) p.greeting = p.greeting.replace(/^\{/, '{"reconnect":true,');
+    } else if (o) this.orphans.unshift(o);
+    this.release(p, out);
+  }
 
   private warn(s: string): void {
     this.skipped++;
@@ -157,7 +239,27 @@ export class LibvirtImporter {
       }
     }
     if (t !== undefined) this.t = t;
-    if (!rec && !greet) return out;
+    if (!rec && !greet) {
+      let m: RegExpExecArray | null;
+      if ((m = MON_NEW.exec(line))) this.onMonitorNew(m[1].toLowerCase(), out);
+      else if ((m = MON_CLOSE.exec(line))) {
+        const p = this.procs.get(m[1].toLowerCase());
+        if (p) {
+          if (p.orphan) this.decide(p, false, out);
+          this.release(p, out);
+          this.procs.delete(p.mon);
+        }
+      } else if (DAEMON_START.test(line) && this.daemonStarts++ > 0) {
+        // libvirtd restarted: its monitors are gone, the processes may run on.
+        for (const p of this.procs.values()) {
+          if (p.orphan) this.decide(p, false, out);
+          this.release(p, out);
+          this.orphans.push(p);
+        }
+        this.procs.clear();
+      }
+      return out;
+    }
     const kind: RecordKind = rec ? (rec[1] as RecordKind) : 'GREETING';
     const mon = MON.exec(line)?.[1] ?? null;
     const start = rec ? rec.index + rec[0].length : line.indexOf('Line [') + 6;
@@ -222,23 +324,64 @@ export class LibvirtImporter {
     }
     if (p.mon) this.monitors.add(p.mon);
     this.records++;
+    // The process: a greeting (no mon= on its line) belongs to the oldest monitor still waiting for
+    // one; a record of a monitor never seen opening (a log that starts mid-way) is its own process.
+    let proc: Proc | undefined;
+    if (p.kind === 'GREETING') {
+      for (const x of this.procs.values()) if (!x.greeted) {
+        proc = x;
+        break;
+      }
+    } else proc = this.procs.get(mon.toLowerCase());
+    if (!proc) {
+      proc = { name: null, mon: mon.toLowerCase(), held: [], greeting: null, orphan: null, greeted: p.kind !== 'GREETING' };
+      this.procs.set(proc.mon, proc);
+      if (p.kind !== 'GREETING') this.release(proc, out);
+    }
     // The message as libvirt logged it (not re-serialised: 64-bit integers such as max-bandwidth
     // 9223372036853727232 would lose digits through a JavaScript number).
-    out.push(`{"t":${p.t},"vm":${JSON.stringify(this.opts.vm)},"dir":"${dir}","msg":${text}}`);
+    const lineText = `{"t":${p.t},"vm":${proc.held ? 'null' : JSON.stringify(proc.name)},"dir":"${dir}","msg":${text}}`;
+    if (p.kind === 'GREETING') {
+      proc.greeted = true;
+      if (proc.held) {
+        proc.greeting = lineText;
+        if (!proc.orphan) this.release(proc, out);
+      } else if (this.opts.greetings !== false) out.push(lineText);
+      return;
+    }
+    if (!proc.held) {
+      out.push(lineText);
+      return;
+    }
+    proc.held.push(lineText);
+    if (proc.orphan) {
+      const caps = m.kind === 'return' && Array.isArray(m.value) && m.value.length > 0 && (m.value as unknown[]).every((x) => isCapState(x));
+      if (caps) this.decide(proc, (m.value as { state: unknown }[]).some((x) => x.state === true), out);
+      else if (proc.held.length >= MAX_HELD) this.decide(proc, false, out);
+    } else if (proc.held.length >= MAX_HELD) this.release(proc, out); // no greeting in the log (--no-greeting, or lost)
   }
 
-  /** End of the log: a record still waiting for its JSON is reported. */
+  /** End of the log: a record still waiting for its JSON is reported; held lines go out. */
   end(): string[] {
     if (this.partial) {
       this.warn(`line ${this.partial.line}: QEMU_MONITOR_${this.partial.kind} record whose JSON does not end: skipped`);
       this.partial = null;
     }
-    return [];
+    const out: string[] = [];
+    for (const p of this.procs.values()) {
+      if (p.orphan) this.decide(p, false, out);
+      this.release(p, out);
+    }
+    return out;
   }
 
   stats(): { records: number; skipped: number; monitors: string[] } {
     return { records: this.records, skipped: this.skipped, monitors: [...this.monitors] };
   }
+}
+
+function isCapState(x: unknown): boolean {
+  return typeof x === 'object' && x !== null && typeof (x as Record<string, unknown>).capability === 'string' && 'state' in x;
 }
 
 /** Imports a whole log given as text (tests). */

@@ -218,6 +218,8 @@ function member(s: Uint8Array, i: number, end: number, level: number): number {
       F[MSG] = 1;
       return object(s, v, end, 1);
     }
+    // Any other field of the line (a greeting's "reconnect"): the full parser reads it.
+    if (k === K_OTHER) return -1;
   } else if (level === 1) {
     switch (k) {
       case K_RETURN:
