@@ -211,4 +211,15 @@ describe('import-libvirt: real libvirt 9.0 logs, no flags', () => {
     const dst = importLibvirtText(real('7.2-migrate-postcopy.dst.log'), {});
     expect(checkTraceText(p72, dst.lines.join('\n')).code).toBe(0);
   });
+
+  it('libvirt 9.0 on QEMU 10.0 (docs/findings.md F12): xbzrle with multifd refused by QEMU, as qemu-10.0 says and qemu-7.2 does not; an unknown status warned about', () => {
+    const text = real('10.0-migrate-multifd-xbzrle.dst.log');
+    const lines = importLibvirtText(text, {}).lines;
+    expect(lines.some((l) => l.includes('"desc": "Multifd is not compatible with xbzrle"'))).toBe(true);
+    expect(checkTraceText(p10, lines.join('\n')).code).toBe(0);
+    const on72 = checkTraceText(p72, lines.join('\n'));
+    expect(on72.code).toBe(1);
+    expect(on72.stdout).toMatch(/"kind":"unexpected-reject".*Multifd is not compatible with xbzrle/);
+    expect(real('10.0-migrate-postcopy-paused-resumed.src.log')).toMatch(/unknown status 'postcopy-recover-setup' in migration event/);
+  });
 });

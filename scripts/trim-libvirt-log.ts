@@ -1,10 +1,11 @@
 // Trims a libvirt debug log to what the importer reads, for a fixture: the monitor records
-// (QEMU_MONITOR_SEND_MSG, _RECV_REPLY, _RECV_EVENT, _NEW, _CLOSE), the greetings, and the daemon's
-// start lines; the IO_WRITE copy of each command goes (the importer drops it anyway). Replies longer
-// than 1,500 characters that are not about migration (libvirt's capability probe: the QMP schema,
-// CPU models, device properties) become an empty list with the same id, so every command keeps its
-// reply. libvirt's QOM probing (qom-get of every CPU feature, device-list-properties, qom-list) goes
-// with its replies: no migration command, and a thousand of them per process.
+// (QEMU_MONITOR_SEND_MSG, _RECV_REPLY, _RECV_EVENT, _NEW, _CLOSE), the greetings, the daemon's start
+// lines and libvirt's warnings about migration statuses it does not know; the IO_WRITE copy of each
+// command goes (the importer drops it anyway). Replies longer than 1,500 characters that are not
+// about migration (libvirt's capability probe: the QMP schema, CPU models, device properties) become
+// an empty list with the same id, so every command keeps its reply. libvirt's QOM probing (qom-get
+// of every CPU feature, device-list-properties, qom-list) goes with its replies: no migration
+// command, and a thousand of them per process.
 // Usage: npx tsx scripts/trim-libvirt-log.ts LOG > FIXTURE
 import { readFileSync } from 'node:fs';
 
@@ -13,7 +14,7 @@ if (!file || process.argv.length > 3) {
   process.stderr.write('usage: npx tsx scripts/trim-libvirt-log.ts LOG > FIXTURE\n');
   process.exit(2);
 }
-const KEEP = /QEMU_MONITOR_(SEND_MSG|RECV_REPLY|RECV_EVENT|NEW|CLOSE)\b|: info : libvirt version: |qemuMonitorJSONIOProcessLine:\d+ : Line \[\{"QMP"/;
+const KEEP = /QEMU_MONITOR_(SEND_MSG|RECV_REPLY|RECV_EVENT|NEW|CLOSE)\b|: info : libvirt version: |qemuMonitorJSONIOProcessLine:\d+ : Line \[\{"QMP"|qemuMonitorJSONHandleMigrationStatus/;
 const MIGRATION = /"capability"|"status"|"migration"|"announce-|"max-bandwidth"|"running"/;
 const PROBING = /"execute":"(qom-get|qom-list|qom-list-properties|device-list-properties)".*"id":"([^"]+)"/;
 const dropped = new Set<string>();
