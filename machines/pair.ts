@@ -169,8 +169,9 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/migration.c: migration_completion (source) + process_incoming_migration_bh (destination)',
     channelIn: ['connected'],
     // not while a migrate_cancel is inside migrate_fd_cancel (it holds the BQL the thread needs)
-    when: (s) => src(s)?.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status) && !src(s)!.cancelRequested,
-    needs: 'the source must have stopped the VM (finish-migrate) in active or device, with no migrate_cancel under way',
+    // not in a postcopy start that paused before switchover (10.0, master: device, then postcopy-package)
+    when: (s) => src(s)?.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status) && !src(s)!.cancelRequested && !src(s)!.postcopyStarted,
+    needs: 'the source must have stopped the VM (finish-migrate) in active or device, with no migrate_cancel under way and no postcopy started',
     steps: [
       { vm: 'destination', event: 'globalstate-paused', optional: true, when: (s) => src(s)?.vmOldState === 'paused' },
       { vm: 'destination', event: 'globalstate-prelaunch', optional: true, when: (s) => src(s)?.vmOldState === 'prelaunch' },
@@ -215,13 +216,25 @@ export const SYNC: readonly SyncSpec[] = [
     channelIn: ['connected'],
     when: (s) =>
       !!src(s)?.postcopyStarted && !!src(s)?.caps.includes('pause-before-switchover') && ['device', 'postcopy-active'].includes(src(s)!.status) &&
-      dst(s)?.status === 'active',
-    needs: 'the source must have left pre-switchover in a postcopy start (migrate-continue), the destination still active',
+      !src(s)!.cancelRequested && dst(s)?.status === 'active',
+    // not while a migrate_cancel is inside migrate_fd_cancel: the thread needs the BQL its handler holds
+    needs: 'the source must have left pre-switchover in a postcopy start (migrate-continue, no migrate_cancel under way), the destination still active',
     steps: [
       // 10.0: DEVICE -> POSTCOPY_ACTIVE; master: DEVICE -> POSTCOPY_DEVICE; 7.2 is already postcopy-active.
       { vm: 'source', event: 'postcopy-stop', optional: true },
       { vm: 'destination', event: 'postcopy-listen' },
     ],
+  },
+  {
+    // 7.2: the stream broke while the source waited in pre-switchover for a postcopy; after
+    // migrate-continue it is postcopy-active, and the device state fails to go out: failed.
+    name: 'postcopy-package-error',
+    ref: 'migration/migration.c: postcopy_start (qemu_file_get_error before the package; fail: POSTCOPY_ACTIVE -> FAILED)',
+    channelIn: ['broken'],
+    when: (s) =>
+      src(s)?.status === 'postcopy-active' && !!src(s)?.postcopyStarted && !!src(s)?.startPostcopy && !!src(s)?.caps.includes('pause-before-switchover') && !src(s)!.cancelRequested,
+    needs: 'the source must be postcopy-active before its package (a postcopy that paused before switchover), the stream broken, no migrate_cancel under way',
+    steps: [{ vm: 'source', event: 'channel-error' }],
   },
   {
     name: 'postcopy-run',

@@ -239,6 +239,7 @@ export type TransitionEffect =
   | 'consumeCancel'
   | 'enterPostcopy'
   | 'globalStatePaused'
+  | 'parkThread'
   | 'globalStatePrelaunch';
 
 /** The operations `blockConfig` blocks (proposed profile). */

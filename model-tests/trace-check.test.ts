@@ -316,3 +316,16 @@ describe('check-trace on a real QEMU 10.0 trace', () => {
     expect(event).toBeGreaterThan(reply);
   });
 });
+
+describe('docs/findings.md F13: a 10.0 postcopy start that fails after device stays in device (recorded on the binary)', () => {
+  it('conforms to qemu-10.0: after migrate-continue on a broken stream, query-migrate keeps answering device, the VM stays in finish-migrate', () => {
+    const text = readFileSync(join(import.meta.dirname, '..', 'docs', 'findings', 'postcopy-start-fails-in-device-10.0.jsonl'), 'utf8');
+    const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { vm?: string; msg?: { execute?: string; return?: { status?: string } } });
+    const cont = lines.findIndex((l) => l.vm === 'source' && l.msg?.execute === 'migrate-continue');
+    expect(cont).toBeGreaterThan(0);
+    const after = lines.slice(cont).filter((l) => l.vm === 'source' && typeof l.msg?.return?.status === 'string').map((l) => l.msg!.return!.status);
+    expect(after.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(after)).toEqual(new Set(['device', 'finish-migrate']));
+    expect(checkTraceText(getProfile('qemu-10.0'), text).code).toBe(0);
+  });
+});

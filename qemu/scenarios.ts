@@ -360,6 +360,25 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'postcopy-pre-switchover-break',
+    description:
+      'Postcopy with pause-before-switchover: the destination is killed while the source waits in pre-switchover; migrate-continue: the postcopy start fails on the broken stream (docs/findings.md F13).',
+    steps: [
+      caps(S, 'events', 'postcopy-ram', 'pause-before-switchover'),
+      caps(D, 'events', 'postcopy-ram'),
+      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'active', 'running'),
+      wait(D, 'active', 'inmigrate'),
+      cmd(S, 'migrate-start-postcopy'),
+      wait(S, 'pre-switchover', 'finish-migrate'),
+      { fault: 'kill-destination' },
+      cmd(S, 'migrate-continue', { state: 'pre-switchover' }),
+      cmd(S, 'query-migrate'),
+      cmd(S, 'query-status'),
+    ],
+  },
+  {
     name: 'postcopy-pause-recover',
     description:
       'Postcopy (destination -S): migrate-pause on the source pauses both sides; probes in postcopy-paused; migrate resume before migrate-recover: its connect fails and the source stays postcopy-paused, also once the destination listens (no retry); migrate resume again: postcopy-active; completed.',

@@ -204,6 +204,11 @@ const replaceTransitions: ChartTransition[] = [
   // that was not running in postmigrate.
   { id: 'src.run.failed.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
     when: { status: ['failed'], ctx: { vmOldState: 'paused' } }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
+  { id: 'src.run.failed.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
+    when: { status: ['failed'], ctx: { vmOldState: 'running' } }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish (runstate_is_live(vm_old_state)) -> vm_start` },
+  // No 7.2 moment before the package (src.postcopy-package-error): the status is device then (F13).
+  { id: 'src.error.postcopy', chart: 'source-status', from: ['postcopy-active', 'postcopy-recover'], event: 'channel-error', to: 'postcopy-paused',
+    ref: `${MC}: migration_detect_error -> postcopy_pause` },
   { id: 'src.run.cancelled.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'paused',
     when: { status: ['cancelling'], ctx: { vmOldState: 'paused', parked: false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
   { id: 'src.run.cancelled.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
@@ -241,7 +246,7 @@ const replaceTransitions: ChartTransition[] = [
   // close_return_path_on_source joins the thread and releases the file (migration_release_dst_files):
   // nothing of the return path is left for migration_cleanup.
   { id: 'src.rp.join', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'closed',
-    when: { status: ['device'], runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion -> close_return_path_on_source -> migration_release_dst_files` },
+    when: { status: ['device'], runstate: ['finish-migrate'], ctx: { postcopyStarted: false } }, ref: `${MC}: migration_completion -> close_return_path_on_source -> migration_release_dst_files` },
   { id: 'src.rp.join.postcopy', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'converged', to: 'closed',
     when: { status: ['postcopy-active'] }, ref: `${MC}: migration_completion -> close_return_path_on_source -> migration_release_dst_files` },
   { id: 'src.rp.cleanup', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'cleanup-done', to: 'closed',
@@ -274,6 +279,14 @@ const DESTINATION_CHECKPOINTS = [
 ];
 
 const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
+  // F13: a postcopy start that fails in device (the stream broke while the source waited in
+  // pre-switchover) leaves the status device: postcopy_start's fail: label cmpxchg's from
+  // POSTCOPY_ACTIVE, and migration_iteration_finish has no case for device, so the VM stays in
+  // finish-migrate and nobody will clean up: a later migrate_cancel leaves it in cancelling (parked).
+  // Seen on the 10.0 binary (docs/findings/postcopy-start-fails-in-device-10.0.jsonl; path runs).
+  { after: 'src.error.completion', item: { id: 'src.postcopy-start-error', chart: 'source-status', from: ['device'], event: 'channel-error', to: 'device',
+    when: { runstate: ['finish-migrate'], ctx: { postcopyStarted: true, parked: false } }, effects: ['clearMigrationRequests', 'parkThread'],
+    ref: `${MC}: postcopy_start (fail: migrate_set_state(POSTCOPY_ACTIVE, FAILED) does not match device) -> migration_iteration_finish (default: "Unknown ending state")` } },
   // Precopy switchover always passes through device (migration_switchover_prepare, QEMU >= 10.0).
   { after: 'src.setup-done', item: { id: 'src.converged.device', chart: 'source-status', from: ['active'], event: 'switchover-start', to: 'device',
     when: { caps: { 'pause-before-switchover': false }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion_precopy -> migration_switchover_start -> migration_switchover_prepare (ACTIVE -> DEVICE)` } },
@@ -426,6 +439,9 @@ export const qemu100Delta: ProfileDelta = {
       'src.cancel-set',
       'src.resume-refused',
       'src.pause-released.postcopy',
+      // 7.2's moment between postcopy-active and the package: 10.0 is in device then (F13).
+      'src.postcopy-package',
+      'src.postcopy-package-error',
     ],
     replace: replaceTransitions,
     add: addTransitions,

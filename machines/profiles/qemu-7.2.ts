@@ -301,7 +301,21 @@ const transitions: ChartTransition[] = [
     when: { runstate: ['finish-migrate'], ctx: { cancelRequested: false, postcopyStarted: false } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_completion (fail: migrate_set_state(current_active_state, FAILED))`,
     note: 'from device after a break in pre-switchover: qemu_savevm_state_complete_precopy fails on the dead stream (docs/findings.md F10)' },
   { id: 'src.error.postcopy', chart: 'source-status', from: ['postcopy-active', 'postcopy-recover'], event: 'channel-error', to: 'postcopy-paused',
-    ref: `${MC}: migration_detect_error -> postcopy_pause` },
+    when: { anyOf: [{ caps: { 'pause-before-switchover': false } }, { ctx: { startPostcopy: false } }] },
+    ref: `${MC}: migration_detect_error -> postcopy_pause`, note: 'not before the package of a postcopy that paused before switchover (src.postcopy-package-error)' },
+  // After a pause before switchover the status is postcopy-active before the package goes out:
+  // postcopy_start writes the device state and checks the stream (qemu_file_get_error: "postcopy_start:
+  // Migration stream errored (pre package)"), and its fail: label sets POSTCOPY_ACTIVE -> FAILED.
+  // startPostcopy still set marks that moment: the package step (src.postcopy-package) clears it.
+  // Seen on the 7.2 binary: postcopy-active, failed (conformance postcopy-pre-switchover-break).
+  { id: 'src.postcopy-package', chart: 'source-status', from: ['postcopy-active'], event: 'postcopy-stop', to: 'postcopy-active',
+    when: { caps: { 'pause-before-switchover': true }, ctx: { postcopyStarted: true, startPostcopy: true, cancelRequested: false } }, effects: ['clearMigrationRequests'],
+    ref: `${MC}: postcopy_start (after migration_maybe_pause: qemu_savevm_send_packaged)`, note: 'no status change: the package went out' },
+  // Not with a migrate_cancel under way: the thread needs the BQL the cancel's handler holds, and
+  // finds cancelling when it gets it (src.cancel-set).
+  { id: 'src.postcopy-package-error', chart: 'source-status', from: ['postcopy-active'], event: 'channel-error', to: 'failed',
+    when: { caps: { 'pause-before-switchover': true }, ctx: { postcopyStarted: true, startPostcopy: true, cancelRequested: false } }, effects: ['clearMigrationRequests'],
+    ref: `${MC}: postcopy_start (qemu_file_get_error before the package; fail: POSTCOPY_ACTIVE -> FAILED)` },
   { id: 'src.cancelled', chart: 'source-status', from: ['cancelling'], event: 'cleanup-done', to: 'cancelled', when: { ctx: { parked: false } },
     effects: ['unregisterYank'], ref: `${MC}: migrate_fd_cleanup`, note: 'never while the migration thread sleeps in postcopy_pause (parked)' },
   { id: 'src.resume-connected', chart: 'source-status', from: ['postcopy-paused'], event: 'resume-connected', to: 'postcopy-recover',
@@ -343,11 +357,13 @@ const transitions: ChartTransition[] = [
   // the VM is restarted (or left stopped) later, by migration_iteration_finish under the BQL, so
   // query-migrate can show failed while query-status still shows finish-migrate (seen on the 7.2
   // binary in the path runs: device, failed/finish-migrate, then RESUME; docs/findings.md F10).
+  // vm_was_running is set by migration_completion only, never by postcopy_start: a failed postcopy
+  // start leaves the VM in postmigrate, as a cancelled one (src.run.cancelled.stopped).
   { id: 'src.run.failed.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
-    when: { status: ['failed'], ctx: { vmOldState: 'running' } }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish (case FAILED: vm_start)` },
+    when: { status: ['failed'], ctx: { vmOldState: 'running', postcopyStarted: false } }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish (case FAILED: vm_start)` },
   { id: 'src.run.failed.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'postmigrate',
-    when: { status: ['failed'], not: { ctx: { vmOldState: 'running' } } }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)`,
-    note: 'QEMU 7.2 leaves a VM that was not running in postmigrate after a failure' },
+    when: { status: ['failed'], anyOf: [{ not: { ctx: { vmOldState: 'running' } } }, { ctx: { postcopyStarted: true } }] }, effects: ['unregisterYank'], ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)`,
+    note: 'QEMU 7.2 leaves a VM that was not running in postmigrate after a failure; also after a failed postcopy start' },
   { id: 'src.run.cancelled.stopped', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'postmigrate',
     when: { status: ['cancelling'], ctx: { parked: false }, anyOf: [{ not: { ctx: { vmOldState: 'running' } } }, { ctx: { postcopyStarted: true } }] },
     ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE)`, note: 'also after postcopy started: the destination already ran' },
@@ -499,7 +515,7 @@ const transitions: ChartTransition[] = [
   { id: 'src.rp.cancel', chart: 'return-path', side: 'source', from: ['running'], event: 'channel-error', to: 'shut',
     when: { status: ['cancelling'] }, ref: `${MC}: migrate_fd_cancel (qemu_file_shutdown rp_state.from_dst_file) -> source_return_path_thread (out:)` },
   { id: 'src.rp.join', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'stopped',
-    when: { runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion -> await_return_path_close_on_source` },
+    when: { runstate: ['finish-migrate'], ctx: { postcopyStarted: false } }, ref: `${MC}: migration_completion -> await_return_path_close_on_source` },
   { id: 'src.rp.join.postcopy', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'converged', to: 'stopped',
     when: { status: ['postcopy-active'] }, ref: `${MC}: migration_completion -> await_return_path_close_on_source` },
   { id: 'src.rp.cleanup', chart: 'return-path', side: 'source', from: ['running', 'shut', 'stopped'], event: 'cleanup-done', to: 'closed',

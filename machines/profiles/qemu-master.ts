@@ -94,6 +94,9 @@ const replaceTransitions: ChartTransition[] = [
   { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'], event: 'channel-error', to: 'failing',
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_detect_error / migration_connect_error_propagate`,
     note: 'failing: the error is recorded, migration_cleanup has not run yet' },
+  // No 7.2 moment before the package (src.postcopy-package-error): the status is device then (F13).
+  { id: 'src.error.postcopy', chart: 'source-status', from: ['postcopy-active', 'postcopy-recover'], event: 'channel-error', to: 'postcopy-paused',
+    ref: `${MC}: migration_detect_error -> postcopy_pause` },
   { id: 'src.resume-connected', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'resume-connected', to: 'postcopy-recover',
     when: { ctx: { resumeRequested: true } }, effects: ['clearMigrationRequests'], ref: `${MC}: migration_start_outgoing` },
   { id: 'src.run.failed.restart', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'running',
@@ -127,7 +130,7 @@ const replaceTransitions: ChartTransition[] = [
     when: { caps: { 'x-colo': true }, status: ['device'], runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion -> stop_return_path_thread_on_source`,
     note: 'the thread is joined; COLO reads the same return-path file' },
   { id: 'src.rp.join', chart: 'return-path', side: 'source', from: ['running', 'shut'], event: 'switchover-done', to: 'stopped',
-    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false } }, ref: `${MC}: migration_completion -> stop_return_path_thread_on_source` },
+    when: { runstate: ['finish-migrate'], caps: { 'x-colo': false }, ctx: { postcopyStarted: false } }, ref: `${MC}: migration_completion -> stop_return_path_thread_on_source` },
   { id: 'src.rp.cleanup', chart: 'return-path', side: 'source', from: ['running', 'shut', 'stopped'], event: 'cleanup-done', to: 'closed',
     when: { status: ['completed', 'cancelling', 'failing'], ctx: { parked: false } }, ref: `${MC}: migration_cleanup -> migration_release_dst_files` },
   { id: 'src.rp.error', chart: 'return-path', side: 'source', from: ['running'], event: 'channel-error', to: 'shut',
@@ -266,7 +269,7 @@ export const qemuMasterDelta: ProfileDelta = {
   // 7.2's src.error.completion (failed before migration_iteration_finish): master goes through failing.
   // 7.2's src.resume-refused: master's migrate resume is in postcopy-recover-setup when its connect
   // fails (src.recover-setup-error, migration_connect_error_propagate).
-  transitions: { remove: ['src.error.completion', 'src.resume-refused', 'src.cancel-set', 'src.rp.cancel', 'src.pause-released.postcopy'], replace: replaceTransitions, add: addTransitions },
+  transitions: { remove: ['src.error.completion', 'src.resume-refused', 'src.cancel-set', 'src.rp.cancel', 'src.pause-released.postcopy', 'src.postcopy-package', 'src.postcopy-package-error'], replace: replaceTransitions, add: addTransitions },
   // qmp_migrate_set_capabilities refuses on a COLO primary (QEMU >= 8.0: migration_in_colo_state).
   invariants: { claim: ['source-caps-frozen-in-colo'] },
 };
