@@ -162,6 +162,21 @@ describe('import-libvirt: real libvirt 9.0 logs, no flags', () => {
     expect(checkTraceText(p72, importLibvirtText(text, { vm: 'source' }).lines.join('\n')).code).toBe(1);
   });
 
+  it('--mon takes one monitor address: its processes with their own greetings, no other process\'s (#14 item 12)', () => {
+    const text = real('7.2-save-restore.log');
+    const mons = [...text.matchAll(/QEMU_MONITOR_NEW: mon=(0x[0-9a-f]+)/g)].map((m) => m[1]);
+    const restore = mons[3]; // the address both restores got
+    const imp = importLibvirtText(text, { mon: restore });
+    const procs = byVm(imp.lines);
+    expect([...procs.keys()]).toEqual(['qemu-1', 'qemu-2']);
+    expect(imp.lines.filter((l) => l.includes('"QMP"'))).toHaveLength(2);
+    for (const ms of procs.values()) {
+      expect(ms[0].msg).toHaveProperty('QMP');
+      expect(ms.filter((m) => m.msg.execute === 'migrate-incoming')).toHaveLength(1);
+    }
+    expect(checkTraceText(p72, imp.lines.join('\n')).code).toBe(0);
+  });
+
   it('the greeting comes first, though libvirt logs its qmp_capabilities before it', () => {
     const text = real('7.2-save-restore.log');
     // In the log the command is queued (SEND_MSG) before the greeting is read.

@@ -120,6 +120,22 @@ function postcopyActive(dstRun: 'running' | 'paused'): Step[] {
   ];
 }
 
+/**
+ * libvirt's postcopy: pause-before-switchover on, so migrate-start-postcopy stops the VM and holds the
+ * source in pre-switchover until migrate-continue (postcopy_start -> migration_maybe_pause /
+ * migration_switchover_prepare).
+ */
+const postcopyPreSwitchover: Step[] = [
+  caps(S, 'events', 'postcopy-ram', 'pause-before-switchover'),
+  caps(D, 'events', 'postcopy-ram'),
+  params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
+  cmd(S, 'migrate', { uri: '$DST_URI' }),
+  wait(S, 'active', 'running'),
+  wait(D, 'active', 'inmigrate'),
+  cmd(S, 'migrate-start-postcopy'),
+  wait(S, 'pre-switchover', 'finish-migrate'),
+];
+
 /** From postcopy-active (destination paused): migrate-pause on the source pauses both sides. */
 const pauseBoth: Step[] = [cmd(S, 'migrate-pause'), wait(S, 'postcopy-paused', 'finish-migrate'), wait(D, 'postcopy-paused', 'paused')];
 
@@ -323,14 +339,7 @@ export const SCENARIOS: Scenario[] = [
     description:
       "Postcopy with pause-before-switchover, as libvirt runs it: migrate-start-postcopy stops the VM and waits in pre-switchover; probes there; migrate-continue: postcopy-active on both sides (10.0 passes through device); the limit lifted: completed.",
     steps: [
-      caps(S, 'events', 'postcopy-ram', 'pause-before-switchover'),
-      caps(D, 'events', 'postcopy-ram'),
-      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'active', 'running'),
-      wait(D, 'active', 'inmigrate'),
-      cmd(S, 'migrate-start-postcopy'),
-      wait(S, 'pre-switchover', 'finish-migrate'),
+      ...postcopyPreSwitchover,
       ...srcProbes('pre-switchover', [...ALWAYS, 'pause', 'start-postcopy', 'cont']),
       cmd(S, 'migrate-continue', { state: 'pre-switchover' }),
       wait(S, 'postcopy-active', 'finish-migrate'),
@@ -345,14 +354,7 @@ export const SCENARIOS: Scenario[] = [
     description:
       'Postcopy with pause-before-switchover: migrate_cancel in its pre-switchover (not yet in postcopy, so 10.0 accepts it too): cancelled; the destination exits. 7.2 leaves the VM in postmigrate (vm_was_running is not set by postcopy_start), 10.0 restarts it (vm_old_state).',
     steps: [
-      caps(S, 'events', 'postcopy-ram', 'pause-before-switchover'),
-      caps(D, 'events', 'postcopy-ram'),
-      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'active', 'running'),
-      wait(D, 'active', 'inmigrate'),
-      cmd(S, 'migrate-start-postcopy'),
-      wait(S, 'pre-switchover', 'finish-migrate'),
+      ...postcopyPreSwitchover,
       cmd(S, 'migrate_cancel'),
       wait(S, 'cancelled', undefined),
       waitExit(D),
@@ -364,14 +366,7 @@ export const SCENARIOS: Scenario[] = [
     description:
       'Postcopy with pause-before-switchover: the destination is killed while the source waits in pre-switchover; migrate-continue: the postcopy start fails on the broken stream (docs/findings.md F13).',
     steps: [
-      caps(S, 'events', 'postcopy-ram', 'pause-before-switchover'),
-      caps(D, 'events', 'postcopy-ram'),
-      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'active', 'running'),
-      wait(D, 'active', 'inmigrate'),
-      cmd(S, 'migrate-start-postcopy'),
-      wait(S, 'pre-switchover', 'finish-migrate'),
+      ...postcopyPreSwitchover,
       { fault: 'kill-destination' },
       cmd(S, 'migrate-continue', { state: 'pre-switchover' }),
       cmd(S, 'query-migrate'),

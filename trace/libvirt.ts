@@ -132,6 +132,8 @@ interface Proc {
   orphan: Proc | null;
   /** Whether the greeting was seen (a greeting belongs to the oldest monitor still waiting for one). */
   greeted: boolean;
+  /** Another monitor than --mon asks for: followed (its greeting is its own), never written. */
+  hidden: boolean;
 }
 
 export class LibvirtImporter {
@@ -166,6 +168,10 @@ export class LibvirtImporter {
   /** Lets a process's held lines go, under the name it now has. */
   private release(p: Proc, out: string[]): void {
     if (!p.held) return;
+    if (p.hidden) {
+      p.held = null;
+      return;
+    }
     if (p.name === null) p.name = this.newName(p.mon);
     const name = JSON.stringify(p.name);
     if (p.greeting && this.opts.greetings !== false) out.push(p.greeting.replace('"vm":null', `"vm":${name}`));
@@ -177,8 +183,9 @@ export class LibvirtImporter {
   private onMonitorNew(mon: string, out: string[]): void {
     const old = this.procs.get(mon);
     if (old) this.release(old, out); // the address reused without a QEMU_MONITOR_CLOSE logged
-    const orphan = this.orphans.shift() ?? null;
-    this.procs.set(mon, { name: null, mon, held: [], greeting: null, orphan, greeted: false });
+    const hidden = !!this.opts.mon && this.opts.mon.toLowerCase() !== mon;
+    const orphan = hidden ? null : (this.orphans.shift() ?? null);
+    this.procs.set(mon, { name: null, mon, held: [], greeting: null, orphan, greeted: false, hidden });
   }
 
   /**
@@ -334,7 +341,7 @@ export class LibvirtImporter {
       }
     } else proc = this.procs.get(mon.toLowerCase());
     if (!proc) {
-      proc = { name: null, mon: mon.toLowerCase(), held: [], greeting: null, orphan: null, greeted: p.kind !== 'GREETING' };
+      proc = { name: null, mon: mon.toLowerCase(), held: [], greeting: null, orphan: null, greeted: p.kind !== 'GREETING', hidden: false };
       this.procs.set(proc.mon, proc);
       if (p.kind !== 'GREETING') this.release(proc, out);
     }
