@@ -9,7 +9,7 @@ import { checkTraceText } from '../trace/check.ts';
 import { parseTraceLine } from '../trace/format.ts';
 
 const p72 = getProfile('qemu-7.2');
-const KINDS = new Set(['unexpected-accept', 'unexpected-reject', 'wrong-error', 'unexpected-status', 'unexpected-runstate', 'unexpected-event', 'unmatched-reply', 'unexplained-start', 'model-error', 'pending']);
+const KINDS = new Set(['unexpected-accept', 'unexpected-reject', 'wrong-error', 'unexpected-status', 'unexpected-runstate', 'unexpected-event', 'unmatched-reply', 'unexplained-start', 'model-error', 'missing-event', 'pending']);
 
 function checkOutcome(text: string): void {
   const r = checkTraceText(p72, text);

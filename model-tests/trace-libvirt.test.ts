@@ -147,7 +147,7 @@ describe('import-libvirt: real libvirt 9.0 logs, no flags', () => {
   };
 
   it('a monitor address libvirt reuses is a new process (save, then two restores on the same mon=)', () => {
-    const text = real('7.2-save-restore.log');
+    const text = real('7.2-save-restore.txt');
     const imp = importLibvirtText(text, {});
     const mons = [...text.matchAll(/QEMU_MONITOR_NEW: mon=(0x[0-9a-f]+)/g)].map((m) => m[1]);
     expect(mons).toHaveLength(4);
@@ -163,7 +163,7 @@ describe('import-libvirt: real libvirt 9.0 logs, no flags', () => {
   });
 
   it('--mon takes one monitor address: its processes with their own greetings, no other process\'s (#14 item 12)', () => {
-    const text = real('7.2-save-restore.log');
+    const text = real('7.2-save-restore.txt');
     const mons = [...text.matchAll(/QEMU_MONITOR_NEW: mon=(0x[0-9a-f]+)/g)].map((m) => m[1]);
     const restore = mons[3]; // the address both restores got
     const imp = importLibvirtText(text, { mon: restore });
@@ -178,7 +178,7 @@ describe('import-libvirt: real libvirt 9.0 logs, no flags', () => {
   });
 
   it('the greeting comes first, though libvirt logs its qmp_capabilities before it', () => {
-    const text = real('7.2-save-restore.log');
+    const text = real('7.2-save-restore.txt');
     // In the log the command is queued (SEND_MSG) before the greeting is read.
     const first = text.split('\n').findIndex((l) => l.includes('"execute":"qmp_capabilities"'));
     const greet = text.split('\n').findIndex((l) => l.includes('Line [{"QMP"'));
@@ -194,7 +194,7 @@ describe('import-libvirt: real libvirt 9.0 logs, no flags', () => {
   });
 
   it('after a daemon restart, the monitor that finds the capabilities already on is the running process, reconnected', () => {
-    const text = real('7.2-daemon-restart.log');
+    const text = real('7.2-daemon-restart.txt');
     expect(text.match(/: info : libvirt version: /g)).toHaveLength(2);
     const imp = importLibvirtText(text, {});
     const reconnects = imp.lines.filter((l) => l.startsWith('{"reconnect":true,'));
@@ -213,8 +213,8 @@ describe('import-libvirt: real libvirt 9.0 logs, no flags', () => {
 
   it("libvirt's postcopy (pause-before-switchover on): STOP, pre-switchover, migrate-continue, postcopy-active conform on 7.2 and 10.0", () => {
     for (const [name, p, seq] of [
-      ['7.2-migrate-postcopy.src.log', p72, ['STOP', 'pre-switchover', 'postcopy-active', 'completed']],
-      ['10.0-migrate-postcopy-paused-resumed.src.log', p10, ['STOP', 'pre-switchover', 'device', 'postcopy-active', 'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover', 'postcopy-active', 'completed']],
+      ['7.2-migrate-postcopy.src.txt', p72, ['STOP', 'pre-switchover', 'postcopy-active', 'completed']],
+      ['10.0-migrate-postcopy-paused-resumed.src.txt', p10, ['STOP', 'pre-switchover', 'device', 'postcopy-active', 'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover', 'postcopy-active', 'completed']],
     ] as const) {
       const imp = importLibvirtText(real(name), {});
       const src = byVm(imp.lines).get('qemu-2')!;
@@ -223,18 +223,18 @@ describe('import-libvirt: real libvirt 9.0 logs, no flags', () => {
       expect(src.some((m) => m.msg.execute === 'migrate-continue'), name).toBe(true);
       expect(checkTraceText(p, imp.lines.join('\n')).code, name).toBe(0);
     }
-    const dst = importLibvirtText(real('7.2-migrate-postcopy.dst.log'), {});
+    const dst = importLibvirtText(real('7.2-migrate-postcopy.dst.txt'), {});
     expect(checkTraceText(p72, dst.lines.join('\n')).code).toBe(0);
   });
 
   it('libvirt 9.0 on QEMU 10.0 (docs/findings.md F12): xbzrle with multifd refused by QEMU, as qemu-10.0 says and qemu-7.2 does not; an unknown status warned about', () => {
-    const text = real('10.0-migrate-multifd-xbzrle.dst.log');
+    const text = real('10.0-migrate-multifd-xbzrle.dst.txt');
     const lines = importLibvirtText(text, {}).lines;
     expect(lines.some((l) => l.includes('"desc": "Multifd is not compatible with xbzrle"'))).toBe(true);
     expect(checkTraceText(p10, lines.join('\n')).code).toBe(0);
     const on72 = checkTraceText(p72, lines.join('\n'));
     expect(on72.code).toBe(1);
     expect(on72.stdout).toMatch(/"kind":"unexpected-reject".*Multifd is not compatible with xbzrle/);
-    expect(real('10.0-migrate-postcopy-paused-resumed.src.log')).toMatch(/unknown status 'postcopy-recover-setup' in migration event/);
+    expect(real('10.0-migrate-postcopy-paused-resumed.src.txt')).toMatch(/unknown status 'postcopy-recover-setup' in migration event/);
   });
 });
