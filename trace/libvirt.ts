@@ -45,6 +45,12 @@ const MON_NEW = /QEMU_MONITOR_NEW: mon=(0x[0-9a-fA-F]+)/;
 const MON_CLOSE = /QEMU_MONITOR_CLOSE: mon=(0x[0-9a-fA-F]+)/;
 // The first lines a libvirt daemon logs when it starts (virLogVMessage's header): a daemon restart.
 const DAEMON_START = /: info : libvirt version: /;
+/**
+ * A copy of a short string that outlives its line: a slice of a line keeps the whole chunk the line
+ * was cut from alive (1 MiB when reading a file), so a monitor address kept per process would keep
+ * every chunk that named one (memory growing with the log; seen with 165 processes).
+ */
+const own = (s: string): string => (' ' + s).slice(1);
 /** Records held while a monitor's process is not yet known (its greeting, or whether it is a reconnection). */
 const MAX_HELD = 64;
 const GREETING = /qemuMonitorJSONIOProcessLine:\d+ : Line \[\{"QMP"/;
@@ -248,7 +254,7 @@ export class LibvirtImporter {
     if (t !== undefined) this.t = t;
     if (!rec && !greet) {
       let m: RegExpExecArray | null;
-      if ((m = MON_NEW.exec(line))) this.onMonitorNew(m[1].toLowerCase(), out);
+      if ((m = MON_NEW.exec(line))) this.onMonitorNew(own(m[1].toLowerCase()), out);
       else if ((m = MON_CLOSE.exec(line))) {
         const p = this.procs.get(m[1].toLowerCase());
         if (p) {
@@ -268,7 +274,8 @@ export class LibvirtImporter {
       return out;
     }
     const kind: RecordKind = rec ? (rec[1] as RecordKind) : 'GREETING';
-    const mon = MON.exec(line)?.[1] ?? null;
+    const found = MON.exec(line)?.[1];
+    const mon = found === undefined ? null : own(found.toLowerCase());
     const start = rec ? rec.index + rec[0].length : line.indexOf('Line [') + 6;
     this.partial = { kind, mon, t: this.t, line: this.n, text: line.slice(start), taken: 0 };
     this.tryFinish(out);
@@ -351,7 +358,7 @@ export class LibvirtImporter {
     if (p.kind === 'GREETING') {
       proc.greeted = true;
       if (proc.held) {
-        proc.greeting = lineText;
+        proc.greeting = own(lineText);
         if (!proc.orphan) this.release(proc, out);
       } else if (this.opts.greetings !== false) out.push(lineText);
       return;
