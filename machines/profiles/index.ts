@@ -1,4 +1,5 @@
-// The profile registry: qemu-7.2 is written out; the others are deltas, applied here once.
+// The profile registry: qemu-7.2 is written out; the others are deltas, each on the one before it
+// (qemu-7.2 -> qemu-10.0 -> qemu-master -> proposed), applied here once.
 import { applyDelta, type Profile } from '../profile.ts';
 import { RUN_STATES_OF } from '../run-state.ts';
 import { SIDES } from '../vocabulary.ts';
@@ -50,7 +51,7 @@ export function validateProfile(p: Profile): Profile {
 }
 
 const qemu100 = validateProfile(applyDelta(validateProfile(qemu72), qemu100Delta));
-const qemuMaster = validateProfile(applyDelta(validateProfile(qemu72), qemuMasterDelta));
+const qemuMaster = validateProfile(applyDelta(qemu100, qemuMasterDelta));
 const proposed = validateProfile(applyDelta(qemuMaster, proposedDelta));
 
 export const PROFILES: readonly Profile[] = [qemu72, qemu100, qemuMaster, proposed];

@@ -1,10 +1,11 @@
 // Profile qemu-master: upstream QEMU as its newest readable source reads (migration/migration.c and
 // migration/options.c at ef1f7184, QEMU 11.2 development; docs/research/qemu-master.md), written as
-// the difference from qemu-7.2. Each change cites the function it comes from.
+// the difference from qemu-10.0: the chain is qemu-7.2 -> qemu-10.0 -> qemu-master -> proposed.
+// Each change cites the function it comes from; a row that reads as 10.0's is not repeated here.
 import type { ProfileDelta, Rule, ChartTransition, ParamCheck, ParamSpec } from '../profile.ts';
-import { parameters72, paramChecks72 } from './qemu-7.2.ts';
+import { parameters72, qemu72 } from './qemu-7.2.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
-import { PAUSE_ROWS, configRows, REMOVED_PARAMS_91, addedParams100, keptParams100 } from './qemu-10.0.ts';
+import { configRows, addedParams100, keptParams100 } from './qemu-10.0.ts';
 
 const MC = 'migration/migration.c';
 const OPT = 'migration/options.c';
@@ -25,50 +26,74 @@ const uriOrChannels = (command: string): Rule => ({
   reject: { class: GE, desc: "need either 'uri' or 'channels' argument" }, ref: `${CH}: migration_channel_parse_input`,
 });
 
+/** A row of qemu-7.2 that 10.0 changed or removed and master has as 7.2 had it. */
+const rule72 = (id: string): Rule => {
+  const r = qemu72.rules.find((x) => x.id === id);
+  if (!r) throw new Error(`qemu-master: no qemu-7.2 rule '${id}'`);
+  return r;
+};
+const transition72 = (id: string): ChartTransition => {
+  const t = qemu72.transitions.find((x) => x.id === id);
+  if (!t) throw new Error(`qemu-master: no qemu-7.2 transition '${id}'`);
+  return t;
+};
+
 const replaceRules: Rule[] = [
   { id: 'x-colo-lost-heartbeat.not-colo', side: 'both', command: 'x-colo-lost-heartbeat', when: { notStatus: ['colo'] },
     reject: { class: GE, desc: 'VM is not in COLO mode' }, ref: 'migration/colo.c: qmp_x_colo_lost_heartbeat (get_colo_mode)' },
+  // master's primary enters COLO again (src.switchover.colo), so both sides may request a failover.
+  rule72('x-colo-lost-heartbeat.active'),
+  rule72('x-colo-lost-heartbeat.request'),
   uriOrChannels('migrate'),
-  uriOrChannels('migrate-incoming'),
   { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } }, status: ['postcopy-paused'] },
     accept: { reply: 'empty', status: 'postcopy-recover-setup', effects: ['requestResume'] }, ref: `${MC}: migrate_prepare`,
     note: 'postcopy-paused -> postcopy-recover-setup at once; postcopy-recover once the channel connects' },
   { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_MASTER },
     reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${MC}: migrate_prepare (migration_is_running)` },
-  { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
-    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank'] }, alwaysSends: ['setup'],
-    ref: `${MC}: qmp_migrate_incoming -> migration_incoming_state_setup; qemu_start_incoming_migration (MIGRATION setup also with events off, for compatibility)`, note: 'none -> setup as soon as it listens, before any source connects' },
-  { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_MASTER.filter((s) => s !== 'cancelling' && !IN_POSTCOPY.includes(s)) },
-    accept: { reply: 'empty', status: 'cancelling', shutsChannel: true }, ref: `${MC}: migration_cancel (CANCELLING: qemu_file_shutdown)` },
   { id: 'migrate.yank-duplicate.completing', side: 'source', command: 'migrate', when: { status: ['completed'], ctx: { yankRegistered: true } },
     accept: { reply: 'empty' }, ref: `${MC}: migrate_prepare -> migrate_init; yank_register_instance(MIGRATION_YANK_INSTANCE, &error_abort)`,
     crash: { afterReply: false, how: 'migration_cleanup has not unregistered the yank instance yet: yank_register_instance fails and &error_abort aborts QEMU' },
     note: 'the window between migration_completion_end (completed) and migration_cleanup: the VM is still in finish-migrate, so migrate_prepare lets it through (docs/findings.md F8)' },
-  // As in 10.0 (qmp_migrate_pause, qmp_migrate_set_capabilities, migrate_params_check), with
-  // master's list of running statuses.
-  ...PAUSE_ROWS,
-  ...configRows(RUNNING_MASTER),
+  rule72('migrate.yank-duplicate.dst'),
+  rule72('migrate-incoming.port-in-use'),
+  { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
+    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank'] }, alwaysSends: ['setup'],
+    ref: `${MC}: qmp_migrate_incoming -> migration_incoming_state_setup; qemu_start_incoming_migration (MIGRATION setup also with events off, for compatibility)`, note: 'none -> setup as soon as it listens, before any source connects' },
+  { id: 'migrate-incoming.illegal-state', side: 'destination', command: 'migrate-incoming',
+    reject: { class: GE, desc: 'Illegal migration incoming state: {status}' }, when: { check: 'statusName' }, ref: `${MC}: migration_incoming_state_setup`,
+    note: 'reached only after a migrate-incoming whose listener failed to bind (the once flag stays set)' },
+  rule72('migrate-recover.port-in-use'),
+  rule72('migrate-recover.start'),
+  { id: 'migrate_cancel.postcopy', side: 'source', command: 'migrate_cancel', when: { status: IN_POSTCOPY },
+    reject: { class: GE, desc: 'Postcopy migration in progress, cannot cancel.' }, ref: `${MC}: qmp_migrate_cancel (migration_in_postcopy)` },
+  { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_MASTER.filter((s) => s !== 'cancelling' && !IN_POSTCOPY.includes(s)) },
+    accept: { reply: 'empty', status: 'cancelling', shutsChannel: true }, ref: `${MC}: migration_cancel (CANCELLING: qemu_file_shutdown)` },
+  // As in 10.0 (qmp_migrate_set_capabilities), with master's list of running statuses.
+  ...configRows(RUNNING_MASTER).filter((r) => r.id === 'migrate-set-capabilities.running'),
 ];
 
 const addRules: { item: Rule; before?: string; after?: string }[] = [
-  { after: 'migrate-incoming.start', item: { id: 'migrate-incoming.illegal-state', side: 'destination', command: 'migrate-incoming',
-    reject: { class: GE, desc: 'Illegal migration incoming state: {status}' }, when: { check: 'statusName' }, ref: `${MC}: migration_incoming_state_setup`,
-    note: 'reached only after a migrate-incoming whose listener failed to bind (the once flag stays set)' } },
+  { after: 'migrate.yank-duplicate.completing', item: rule72('migrate.yank-duplicate') },
+  { after: 'migrate.start.dst', item: uriOrChannels('migrate-incoming') },
   // migration_is_running() counts colo, so the cancel is taken; the COLO thread then leaves its loop
   // (the sockets are shut down, or s->state != COLO at the next wake-up) and waits in
   // colo_process_checkpoint for colo_exit_event, which only primary_vm_do_failover sets. But
   // x-colo-lost-heartbeat now says "VM is not in COLO mode" (get_colo_mode: state is not COLO), and a
   // failover already requested finds no COLO mode in colo_do_failover: migration_iteration_finish is
   // never reached, no cleanup, the status stays cancelling (docs/findings.md F11).
-  { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.colo', side: 'source', command: 'migrate_cancel', when: { status: ['colo'] },
+  { before: 'migrate_cancel.postcopy', item: { id: 'migrate_cancel.colo', side: 'source', command: 'migrate_cancel', when: { status: ['colo'] },
     accept: { reply: 'empty', status: 'cancelling', effects: ['parkThread'], shutsChannel: true }, ref: `${MC}: migration_cancel; ${CO}: colo_process_checkpoint (qemu_event_wait colo_exit_event)`,
     note: 'the COLO thread waits for a failover that can no longer come: no cleanup, the status stays cancelling' } },
-  { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.postcopy', side: 'source', command: 'migrate_cancel', when: { status: IN_POSTCOPY },
-    reject: { class: GE, desc: 'Postcopy migration in progress, cannot cancel.' }, ref: `${MC}: qmp_migrate_cancel (migration_in_postcopy)` } },
+];
+/** 10.0's rows that master has not. */
+const removeRules = [
+  'migrate.yank-duplicate.completing.quiet', 'migrate.yank-duplicate.dst.quiet', 'migrate-incoming.args.channels',
+  'migrate-incoming.port-in-use.quiet', 'migrate_cancel.setup', 'migrate_cancel.setup.quiet',
 ];
 
 // ---- internal transitions ---------------------------------------------------------------------
-const replaceTransitions: ChartTransition[] = [
+/** Master's own transitions (each replaces 10.0's row of the same id, or is added: see the delta). */
+const ownTransitions: ChartTransition[] = [
   // postcopy_start -> migration_stop_vm stops the VM (STOP) before migration_switchover_start sets
   // any status: the reverse of 7.2's order.
   { id: 'src.run.postcopy-start', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'postcopy-start', to: 'finish-migrate',
@@ -148,36 +173,74 @@ const replaceTransitions: ChartTransition[] = [
     note: 'x-colo must be set on the incoming side (since 8.1; MIG_CMD_ENABLE_COLO was removed in 10.2)' },
 ];
 
-const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
-  { after: 'src.setup-done', item: { id: 'src.converged.device', chart: 'source-status', from: ['active'], event: 'switchover-start', to: 'device',
-    when: { caps: { 'pause-before-switchover': false }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_switchover_prepare` } },
-  { after: 'src.postcopy-start', item: { id: 'src.postcopy-device-done', chart: 'source-status', from: ['postcopy-device'], event: 'postcopy-device-done', to: 'postcopy-active',
-    ref: `${MC}: migration_iteration_run (PONG QEMU_VM_PING_PACKAGED_LOADED)` } },
+const ownTransitionsMore: ChartTransition[] = [
+  { id: 'src.converged.device', chart: 'source-status', from: ['active'], event: 'switchover-start', to: 'device',
+    when: { caps: { 'pause-before-switchover': false }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_switchover_prepare` },
+  { id: 'src.postcopy-device-done', chart: 'source-status', from: ['postcopy-device'], event: 'postcopy-device-done', to: 'postcopy-active',
+    ref: `${MC}: migration_iteration_run (PONG QEMU_VM_PING_PACKAGED_LOADED)` },
   // The rest of a postcopy_start that paused before switchover: the package went out.
-  { after: 'src.postcopy-start', item: { id: 'src.postcopy-device', chart: 'source-status', from: ['device'], event: 'postcopy-stop', to: 'postcopy-device',
-    when: { runstate: ['finish-migrate'], ctx: { postcopyStarted: true } }, ref: `${MC}: postcopy_start (qemu_savevm_send_packaged; DEVICE -> POSTCOPY_DEVICE)` } },
+  { id: 'src.postcopy-device', chart: 'source-status', from: ['device'], event: 'postcopy-stop', to: 'postcopy-device',
+    when: { runstate: ['finish-migrate'], ctx: { postcopyStarted: true } }, ref: `${MC}: postcopy_start (qemu_savevm_send_packaged; DEVICE -> POSTCOPY_DEVICE)` },
   // vm_old_state prelaunch (a -S source that never ran): runstate_set(vm_old_state) puts it back.
-  { after: 'src.run.cancelled.restart', item: { id: 'src.run.failed.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
-    when: { status: ['failing'], ctx: { vmOldState: 'prelaunch' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
-  { after: 'src.run.failed.prelaunch', item: { id: 'src.run.cancelled.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
-    when: { status: ['cancelling'], ctx: { vmOldState: 'prelaunch', parked: false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` } },
+  { id: 'src.run.failed.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
+    when: { status: ['failing'], ctx: { vmOldState: 'prelaunch' } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
+  { id: 'src.run.cancelled.prelaunch', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'prelaunch',
+    when: { status: ['cancelling'], ctx: { vmOldState: 'prelaunch', parked: false } }, ref: `${MC}: migration_iteration_finish -> runstate_set(vm_old_state)` },
   // A failover requested before migrate_cancel in colo (migrate_cancel.colo).
-  { after: 'src.failover.bh', item: { id: 'src.failover.bh.no-mode', chart: 'failover', side: 'source', from: ['require'], event: 'failover-bh', to: 'active',
+  { id: 'src.failover.bh.no-mode', chart: 'failover', side: 'source', from: ['require'], event: 'failover-bh', to: 'active',
     when: { notStatus: ['colo'] }, ref: `${CO}: colo_do_failover (last_colo_mode = get_colo_mode() = none: "colo_do_failover failed because the colo mode could not be obtained")`,
-    note: 'the status left colo after the request: primary_vm_do_failover never runs, nobody completes this failover' } },
-  { after: 'src.error.precopy', item: { id: 'src.failed', chart: 'source-status', from: ['failing'], event: 'cleanup-done', to: 'failed', effects: ['unregisterYank'], ref: `${MC}: migration_cleanup` } },
-  { after: 'src.error.postcopy', item: { id: 'src.recover-setup-error', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'channel-error', to: 'postcopy-paused',
-    effects: ['clearMigrationRequests'], ref: `${MC}: migration_connect_error_propagate` } },
-  { after: 'dst.load-done', item: { id: 'dst.error.precopy', chart: 'destination-status', from: ['setup', 'active'], event: 'channel-error', to: 'failed',
+    note: 'the status left colo after the request: primary_vm_do_failover never runs, nobody completes this failover' },
+  { id: 'src.failed', chart: 'source-status', from: ['failing'], event: 'cleanup-done', to: 'failed', effects: ['unregisterYank'], ref: `${MC}: migration_cleanup` },
+  { id: 'src.recover-setup-error', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'channel-error', to: 'postcopy-paused',
+    effects: ['clearMigrationRequests'], ref: `${MC}: migration_connect_error_propagate` },
+  { id: 'dst.error.precopy', chart: 'destination-status', from: ['setup', 'active'], event: 'channel-error', to: 'failed',
     when: { ctx: { exitOnError: false } }, effects: ['unregisterYank'], ref: `${MC}: process_incoming_migration_co`,
-    note: 'with exit-on-error (the default) QEMU exits instead, and nothing more is observed' } },
-  { after: 'dst.rp.close', item: { id: 'dst.rp.error.precopy', chart: 'return-path', side: 'destination', from: ['open'], event: 'channel-error', to: 'closed',
+    note: 'with exit-on-error (the default) QEMU exits instead, and nothing more is observed' },
+  { id: 'dst.rp.error.precopy', chart: 'return-path', side: 'destination', from: ['open'], event: 'channel-error', to: 'closed',
     when: { status: ['setup', 'active'], ctx: { exitOnError: false } },
     ref: `${MC}: process_incoming_migration_co (fail: migration_incoming_state_destroy -> migrate_send_rp_shut, qemu_fclose(to_src_file))`,
-    note: 'the failed load is cleaned up at once; with exit-on-error the process exits anyway' } },
-  { after: 'dst.postcopy-listen', item: { id: 'dst.postcopy-run', chart: 'destination-status', from: ['postcopy-device'], event: 'postcopy-run', to: 'postcopy-active',
-    ref: 'migration/savevm.c: loadvm_postcopy_handle_run' } },
+    note: 'the failed load is cleaned up at once; with exit-on-error the process exits anyway' },
+  { id: 'dst.postcopy-run', chart: 'destination-status', from: ['postcopy-device'], event: 'postcopy-run', to: 'postcopy-active',
+    ref: 'migration/savevm.c: loadvm_postcopy_handle_run' },
 ];
+
+const own = new Map([...ownTransitions, ...ownTransitionsMore].map((t) => [t.id, t]));
+/** Master's row, or 7.2's where master has it as 7.2 had it (10.0 changed or removed it). */
+const mt = (id: string): ChartTransition => own.get(id) ?? transition72(id);
+/** Rows added one after the other, the first after `anchor` (master keeps 7.2's order). */
+const after = (anchor: string, ...ids: string[]) => ids.map((id, i) => ({ after: i ? ids[i - 1] : anchor, item: mt(id) }));
+
+const transitionsDelta = {
+  // 10.0's rows master has not: src.postcopy-active (master: postcopy-device, src.postcopy-device),
+  // src.error.completion and src.postcopy-start-error (master goes through failing),
+  // src.cancelled.connect-done (no setup cancel shortcut), src.rp.cancel.
+  remove: ['src.postcopy-active', 'src.error.completion', 'src.postcopy-start-error', 'src.cancelled.connect-done', 'src.rp.cancel'],
+  replace: [
+    'src.converged.device', 'src.converged.pause', 'src.pause-released', 'src.switchover', 'src.postcopy-start', 'src.error.precopy',
+    'src.recover-setup-error', 'src.resume-connected', 'src.run.postcopy-start', 'src.run.postcopy-start.pause', 'src.run.failed.restart',
+    'src.run.failed.stopped', 'src.run.failed.prelaunch', 'dst.connected', 'dst.error.precopy', 'dst.postcopy-listen',
+    'dst.run.postcopy-autostart', 'dst.run.postcopy-paused', 'dst.colo-enable', 'dst.colo.start', 'dst.run.colo-start',
+    'dst.run.failover-start', 'src.rp.open', 'src.rp.error', 'src.rp.join', 'src.rp.join.postcopy', 'src.rp.cleanup', 'src.rp.resume',
+    'dst.rp.error.precopy',
+  ].map(mt),
+  add: [
+    ...after('src.pause-released', 'src.switchover.colo'),
+    ...after('src.postcopy-start', 'src.postcopy-device', 'src.postcopy-device-done'),
+    ...after('src.error.precopy', 'src.failed'),
+    ...after('dst.postcopy-listen', 'dst.postcopy-run'),
+    // The COLO primary and the secondary's checkpoints, which 10.0 never reaches (its primary never
+    // enters COLO), at their 7.2 places.
+    ...after('dst.run.postcopy-paused', 'src.colo.start', 'src.failover.init', 'src.colo.ready', 'src.run.colo-start', 'src.rp.colo-open'),
+    ...after('dst.rp.colo-open', 'dst.colo.ready'),
+    ...after('dst.run.colo-start', 'src.colo.request', 'src.colo.reply', 'src.run.checkpoint-stop', 'src.colo.vmstate-send', 'src.colo.vmstate-size',
+      'src.colo.vmstate-received', 'src.colo.vmstate-loaded', 'src.run.checkpoint-start', 'dst.colo.request', 'dst.run.checkpoint-stop', 'dst.colo.reply',
+      'dst.colo.vmstate-send', 'dst.colo.vmstate-size', 'dst.colo.vmstate-received', 'dst.colo.vmstate-loaded', 'dst.run.checkpoint-start', 'src.colo.error'),
+    ...after('dst.colo.error', 'src.failover.bh', 'src.failover.bh.no-mode'),
+    ...after('dst.failover.bh', 'src.run.failover-stop'),
+    ...after('dst.run.failover-stop', 'src.failover.done', 'src.status.failover', 'src.colo.failover', 'src.run.failover-start', 'src.rp.failover',
+      'dst.failover.relaunch', 'dst.failover.retry', 'dst.colo.relaunch-loaded', 'dst.run.relaunch-start'),
+  ],
+};
 
 // Parameters as master's qapi/migration.json (MigrationParameters, which migrate-set-parameters
 // takes since the two structs were merged) and migration/options.c (ef1f7184: migration_properties,
@@ -190,13 +253,11 @@ const SM = (name: string, type: ParamSpec['type'], dflt: ParamSpec['default'], m
   name, type, default: dflt, mutableWhileRunning, ref: `${QJM} (${type}); ${OPT}: migration_properties`, ...extra,
 });
 const masterParams = {
-  remove: REMOVED_PARAMS_91,
-  replace: keptParams100(parameters72).map((x) => ({ ...x, ref: x.ref.replace('MigrateSetParameters', 'MigrationParameters') })),
+  // 10.0's parameters, citing the merged struct; mode gains cpr-exec.
+  replace: [...keptParams100(parameters72), ...addedParams100.map((x) => x.item)].map((x) => ({
+    ...x, ref: x.ref.replace('MigrateSetParameters', 'MigrationParameters'), ...(x.name === 'mode' ? { values: ['normal', 'cpr-reboot', 'cpr-transfer', 'cpr-exec'] } : {}),
+  })),
   add: [
-    ...addedParams100.map(({ item, after }) => ({
-      after,
-      item: { ...item, ref: item.ref.replace('MigrateSetParameters', 'MigrationParameters'), ...(item.name === 'mode' ? { values: ['normal', 'cpr-reboot', 'cpr-transfer', 'cpr-exec'] } : {}) },
-    })),
     // Always reported: migrate_mark_all_params_present; an unset list reads as [].
     { after: 'direct-io', item: SM('cpr-exec-command', 'str-list', [], false) },
     { after: 'cpr-exec-command', item: SM('x-rdma-chunk-size', 'uint64', 1048576, false) },
@@ -236,40 +297,34 @@ export const qemuMasterDelta: ProfileDelta = {
   name: 'qemu-master',
   title: 'QEMU master (upstream, 11.2 development)',
   qemuVersion: '11.2-dev',
-  description: 'Upstream QEMU as its newest readable source reads: failing, postcopy-device, postcopy-recover-setup; incoming setup status; postcopy cancel refused.',
-  base: 'qemu-7.2',
+  description: "Upstream QEMU as its newest readable source reads, as it differs from 10.0: failing, postcopy-device, the COLO primary back (from device), x-colo requiring return-path, postcopy with multifd, zero-blocks gone.",
+  base: 'qemu-10.0',
   statuses: {
-    source: { add: ['postcopy-device', 'postcopy-recover-setup', 'failing'] },
-    destination: { add: ['setup', 'postcopy-device', 'failed'] },
+    source: { add: ['postcopy-device', 'failing', 'colo'] },
+    destination: { add: ['postcopy-device'] },
   },
-  // qapi/migration.json: zero-blocks, compress and block were removed; switchover-ack,
-  // dirty-limit (8.1) and mapped-ram (9.0) were added.
-  capabilities: { remove: ['zero-blocks', 'compress', 'block'], add: ['switchover-ack', 'dirty-limit', 'mapped-ram'] },
+  // qapi/migration.json: zero-blocks was removed (10.0 still had it, deprecated).
+  capabilities: { remove: ['zero-blocks'] },
   parameters: masterParams,
-  // Master's tests replace 7.2's (other order, other messages).
-  paramChecks: { remove: paramChecks72.map((c) => c.id), add: masterChecks.map((item) => ({ item })) },
-  // qapi/migration.json: migrate lost blk/inc/detach and gained channels; migrate-incoming gained
-  // channels and exit-on-error (9.1).
-  commandArgs: { migrate: ['uri', 'channels', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
+  // Master's tests speak of "Option <name>" (every message differs from 10.0's) and add x-rdma-chunk-size.
+  paramChecks: {
+    replace: masterChecks.filter((c) => c.id !== 'x-rdma-chunk-size'),
+    add: masterChecks.filter((c) => c.id === 'x-rdma-chunk-size').map((item) => ({ item })),
+  },
+  // qapi/migration.json: migrate lost detach.
+  commandArgs: { migrate: ['uri', 'channels', 'resume'] },
   capConflicts: {
-    remove: ['preempt-compress', 'multifd-compress'],
+    // migrate_caps_check: postcopy and multifd may go together (the multifd + postcopy series).
+    remove: ['postcopy-multifd', 'zero-copy-xbzrle', 'dirty-limit-needs-dirty-ring', 'mapped-ram-postcopy'],
+    replace: [
+      { id: 'preempt-late', all: ['postcopy-preempt'], newlyWhileIncoming: true, desc: 'Postcopy preempt must be set before incoming starts', ref: `${OPT}: migrate_caps_check` },
+      { id: 'multifd-late', all: ['multifd'], newlyWhileIncoming: true, desc: 'Multifd must be set before incoming starts', ref: `${OPT}: migrate_caps_check` },
+    ],
     add: [
       { before: 'postcopy-ignore-shared', item: { id: 'colo-needs-return-path', all: ['x-colo'], unless: ['return-path'], desc: "Capability 'x-colo' requires capability 'return-path'", ref: `${OPT}: migrate_caps_check` } },
-      { item: { id: 'preempt-late', all: ['postcopy-preempt'], newlyWhileIncoming: true, desc: 'Postcopy preempt must be set before incoming starts', ref: `${OPT}: migrate_caps_check` } },
-      { item: { id: 'multifd-late', all: ['multifd'], newlyWhileIncoming: true, desc: 'Multifd must be set before incoming starts', ref: `${OPT}: migrate_caps_check` } },
-      { item: { id: 'switchover-ack-needs-return-path', all: ['switchover-ack'], unless: ['return-path'], desc: "Capability 'switchover-ack' requires capability 'return-path'", ref: `${OPT}: migrate_caps_check` } },
-      { item: { id: 'dirty-limit-auto-converge', all: ['dirty-limit', 'auto-converge'], desc: 'dirty-limit conflicts with auto-converge either of then available currently', ref: `${OPT}: migrate_caps_check` } },
-      { item: { id: 'multifd-xbzrle', all: ['multifd', 'xbzrle'], desc: 'Multifd is not compatible with xbzrle', ref: `${OPT}: migrate_caps_check` } },
-      { item: { id: 'mapped-ram-xbzrle', all: ['mapped-ram', 'xbzrle'], desc: 'Mapped-ram migration is incompatible with xbzrle', ref: `${OPT}: migrate_caps_check` } },
     ],
   },
-  // qmp_migrate_cancel refuses postcopy (migration_in_postcopy), so 7.2's parked cancel never happens.
-  // 7.2's pre-switchover cancel race (migrate_cancel.pre-switchover, src.cancel-set) is modelled for 7.2 only so far.
-  rules: { replace: replaceRules, add: addRules, remove: ['migrate_cancel.postcopy-paused', 'migrate_cancel.pre-switchover'] },
-  // 7.2's src.error.completion (failed before migration_iteration_finish): master goes through failing.
-  // 7.2's src.resume-refused: master's migrate resume is in postcopy-recover-setup when its connect
-  // fails (src.recover-setup-error, migration_connect_error_propagate).
-  transitions: { remove: ['src.error.completion', 'src.resume-refused', 'src.cancel-set', 'src.rp.cancel', 'src.pause-released.postcopy', 'src.postcopy-package', 'src.postcopy-package-error'], replace: replaceTransitions, add: addTransitions },
-  // qmp_migrate_set_capabilities refuses on a COLO primary (QEMU >= 8.0: migration_in_colo_state).
-  invariants: { claim: ['source-caps-frozen-in-colo'] },
+  rules: { remove: removeRules, replace: replaceRules, add: addRules },
+  transitions: transitionsDelta,
+  invariants: { knownViolations: { fixed: ['yank-iff-migration'] } },
 };
