@@ -36,6 +36,11 @@ export interface QmpStep {
   /** Send with exec-oob. */
   oob?: boolean;
   timeoutMs?: number;
+  /**
+   * Sent only where the run's profile is one of these (a setting the other versions lack, e.g. the
+   * pacing of scenarios.ts); skipped elsewhere, with a note in the trace.
+   */
+  only?: readonly string[];
 }
 export interface WaitStep {
   wait: { vm: VmName; status?: string; runstate?: string; exit?: boolean; timeoutMs?: number };
@@ -79,7 +84,24 @@ export interface Scenario {
   accel?: 'tcg' | 'kvm';
   /** Run the whole scenario again (fresh pair) until `vm` was seen in `status`, at most `attempts` times. */
   retryUntil?: { vm: Side; status: string; attempts: number };
+  /**
+   * The profiles the scenario is written for, and why it is not played on the others (absent: every
+   * profile). Where QEMU changed what a scenario is about (a later version refuses the command, never
+   * enters the status), each version has its own scenario declaring where it holds; the runner
+   * skips the others, and reports each skipped with `why`.
+   */
+  only?: { profiles: readonly string[]; why: string };
   steps: Step[];
+}
+
+/** Is the scenario played with this profile (Scenario.only)? */
+export function scenarioPlaysOn(sc: Pick<Scenario, 'only'>, profile: string): boolean {
+  return !sc.only || sc.only.profiles.includes(profile);
+}
+
+/** Is the step played with this profile (QmpStep.only)? */
+export function stepPlaysOn(s: Step, profile: string): boolean {
+  return !('qmp' in s) || !s.only || s.only.includes(profile);
 }
 
 // ---- results -----------------------------------------------------------------------------------
@@ -112,6 +134,8 @@ export interface Mismatch {
 
 export interface ScenarioResult {
   name: string;
+  /** Not played: the scenario is written for other profiles (Scenario.only: its reason). */
+  skipped?: string;
   attempts: number;
   ok: boolean;
   mismatches: Mismatch[];
@@ -133,7 +157,7 @@ export interface RunOptions {
   qemu?: string;
   jobs?: number;
   tracesDir: string;
-  /** Called as each scenario finishes. */
+  /** Called as each scenario that is played finishes (not for those skipped: Scenario.only). */
   onResult?: (r: ScenarioResult) => void;
 }
 
@@ -273,7 +297,7 @@ function sameOutcome(a: CommandOutcome, b: CommandOutcome): boolean {
 }
 
 export function stepText(s: Step): string {
-  if ('qmp' in s) return `${s.vm}: ${s.oob ? 'exec-oob ' : ''}${s.qmp}${s.arguments ? ' ' + JSON.stringify(s.arguments) : ''}${s.racy ? ' (racy)' : ''}${s.pipelineQuery ? ' (+pipelined queries)' : ''}`;
+  if ('qmp' in s) return `${s.vm}: ${s.oob ? 'exec-oob ' : ''}${s.qmp}${s.arguments ? ' ' + JSON.stringify(s.arguments) : ''}${s.racy ? ' (racy)' : ''}${s.pipelineQuery ? ' (+pipelined queries)' : ''}${s.only ? ` (only ${s.only.join(', ')})` : ''}`;
   if ('wait' in s) return `wait ${s.wait.vm} ${s.wait.exit ? 'exit' : [s.wait.status, s.wait.runstate].filter(Boolean).join('/')}`;
   if ('fault' in s) return `fault ${s.fault}`;
   if ('launch' in s) return `launch ${s.launch.vm} (-incoming ${s.launch.incoming}${s.launch.paused ? ', -S' : ''})`;
@@ -572,7 +596,7 @@ class ScenarioRun {
     // moves when the source connects); the events capability must be set on this VM before it.
     // For a process launched later, the first migrate of any process after its launch (it may be
     // the target), or its own migrate-incoming.
-    const steps = this.sc.steps;
+    const steps = this.sc.steps.map((x) => (stepPlaysOn(x, this.p.name) ? x : { sleep: 0 }));
     const from = this.tracks[vm]?.launchedAt ?? -1;
     const first =
       from < 0
@@ -881,6 +905,10 @@ class ScenarioRun {
   async play(i: number): Promise<boolean> {
     this.stepIndex = i;
     const s = this.sc.steps[i];
+    if (!stepPlaysOn(s, this.p.name)) {
+      this.pair.trace.note({ step: i, skipped: stepText(s), why: `sent only on ${(s as QmpStep).only!.join(', ')}, not ${this.p.name}` });
+      return true;
+    }
     try {
       if ('qmp' in s) await this.qmpStep(s);
       else if ('wait' in s) await this.waitStep(s);
@@ -991,6 +1019,7 @@ export class LiveRun {
 }
 
 export async function runScenario(p: Profile, sc: Scenario, o: { qemu?: string; tracesDir: string }): Promise<ScenarioResult> {
+  if (!scenarioPlaysOn(sc, p.name)) return skippedResult(sc);
   const t0 = performance.now();
   const attempts = sc.retryUntil?.attempts ?? 1;
   const statuses: Record<Side, Set<string>> = { source: new Set(), destination: new Set() };
@@ -1048,20 +1077,32 @@ export async function runScenario(p: Profile, sc: Scenario, o: { qemu?: string; 
   };
 }
 
-/** Runs scenarios with `jobs` pairs in parallel; results in scenario order. */
+/** The result of a scenario not played with this profile (Scenario.only). */
+function skippedResult(sc: Scenario): ScenarioResult {
+  return {
+    name: sc.name, skipped: `written for ${sc.only!.profiles.join(', ')}: ${sc.only!.why}`, attempts: 0, ok: true, mismatches: [],
+    statuses: { source: [], destination: [] }, runstates: { source: [], destination: [] }, edges: [], possibleEdges: [], steps: 0, commands: 0, durationMs: 0, traces: [],
+  };
+}
+
+/**
+ * Runs scenarios with `jobs` pairs in parallel; results in scenario order. A scenario written for
+ * other profiles (Scenario.only) is not played: its result says why (`skipped`).
+ */
 export async function runScenarios(scenarios: readonly Scenario[], o: RunOptions): Promise<RunReport> {
   const t0 = performance.now();
   mkdirSync(o.tracesDir, { recursive: true, mode: 0o700 });
-  const results: ScenarioResult[] = new Array(scenarios.length);
+  const results: ScenarioResult[] = scenarios.map((sc) => (scenarioPlaysOn(sc, o.profile.name) ? (undefined as unknown as ScenarioResult) : skippedResult(sc)));
+  const played = scenarios.map((_, i) => i).filter((i) => !results[i]);
   let next = 0;
   const worker = async () => {
-    while (next < scenarios.length) {
-      const i = next++;
+    while (next < played.length) {
+      const i = played[next++];
       results[i] = await runScenario(o.profile, scenarios[i], { qemu: o.qemu, tracesDir: o.tracesDir });
       o.onResult?.(results[i]);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs ?? 1, scenarios.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs ?? 1, played.length)) }, worker));
   return {
     profile: o.profile.name,
     results,
@@ -1093,7 +1134,8 @@ export function coverageOf(p: Profile, results: readonly ScenarioResult[]): Cove
 /** A human-readable report. */
 export function formatReport(r: RunReport): string {
   const lines: string[] = [];
-  for (const x of r.results)
+  for (const x of r.results.filter((y) => y.skipped)) lines.push(`skip ${x.name.padEnd(40)} ${x.skipped}`);
+  for (const x of r.results.filter((y) => !y.skipped))
     lines.push(`${x.ok ? 'ok  ' : 'FAIL'} ${x.name.padEnd(40)} ${String(x.steps).padStart(3)} steps ${String(x.commands).padStart(3)} commands ${String(x.durationMs).padStart(6)} ms${x.attempts > 1 ? ` (${x.attempts} attempts)` : ''}`);
   lines.push('');
   for (const side of ['source', 'destination'] as const) {
@@ -1114,6 +1156,7 @@ export function formatReport(r: RunReport): string {
     lines.push(`    trace:     ${m.trace}`);
   }
   const bad = r.results.filter((x) => !x.ok).length;
-  lines.push(`scenarios: ${r.results.length - bad} matching, ${bad} with mismatches; ${r.mismatches.length} mismatches; ${(r.durationMs / 1000).toFixed(1)} s`);
+  const skipped = r.results.filter((x) => x.skipped).length;
+  lines.push(`scenarios: ${r.results.length - bad - skipped} matching, ${bad} with mismatches${skipped ? `, ${skipped} skipped (written for other profiles)` : ''}; ${r.mismatches.length} mismatches; ${(r.durationMs / 1000).toFixed(1)} s`);
   return lines.join('\n') + '\n';
 }
