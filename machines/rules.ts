@@ -31,8 +31,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function incomingStarted(s: SideState, how: true | 'transport'): boolean {
   if (how === true) return s.listening;
   // migration/options.c: migrate_incoming_started() is mis->transport_data != NULL: set once the
-  // listener is up, cleared by migration_incoming_state_destroy (completed, failed).
-  return s.side === 'destination' && s.incomingStarted && s.status !== 'completed' && s.status !== 'failed';
+  // listener is up, cleared by migration_incoming_state_destroy, which also unregisters the yank
+  // instance. A failure that skips it (master's migration_channel_process_incoming) keeps both.
+  return s.side === 'destination' && s.incomingStarted && s.yankRegistered;
 }
 
 // ---- migrate-set-parameters: the QAPI visitor, then migrate_params_check ----------------------------

@@ -54,16 +54,13 @@ const replaceRules: Rule[] = [
     accept: { reply: 'empty' }, ref: `${MC}: migrate_prepare -> migrate_init; yank_register_instance(MIGRATION_YANK_INSTANCE, &error_abort)`,
     crash: { afterReply: false, how: 'migration_cleanup has not unregistered the yank instance yet: yank_register_instance fails and &error_abort aborts QEMU' },
     note: 'the window between migration_completion_end (completed) and migration_cleanup: the VM is still in finish-migrate, so migrate_prepare lets it through (docs/findings.md F8)' },
-  rule72('migrate.yank-duplicate.dst'),
-  rule72('migrate-incoming.port-in-use'),
-  { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
-    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank'] }, alwaysSends: ['setup'],
-    ref: `${MC}: qmp_migrate_incoming -> migration_incoming_state_setup; qemu_start_incoming_migration (MIGRATION setup also with events off, for compatibility)`, note: 'none -> setup as soon as it listens, before any source connects' },
-  { id: 'migrate-incoming.illegal-state', side: 'destination', command: 'migrate-incoming',
-    reject: { class: GE, desc: 'Illegal migration incoming state: {status}' }, when: { check: 'statusName' }, ref: `${MC}: migration_incoming_state_setup`,
-    note: 'reached only after a migrate-incoming whose listener failed to bind (the once flag stays set)' },
-  rule72('migrate-recover.port-in-use'),
-  rule72('migrate-recover.start'),
+  // A destination whose incoming migration holds the yank instance: migration_is_running() reads
+  // the outgoing state only, and the run state is no longer inmigrate, so migrate_prepare gets to
+  // migrate_init (setup) and then aborts on the registration (10.0 answered the error).
+  { id: 'migrate.yank-duplicate.dst', side: 'destination', command: 'migrate', when: { status: ['postcopy-device', 'postcopy-active', 'postcopy-paused', 'postcopy-recover', 'colo'] },
+    accept: { reply: 'empty' }, ref: `${MC}: migrate_prepare -> migrate_init; yank_register_instance(MIGRATION_YANK_INSTANCE, &error_abort)`,
+    crash: { afterReply: false, how: 'the incoming migration holds the migration yank instance until migration_incoming_state_destroy: yank_register_instance fails and &error_abort aborts QEMU' },
+    note: 'read from the source (commit "migration: yank: Move register instance earlier"), not run' },
   { id: 'migrate_cancel.postcopy', side: 'source', command: 'migrate_cancel', when: { status: IN_POSTCOPY },
     reject: { class: GE, desc: 'Postcopy migration in progress, cannot cancel.' }, ref: `${MC}: qmp_migrate_cancel (migration_in_postcopy)` },
   { id: 'migrate_cancel.running', side: 'source', command: 'migrate_cancel', when: { status: RUNNING_MASTER.filter((s) => s !== 'cancelling' && !IN_POSTCOPY.includes(s)) },
@@ -73,8 +70,6 @@ const replaceRules: Rule[] = [
 ];
 
 const addRules: { item: Rule; before?: string; after?: string }[] = [
-  { after: 'migrate.yank-duplicate.completing', item: rule72('migrate.yank-duplicate') },
-  { after: 'migrate.start.dst', item: uriOrChannels('migrate-incoming') },
   // migration_is_running() counts colo, so the cancel is taken; the COLO thread then leaves its loop
   // (the sockets are shut down, or s->state != COLO at the next wake-up) and waits in
   // colo_process_checkpoint for colo_exit_event, which only primary_vm_do_failover sets. But
@@ -87,8 +82,12 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
 ];
 /** 10.0's rows that master has not. */
 const removeRules = [
-  'migrate.yank-duplicate.completing.quiet', 'migrate.yank-duplicate.dst.quiet', 'migrate-incoming.args.channels',
-  'migrate-incoming.port-in-use.quiet', 'migrate_cancel.setup', 'migrate_cancel.setup.quiet',
+  // Master aborts in either events mode (migrate.yank-duplicate.*), and only in completed: failed and
+  // cancelled are set in migration_cleanup together with the yank unregistration.
+  'migrate.yank-duplicate.completing.quiet', 'migrate.yank-duplicate.dst.quiet',
+  // migration_cancel has no setup shortcut: setup -> cancelling (migrate_cancel.running), then
+  // migration_cleanup sets cancelled and unregisters the yank instance at once.
+  'migrate_cancel.setup', 'migrate_cancel.setup.quiet',
 ];
 
 // ---- internal transitions ---------------------------------------------------------------------
@@ -160,8 +159,6 @@ const ownTransitions: ChartTransition[] = [
     when: { status: ['completed', 'cancelling', 'failing'], ctx: { parked: false } }, ref: `${MC}: migration_cleanup -> migration_release_dst_files` },
   { id: 'src.rp.error', chart: 'return-path', side: 'source', from: ['running'], event: 'channel-error', to: 'shut',
     when: { status: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'] }, ref: `${MC}: source_return_path_thread (migrate_error_propagate)` },
-  { id: 'src.rp.resume', chart: 'return-path', side: 'source', from: ['closed'], event: 'resume-connected', to: 'running',
-    when: { ctx: { resumeRequested: true } }, ref: `${MC}: migration_start_outgoing -> open_return_path_on_source (resume)` },
   { id: 'src.rp.failover', chart: 'return-path', side: 'source', from: ['stopped'], event: 'failover-done', to: 'closed',
     when: { failover: ['active'] }, ref: `${MC}: migration_cleanup -> migration_release_dst_files`, note: 'COLO ran on the file the stopped return-path thread left open' },
   { id: 'src.rp.open', chart: 'return-path', side: 'source', from: ['closed'], event: 'setup-done', to: 'running',
@@ -193,13 +190,6 @@ const ownTransitionsMore: ChartTransition[] = [
   { id: 'src.failed', chart: 'source-status', from: ['failing'], event: 'cleanup-done', to: 'failed', effects: ['unregisterYank'], ref: `${MC}: migration_cleanup` },
   { id: 'src.recover-setup-error', chart: 'source-status', from: ['postcopy-recover-setup'], event: 'channel-error', to: 'postcopy-paused',
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_connect_error_propagate` },
-  { id: 'dst.error.precopy', chart: 'destination-status', from: ['setup', 'active'], event: 'channel-error', to: 'failed',
-    when: { ctx: { exitOnError: false } }, effects: ['unregisterYank'], ref: `${MC}: process_incoming_migration_co`,
-    note: 'with exit-on-error (the default) QEMU exits instead, and nothing more is observed' },
-  { id: 'dst.rp.error.precopy', chart: 'return-path', side: 'destination', from: ['open'], event: 'channel-error', to: 'closed',
-    when: { status: ['setup', 'active'], ctx: { exitOnError: false } },
-    ref: `${MC}: process_incoming_migration_co (fail: migration_incoming_state_destroy -> migrate_send_rp_shut, qemu_fclose(to_src_file))`,
-    note: 'the failed load is cleaned up at once; with exit-on-error the process exits anyway' },
   { id: 'dst.postcopy-run', chart: 'destination-status', from: ['postcopy-device'], event: 'postcopy-run', to: 'postcopy-active',
     ref: 'migration/savevm.c: loadvm_postcopy_handle_run' },
 ];
@@ -218,10 +208,9 @@ const transitionsDelta = {
   replace: [
     'src.converged.device', 'src.converged.pause', 'src.pause-released', 'src.switchover', 'src.postcopy-start', 'src.error.precopy',
     'src.recover-setup-error', 'src.resume-connected', 'src.run.postcopy-start', 'src.run.postcopy-start.pause', 'src.run.failed.restart',
-    'src.run.failed.stopped', 'src.run.failed.prelaunch', 'dst.connected', 'dst.error.precopy', 'dst.postcopy-listen',
+    'src.run.failed.stopped', 'src.run.failed.prelaunch', 'dst.connected', 'dst.postcopy-listen',
     'dst.run.postcopy-autostart', 'dst.run.postcopy-paused', 'dst.colo-enable', 'dst.colo.start', 'dst.run.colo-start',
-    'dst.run.failover-start', 'src.rp.open', 'src.rp.error', 'src.rp.join', 'src.rp.join.postcopy', 'src.rp.cleanup', 'src.rp.resume',
-    'dst.rp.error.precopy',
+    'dst.run.failover-start', 'src.rp.open', 'src.rp.error', 'src.rp.join', 'src.rp.join.postcopy', 'src.rp.cleanup',
   ].map(mt),
   add: [
     ...after('src.pause-released', 'src.switchover.colo'),
@@ -313,15 +302,18 @@ export const qemuMasterDelta: ProfileDelta = {
   },
   // qapi/migration.json: migrate lost detach.
   commandArgs: { migrate: ['uri', 'channels', 'resume'] },
+  // migrate_caps_check as 10.0 has it (zero-copy refusing xbzrle, dirty-limit needing KVM's dirty
+  // ring, and migrate_incoming_started() reading the incoming transport for the "must be set before
+  // incoming starts" tests), but: x-colo requires return-path (CONFIG_REPLICATION), postcopy may
+  // go with multifd (the multifd + postcopy series), and mapped-ram with postcopy-ram is the fast
+  // snapshot load, refused only with multifd or postcopy-preempt (or vhost-user's postcopy
+  // notifiers, which no VM here has).
   capConflicts: {
-    // migrate_caps_check: postcopy and multifd may go together (the multifd + postcopy series).
-    remove: ['postcopy-multifd', 'zero-copy-xbzrle', 'dirty-limit-needs-dirty-ring', 'mapped-ram-postcopy'],
-    replace: [
-      { id: 'preempt-late', all: ['postcopy-preempt'], newlyWhileIncoming: true, desc: 'Postcopy preempt must be set before incoming starts', ref: `${OPT}: migrate_caps_check` },
-      { id: 'multifd-late', all: ['multifd'], newlyWhileIncoming: true, desc: 'Multifd must be set before incoming starts', ref: `${OPT}: migrate_caps_check` },
-    ],
+    remove: ['postcopy-multifd', 'mapped-ram-postcopy'],
     add: [
       { before: 'postcopy-ignore-shared', item: { id: 'colo-needs-return-path', all: ['x-colo'], unless: ['return-path'], desc: "Capability 'x-colo' requires capability 'return-path'", ref: `${OPT}: migrate_caps_check` } },
+      { after: 'mapped-ram-xbzrle', item: { id: 'fast-snapshot-load-multifd', all: ['mapped-ram', 'postcopy-ram', 'multifd'], desc: 'Multifd is not supported with fast snapshot load', ref: `${OPT}: migrate_caps_check` } },
+      { after: 'fast-snapshot-load-multifd', item: { id: 'fast-snapshot-load-preempt', all: ['mapped-ram', 'postcopy-ram', 'postcopy-preempt'], desc: 'Postcopy Preempt is incompatible with fast snapshot load', ref: `${OPT}: migrate_caps_check` } },
     ],
   },
   rules: { remove: removeRules, replace: replaceRules, add: addRules },
