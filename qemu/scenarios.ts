@@ -113,7 +113,8 @@ const ONLY_72 = ['qemu-7.2'] as const;
 const ONLY_10 = ['qemu-10.0'] as const;
 /**
  * 10.0's pacing beside max-bandwidth (see the top of this file): every page sent whole, so a flush per
- * 32 pages. Sent before migrate; 7.2 has no such parameter (and needs none).
+ * 32 pages. Sent before migrate; 7.2 has no such parameter (and needs none). The generated paths
+ * take the same (qemu/path-plan.ts PACE_ARGS).
  */
 const PACE_10: QmpStep = params(S, { 'zero-page-detection': 'none' }, { only: ONLY_10 });
 
