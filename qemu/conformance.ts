@@ -318,6 +318,38 @@ function canonical(v: unknown): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * `p`, or TIMED_OUT once `ms` of event-loop time went by first. QMP's own timers count wall time, and
+ * this process is often busy with the model: a step's inclusion work takes 0.4 to 0.6 s on an idle
+ * machine and 6 to 8 s on a loaded one, and with --jobs 2 the other scenario's replies wait unread
+ * meanwhile. When the loop gets back, expired timers run before pending I/O, so a reply that came in
+ * time was taken for a timeout (under load, postcopy-paused-cancel's query-migrate and
+ * yank-destination-active's yank, each in 1 of 3 full test runs). So the clients get a far limit
+ * (QMP_HARD_MS) and the limit that counts is here: 100 ms ticks, a late tick counting as at most two,
+ * and a last look after pending I/O (setImmediate) before giving up.
+ */
+const TIMED_OUT = Symbol('timed out');
+const QMP_HARD_MS = (ms: number) => ms + 60_000;
+function withinLoopTime<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  const TICK = 100;
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let spent = 0;
+    let last = performance.now();
+    let timer = setTimeout(function tick() {
+      const now = performance.now();
+      spent += Math.min(now - last, 2 * TICK);
+      last = now;
+      if (spent < ms) timer = setTimeout(tick, TICK);
+      else setImmediate(() => done || ((done = true), resolve(TIMED_OUT)));
+    }, TICK);
+    p.then(
+      (v) => done || ((done = true), clearTimeout(timer), resolve(v)),
+      (e) => done || ((done = true), clearTimeout(timer), reject(e)),
+    );
+  });
+}
+
+/**
  * Explanations of one state kept apart (with their own trails) before they are merged: the
  * scenario's events, known only at its end, can rule some out (collectEdges), and a trail merged
  * too early keeps only what all had in common. Past this many, trails of a state are merged.
@@ -632,7 +664,9 @@ class ScenarioRun {
     const sentAt = c.events.length;
     let replies: QmpResult[];
     try {
-      replies = await Promise.all(c.executeBatch([{ command: 'query-migrate' }, { command: 'query-status' }], { timeoutMs: 5000 }));
+      const r = await withinLoopTime(Promise.all(c.executeBatch([{ command: 'query-migrate' }, { command: 'query-status' }], { timeoutMs: QMP_HARD_MS(5000) })), 5000);
+      if (r === TIMED_OUT) throw new QmpTimeoutError('query-migrate', 5000, ['query-migrate', 'query-status']);
+      replies = r;
     } catch (e) {
       if (e instanceof QmpClosedError) return this.onExit(t, false);
       if (e instanceof QmpTimeoutError) this.mismatch('scenario', name, 'an answer to query-migrate/query-status', `timeout: ${e.message}`, stateSummary(t.hyps));
@@ -721,14 +755,20 @@ class ScenarioRun {
     this.commands++;
     this.lastReply = null;
     try {
-      if (s.oob) r = await c.executeOob(s.qmp, args, { timeoutMs });
+      const within = async <T,>(x: Promise<T>): Promise<T> => {
+        const v = await withinLoopTime(x, timeoutMs);
+        if (v === TIMED_OUT) throw new QmpTimeoutError(s.qmp, timeoutMs, [s.qmp]);
+        return v;
+      };
+      const hard = { timeoutMs: QMP_HARD_MS(timeoutMs) };
+      if (s.oob) r = await within(c.executeOob(s.qmp, args, hard));
       else if (s.pipelineQuery) {
         const n = typeof s.pipelineQuery === 'number' ? s.pipelineQuery : 1;
         const queries = Array.from({ length: n }, () => ({ command: 'query-migrate' }));
-        const all = await Promise.all(c.executeBatch([{ command: s.qmp, args }, ...queries, { command: 'query-status' }], { timeoutMs }));
+        const all = await within(Promise.all(c.executeBatch([{ command: s.qmp, args }, ...queries, { command: 'query-status' }], hard)));
         r = all[0];
         piped = all.slice(1);
-      } else r = await c.execute(s.qmp, args, { timeoutMs });
+      } else r = await within(c.execute(s.qmp, args, hard));
     } catch (e) {
       if (e instanceof QmpClosedError) {
         // It exited before its reply went out (e.g. yank on a loading destination): a mismatch
@@ -817,7 +857,7 @@ class ScenarioRun {
     if (w.exit) {
       if (!t.dead) {
         const vm = this.vm(w.vm);
-        await Promise.race([vm.exited, sleep(timeoutMs)]);
+        await withinLoopTime(vm.exited, timeoutMs);
         if (!vm.exit) this.mismatch('scenario', w.vm, 'the process exits', `still running after ${timeoutMs} ms`, stateSummary(t.hyps));
         vm.client.close();
         await this.onExit(t, true);
