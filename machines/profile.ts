@@ -386,6 +386,11 @@ export interface Profile {
   oobCommands: readonly string[];
   /** The arguments each command's QAPI schema takes; others are 'unexpected'. */
   commandArgs: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The URI schemes migrate, migrate-incoming and migrate-recover dispatch on (`tcp:`, `unix:`, ...):
+   * any other is "unknown migration protocol" (the check `uriInvalid`).
+   */
+  uriSchemes: readonly string[];
   transitions: readonly ChartTransition[];
   rules: readonly Rule[];
   invariants: InvariantClaims;
@@ -416,6 +421,7 @@ export interface ProfileDelta {
   oobCommands?: { add?: readonly string[]; remove?: readonly string[] };
   /** Replaces the argument list of the named commands. */
   commandArgs?: Readonly<Record<string, readonly string[]>>;
+  uriSchemes?: { add?: readonly string[]; remove?: readonly string[] };
   transitions?: ListDelta<ChartTransition>;
   /** Extra effects on transitions of the base (e.g. lifting blocks where a migration ends). */
   transitionEffects?: readonly { ids: readonly string[]; add: readonly TransitionEffect[] }[];
@@ -509,6 +515,7 @@ export function applyDelta(base: Profile, d: ProfileDelta): Profile {
     absentCommands: applySet(base.absentCommands, d.absentCommands),
     oobCommands: applySet(base.oobCommands, d.oobCommands),
     commandArgs: { ...base.commandArgs, ...(d.commandArgs ?? {}) },
+    uriSchemes: applySet(base.uriSchemes, d.uriSchemes),
     transitions: applyList(base.transitions, d.transitions, `${where} transitions`).map((t) => {
       const add = (d.transitionEffects ?? []).filter((x) => x.ids.includes(t.id)).flatMap((x) => x.add);
       return add.length ? { ...t, effects: [...(t.effects ?? []), ...add] } : t;

@@ -285,10 +285,12 @@ const checks: Record<CheckName, Check> = {
   uriMissing(_s, args) {
     return args.uri === undefined && args.channels === undefined ? {} : false;
   },
-  uriInvalid(_s, args) {
+  // The URI's scheme is not one the profile's QEMU dispatches on (Profile.uriSchemes).
+  uriInvalid(_s, args, p) {
     const uri = args.uri;
     if (typeof uri !== 'string') return false;
-    return /^(tcp|unix|exec|fd|rdma|file|vsock):/.test(uri) ? false : { uri };
+    const colon = uri.indexOf(':');
+    return colon > 0 && p.uriSchemes.includes(uri.slice(0, colon)) ? false : { uri };
   },
   // qapi: yank's `instances` is a list of YankInstance unions ({type: block-node|chardev|migration}).
   yankInstancesMalformed(_s, args) {

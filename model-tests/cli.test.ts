@@ -19,7 +19,7 @@ describe('migstate profiles', () => {
     const ls = r.out.trim().split('\n');
     expect(ls.map((l) => l.split(/\s+/)[0])).toEqual(['qemu-7.2', 'qemu-10.0', 'qemu-master', 'proposed']);
     expect(ls[1]).toContain('(delta on qemu-7.2)');
-    expect(ls[2]).toContain('(delta on qemu-7.2)');
+    expect(ls[2]).toContain('(delta on qemu-10.0)');
     expect(ls[3]).toContain('(delta on qemu-master)');
   });
 });

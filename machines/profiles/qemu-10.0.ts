@@ -56,6 +56,12 @@ const replaceRules: Rule[] = [
   // qmp_migrate: uri and channels are both optional in the schema now; exactly one is needed.
   { id: 'migrate.args', side: 'both', command: 'migrate', when: { check: 'uriMissing' },
     reject: { class: GE, desc: "need either 'uri' or 'channels' argument" }, ref: `${MC}: qmp_migrate` },
+  // migrate_uri_parse runs before any state check and changes nothing (seen on the binary); the
+  // incoming commands parse after once / run state / yank, and send no event before it.
+  { id: 'migrate-incoming.unknown-protocol', side: 'both', command: 'migrate-incoming', when: { check: 'uriInvalid' },
+    reject: { class: GE, desc: 'unknown migration protocol: {uri}' }, ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migrate_uri_parse` },
+  { id: 'migrate-recover.unknown-protocol', side: 'destination', command: 'migrate-recover', when: { check: 'uriInvalid' },
+    reject: { class: GE, desc: 'unknown migration protocol: {uri}' }, ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> migrate_uri_parse` },
   // migrate_prepare (resume): postcopy-paused -> postcopy-recover-setup at once (QEMU >= 9.1).
   { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } }, status: ['postcopy-paused'] },
     accept: { reply: 'empty', status: 'postcopy-recover-setup', effects: ['requestResume'] }, ref: `${MC}: migrate_prepare (POSTCOPY_PAUSED -> POSTCOPY_RECOVER_SETUP)`,
@@ -124,6 +130,9 @@ const replaceRules: Rule[] = [
 ];
 
 const addRules: { item: Rule; before?: string; after?: string }[] = [
+  { after: 'migrate.args', item: { id: 'migrate.unknown-protocol', side: 'both', command: 'migrate', when: { check: 'uriInvalid' },
+    reject: { class: GE, desc: 'unknown migration protocol: {uri}' }, ref: `${MC}: qmp_migrate -> migrate_uri_parse`,
+    note: 'before migrate_prepare: nothing changes (7.2 set setup, then failed)' } },
   // The same refusals with the events capability off: migrate_init's setup sends no MIGRATION event.
   { after: 'migrate.yank-duplicate.completing', item: { id: 'migrate.yank-duplicate.completing.quiet', side: 'source', command: 'migrate', when: { status: ['completed', 'failed', 'cancelled'], ctx: { yankRegistered: true }, caps: { events: false } },
     reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
@@ -419,6 +428,8 @@ export const qemu100Delta: ProfileDelta = {
   // qapi/migration.json (10.0): migrate lost blk and inc (9.1), keeps detach (ignored), gained
   // channels; migrate-incoming gained channels and exit-on-error.
   commandArgs: { migrate: ['uri', 'channels', 'detach', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
+  // migrate_uri_parse: file: (8.2) joined the schemes.
+  uriSchemes: { add: ['file'] },
   capConflicts: { remove: ['preempt-compress', 'multifd-compress'], replace: capConflictsReplace, add: capConflictsAdd },
   rules: {
     replace: replaceRules,

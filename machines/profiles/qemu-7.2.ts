@@ -95,6 +95,11 @@ const rules: Rule[] = [
     reject: { class: GE, desc: 'The incoming migration has already been started' }, ref: `${MC}: qmp_migrate_incoming` },
   { id: 'migrate-incoming.not-inmigrate', side: 'both', command: 'migrate-incoming', when: { notRunstate: ['inmigrate'] },
     reject: { class: GE, desc: "'-incoming' was not specified on the command line" }, ref: `${MC}: qmp_migrate_incoming` },
+  // qemu_start_incoming_migration sends MIGRATION setup before it looks at the scheme (seen on the
+  // binary: "unknown migration protocol: bogus:1", and a retry is taken: `once` is not set).
+  { id: 'migrate-incoming.unknown-protocol', side: 'both', command: 'migrate-incoming', when: { check: 'uriInvalid' },
+    reject: { class: GE, desc: 'unknown migration protocol: {uri}' }, alwaysSends: ['setup'],
+    ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration (no scheme matches; uriSchemes)` },
   // Seen on the 7.2 binary: MIGRATION setup, then this error; query-migrate unchanged, and a retry
   // on a free port is accepted (the `once` flag is set only after the listener is up).
   { id: 'migrate-incoming.port-in-use', side: 'destination', command: 'migrate-incoming', env: 'port-in-use',
@@ -113,6 +118,9 @@ const rules: Rule[] = [
     note: 'checks the incoming state, which is none on a source process' },
   { id: 'migrate-recover.not-paused', side: 'destination', command: 'migrate-recover', when: { notStatus: ['postcopy-paused'] },
     reject: { class: GE, desc: 'Migrate recover can only be run when postcopy is paused.' }, ref: `${MC}: qmp_migrate_recover` },
+  { id: 'migrate-recover.unknown-protocol', side: 'destination', command: 'migrate-recover', when: { check: 'uriInvalid' },
+    reject: { class: GE, desc: 'unknown migration protocol: {uri}' }, alwaysSends: ['setup'],
+    ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration (no scheme matches; uriSchemes)` },
   { id: 'migrate-recover.port-in-use', side: 'destination', command: 'migrate-recover', env: 'port-in-use',
     reject: { class: GE, desc: 'Failed to find an available port: Address already in use' }, alwaysSends: ['setup'],
     ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> socket_start_incoming_migration (inet_listen_saddr)`,
@@ -652,6 +660,11 @@ export const qemu72: Profile = {
   // seen on the 7.2 binary, docs/research/qemu-7.2-observed.md), qapi/yank.json yank and query-yank
   // (exec-oob query-yank answered on the 7.2 binary; its x-oob-test is not built: CommandNotFound).
   oobCommands: ['migrate-recover', 'migrate-pause', 'yank', 'query-yank'],
+  // migration/migration.c: qemu_start_incoming_migration and qmp_migrate dispatch on these (rdma:
+  // CONFIG_RDMA, which Debian's build has). An unknown one on migrate is not modelled yet: 7.2 answers
+  // "Parameter 'uri' expects a valid migration protocol" after migrate_init, and the status is
+  // left failed (seen on the binary): a refusal that changes the status.
+  uriSchemes: ['tcp', 'unix', 'vsock', 'rdma', 'exec', 'fd'],
   // qapi/migration.json (7.2) and qapi/misc.json: each command's arguments.
   commandArgs: {
     migrate: ['uri', 'blk', 'inc', 'detach', 'resume'],

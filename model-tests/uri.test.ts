@@ -1,0 +1,62 @@
+// URI schemes as data (Profile.uriSchemes, the check `uriInvalid`), against both real binaries: a
+// scheme QEMU does not dispatch on is "unknown migration protocol: <uri>" from migrate-incoming
+// (7.2 and 10.0) and from migrate (10.0, which parses before migrate_prepare and changes nothing),
+// and a retry with a good URI is still taken. The model answers through the rule engine (locate,
+// then decide), as `permitted` does.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decide, getProfile, locate, type Profile } from '../machines/index.ts';
+import { Vm, disposeAll, livePids, makeTempDir, removeTempDir } from '../qemu/vm.ts';
+
+const QEMU10 = join(import.meta.dirname, '..', '.cache', 'qemu-10.0', 'bin', 'qemu-system-x86_64');
+
+function model(p: Profile, side: 'source' | 'destination', command: string, args: Record<string, unknown>) {
+  const l = locate(p, { side, status: 'none' });
+  if ('invalid' in l) throw new Error(l.invalid);
+  const d = decide(p, l.found.context, command, args);
+  return d.allowed ? { ok: true } : { ok: false, desc: d.error.desc };
+}
+
+describe.each([
+  ['qemu-7.2', undefined],
+  ['qemu-10.0', QEMU10],
+] as const)('%s: unknown URI schemes', (name, qemu) => {
+  afterAll(async () => {
+    await disposeAll();
+  });
+
+  it('answers as the model says, and leaves the process as it was', { timeout: 60_000 }, async () => {
+    if (qemu) expect(existsSync(qemu), `${qemu} is missing: run scripts/fetch-qemu-10.0.sh`).toBe(true);
+    const p = getProfile(name);
+    const dir = makeTempDir();
+    try {
+      const d = await Vm.launch({ name: 'destination', qemu, dir, incoming: 'defer' });
+      const s = await Vm.launch({ name: 'source', qemu, dir });
+      const answer = (r: Awaited<ReturnType<typeof d.client.execute>>) => (r.ok ? { ok: true } : { ok: false, desc: (r as { error: { desc: string } }).error.desc });
+      // `file:` is a scheme from 8.2 on: unknown to 7.2 (10.0 opens the file, which changes the status: not probed).
+      const uris = name === 'qemu-7.2' ? ['bogus:1', 'nocolon', 'file:/nonexistent/x'] : ['bogus:1', 'nocolon'];
+      for (const uri of uris) {
+        const want = model(p, 'destination', 'migrate-incoming', { uri });
+        expect(want).toEqual({ ok: false, desc: `unknown migration protocol: ${uri}` });
+        expect(answer(await d.client.execute('migrate-incoming', { uri })), `migrate-incoming ${uri}`).toEqual(want);
+      }
+      // Nothing was used up: the good URI is still taken, and the destination listens.
+      expect(model(p, 'destination', 'migrate-incoming', { uri: 'tcp:127.0.0.1:0' })).toEqual({ ok: true });
+      expect(answer(await d.client.execute('migrate-incoming', { uri: 'tcp:127.0.0.1:0' }))).toEqual({ ok: true });
+      if (name === 'qemu-10.0') {
+        const want = model(p, 'source', 'migrate', { uri: 'bogus:1' });
+        expect(want).toEqual({ ok: false, desc: 'unknown migration protocol: bogus:1' });
+        expect(answer(await s.client.execute('migrate', { uri: 'bogus:1' }))).toEqual(want);
+        expect(await s.client.execute('query-migrate')).toMatchObject({ ok: true, return: {} });
+      }
+      // 7.2's migrate with an unknown scheme answers "Parameter 'uri' expects a valid migration
+      // protocol" after migrate_init and leaves the status failed: a refusal that changes the
+      // status, which the model cannot express yet (issue 17), so it is not asserted here.
+    } finally {
+      await disposeAll();
+      removeTempDir(dir);
+    }
+    expect(livePids()).toEqual([]);
+  });
+});
