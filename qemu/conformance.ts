@@ -327,9 +327,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * (QMP_HARD_MS) and the limit that counts is here: 100 ms ticks, a late tick counting as at most two,
  * and a last look after pending I/O (setImmediate) before giving up.
  */
-const TIMED_OUT = Symbol('timed out');
+export const TIMED_OUT = Symbol('timed out');
 const QMP_HARD_MS = (ms: number) => ms + 60_000;
-function withinLoopTime<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+export function withinLoopTime<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   const TICK = 100;
   return new Promise((resolve, reject) => {
     let done = false;
