@@ -10,6 +10,7 @@ import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync,
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { line, writeLines } from './trace.bench.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const BIN = join(root, 'cli', 'bin.js');
@@ -22,23 +23,6 @@ if (!existsSync('/usr/bin/time')) {
   process.exit(0);
 }
 
-// trace-scaling.bench.ts's generators, in the same shape: that file runs its bench when imported, so
-// they are repeated here rather than imported.
-const line = (t: number, vm: string, dir: string, msg: unknown) => JSON.stringify({ t, vm, dir, msg });
-
-function writeLines(file: string, n: number, make: (i: number) => string): void {
-  const fd = openSync(file, 'w');
-  let buf: string[] = [];
-  for (let i = 0; i < n; i++) {
-    buf.push(make(i));
-    if (buf.length >= 10_000) {
-      writeSync(fd, buf.join('\n') + '\n');
-      buf = [];
-    }
-  }
-  if (buf.length) writeSync(fd, buf.join('\n') + '\n');
-  closeSync(fd);
-}
 
 /** Lines before, one line of `head` + MiB of 'x' + `tail`, lines after; written in 1 MiB pieces (no huge string here). */
 function writeBigLine(file: string, before: string[], head: string, mib: number, tail: string, after: string[]): void {

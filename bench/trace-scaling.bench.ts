@@ -5,25 +5,10 @@ import { closeSync, openSync, unlinkSync, writeFileSync, writeSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { writePollingTrace } from './trace.bench.ts';
+import { line, writeLines, writePollingTrace } from './trace.bench.ts';
 
 const BASE = Number(process.argv[2] ?? 100_000);
 const root = resolve(import.meta.dirname, '..');
-const line = (t: number, vm: string, dir: string, msg: unknown) => JSON.stringify({ t, vm, dir, msg });
-
-function writeLines(file: string, n: number, make: (i: number) => string): void {
-  const fd = openSync(file, 'w');
-  let buf: string[] = [];
-  for (let i = 0; i < n; i++) {
-    buf.push(make(i));
-    if (buf.length >= 10_000) {
-      writeSync(fd, buf.join('\n') + '\n');
-      buf = [];
-    }
-  }
-  if (buf.length) writeSync(fd, buf.join('\n') + '\n');
-  closeSync(fd);
-}
 
 const KINDS: { name: string; write: (file: string, scale: number) => string }[] = [
   { name: 'valid polling', write: (f, s) => (writePollingTrace(f, BASE * s), `${BASE * s} lines`) },

@@ -118,6 +118,26 @@ const ONLY_10 = ['qemu-10.0'] as const;
  */
 const PACE_10: QmpStep = params(S, { 'zero-page-detection': 'none' }, { only: ONLY_10 });
 
+/** A migrate held in setup (a UNIX listener whose queue is full), probed there, then migrate_cancel. */
+const stalledSetupCancel = (): Step[] => [
+  caps(S, 'events'),
+  cmd(S, 'migrate', { uri: '$STALLED_URI' }),
+  wait(S, 'setup', 'running'),
+  ...srcProbes('setup', SRC_RUNNING),
+  cmd(S, 'migrate_cancel'),
+];
+
+/** A stopped source held in pre-switchover, then migrate_cancel: cancelled in `runstate` (the version's), the destination exits. */
+const stoppedPreSwitchoverCancel = (runstate: string): Step[] => [
+  cmd(S, 'stop'),
+  caps(S, 'events', 'pause-before-switchover'),
+  cmd(S, 'migrate', { uri: '$DST_URI' }),
+  wait(S, 'pre-switchover', 'finish-migrate'),
+  cmd(S, 'migrate_cancel'),
+  wait(S, 'cancelled', runstate),
+  waitExit(D),
+];
+
 /** A precopy held in `active` by a 10 B/s bandwidth limit. */
 const slowActive: Step[] = [caps(S, 'events'), caps(D, 'events'), params(S, { 'max-bandwidth': 10 }), PACE_10, cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'active', 'running'), wait(D, 'active', 'inmigrate')];
 const unthrottle = (extra: Partial<QmpStep> = {}) => params(S, { 'max-bandwidth': 1_000_000_000, 'max-postcopy-bandwidth': 0 }, extra);
@@ -178,14 +198,21 @@ const pauseBoth: Step[] = [cmd(S, 'migrate-pause'), wait(S, 'postcopy-paused', '
 const recoverAndFinish = (recoverUri = '$RECOVER_URI'): Step[] => [
   cmd(D, 'migrate-recover', { uri: recoverUri }),
   cmd(S, 'migrate', { uri: recoverUri, resume: true }),
-  wait(S, 'postcopy-active', 'finish-migrate'),
-  wait(D, 'postcopy-active', 'paused'),
-  unthrottle({ racy: true }),
-  wait(S, 'completed', 'postmigrate', 30_000),
-  wait(D, 'completed', 'paused'),
-  cmd(D, 'cont'),
-  wait(D, 'completed', 'running'),
+  ...finishPostcopy(),
 ];
+
+/** From postcopy-active on both sides (destination paused): lift the limit, complete, run the destination. */
+function finishPostcopy(): Step[] {
+  return [
+    wait(S, 'postcopy-active', 'finish-migrate'),
+    wait(D, 'postcopy-active', 'paused'),
+    unthrottle({ racy: true }),
+    wait(S, 'completed', 'postmigrate', 30_000),
+    wait(D, 'completed', 'paused'),
+    cmd(D, 'cont'),
+    wait(D, 'completed', 'running'),
+  ];
+}
 
 // ---- the scenarios -------------------------------------------------------------------------------
 
@@ -284,11 +311,7 @@ export const SCENARIOS: Scenario[] = [
     description: 'migrate to a UNIX listener whose queue is full: held in setup; migrate_cancel: held in cancelling; the listener goes away: cancelled.',
     only: { profiles: ONLY_72, why: "10.0 cancels a migration that has not connected yet at once (migration_cancel: setup without to_dst_file goes cancelling, cancelled before the reply), so it is never held in cancelling (setup-stalled-cancel-10.0)" },
     steps: [
-      caps(S, 'events'),
-      cmd(S, 'migrate', { uri: '$STALLED_URI' }),
-      wait(S, 'setup', 'running'),
-      ...srcProbes('setup', SRC_RUNNING),
-      cmd(S, 'migrate_cancel'),
+      ...stalledSetupCancel(),
       wait(S, 'cancelling', 'running'),
       ...srcProbes('cancelling', [...SRC_RUNNING, 'cancel']),
       { fault: 'release-stalled' },
@@ -302,11 +325,7 @@ export const SCENARIOS: Scenario[] = [
       'migrate to a UNIX listener whose queue is full: held in setup; migrate_cancel: cancelling and cancelled before its reply (10.0 cancels a migration that has not connected at once), the VM running on; probes in cancelled while the connect still waits; the listener goes away: still cancelled.',
     only: { profiles: ONLY_10, why: WHY_10 },
     steps: [
-      caps(S, 'events'),
-      cmd(S, 'migrate', { uri: '$STALLED_URI' }),
-      wait(S, 'setup', 'running'),
-      ...srcProbes('setup', SRC_RUNNING),
-      cmd(S, 'migrate_cancel'),
+      ...stalledSetupCancel(),
       wait(S, 'cancelled', 'running'),
       // Not `migrate`: while the connect waits, the yank instance is still registered and 10.0 refuses
       // it ("duplicate yank instance") after migrate_init set setup, which query-migrate then reports:
@@ -527,13 +546,7 @@ export const SCENARIOS: Scenario[] = [
       ...postcopyActive('paused'),
       cmd(S, 'migrate_cancel'),
       { sleep: 500 },
-      wait(S, 'postcopy-active', 'finish-migrate'),
-      wait(D, 'postcopy-active', 'paused'),
-      unthrottle({ racy: true }),
-      wait(S, 'completed', 'postmigrate', 30_000),
-      wait(D, 'completed', 'paused'),
-      cmd(D, 'cont'),
-      wait(D, 'completed', 'running'),
+      ...finishPostcopy(),
     ],
   },
   {
@@ -737,32 +750,13 @@ export const SCENARIOS: Scenario[] = [
     name: 'pre-switchover-stopped-cancel',
     description: 'A stopped source reaches pre-switchover; migrate_cancel: cancelled, and the source stays stopped (postmigrate).',
     only: { profiles: ONLY_72, why: '10.0 puts back the run state the VM had before the migration (migration_iteration_finish: vm_old_state), so the source ends paused, not postmigrate (pre-switchover-stopped-cancel-10.0)' },
-    steps: [
-      cmd(S, 'stop'),
-      caps(S, 'events', 'pause-before-switchover'),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'pre-switchover', 'finish-migrate'),
-      cmd(S, 'migrate_cancel'),
-      wait(S, 'cancelled', 'postmigrate'),
-      waitExit(D),
-      cmd(S, 'cont'),
-    ],
+    steps: [...stoppedPreSwitchoverCancel('postmigrate'), cmd(S, 'cont')],
   },
   {
     name: 'pre-switchover-stopped-cancel-10.0',
     description: 'A stopped source reaches pre-switchover; migrate_cancel: cancelled, and the source is paused again, the run state it had (10.0: vm_old_state); the destination exits; cont runs it.',
     only: { profiles: ONLY_10, why: WHY_10 },
-    steps: [
-      cmd(S, 'stop'),
-      caps(S, 'events', 'pause-before-switchover'),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'pre-switchover', 'finish-migrate'),
-      cmd(S, 'migrate_cancel'),
-      wait(S, 'cancelled', 'paused'),
-      waitExit(D),
-      cmd(S, 'cont'),
-      wait(S, 'cancelled', 'running'),
-    ],
+    steps: [...stoppedPreSwitchoverCancel('paused'), cmd(S, 'cont'), wait(S, 'cancelled', 'running')],
   },
   {
     name: 'colo-destination-failover',
