@@ -154,9 +154,9 @@ const coloBoth10: Step[] = [caps(S, 'events', 'x-colo'), caps(D, 'events', 'x-co
 const WHY_COLO_72 = "10.0's source never enters COLO (migration_completion starts it from active only; the status is device by then): the source completes and the destination enters colo alone (the -10.0 variant)";
 const WHY_10 = 'what it checks is what 10.0 does instead of 7.2 (the scenario without -10.0)';
 
-/** A precopy with postcopy-ram on both sides, held in active (10 B/s). */
-const postcopyHeldActive: Step[] = [
-  caps(S, 'events', 'postcopy-ram'),
+/** A precopy with postcopy-ram on both sides (and `srcCaps` on the source), held in active (10 B/s). */
+const postcopyHeld = (...srcCaps: string[]): Step[] => [
+  caps(S, 'events', 'postcopy-ram', ...srcCaps),
   caps(D, 'events', 'postcopy-ram'),
   params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
   PACE_10,
@@ -164,6 +164,7 @@ const postcopyHeldActive: Step[] = [
   wait(S, 'active', 'running'),
   wait(D, 'active', 'inmigrate'),
 ];
+const postcopyHeldActive = postcopyHeld();
 /** From postcopyHeldActive: migrate-start-postcopy (refused on the destination), postcopy-active on both sides. */
 const startPostcopy = (dstRun: 'running' | 'paused'): Step[] => [
   cmd(D, 'migrate-start-postcopy'),
@@ -180,13 +181,7 @@ const postcopyActive = (dstRun: 'running' | 'paused'): Step[] => [...postcopyHel
  * migration_switchover_prepare).
  */
 const postcopyPreSwitchover: Step[] = [
-  caps(S, 'events', 'postcopy-ram', 'pause-before-switchover'),
-  caps(D, 'events', 'postcopy-ram'),
-  params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
-  PACE_10,
-  cmd(S, 'migrate', { uri: '$DST_URI' }),
-  wait(S, 'active', 'running'),
-  wait(D, 'active', 'inmigrate'),
+  ...postcopyHeld('pause-before-switchover'),
   cmd(S, 'migrate-start-postcopy'),
   wait(S, 'pre-switchover', 'finish-migrate'),
 ];
