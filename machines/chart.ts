@@ -96,10 +96,10 @@ type TransitionConfig = {
   meta: TransitionMeta;
 };
 
-/** Which field of a rule's accept moves which region. */
+/** Which field of a rule's accept moves which region (a refusal may leave the status changed: Reject.status). */
 function ruleTarget(rule: Rule, region: Region): string | undefined {
   const a = rule.accept;
-  if (!a) return undefined;
+  if (!a) return region === 'status' ? rule.reject?.status : undefined;
   return region === 'status' ? a.status : region === 'run' ? a.runstate : region === 'failover' ? a.failover : undefined;
 }
 

@@ -109,7 +109,8 @@ const internalIndex = new WeakMap<Profile, Map<string, ChartTransition[]>>();
 export function mayMove(p: Profile, c: SideState, e: SideEvent): boolean {
   if (e.type === 'qmp') {
     const d = decide(p, c, e.command, e.arguments ?? {});
-    if (!d.allowed) return false;
+    // A refusal moves nothing, unless QEMU leaves the state changed (Reject.status, Reject.outgoing).
+    if (!d.allowed) return !!d.next;
     const a = d.rule.accept!;
     // A process that takes the other role (a completed destination migrating on) leaves this side's
     // search: it goes on as a state of the other side's, which that side's search reaches itself.

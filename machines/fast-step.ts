@@ -78,9 +78,9 @@ const NO_TRANSITIONS: readonly ChartTransition[] = [];
 export function fastStepDetail(p: Profile, c: SideState, e: SideEvent): { next: SideState; transitions: readonly ChartTransition[] } | null {
   if (e.type === 'qmp') {
     const d = decide(p, c, e.command, e.arguments ?? {});
-    if (!d.allowed) return null;
-    const a = d.rule.accept!;
-    const next = a.failover ? { ...d.next, failover: a.failover } : d.next;
+    if (!d.allowed && !d.next) return null;
+    const a = d.allowed ? d.rule.accept! : null;
+    const next = a?.failover ? { ...d.next!, failover: a.failover } : d.next!;
     // Accepted but changing nothing (e.g. migrate_cancel with no migration): no step, as in xstate.
     return next === c || contextKey(next) === contextKey(c) ? null : { next, transitions: NO_TRANSITIONS };
   }

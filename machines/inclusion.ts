@@ -82,11 +82,15 @@ export function hypKey(h: Hyp): string {
 export function stepEvents(before: SideState, after: SideState, statusFirst: boolean, always: readonly string[] = [], resend = false): EventKey[] {
   const events = after.caps.includes('events');
   const changed = before.status !== after.status;
+  // A destination's outgoing status (a refused migrate's migrate_init) sends its own event.
+  const outChanged = before.outgoing !== after.outgoing;
+  const sentByChange = (s: string) => events && ((changed && after.status === s) || (outChanged && after.outgoing === s));
   const mig: EventKey[] = [];
   if (resend && !changed && events) mig.push('MIGRATION:' + after.status);
-  // Sent whatever the capability says, unless the status change sends that very event (Accept.alwaysSends).
-  for (const s of always) if (!(events && changed && after.status === s)) mig.push('MIGRATION:' + s);
+  // Sent whatever the capability says, unless a status change sends that very event (Accept.alwaysSends).
+  for (const s of always) if (!sentByChange(s)) mig.push('MIGRATION:' + s);
   if (changed && events) mig.push('MIGRATION:' + after.status);
+  if (outChanged && events) mig.push('MIGRATION:' + after.outgoing);
   const run: EventKey[] =
     before.runstate === 'running' && after.runstate !== 'running' ? ['STOP'] : before.runstate !== 'running' && after.runstate === 'running' ? ['RESUME'] : [];
   if (!run.length) return mig;
@@ -174,8 +178,10 @@ export class StateGraph {
   private result(n: GNode, command: string, args: QmpArguments, d: Decision, nominal: boolean): CmdResult {
     const always = d.rule?.alwaysSends ?? [];
     if (!d.allowed) {
-      const sends = always.map((s) => 'MIGRATION:' + s);
-      return { allowed: false, error: d.error, rule: d.rule?.id ?? null, to: n, sends: sends.length ? sends : NO_EVENTS };
+      // A refusal that leaves the state changed (Reject.status / outgoing) sends what the change sends.
+      const to = d.next ? this.node(d.next) : n;
+      const sends = d.next ? stepEvents(n.ctx, to.ctx, false, always) : always.map((s) => 'MIGRATION:' + s);
+      return { allowed: false, error: d.error, rule: d.rule?.id ?? null, to, sends: sends.length ? sends : NO_EVENTS };
     }
     const step = nominal ? fastStepDetail(this.p, n.ctx, { type: 'qmp', command, arguments: args }) : null;
     const to = step ? this.node(step.next) : nominal ? n : this.node(d.next);

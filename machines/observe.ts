@@ -10,6 +10,7 @@ import type { Profile } from './profile.ts';
 import { CLOSURE_DEPTH, graphOf, type GNode } from './inclusion.ts';
 import { sideMachine, valueOfContext, type SideSnapshot } from './side.ts';
 import type { InternalEventType, QmpArguments, QmpError } from './vocabulary.ts';
+import { reportedStatus } from './rules.ts';
 
 /** A possible state of a side, with the internal events assumed to reach it since the last step. */
 export interface Hypothesis {
@@ -66,7 +67,7 @@ export function internalClosure(p: Profile, from: readonly Hypothesis[], maxDept
 }
 
 export function agrees(s: SideSnapshot, o: Observation): boolean {
-  return (o.status === undefined || s.context.status === o.status) && (o.runstate === undefined || s.context.runstate === o.runstate);
+  return (o.status === undefined || reportedStatus(s.context) === o.status) && (o.runstate === undefined || s.context.runstate === o.runstate);
 }
 
 /** The states, reachable by internal events from `from`, that agree with the observation; fewest assumptions first. */

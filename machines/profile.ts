@@ -64,6 +64,12 @@ export interface SideState {
   yankRegistered: boolean;
   /** Destination, QEMU 7.2: MIG_CMD_ENABLE_COLO arrived in the stream (colo.c: migration_incoming_enable_colo). */
   coloEnabled: boolean;
+  /**
+   * Destination: the process's outgoing status, 'none' unless a refused `migrate` left it changed
+   * (Reject.outgoing). migration/migration.c: qmp_query_migrate fills the destination's status,
+   * then fill_source_migration_info overwrites it with any outgoing status but none.
+   */
+  outgoing: MigrationStatus;
 }
 
 /** A parameter's value as QMP carries it: numbers, strings, booleans; lists and objects (block-bitmap-mapping, cpr-exec-command). */
@@ -143,6 +149,17 @@ export interface Reject {
   class: string;
   /** QEMU's exact text; `{name}` placeholders are filled by the rule's check. */
   desc: string;
+  /**
+   * The status QEMU leaves behind although it refuses: it changed the state before the check that
+   * fails, and nothing puts it back (docs/findings.md F2). query-migrate then reports it.
+   */
+  status?: MigrationStatus;
+  /**
+   * A destination only: the outgoing status (MigrationState) such a refused `migrate` leaves. The
+   * incoming migration goes on, and query-migrate reports the outgoing status, which QEMU fills in
+   * after the incoming one (SideState.outgoing).
+   */
+  outgoing?: MigrationStatus;
 }
 
 export interface Accept {

@@ -14,7 +14,22 @@ export type Decision =
       /** The side's data after the command (charts move by rule.accept.status/runstate). */
       next: SideState;
     }
-  | { allowed: false; rule: Rule | null; error: QmpError };
+  | {
+      allowed: false;
+      rule: Rule | null;
+      error: QmpError;
+      /** The side's data after the refusal, where the row says QEMU leaves it changed (Reject.status, Reject.outgoing). */
+      next?: SideState;
+    };
+
+/**
+ * The status query-migrate reports: a destination's outgoing status once a refused `migrate` set it
+ * (migration/migration.c: qmp_query_migrate, fill_source_migration_info after the destination's),
+ * else the side's own.
+ */
+export function reportedStatus(s: SideState): MigrationStatus {
+  return s.outgoing !== 'none' ? s.outgoing : s.status;
+}
 
 /** QEMU's answer to a command it does not have (qapi/qmp-dispatch.c: qmp_dispatch). */
 export function commandNotFound(command: string): QmpError {
@@ -389,7 +404,7 @@ export function buildReply(r: ReplyName, s: SideState, p: Profile): unknown {
     case 'query-migrate':
       // migration/migration.c: fill_source_migration_info / fill_destination_migration_info
       // leave out `status` while the state is none.
-      return s.status === 'none' ? {} : { status: s.status };
+      return reportedStatus(s) === 'none' ? {} : { status: reportedStatus(s) };
     case 'query-migrate-capabilities':
       return p.capabilities.map((c) => ({ capability: c, state: s.caps.includes(c) }));
     case 'query-migrate-parameters': {
@@ -436,11 +451,16 @@ export function decide(p: Profile, s: SideState, command: string, args: QmpArgum
     if (rule.env !== undefined && rule.env !== env) continue;
     const b = evalCond(rule.when, s, args, p);
     if (b === false) continue;
-    if (rule.reject) return { allowed: false, rule, error: { class: rule.reject.class, desc: fill(rule.reject.desc, b) } };
+    if (rule.reject) {
+      const error = { class: rule.reject.class, desc: fill(rule.reject.desc, b) };
+      const { status, outgoing } = rule.reject;
+      if (!status && !outgoing) return { allowed: false, rule, error };
+      return { allowed: false, rule, error, next: { ...s, ...(status ? { status } : {}), ...(outgoing ? { outgoing } : {}) } };
+    }
     const a = rule.accept!;
     let next = applyEffects(s, a.effects, args);
     // The other role: the charts of the new role take over (side.ts stepSide); nothing of the old role's runs on.
-    if (a.becomes) next = { ...next, side: a.becomes, listening: false, rp: 'closed', colo: 'none' };
+    if (a.becomes) next = { ...next, side: a.becomes, listening: false, rp: 'closed', colo: 'none', outgoing: 'none' };
     if (a.status) next = { ...next, status: a.status as MigrationStatus };
     if (a.runstate) next = { ...next, runstate: a.runstate as RunState };
     return { allowed: true, rule, reply: buildReply(a.reply, next, p), next };

@@ -73,6 +73,7 @@ export function initialSideState(input: SideInput): SideState {
     postcopyStarted: false,
     parked: false,
     globalState: 'running',
+    outgoing: 'none',
   };
 }
 
@@ -87,15 +88,17 @@ function buildSideMachine(p: Profile, side: Side, initialRun: RunState) {
       input: {} as SideInput,
     },
     guards: {
-      /** The first matching row of the rule table for this command is `rule`, and it accepts. */
+      /** The first matching row of the rule table for this command is `rule`, and it accepts (or refuses, leaving the status changed). */
       ruleFires: ({ context, event }, params: { rule: string }) => {
         const d = decideFor(p, context, event);
-        return !!d && d.allowed && d.rule.id === params.rule;
+        return !!d && (d.allowed || !!d.next) && d.rule?.id === params.rule;
       },
-      /** Accepted, and neither chart moves: only the process's data changes (or nothing). */
+      /** Accepted (or refused, leaving data changed), and no chart moves: only the process's data changes (or nothing). */
       acceptedInPlace: ({ context, event }) => {
         const d = decideFor(p, context, event);
-        return !!d && d.allowed && !d.rule.accept!.status && !d.rule.accept!.runstate && !d.rule.accept!.failover;
+        if (!d) return false;
+        if (!d.allowed) return !!d.next && !d.rule!.reject!.status;
+        return !d.rule.accept!.status && !d.rule.accept!.runstate && !d.rule.accept!.failover;
       },
       transitionEnabled: ({ context }, params: { transition: string }) =>
         evalCond(transitionsById.get(params.transition)!.when, context, {}, p) !== false,
@@ -103,7 +106,7 @@ function buildSideMachine(p: Profile, side: Side, initialRun: RunState) {
     actions: {
       applyQmp: assign(({ context, event }) => {
         const d = decideFor(p, context, event)!;
-        return d.allowed ? d.next : context;
+        return d.next ?? context;
       }),
       applyTransition: assign(({ context }, params: { transition: string }) =>
         applyTransitionEffects(context, transitionsById.get(params.transition)!),

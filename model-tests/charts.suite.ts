@@ -33,7 +33,7 @@ export function chartSuite(profileName: string): void {
       expect(p.statuses[side].filter((s) => !seen.has(s))).toEqual([]);
     });
 
-    it('answers every command in every reachable state: QEMU-shaped, and a rejection changes nothing', () => {
+    it('answers every command in every reachable state: QEMU-shaped, and a rejection changes nothing but what its row says QEMU leaves (Reject.status / outgoing)', () => {
       for (const r of reached) {
         for (const probe of matrixProbes(p)) {
           const d = decide(p, r.snapshot.context, probe.command, probe.arguments ?? {});
@@ -45,7 +45,13 @@ export function chartSuite(profileName: string): void {
           } else {
             expect(d.error.class).toMatch(/^(GenericError|CommandNotFound|DeviceNotFound)$/);
             expect(d.error.desc).not.toMatch(/\{\w+\}/); // every placeholder filled
-            expect(mayMove(p, r.snapshot.context, { type: 'qmp', command: probe.command, arguments: probe.arguments })).toBe(false);
+            const leaves = d.rule?.reject?.status !== undefined || d.rule?.reject?.outgoing !== undefined;
+            expect(mayMove(p, r.snapshot.context, { type: 'qmp', command: probe.command, arguments: probe.arguments })).toBe(leaves);
+            if (leaves) {
+              expect(d.next!.status).toBe(d.rule!.reject!.status ?? r.snapshot.context.status);
+              expect(d.next!.outgoing).toBe(d.rule!.reject!.outgoing ?? r.snapshot.context.outgoing);
+              expect(d.next!.runstate).toBe(r.snapshot.context.runstate);
+            } else expect(d.next).toBeUndefined();
           }
         }
       }

@@ -51,17 +51,16 @@ describe('QEMU 10.0 from bookworm-backports (scripts/fetch-qemu-10.0.sh)', () =>
   });
 
   /**
-   * The two places the model cannot follow 10.0 yet, each by name, with why; any other mismatch fails.
+   * Mismatches the model cannot follow yet, each by scenario name with why; any other fails. None now.
    * Scenarios about a behaviour 10.0 changed are written per version and declare where they run
    * (Scenario.only in qemu/scenarios.ts): the 7.2 ones are skipped here by their own declaration, and
-   * their -10.0 variants run instead.
+   * their -10.0 variants run instead. A refusal that leaves the status changed is a row's
+   * Reject.status / Reject.outgoing (10.0's failed bind, F2).
    */
   const KNOWN_10: Record<string, string> = {
-    'incoming-port-in-use-retry': "model gap: a refused migrate-incoming that leaves the status at setup (inclusion.ts StateGraph.result keeps a refusal's state unchanged)",
-    'postcopy-destination-migrate': 'model gap: a refused migrate that leaves the outgoing status at setup (the same), also F2 on 7.2',
   };
 
-  it('qemu-10.0 judges the 10.0 binary: every generated path and every scenario matches but the known ones, and every trace replays', { timeout: 600_000 }, async () => {
+  it('qemu-10.0 judges the 10.0 binary: every generated path and every scenario written for it matches, and every trace replays', { timeout: 600_000 }, async () => {
     const p = getProfile('qemu-10.0');
     const plan = planPaths(p, { analyse: false });
     const runs = [...SCENARIOS, ...plan.paths.map((x) => x.scenario)];

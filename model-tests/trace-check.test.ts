@@ -334,8 +334,8 @@ describe('docs/findings.md F13: a 10.0 postcopy start that fails after device st
  * docs/findings.md F1-F11 on QEMU 10.0: the traces recorded from the 10.0 binary
  * (docs/findings/*-10.0.jsonl, by docs/findings/record-10.0.ts). Each conforms to qemu-10.0 and shows
  * what the finding's "In 10.0:" line says; where 10.0 changed it, the same lines depart from qemu-7.2
- * there. Left out: F2's trace (postcopy-destination-migrate-10.0.jsonl) and
- * postcopy-pause-before-run-10.0.jsonl, which depart from qemu-10.0 (model gaps, reported); F8's
+ * there. Left out: postcopy-pause-before-run-10.0.jsonl, which departs from qemu-10.0 (a model gap,
+ * reported); F8's
  * 10.0 trace is read from the code (its exit is a note, which check-trace does not check).
  */
 describe('docs/findings.md F1-F11 in QEMU 10.0 (traces recorded on the 10.0 binary)', () => {
@@ -366,6 +366,21 @@ describe('docs/findings.md F1-F11 in QEMU 10.0 (traces recorded on the 10.0 bina
   const event = (vm: string, status: string) => (l: L) => l.vm === vm && l.msg?.event === 'MIGRATION' && l.msg.data?.status === status;
   const statusReads = (ls: L[], vm: string, from = 0, to = ls.length) =>
     ls.slice(from, to).filter((l) => l.vm === vm && l.dir === 'recv' && typeof l.msg?.return?.status === 'string' && !('running' in l.msg.return)).map((l) => l.msg!.return.status as string);
+
+  it('F2 remains, and is modelled: a refused migrate on a postcopy-active destination leaves query-migrate at setup (Reject.outgoing), on 10.0 and on 7.2', () => {
+    const { text, ls } = load('postcopy-destination-migrate-10.0.jsonl');
+    conforms10(text);
+    const [m] = where(ls, sent('destination', 'migrate'));
+    expect(replyTo(ls, m).msg?.error?.desc).toBe('duplicate yank instance');
+    expect(statusReads(ls, 'destination', m).at(0)).toBe('setup');
+    // The 7.2 binary's trace of the same scenario conforms to qemu-7.2 now, the same way.
+    const t72 = readFileSync(join(import.meta.dirname, '..', 'docs', 'findings', 'postcopy-destination-migrate.jsonl'), 'utf8');
+    const r72 = checkTraceText(p72, t72);
+    expect(findings(r72.stdout).filter((f) => f.kind !== 'pending')).toEqual([]);
+    // Without Reject.outgoing (the row as it was), the setup read departs.
+    const before = { ...p100, rules: p100.rules.map((r) => (r.reject?.outgoing ? { ...r, reject: { class: r.reject.class, desc: r.reject.desc } } : r)) };
+    expect(findings(checkTraceText(before, text).stdout).map((f) => f.kind)).toContain('unexpected-status');
+  });
 
   it('F1 remains: a listening, active and postcopy-active destination accepts capability changes; postcopy-preempt is refused ("must be set before incoming starts"), which qemu-7.2 accepts', () => {
     const { text, ls } = load('destination-caps-10.0.jsonl');

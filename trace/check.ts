@@ -9,7 +9,7 @@
 // (set number, the observation's shape). A million polls of query-migrate cost a million map
 // look-ups, not a million model steps.
 import {
-  CAP_VARIANTS, exploreSide, knownCommands, startSide,
+  CAP_VARIANTS, exploreSide, knownCommands, reportedStatus, startSide,
   type Profile, type Side, type SideState,
 } from '../machines/index.ts';
 import {
@@ -407,7 +407,9 @@ export class TraceChecker {
 
   /** Re-seeds from the reachable states that satisfy `pred`, preferring the capabilities held so far. */
   private reseed(side: Role, current: Hyp[], pred: (c: SideState) => boolean): Hyp[] {
-    const cands = this.universe(side).hyps.filter((h) => pred(h.n.ctx));
+    // A re-seed stands for internal steps the model missed, never for a command the trace would
+    // show: a destination's outgoing status is set only by a refused `migrate` (Reject.outgoing).
+    const cands = this.universe(side).hyps.filter((h) => h.n.ctx.outgoing === 'none' && pred(h.n.ctx));
     if (!cands.length) return current;
     const held = current.filter((h) => h.n.ctx).map((h) => h.n.ctx.caps);
     const caps = new Set(held.map((c) => c.join(',')));
@@ -445,12 +447,12 @@ export class TraceChecker {
       if (o.command === 'query-migrate') {
         const status = out.status;
         if (status === undefined) return { hyps: next };
-        const ok = next.filter((h) => h.n.ctx.status === status);
+        const ok = next.filter((h) => reportedStatus(h.n.ctx) === status);
         if (ok.length) return { hyps: ok };
         return {
           hyps: next,
-          reseedBy: (c) => c.status === status,
-          finding: { kind: 'unexpected-status', expected: distinct(next.map((h) => h.n.ctx.status)).sort(), observed: status },
+          reseedBy: (c) => reportedStatus(c) === status,
+          finding: { kind: 'unexpected-status', expected: distinct(next.map((h) => reportedStatus(h.n.ctx))).sort(), observed: status },
         };
       }
       if (o.command === 'query-status') {

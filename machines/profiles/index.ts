@@ -23,9 +23,13 @@ export function validateProfile(p: Profile): Profile {
       if (r.side !== 'both' && r.side !== side) continue;
       if (r.accept?.status && !p.statuses[r.accept.becomes ?? side].includes(r.accept.status))
         throw new Error(`profile ${p.name}: rule '${r.id}' moves the ${side} to '${r.accept.status}', which it does not have`);
+      if (r.reject?.status && !p.statuses[side].includes(r.reject.status))
+        throw new Error(`profile ${p.name}: rule '${r.id}' leaves the ${side} in '${r.reject.status}', which it does not have`);
       if (r.accept?.runstate && !RUN_STATES_OF[side].includes(r.accept.runstate))
         throw new Error(`profile ${p.name}: rule '${r.id}' moves the ${side} to run state '${r.accept.runstate}', which it does not have`);
     }
+    // A refused migrate on a destination leaves its outgoing status (SideState.outgoing): a destination's row only.
+    if (r.reject?.outgoing && r.side !== 'destination') throw new Error(`profile ${p.name}: rule '${r.id}': an outgoing status is left by destination rows only`);
     if (!p.commands.includes(r.command)) throw new Error(`profile ${p.name}: rule '${r.id}' is for unlisted command '${r.command}'`);
   }
   const tids = new Set<string>();

@@ -84,14 +84,14 @@ const replaceRules: Rule[] = [
   // has set the outgoing status to setup (MIGRATION setup, seen on the 10.0 binary), then the
   // registration fails; the outgoing status stays setup (not modelled: a refused command moves nothing).
   { id: 'migrate.yank-duplicate.dst', side: 'destination', command: 'migrate', when: { status: ['postcopy-active', 'postcopy-paused', 'postcopy-recover', 'colo'], caps: { events: true } },
-    reject: { class: GE, desc: 'duplicate yank instance' }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
-    note: 'the incoming migration holds the migration yank instance until migration_incoming_state_destroy; query-migrate then reports the outgoing setup' },
+    reject: { class: GE, desc: 'duplicate yank instance', outgoing: 'setup' }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
+    note: 'the incoming migration holds the migration yank instance until migration_incoming_state_destroy; query-migrate then reports the outgoing setup (Reject.outgoing)' },
   // qmp_migrate_incoming checks `once` and the run state first, then registers the yank instance;
   // only qemu_start_incoming_migration looks at uri/channels (migrate-incoming.args, below).
   { id: 'migrate-incoming.port-in-use', side: 'destination', command: 'migrate-incoming', env: 'port-in-use', when: { status: ['none'], caps: { events: true } },
-    reject: { class: GE, desc: 'Failed to find an available port: Address already in use' }, alwaysSends: ['setup'],
+    reject: { class: GE, desc: 'Failed to find an available port: Address already in use', status: 'setup' }, alwaysSends: ['setup'],
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); socket_start_incoming_migration (inet_listen_saddr)`,
-    note: 'an environment outcome: MIGRATION setup (the status change, sent with the events capability), then the bind fails. 10.0 leaves the status setup (query-migrate reports it) and the once flag unset, so a retry is refused with "Illegal migration incoming state: setup"; the model cannot yet leave a status changed by a refused command, so it stays none here' },
+    note: 'an environment outcome: MIGRATION setup (the status change, sent with the events capability), then the bind fails. 10.0 leaves the status setup (query-migrate reports it), nothing listening and the once flag unset, so a retry is refused with "Illegal migration incoming state: setup"' },
   { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
     accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank'] },
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP)`,
@@ -138,11 +138,11 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
     reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
     note: 'as migrate.yank-duplicate.completing, events off' } },
   { after: 'migrate.yank-duplicate.dst', item: { id: 'migrate.yank-duplicate.dst.quiet', side: 'destination', command: 'migrate', when: { status: ['postcopy-active', 'postcopy-paused', 'postcopy-recover', 'colo'], caps: { events: false } },
-    reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
+    reject: { class: GE, desc: 'duplicate yank instance', outgoing: 'setup' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
     note: 'as migrate.yank-duplicate.dst, events off' } },
   // The port-in-use outcome without the events capability: no MIGRATION event at all.
   { before: 'migrate-incoming.port-in-use', item: { id: 'migrate-incoming.port-in-use.quiet', side: 'destination', command: 'migrate-incoming', env: 'port-in-use', when: { status: ['none'], caps: { events: false } },
-    reject: { class: GE, desc: 'Failed to find an available port: Address already in use' },
+    reject: { class: GE, desc: 'Failed to find an available port: Address already in use', status: 'setup' },
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); socket_start_incoming_migration (inet_listen_saddr)`,
     note: 'as migrate-incoming.port-in-use, events off: no MIGRATION setup (10.0 sends it only through migrate_generate_event)' } },
   { after: 'migrate-incoming.not-inmigrate', item: { id: 'migrate-incoming.args.channels', side: 'both', command: 'migrate-incoming', when: { check: 'uriMissing' },
@@ -150,7 +150,7 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
     note: 'after the once and run-state checks (qmp_migrate_incoming makes those first)' } },
   { after: 'migrate-incoming.start', item: { id: 'migrate-incoming.illegal-state', side: 'destination', command: 'migrate-incoming', when: { check: 'statusName' },
     reject: { class: GE, desc: 'Illegal migration incoming state: {status}' }, ref: `${MC}: qemu_start_incoming_migration -> migration_incoming_state_setup`,
-    note: 'after a migrate-incoming whose listener failed to bind (the status stays setup, the once flag unset); not reached in the model yet: migrate-incoming.port-in-use leaves none' } },
+    note: 'after a migrate-incoming whose listener failed to bind (migrate-incoming.port-in-use: the status stays setup, the once flag unset)' } },
   // migration_cancel in setup before the channel connected (no to_dst_file): "there is no path that
   // will complete the cancellation", so it sets CANCELLING -> CANCELLED itself, before the reply,
   // without migration_cleanup: the yank instance stays registered until the pending connect ends

@@ -75,8 +75,8 @@ const rules: Rule[] = [
     reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> yank_register_instance (util/yank.c)`,
     note: 'COLO never ran migrate_fd_cleanup, so the migration yank instance is still registered; migrate_init has already set the status to setup (a QEMU bug: the error leaves the status changed; see docs/findings.md)' },
   { id: 'migrate.yank-duplicate.dst', side: 'destination', command: 'migrate', when: { status: ['postcopy-active', 'postcopy-paused', 'postcopy-recover', 'colo'] },
-    reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> yank_register_instance (util/yank.c)`,
-    note: 'the incoming migration still holds the migration yank instance until migration_incoming_state_destroy' },
+    reject: { class: GE, desc: 'duplicate yank instance', outgoing: 'setup' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); yank_register_instance (util/yank.c)`,
+    note: 'the incoming migration still holds the migration yank instance until migration_incoming_state_destroy; migrate_init has set the outgoing status to setup (MIGRATION setup with events), and query-migrate reports it from then on (docs/findings.md F2)' },
   { id: 'migrate.start', side: 'source', command: 'migrate',
     accept: { reply: 'empty', status: 'setup', effects: ['startMigration', 'registerYank'] }, ref: `${MC}: qmp_migrate -> migrate_init` },
   // QEMU keeps both directions in every process (MigrationIncomingState, MigrationState): a
