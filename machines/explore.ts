@@ -23,6 +23,8 @@ export function movingProbes(p: Profile, side: Side): Probe[] {
   const out: Probe[] = [
     { label: 'migrate', command: 'migrate', arguments: { uri: MIGRATION_URI } },
     { label: 'migrate resume', command: 'migrate', arguments: { uri: MIGRATION_URI, resume: true } },
+    // A scheme QEMU does not know: 7.2 fails the migration it has just set up (migrate.unknown-protocol).
+    { label: 'migrate unknown scheme', command: 'migrate', arguments: { uri: 'unknown:0' } },
     { label: 'migrate-incoming', command: 'migrate-incoming', arguments: { uri: MIGRATION_URI } },
     { label: 'migrate-recover', command: 'migrate-recover', arguments: { uri: MIGRATION_URI } },
     { label: 'migrate_cancel', command: 'migrate_cancel' },

@@ -101,7 +101,7 @@ export function advanceBy(p: Profile, closure: readonly Hypothesis[], command: s
       const same = r.allowed === observed.allowed && (r.allowed || (!observed.allowed && r.error!.class === observed.error.class && r.error!.desc === observed.error.desc));
       if (!same || seen.has(r.to)) continue;
       seen.add(r.to);
-      out.push({ hyp: { snapshot: r.to === n ? h.snapshot : snapshotOf(p, r.to), assumed: h.assumed }, before: h.snapshot, rule: r.allowed ? r.rule : null });
+      out.push({ hyp: { snapshot: r.to === n ? h.snapshot : snapshotOf(p, r.to), assumed: h.assumed }, before: h.snapshot, rule: r.allowed || r.to !== n ? r.rule : null });
     }
   }
   return out;

@@ -5,7 +5,7 @@
 import { getShortestPaths } from '@xstate/graph';
 import type { Profile } from './profile.ts';
 import { REGIONS, MIRROR, within, chartEdges, type ChartEdge } from './chart.ts';
-import { evalCond } from './rules.ts';
+import { evalCond, movingRule } from './rules.ts';
 import { coloChart } from './colo.ts';
 import { failoverChart } from './failover.ts';
 import { returnPathChart } from './return-path.ts';
@@ -117,7 +117,7 @@ export function sidePaths(p: Profile, side: Side, opts: { within?: ReadonlySet<s
     let v = memo.get(k);
     if (!v) {
       const r = stepSide(p, before, e);
-      v = { next: r.snapshot, changed: r.changed, takes: r.changed ? stepEdges(p, edges, before, e, r.snapshot, r.decision?.allowed ? r.decision.rule.id : null).map(edgeName) : [] };
+      v = { next: r.snapshot, changed: r.changed, takes: r.changed ? stepEdges(p, edges, before, e, r.snapshot, movingRule(r.decision)).map(edgeName) : [] };
       memo.set(k, v);
     }
     return v;

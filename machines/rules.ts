@@ -22,6 +22,11 @@ export type Decision =
       next?: SideState;
     };
 
+/** The row whose chart edge a command took: an accepting row, or a refusing one that leaves the state changed (Reject.status). */
+export function movingRule(d: Decision | null | undefined): string | null {
+  return d && (d.allowed || d.next) ? d.rule!.id : null;
+}
+
 /**
  * The status query-migrate reports: a destination's outgoing status once a refused `migrate` set it
  * (migration/migration.c: qmp_query_migrate, fill_source_migration_info after the destination's),

@@ -2,7 +2,7 @@
 // step takes, so the tests can demand that every edge is taken and lands where it says.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { CAP_VARIANTS, mayMove, exploreSide, stepSide, type ChartEdge, type Profile, type Reached, type Side, type SideEvent, type SideSnapshot } from '../machines/index.ts';
+import { CAP_VARIANTS, mayMove, movingRule, exploreSide, stepSide, type ChartEdge, type Profile, type Reached, type Side, type SideEvent, type SideSnapshot } from '../machines/index.ts';
 import { checkTraceText } from '../trace/check.ts';
 
 // The chart edges of a side, their names, the search alphabet: machines/paths.ts (the generated
@@ -37,7 +37,7 @@ export function allSteps(p: Profile, side: Side): { reached: Reached[]; steps: S
           if (!mayMove(p, r.snapshot.context, e)) continue;
           const res = stepSide(p, r.snapshot, e);
           if (!res.changed) continue;
-          const rule = res.decision?.allowed ? res.decision.rule.id : null;
+          const rule = movingRule(res.decision);
           steps.push({ before: r.snapshot, event: e, after: res.snapshot, reply: res.decision?.allowed ? res.decision.reply : undefined, taken: takenEdges(p, edges, r.snapshot, e, res.snapshot, rule) });
         }
       }

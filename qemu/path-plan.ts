@@ -31,7 +31,7 @@
 // pair can reach. (3) A greedy cover orders the runnable paths, most new targets first: `--paths N`
 // runs the first N.
 import {
-  decide, mayMove, FAULTS, startChannel, stepChannel, stepPair, stepSide, stateKey,
+  decide, mayMove, movingRule, FAULTS, startChannel, stepChannel, stepPair, stepSide, stateKey,
   type ChannelSnapshot, type PairEvent, type PairState, type Profile, type Side, type SideEvent, type SideSnapshot,
 } from '../machines/index.ts';
 import { composeStep, enabledSyncs, snapshotStepper, type ChannelValue, type Stepper } from '../machines/pair.ts';
@@ -201,7 +201,7 @@ export class EdgeStepper {
         allowed: !d || d.allowed,
         shuts: !!d && d.allowed && !!d.rule.accept!.shutsChannel,
         crash: !!d?.rule?.crash,
-        edges: r.changed ? takenEdges(this.p, vm, snap, e, r.snapshot, d?.allowed ? d.rule.id : null) : [],
+        edges: r.changed ? takenEdges(this.p, vm, snap, e, r.snapshot, movingRule(d)) : [],
       };
       if (this.memo.size > 200_000) this.memo.clear();
       this.memo.set(k, v);
@@ -280,13 +280,15 @@ export interface NotRunnable {
 const S: VmName = 'source';
 
 /** A model command as the runner's step; the model's URI becomes the real one the pair's state calls for. */
-function qmpStepOf(s: PairState, e: Extract<PairEvent, { type: 'qmp' }>, stall: boolean): QmpStep {
+function qmpStepOf(p: Profile, s: PairState, e: Extract<PairEvent, { type: 'qmp' }>, stall: boolean): QmpStep {
   let args = e.arguments;
   if (args && typeof args.uri === 'string') {
     const d = s.destination?.context;
     const listens = !!d?.listening && ['none', 'setup'].includes(d.status);
     let uri: string;
-    if (e.command === 'migrate-recover' || (e.command === 'migrate' && args.resume)) uri = '$RECOVER_URI';
+    // A URI whose scheme QEMU does not know (Profile.uriSchemes) is sent as it is: the answer is about the scheme.
+    if (!p.uriSchemes.includes(args.uri.split(':')[0])) uri = args.uri;
+    else if (e.command === 'migrate-recover' || (e.command === 'migrate' && args.resume)) uri = '$RECOVER_URI';
     else if (e.command === 'migrate-incoming') uri = '$DST_URI';
     else if (e.vm === 'source') uri = stall ? '$STALLED_URI' : listens ? '$DST_URI' : '$REFUSED_URI';
     else uri = '$REFUSED_URI';
@@ -359,7 +361,7 @@ export function translate(p: Profile, st: EdgeStepper, path: ModelPath, name: st
       if (busy) return { runnable: false, step: i, reason: `${eventText(e)} ${here}: ${busy}` };
       const ex = commandExclusion(p, s, e);
       if (ex) return { runnable: false, step: i, reason: `${eventText(e)} ${here}: ${ex}` };
-      steps.push(qmpStepOf(s, e, stallsHere(p, s, e, hold)));
+      steps.push(qmpStepOf(p, s, e, stallsHere(p, s, e, hold)));
     } else if (e.type === 'sync') {
       if (cls.spontaneous.includes(e.name)) {
         /* awaited: the waits below */

@@ -130,7 +130,7 @@ const replaceRules: Rule[] = [
 ];
 
 const addRules: { item: Rule; before?: string; after?: string }[] = [
-  { after: 'migrate.args', item: { id: 'migrate.unknown-protocol', side: 'both', command: 'migrate', when: { check: 'uriInvalid' },
+  { after: 'migrate.args', item: { id: 'migrate.uri-parse', side: 'both', command: 'migrate', when: { check: 'uriInvalid' },
     reject: { class: GE, desc: 'unknown migration protocol: {uri}' }, ref: `${MC}: qmp_migrate -> migrate_uri_parse`,
     note: 'before migrate_prepare: nothing changes (7.2 set setup, then failed)' } },
   // The same refusals with the events capability off: migrate_init's setup sends no MIGRATION event.
@@ -437,7 +437,8 @@ export const qemu100Delta: ProfileDelta = {
     // migrate-incoming.args: replaced by migrate-incoming.args.channels, after the once / run-state checks.
     // migrate.yank-duplicate (colo): migrate_prepare refuses colo first (migration_is_running).
     // 7.2's postcopy-paused cancel and pre-switchover cancel race: refused / not racing in 10.0.
-    remove: ['migrate-incoming.args', 'migrate.yank-duplicate', 'migrate_cancel.postcopy-paused', 'migrate_cancel.pre-switchover'],
+    // migrate.unknown-protocol(.quiet): 10.0 parses the URI first and changes nothing (migrate.uri-parse).
+    remove: ['migrate-incoming.args', 'migrate.yank-duplicate', 'migrate_cancel.postcopy-paused', 'migrate_cancel.pre-switchover', 'migrate.unknown-protocol', 'migrate.unknown-protocol.quiet', 'migrate.unknown-protocol.again', 'migrate.unknown-protocol.again.quiet'],
   },
   transitions: {
     // SOURCE_COLO: 10.0's source never enters COLO (src.switchover). src.cancel-set: no 7.2 cancel

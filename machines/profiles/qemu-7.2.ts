@@ -47,6 +47,9 @@ export const OPAQUE_COMMANDS: Readonly<Record<string, string>> = {
   'chardev-remove': 'chardev/char.c: qmp_chardev_remove',
 };
 
+const BAD_URI = "Parameter 'uri' expects a valid migration protocol";
+const BAD_URI_REF = `${MC}: qmp_migrate (no scheme matches, uriSchemes: QERR_INVALID_PARAMETER_VALUE; migrate_set_state SETUP -> FAILED)`;
+
 const rules: Rule[] = [
   // ---- migrate -------------------------------------------------------------------------------
   { id: 'migrate.args', side: 'both', command: 'migrate', when: { args: { uri: 'absent' } },
@@ -77,6 +80,18 @@ const rules: Rule[] = [
   { id: 'migrate.yank-duplicate.dst', side: 'destination', command: 'migrate', when: { status: ['postcopy-active', 'postcopy-paused', 'postcopy-recover', 'colo'] },
     reject: { class: GE, desc: 'duplicate yank instance', outgoing: 'setup' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); yank_register_instance (util/yank.c)`,
     note: 'the incoming migration still holds the migration yank instance until migration_incoming_state_destroy; migrate_init has set the outgoing status to setup (MIGRATION setup with events), and query-migrate reports it from then on (docs/findings.md F2)' },
+  // qmp_migrate dispatches on the scheme only after migrate_prepare (migrate_init: setup) and the
+  // yank registration; an unknown one answers this, sets failed and unregisters the yank instance
+  // (seen on the binary: MIGRATION setup, failed; query-migrate failed; a next migrate is taken).
+  { id: 'migrate.unknown-protocol', side: 'source', command: 'migrate', when: { check: 'uriInvalid', args: { resume: { notEquals: true } }, notStatus: ['failed'], caps: { events: true } },
+    reject: { class: GE, desc: BAD_URI, status: 'failed' }, alwaysSends: ['setup'], ref: BAD_URI_REF },
+  { id: 'migrate.unknown-protocol.quiet', side: 'source', command: 'migrate', when: { check: 'uriInvalid', args: { resume: { notEquals: true } }, notStatus: ['failed'], caps: { events: false } },
+    reject: { class: GE, desc: BAD_URI, status: 'failed' }, ref: BAD_URI_REF, note: 'as migrate.unknown-protocol, events off' },
+  // From failed the status ends where it was: only the events tell (setup, then failed again).
+  { id: 'migrate.unknown-protocol.again', side: 'source', command: 'migrate', when: { check: 'uriInvalid', args: { resume: { notEquals: true } }, status: ['failed'], caps: { events: true } },
+    reject: { class: GE, desc: BAD_URI }, alwaysSends: ['setup', 'failed'], ref: BAD_URI_REF },
+  { id: 'migrate.unknown-protocol.again.quiet', side: 'source', command: 'migrate', when: { check: 'uriInvalid', args: { resume: { notEquals: true } }, status: ['failed'], caps: { events: false } },
+    reject: { class: GE, desc: BAD_URI }, ref: BAD_URI_REF, note: 'as migrate.unknown-protocol.again, events off' },
   { id: 'migrate.start', side: 'source', command: 'migrate',
     accept: { reply: 'empty', status: 'setup', effects: ['startMigration', 'registerYank'] }, ref: `${MC}: qmp_migrate -> migrate_init` },
   // QEMU keeps both directions in every process (MigrationIncomingState, MigrationState): a
@@ -661,9 +676,7 @@ export const qemu72: Profile = {
   // (exec-oob query-yank answered on the 7.2 binary; its x-oob-test is not built: CommandNotFound).
   oobCommands: ['migrate-recover', 'migrate-pause', 'yank', 'query-yank'],
   // migration/migration.c: qemu_start_incoming_migration and qmp_migrate dispatch on these (rdma:
-  // CONFIG_RDMA, which Debian's build has). An unknown one on migrate is not modelled yet: 7.2 answers
-  // "Parameter 'uri' expects a valid migration protocol" after migrate_init, and the status is
-  // left failed (seen on the binary): a refusal that changes the status.
+  // CONFIG_RDMA, which Debian's build has); migrate.unknown-protocol, migrate-incoming.unknown-protocol.
   uriSchemes: ['tcp', 'unix', 'vsock', 'rdma', 'exec', 'fd'],
   // qapi/migration.json (7.2) and qapi/misc.json: each command's arguments.
   commandArgs: {
