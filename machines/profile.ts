@@ -93,6 +93,7 @@ export type CheckName =
   | 'continueStateMismatch'
   | 'uriMissing'
   | 'uriInvalid'
+  | 'transportIncompatible'
   | 'hasPostcopy'
   | 'statusName'
   | 'yankInstancesMalformed'
@@ -408,9 +409,25 @@ export interface Profile {
    * any other is "unknown migration protocol" (the check `uriInvalid`).
    */
   uriSchemes: readonly string[];
+  /** migration_channels_and_transport_compatible's tests, in its order (the first that fails answers). */
+  transportChecks: readonly TransportCheck[];
   transitions: readonly ChartTransition[];
   rules: readonly Rule[];
   invariants: InvariantClaims;
+}
+
+/**
+ * A transport the capabilities need (migration/migration.c: migration_channels_and_transport_compatible):
+ * with any of `caps` on, the URI's scheme must be one of `schemes`, or one of `schemesWith` with the
+ * capability it names on too.
+ */
+export interface TransportCheck {
+  id: string;
+  caps: readonly string[];
+  schemes: readonly string[];
+  schemesWith?: Readonly<Record<string, string>>;
+  desc: string;
+  ref: string;
 }
 
 /** Add/replace/remove on an id-keyed ordered list. */
@@ -439,6 +456,7 @@ export interface ProfileDelta {
   /** Replaces the argument list of the named commands. */
   commandArgs?: Readonly<Record<string, readonly string[]>>;
   uriSchemes?: { add?: readonly string[]; remove?: readonly string[] };
+  transportChecks?: ListDelta<TransportCheck>;
   transitions?: ListDelta<ChartTransition>;
   /** Extra effects on transitions of the base (e.g. lifting blocks where a migration ends). */
   transitionEffects?: readonly { ids: readonly string[]; add: readonly TransitionEffect[] }[];
@@ -533,6 +551,7 @@ export function applyDelta(base: Profile, d: ProfileDelta): Profile {
     oobCommands: applySet(base.oobCommands, d.oobCommands),
     commandArgs: { ...base.commandArgs, ...(d.commandArgs ?? {}) },
     uriSchemes: applySet(base.uriSchemes, d.uriSchemes),
+    transportChecks: applyList(base.transportChecks, d.transportChecks, `${where} transportChecks`),
     transitions: applyList(base.transitions, d.transitions, `${where} transitions`).map((t) => {
       const add = (d.transitionEffects ?? []).filter((x) => x.ids.includes(t.id)).flatMap((x) => x.add);
       return add.length ? { ...t, effects: [...(t.effects ?? []), ...add] } : t;

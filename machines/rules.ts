@@ -305,6 +305,19 @@ const checks: Record<CheckName, Check> = {
   uriMissing(_s, args) {
     return args.uri === undefined && args.channels === undefined ? {} : false;
   },
+  // The capabilities need a transport the URI's scheme is not (Profile.transportChecks, in order).
+  transportIncompatible(s, args, p) {
+    const uri = args.uri;
+    if (typeof uri !== 'string') return false;
+    const scheme = uri.slice(0, Math.max(0, uri.indexOf(':')));
+    for (const c of p.transportChecks) {
+      if (!c.caps.some((x) => s.caps.includes(x))) continue;
+      const withCap = c.schemesWith?.[scheme];
+      if (c.schemes.includes(scheme) || (withCap !== undefined && s.caps.includes(withCap))) continue;
+      return { message: c.desc };
+    }
+    return false;
+  },
   // The URI's scheme is not one the profile's QEMU dispatches on (Profile.uriSchemes).
   uriInvalid(_s, args, p) {
     const uri = args.uri;

@@ -44,6 +44,33 @@ describe.each([
       // Nothing was used up: the good URI is still taken, and the destination listens.
       expect(model(p, 'destination', 'migrate-incoming', { uri: 'tcp:127.0.0.1:0' })).toEqual({ ok: true });
       expect(answer(await d.client.execute('migrate-incoming', { uri: 'tcp:127.0.0.1:0' }))).toEqual({ ok: true });
+      // Capabilities that need another transport (Profile.transportChecks): 10.0 refuses before anything
+      // changes; 7.2 has no such check in its handlers (not asserted past the reply there).
+      const transports: [string[], string][] = [[['multifd'], 'exec:cat'], [['postcopy-ram', 'postcopy-preempt'], 'exec:cat']];
+      if (name === 'qemu-10.0') transports.push([['mapped-ram'], 'tcp:127.0.0.1:1'], [['mapped-ram', 'multifd'], 'exec:cat']);
+      for (const [caps, uri] of transports) {
+        const dir2 = makeTempDir();
+        const vms: Vm[] = [];
+        try {
+          const s2 = await Vm.launch({ name: 'source', qemu, dir: dir2 });
+          vms.push(s2);
+          const d2 = await Vm.launch({ name: 'destination', qemu, dir: dir2, incoming: 'defer' });
+          vms.push(d2);
+          const set = { capabilities: caps.map((capability) => ({ capability, state: true })) };
+          for (const [vm, side, command] of [[s2, 'source', 'migrate'], [d2, 'destination', 'migrate-incoming']] as const) {
+            expect((await vm.client.execute('migrate-set-capabilities', set)).ok).toBe(true);
+            const l = locate(p, { side, status: 'none', caps });
+            if ('invalid' in l) throw new Error(l.invalid);
+            const m = decide(p, l.found.context, command, { uri });
+            const want = m.allowed ? { ok: true } : { ok: false, desc: m.error.desc };
+            if (name === 'qemu-10.0') expect(want.ok, `${command} ${uri} with ${caps}`).toBe(false);
+            expect(answer(await vm.client.execute(command, { uri })), `${side} ${command} ${uri} with ${caps}`).toEqual(want);
+          }
+        } finally {
+          for (const vm of vms) await vm.dispose();
+          removeTempDir(dir2);
+        }
+      }
       // migrate: 10.0 parses first and changes nothing; 7.2 answers after migrate_init and leaves the
       // status failed (Reject.status), with the yank instance released (a next migrate is taken).
       const want = model(p, 'source', 'migrate', { uri: 'bogus:1' });

@@ -164,6 +164,13 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
   // migration_in_postcopy(): a cancel cannot give the VM back once the destination may run it.
   { before: 'migrate_cancel.running', item: { id: 'migrate_cancel.postcopy', side: 'source', command: 'migrate_cancel', when: { status: IN_POSTCOPY_10 },
     reject: { class: GE, desc: 'Postcopy migration in progress, cannot cancel.' }, ref: `${MC}: qmp_migrate_cancel (migration_in_postcopy)` } },
+  // After the URI is parsed, before anything changes (migration_transport_compatible).
+  { after: 'migrate.uri-parse', item: { id: 'migrate.transport', side: 'both', command: 'migrate', when: { check: 'transportIncompatible' },
+    reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate -> migration_channels_and_transport_compatible` } },
+  { after: 'migrate-incoming.unknown-protocol', item: { id: 'migrate-incoming.transport', side: 'both', command: 'migrate-incoming', when: { check: 'transportIncompatible' },
+    reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_channels_and_transport_compatible` } },
+  { after: 'migrate-recover.unknown-protocol', item: { id: 'migrate-recover.transport', side: 'destination', command: 'migrate-recover', when: { check: 'transportIncompatible' },
+    reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> migration_channels_and_transport_compatible` } },
 ];
 
 // ---- internal transitions -------------------------------------------------------------------------
@@ -430,6 +437,15 @@ export const qemu100Delta: ProfileDelta = {
   commandArgs: { migrate: ['uri', 'channels', 'detach', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
   // migrate_uri_parse: file: (8.2) joined the schemes.
   uriSchemes: { add: ['file'] },
+  // migration_channels_and_transport_compatible (seen on the binary: both refusals, seekable first,
+  // from migrate and migrate-incoming alike, nothing changed). Not modelled: direct-io's extra fds
+  // and cpr-transfer's streamable transport (parameters no scenario sets).
+  transportChecks: {
+    add: [
+      { item: { id: 'seekable', caps: ['mapped-ram'], schemes: ['file'], desc: 'Migration requires seekable transport (e.g. file)', ref: `${MC}: migration_channels_and_transport_compatible (migration_needs_seekable_channel)` } },
+      { item: { id: 'multi-channel', caps: ['multifd', 'postcopy-preempt'], schemes: ['tcp', 'unix', 'vsock'], schemesWith: { file: 'mapped-ram' }, desc: 'Migration requires multi-channel URIs (e.g. tcp)', ref: `${MC}: migration_channels_and_transport_compatible (migration_needs_multiple_sockets, transport_supports_multi_channels)` } },
+    ],
+  },
   capConflicts: { remove: ['preempt-compress', 'multifd-compress'], replace: capConflictsReplace, add: capConflictsAdd },
   rules: {
     replace: replaceRules,

@@ -678,6 +678,8 @@ export const qemu72: Profile = {
   // migration/migration.c: qemu_start_incoming_migration and qmp_migrate dispatch on these (rdma:
   // CONFIG_RDMA, which Debian's build has); migrate.unknown-protocol, migrate-incoming.unknown-protocol.
   uriSchemes: ['tcp', 'unix', 'vsock', 'rdma', 'exec', 'fd'],
+  // No transport checks in 7.2's handlers: multifd over exec: is accepted and fails later (seen on the binary).
+  transportChecks: [],
   // qapi/migration.json (7.2) and qapi/misc.json: each command's arguments.
   commandArgs: {
     migrate: ['uri', 'blk', 'inc', 'detach', 'resume'],
