@@ -23,13 +23,23 @@ import { mayMove } from './explore.ts';
 import { INTERNAL_EVENTS, type InternalEventType, type QmpArguments, type QmpError } from './vocabulary.ts';
 
 /**
- * A destination in this state, after a channel error, is one whose precopy load failed: QEMU sets
- * the incoming state to failed (the MIGRATION event) and exits (migration/migration.c:
- * process_incoming_migration_co: exit(EXIT_FAILURE); with exit-on-error=false, QEMU >= 9.1 stays).
- * The pair removes such a process; a trace shows its `MIGRATION failed`, then nothing.
+ * A destination in this state, after a channel error, is one whose load failed: QEMU sets the
+ * incoming state to failed (the MIGRATION event) and exits. The pair removes such a process; a
+ * trace shows its `MIGRATION failed`, then nothing.
+ * - A precopy load: migration/migration.c: process_incoming_migration_co: exit(EXIT_FAILURE); with
+ *   exit-on-error=false (QEMU >= 9.1) it stays.
+ * - A postcopy before the destination runs (POSTCOPY_INCOMING_LISTENING, still loading the device
+ *   state): migration/savevm.c: qemu_loadvm_state_main pauses only once postcopy is RUNNING, so
+ *   postcopy_ram_listen_thread sets failed and exits, whatever exit-on-error says in 7.2 and 10.0
+ *   (postcopy-active in inmigrate; seen on the 10.0 binary: docs/findings.md F14). Master has
+ *   postcopy-device for that moment and follows exit-on-error there.
  */
 export function loadFailureExits(d: SideState): boolean {
-  return d.side === 'destination' && (d.status === 'setup' || d.status === 'active') && d.listening && d.exitOnError && d.runstate === 'inmigrate';
+  if (d.side !== 'destination' || d.runstate !== 'inmigrate') return false;
+  if (d.status === 'setup' || d.status === 'active') return d.listening && d.exitOnError;
+  if (d.status === 'postcopy-active') return true;
+  if (d.status === 'postcopy-device') return d.exitOnError;
+  return false;
 }
 
 /** The events a process that exits on a failed load sends before it goes. */

@@ -406,8 +406,10 @@ const transitions: ChartTransition[] = [
     when: { caps: { 'postcopy-ram': true } }, ref: 'migration/savevm.c: loadvm_postcopy_handle_listen' },
   { id: 'dst.postcopy-done', chart: 'destination-status', from: ['postcopy-active'], event: 'postcopy-done', to: 'completed',
     when: { notRunstate: ['inmigrate'] }, effects: ['unregisterYank'], ref: 'migration/savevm.c: postcopy_ram_listen_thread' },
+  // Only once postcopy runs (POSTCOPY_INCOMING_RUNNING: the run state has left inmigrate); before,
+  // the load fails and QEMU exits (inclusion.ts loadFailureExits; docs/findings.md F14).
   { id: 'dst.error.postcopy', chart: 'destination-status', from: ['postcopy-active', 'postcopy-recover'], event: 'channel-error', to: 'postcopy-paused',
-    effects: ['stopListening'], ref: 'migration/savevm.c: postcopy_pause_incoming' },
+    when: { notRunstate: ['inmigrate'] }, effects: ['stopListening'], ref: 'migration/savevm.c: qemu_loadvm_state_main (postcopy_state_get() == POSTCOPY_INCOMING_RUNNING) -> postcopy_pause_incoming' },
   { id: 'dst.recover-connected', chart: 'destination-status', from: ['postcopy-paused'], event: 'resume-connected', to: 'postcopy-recover',
     when: { ctx: { listening: true } }, ref: 'migration/savevm.c: postcopy_pause_incoming' },
   { id: 'dst.recover-done', chart: 'destination-status', from: ['postcopy-recover'], event: 'recover-done', to: 'postcopy-active',
