@@ -417,15 +417,17 @@ export interface Profile {
 }
 
 /**
- * A transport the capabilities need (migration/migration.c: migration_channels_and_transport_compatible):
- * with any of `caps` on, the URI's scheme must be one of `schemes`, or one of `schemesWith` with the
- * capability it names on too.
+ * A transport the configuration needs (migration/migration.c: migration_channels_and_transport_compatible):
+ * with any of `caps` on (or `params` set so, all of them), the URI's scheme must be one of `schemes`,
+ * or one of `schemesWith` with the capability it names on too (`schemes` left out: any but `refuses`).
  */
 export interface TransportCheck {
   id: string;
-  caps: readonly string[];
-  schemes: readonly string[];
+  caps?: readonly string[];
+  params?: Readonly<Record<string, ParamValue>>;
+  schemes?: readonly string[];
   schemesWith?: Readonly<Record<string, string>>;
+  refuses?: readonly string[];
   desc: string;
   ref: string;
 }

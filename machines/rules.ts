@@ -310,11 +310,13 @@ const checks: Record<CheckName, Check> = {
     const uri = args.uri;
     if (typeof uri !== 'string') return false;
     const scheme = uri.slice(0, Math.max(0, uri.indexOf(':')));
+    const stored = p.transportChecks.some((c) => c.params) ? storedParams(s, p) : {};
     for (const c of p.transportChecks) {
-      if (!c.caps.some((x) => s.caps.includes(x))) continue;
+      if (c.caps && !c.caps.some((x) => s.caps.includes(x))) continue;
+      if (c.params && !Object.entries(c.params).every(([k, v]) => stored[k] === v)) continue;
       const withCap = c.schemesWith?.[scheme];
-      if (c.schemes.includes(scheme) || (withCap !== undefined && s.caps.includes(withCap))) continue;
-      return { message: c.desc };
+      const allowed = c.schemes ? c.schemes.includes(scheme) || (withCap !== undefined && s.caps.includes(withCap)) : !(c.refuses ?? []).includes(scheme);
+      if (!allowed) return { message: c.desc };
     }
     return false;
   },

@@ -71,6 +71,26 @@ describe.each([
           removeTempDir(dir2);
         }
       }
+      if (name === 'qemu-10.0') {
+        // cpr-transfer needs a streamable transport: the mode is a parameter, set on a fresh source.
+        const dir3 = makeTempDir();
+        const vms: Vm[] = [];
+        try {
+          const s3 = await Vm.launch({ name: 'source', qemu, dir: dir3 });
+          vms.push(s3);
+          const l = locate(p, { side: 'source', status: 'none' });
+          if ('invalid' in l) throw new Error(l.invalid);
+          const set = decide(p, l.found.context, 'migrate-set-parameters', { mode: 'cpr-transfer' });
+          if (!set.allowed) throw new Error(set.error.desc);
+          expect((await s3.client.execute('migrate-set-parameters', { mode: 'cpr-transfer' })).ok).toBe(true);
+          const m = decide(p, set.next, 'migrate', { uri: 'file:/nonexistent/x' });
+          expect(m.allowed ? 'accepted' : m.error.desc).toBe('Migration requires streamable transport (eg unix)');
+          expect(answer(await s3.client.execute('migrate', { uri: 'file:/nonexistent/x' }))).toEqual({ ok: false, desc: m.allowed ? '' : m.error.desc });
+        } finally {
+          for (const vm of vms) await vm.dispose();
+          removeTempDir(dir3);
+        }
+      }
       // migrate: 10.0 parses first and changes nothing; 7.2 answers after migrate_init and leaves the
       // status failed (Reject.status), with the yank instance released (a next migrate is taken).
       const want = model(p, 'source', 'migrate', { uri: 'bogus:1' });

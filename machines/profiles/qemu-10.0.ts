@@ -437,13 +437,15 @@ export const qemu100Delta: ProfileDelta = {
   commandArgs: { migrate: ['uri', 'channels', 'detach', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
   // migrate_uri_parse: file: (8.2) joined the schemes.
   uriSchemes: { add: ['file'] },
-  // migration_channels_and_transport_compatible (seen on the binary: both refusals, seekable first,
-  // from migrate and migrate-incoming alike, nothing changed). Not modelled: direct-io's extra fds
-  // and cpr-transfer's streamable transport (parameters no scenario sets).
+  // migration_channels_and_transport_compatible (seen on the binary: each refusal, seekable first,
+  // from migrate and migrate-incoming alike, nothing changed). Not a row: direct-io's extra fds,
+  // which cannot fail first (migrate_direct_io() needs mapped-ram, so the seekable test refuses
+  // any transport but file: before it; seen: multifd + direct-io over tcp is taken).
   transportChecks: {
     add: [
       { item: { id: 'seekable', caps: ['mapped-ram'], schemes: ['file'], desc: 'Migration requires seekable transport (e.g. file)', ref: `${MC}: migration_channels_and_transport_compatible (migration_needs_seekable_channel)` } },
       { item: { id: 'multi-channel', caps: ['multifd', 'postcopy-preempt'], schemes: ['tcp', 'unix', 'vsock'], schemesWith: { file: 'mapped-ram' }, desc: 'Migration requires multi-channel URIs (e.g. tcp)', ref: `${MC}: migration_channels_and_transport_compatible (migration_needs_multiple_sockets, transport_supports_multi_channels)` } },
+      { item: { id: 'streamable', params: { mode: 'cpr-transfer' }, refuses: ['file'], desc: 'Migration requires streamable transport (eg unix)', ref: `${MC}: migration_channels_and_transport_compatible (MIG_MODE_CPR_TRANSFER)` } },
     ],
   },
   capConflicts: { remove: ['preempt-compress', 'multifd-compress'], replace: capConflictsReplace, add: capConflictsAdd },
