@@ -276,7 +276,8 @@ describe.skipIf(!hasBrowser)('viewer in headless Chromium', () => {
 
   it('clicking a transition shows its QEMU reference', async () => {
     await open();
-    await side('source').locator('svg text.tl', { hasText: /^migrate$/ }).first().click();
+    // migrate from none to setup (7.2 also draws none -> failed for a URI of an unknown scheme).
+    await side('source').locator('svg text.tl[aria-label="transition migrate: none to setup"]').first().click();
     const info = await side('source').locator('.chart .info').innerText();
     expect(info).toMatch(/QEMU: migration\/migration\.c: qmp_migrate/);
     expect(info).toContain('rule: migrate.start');
