@@ -121,6 +121,9 @@ const PACE_10: QmpStep = params(S, { 'zero-page-detection': 'none' }, { only: ON
 /** Events on at both ends; migrate-incoming to a port another process holds (the env outcome port-in-use), then query-migrate. */
 const portInUse = (): Step[] => [caps(S, 'events'), caps(D, 'events'), cmd(D, 'migrate-incoming', { uri: '$SILENT_URI' }), cmd(D, 'query-migrate')];
 
+/** Postcopy paused on both sides, then migrate resume to a server that accepts and never talks: the source held in postcopy-recover. */
+const silentRecover = (): Step[] => [...postcopyActive('paused'), ...pauseBoth, cmd(S, 'migrate', { uri: '$SILENT_URI', resume: true }), wait(S, 'postcopy-recover', 'finish-migrate')];
+
 /** A migrate held in setup (a UNIX listener whose queue is full), probed there, then migrate_cancel. */
 const stalledSetupCancel = (): Step[] => [
   caps(S, 'events'),
@@ -486,10 +489,7 @@ export const SCENARIOS: Scenario[] = [
     only: { profiles: ONLY_72, why: "10.0 refuses migrate_cancel in postcopy-recover (qmp_migrate_cancel: migration_in_postcopy) and accepts migrate-pause there, which the probes send (postcopy-recover-silent-source-10.0)" },
     destinationPaused: true,
     steps: [
-      ...postcopyActive('paused'),
-      ...pauseBoth,
-      cmd(S, 'migrate', { uri: '$SILENT_URI', resume: true }),
-      wait(S, 'postcopy-recover', 'finish-migrate'),
+      ...silentRecover(),
       ...srcProbes('postcopy-recover', [...ALWAYS, 'caps-events', 'pause', 'recover', 'resume', 'incoming', 'start-postcopy', 'migrate', 'continue-here', 'cont', 'stop']),
       cmd(S, 'migrate_cancel'),
       wait(S, 'cancelling', 'finish-migrate'),
@@ -502,10 +502,7 @@ export const SCENARIOS: Scenario[] = [
     only: { profiles: ONLY_10, why: WHY_10 },
     destinationPaused: true,
     steps: [
-      ...postcopyActive('paused'),
-      ...pauseBoth,
-      cmd(S, 'migrate', { uri: '$SILENT_URI', resume: true }),
-      wait(S, 'postcopy-recover', 'finish-migrate'),
+      ...silentRecover(),
       ...srcProbes('postcopy-recover', [...ALWAYS, 'caps-events', 'recover', 'resume', 'incoming', 'start-postcopy', 'migrate', 'continue-here', 'cont', 'stop']),
       cmd(S, 'migrate_cancel'),
       { sleep: 500 },
