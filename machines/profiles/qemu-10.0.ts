@@ -8,7 +8,7 @@
 // left out, and 10.0's own behaviour decides where the two part (COLO, the setup cancel, the
 // failed bind, migrate-recover's events).
 import type { CapConflict, ChartTransition, ListDelta, ParamCheck, ParamSpec, ProfileDelta, Rule } from '../profile.ts';
-import { parameters72, paramChecks72 } from './qemu-7.2.ts';
+import { backgroundSnapshotRows, parameters72, paramChecks72 } from './qemu-7.2.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
 
 const MC = 'migration/migration.c';
@@ -395,6 +395,8 @@ const paramChecksDelta: ListDelta<ParamCheck> = {
 // migrate_caps_check, in its order of checks (the first that fails answers).
 const C = `${OPT}: migrate_caps_check`;
 const capConflictsReplace: CapConflict[] = [
+  // check_caps_background_snapshot moved to options.c and lost compress (removed in 9.1).
+  ...backgroundSnapshotRows(`${C} (check_caps_background_snapshot)`).filter((r) => r.id !== 'background-snapshot-compress'),
   { id: 'postcopy-ignore-shared', all: ['postcopy-ram', 'x-ignore-shared'], desc: 'Postcopy is not compatible with ignore-shared', ref: C },
   { id: 'zero-copy-needs-multifd', all: ['zero-copy-send'], unless: ['multifd'], desc: 'Zero copy only available for non-compressed non-TLS multifd migration', ref: C },
   { id: 'preempt-needs-postcopy', all: ['postcopy-preempt'], unless: ['postcopy-ram'], desc: 'Postcopy preempt requires postcopy-ram', ref: C },
@@ -448,7 +450,7 @@ export const qemu100Delta: ProfileDelta = {
       { item: { id: 'streamable', params: { mode: 'cpr-transfer' }, refuses: ['file'], desc: 'Migration requires streamable transport (eg unix)', ref: `${MC}: migration_channels_and_transport_compatible (MIG_MODE_CPR_TRANSFER)` } },
     ],
   },
-  capConflicts: { remove: ['preempt-compress', 'multifd-compress'], replace: capConflictsReplace, add: capConflictsAdd },
+  capConflicts: { remove: ['preempt-compress', 'multifd-compress', 'background-snapshot-compress'], replace: capConflictsReplace, add: capConflictsAdd },
   rules: {
     replace: replaceRules,
     add: addRules,

@@ -635,8 +635,21 @@ export const paramChecks72: ParamCheck[] = [
   { id: 'zero-copy', kind: 'conflict', caps: ['zero-copy-send'], differs: { 'multifd-compression': 'none', 'tls-creds': '' }, reads: 'new', desc: 'Zero copy only available for non-compressed non-TLS multifd migration', ref: B },
 ];
 
+/**
+ * migrate_caps_check: background-snapshot refuses each capability of check_caps_background_snapshot,
+ * the first set one in that list naming itself (seen on both binaries). The host's write tracking
+ * (userfaultfd write-protect) is taken as available, as on every machine this project runs on.
+ */
+export const BACKGROUND_SNAPSHOT_INCOMPATIBLE = [
+  'postcopy-ram', 'dirty-bitmaps', 'postcopy-blocktime', 'late-block-activate', 'return-path', 'multifd', 'pause-before-switchover',
+  'auto-converge', 'release-ram', 'rdma-pin-all', 'compress', 'xbzrle', 'x-colo', 'validate-uuid', 'zero-copy-send',
+] as const;
+export const backgroundSnapshotRows = (ref: string): CapConflict[] =>
+  BACKGROUND_SNAPSHOT_INCOMPATIBLE.map((c) => ({ id: `background-snapshot-${c}`, all: ['background-snapshot', c], desc: `Background-snapshot is not compatible with ${c}`, ref }));
+
 const capConflicts: CapConflict[] = [
   { id: 'postcopy-ignore-shared', all: ['postcopy-ram', 'x-ignore-shared'], desc: 'Postcopy is not compatible with ignore-shared', ref: `${MC}: migrate_caps_check` },
+  ...backgroundSnapshotRows(`${MC}: migrate_caps_check (check_caps_background_snapshot)`),
   { id: 'zero-copy-needs-multifd', all: ['zero-copy-send'], unless: ['multifd'], desc: 'Zero copy only available for non-compressed non-TLS multifd migration', ref: `${MC}: migrate_caps_check` },
   { id: 'preempt-needs-postcopy', all: ['postcopy-preempt'], unless: ['postcopy-ram'], desc: 'Postcopy preempt requires postcopy-ram', ref: `${MC}: migrate_caps_check` },
   { id: 'preempt-compress', all: ['postcopy-preempt', 'compress'], desc: 'Postcopy preempt not compatible with compress', ref: `${MC}: migrate_caps_check` },
