@@ -2,7 +2,7 @@
 // delta on qemu-10.0 (so what master changes is what upstream changed since 10.0), proposed a delta
 // on qemu-master. And the rows the master audit corrected, each against the answer QEMU's source gives.
 import { describe, expect, it } from 'vitest';
-import { answer, exploreSide, getProfile, locate, PROFILES, type Reached } from '../machines/index.ts';
+import { answer, exploreSide, fastStep, getProfile, loadFailureExits, locate, PROFILES, type Reached } from '../machines/index.ts';
 
 const found = (l: ReturnType<typeof locate>): Reached => {
   if ('invalid' in l) throw new Error(l.invalid);
@@ -110,5 +110,27 @@ describe('the master audit (issue 17): rows read again from the source', () => {
   it('migrate_cancel in setup: cancelling at once, cancelled later by migration_cleanup (no 10.0 shortcut)', () => {
     const setup = found(locate(master, { side: 'source', status: 'setup' }));
     expect(answer(master, setup, 'migrate_cancel')).toMatchObject({ allowed: true, rule: { id: 'migrate_cancel.running', accept: { status: 'cancelling' } } });
+  });
+});
+
+describe('a postcopy that breaks before the destination runs (docs/findings.md F14)', () => {
+  it('7.2 and 10.0: postcopy-active still inmigrate fails and exits whatever exit-on-error says; master: postcopy-device, and only with exit-on-error', () => {
+    for (const name of ['qemu-7.2', 'qemu-10.0']) {
+      const p = getProfile(name);
+      const loading = exploreSide(p, 'destination', ['postcopy-ram']).filter((r) => r.context.status === 'postcopy-active' && r.context.runstate === 'inmigrate');
+      expect(loading.length, name).toBeGreaterThan(0);
+      for (const r of loading) {
+        expect(loadFailureExits(r.context), name).toBe(true);
+        expect(fastStep(p, r.context, { type: 'channel-error' })?.status ?? r.context.status, name).not.toBe('postcopy-paused');
+      }
+    }
+    const m = getProfile('qemu-master');
+    const device = exploreSide(m, 'destination', ['postcopy-ram']).filter((r) => r.context.status === 'postcopy-device' && r.context.runstate === 'inmigrate');
+    expect(device.some((r) => r.context.exitOnError)).toBe(true);
+    expect(device.some((r) => !r.context.exitOnError)).toBe(true);
+    for (const r of device) {
+      expect(loadFailureExits(r.context)).toBe(r.context.exitOnError);
+      if (!r.context.exitOnError) expect(fastStep(m, r.context, { type: 'channel-error' })).toMatchObject({ status: 'failed', yankRegistered: false, rp: 'closed' });
+    }
   });
 });

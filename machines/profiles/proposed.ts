@@ -22,7 +22,7 @@ const blockedRules = (): { item: Rule; before: string }[] => [
 ];
 
 /** Transitions after which a migration has ended on that side: the blocks are lifted. */
-const ENDS = ['src.switchover', 'src.postcopy-complete', 'src.cancelled', 'src.failed', 'src.status.failover', 'dst.load-done', 'dst.postcopy-done', 'dst.error.precopy', 'dst.status.failover'];
+const ENDS = ['src.switchover', 'src.postcopy-complete', 'src.cancelled', 'src.failed', 'src.status.failover', 'dst.load-done', 'dst.postcopy-done', 'dst.error.precopy', 'dst.error.postcopy-device', 'dst.status.failover'];
 
 export const proposedDelta: ProfileDelta = {
   name: 'proposed',

@@ -171,6 +171,15 @@ const ownTransitions: ChartTransition[] = [
 ];
 
 const ownTransitionsMore: ChartTransition[] = [
+  // The postcopy listen thread fails before the destination runs (postcopy-device): failed, the
+  // incoming state destroyed, and QEMU exits only with exit-on-error (inclusion.ts
+  // loadFailureExits); 10.0 exited whatever it said (docs/findings.md F14).
+  { id: 'dst.error.postcopy-device', chart: 'destination-status', from: ['postcopy-device'], event: 'channel-error', to: 'failed',
+    when: { ctx: { exitOnError: false } }, effects: ['unregisterYank'],
+    ref: 'migration/postcopy-ram.c: postcopy_listen_thread (migrate_set_state FAILED) -> postcopy_incoming_complete_bh (migration_incoming_state_destroy; exit only with exit_on_error)' },
+  { id: 'dst.rp.error.postcopy-device', chart: 'return-path', side: 'destination', from: ['open'], event: 'channel-error', to: 'closed',
+    when: { status: ['postcopy-device'], ctx: { exitOnError: false } },
+    ref: 'migration/postcopy-ram.c: postcopy_incoming_complete_bh -> migration_incoming_state_destroy (migrate_send_rp_shut, qemu_fclose(to_src_file))' },
   { id: 'src.converged.device', chart: 'source-status', from: ['active'], event: 'switchover-start', to: 'device',
     when: { caps: { 'pause-before-switchover': false }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_switchover_prepare` },
   { id: 'src.postcopy-device-done', chart: 'source-status', from: ['postcopy-device'], event: 'postcopy-device-done', to: 'postcopy-active',
@@ -216,7 +225,8 @@ const transitionsDelta = {
     ...after('src.pause-released', 'src.switchover.colo'),
     ...after('src.postcopy-start', 'src.postcopy-device', 'src.postcopy-device-done'),
     ...after('src.error.precopy', 'src.failed'),
-    ...after('dst.postcopy-listen', 'dst.postcopy-run'),
+    ...after('dst.postcopy-listen', 'dst.postcopy-run', 'dst.error.postcopy-device'),
+    ...after('dst.rp.error.precopy', 'dst.rp.error.postcopy-device'),
     // The COLO primary and the secondary's checkpoints, which 10.0 never reaches (its primary never
     // enters COLO), at their 7.2 places.
     ...after('dst.run.postcopy-paused', 'src.colo.start', 'src.failover.init', 'src.colo.ready', 'src.run.colo-start', 'src.rp.colo-open'),
