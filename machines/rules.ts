@@ -27,6 +27,11 @@ export function movingRule(d: Decision | null | undefined): string | null {
   return d && (d.allowed || d.next) ? d.rule!.id : null;
 }
 
+/** A URI's scheme: what comes before its first colon ('' when there is none). */
+export function uriScheme(uri: string): string {
+  return uri.slice(0, Math.max(0, uri.indexOf(':')));
+}
+
 /**
  * The status query-migrate reports: a destination's outgoing status once a refused `migrate` set it
  * (migration/migration.c: qmp_query_migrate, fill_source_migration_info after the destination's),
@@ -309,7 +314,7 @@ const checks: Record<CheckName, Check> = {
   transportIncompatible(s, args, p) {
     const uri = args.uri;
     if (typeof uri !== 'string') return false;
-    const scheme = uri.slice(0, Math.max(0, uri.indexOf(':')));
+    const scheme = uriScheme(uri);
     const stored = p.transportChecks.some((c) => c.params) ? storedParams(s, p) : {};
     for (const c of p.transportChecks) {
       if (c.caps && !c.caps.some((x) => s.caps.includes(x))) continue;
@@ -324,8 +329,8 @@ const checks: Record<CheckName, Check> = {
   uriInvalid(_s, args, p) {
     const uri = args.uri;
     if (typeof uri !== 'string') return false;
-    const colon = uri.indexOf(':');
-    return colon > 0 && p.uriSchemes.includes(uri.slice(0, colon)) ? false : { uri };
+    const scheme = uriScheme(uri);
+    return scheme !== '' && p.uriSchemes.includes(scheme) ? false : { uri };
   },
   // qapi: yank's `instances` is a list of YankInstance unions ({type: block-node|chardev|migration}).
   yankInstancesMalformed(_s, args) {

@@ -10,7 +10,7 @@ import { returnPathChart } from './return-path.ts';
 import type { Profile, SideState, ChartTransition } from './profile.ts';
 import { applyEffects } from './effects.ts';
 import { contextKey } from './state-key.ts';
-import { decide, evalCond, type Decision } from './rules.ts';
+import { decide, evalCond, movingRule, type Decision } from './rules.ts';
 import { sourceStatusChart } from './source-status.ts';
 import { destinationStatusChart } from './destination-status.ts';
 import { runStateChart } from './run-state.ts';
@@ -90,8 +90,7 @@ function buildSideMachine(p: Profile, side: Side, initialRun: RunState) {
     guards: {
       /** The first matching row of the rule table for this command is `rule`, and it accepts (or refuses, leaving the status changed). */
       ruleFires: ({ context, event }, params: { rule: string }) => {
-        const d = decideFor(p, context, event);
-        return !!d && (d.allowed || !!d.next) && d.rule?.id === params.rule;
+        return movingRule(decideFor(p, context, event)) === params.rule;
       },
       /** Accepted (or refused, leaving data changed), and no chart moves: only the process's data changes (or nothing). */
       acceptedInPlace: ({ context, event }) => {

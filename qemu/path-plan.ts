@@ -31,7 +31,7 @@
 // pair can reach. (3) A greedy cover orders the runnable paths, most new targets first: `--paths N`
 // runs the first N.
 import {
-  decide, mayMove, movingRule, FAULTS, startChannel, stepChannel, stepPair, stepSide, stateKey,
+  decide, mayMove, movingRule, uriScheme, FAULTS, startChannel, stepChannel, stepPair, stepSide, stateKey,
   type ChannelSnapshot, type PairEvent, type PairState, type Profile, type Side, type SideEvent, type SideSnapshot,
 } from '../machines/index.ts';
 import { composeStep, enabledSyncs, snapshotStepper, type ChannelValue, type Stepper } from '../machines/pair.ts';
@@ -287,7 +287,7 @@ function qmpStepOf(p: Profile, s: PairState, e: Extract<PairEvent, { type: 'qmp'
     const listens = !!d?.listening && ['none', 'setup'].includes(d.status);
     let uri: string;
     // A URI whose scheme QEMU does not know (Profile.uriSchemes) is sent as it is: the answer is about the scheme.
-    if (!p.uriSchemes.includes(args.uri.split(':')[0])) uri = args.uri;
+    if (!p.uriSchemes.includes(uriScheme(args.uri))) uri = args.uri;
     else if (e.command === 'migrate-recover' || (e.command === 'migrate' && args.resume)) uri = '$RECOVER_URI';
     else if (e.command === 'migrate-incoming') uri = '$DST_URI';
     else if (e.vm === 'source') uri = stall ? '$STALLED_URI' : listens ? '$DST_URI' : '$REFUSED_URI';
