@@ -312,6 +312,13 @@ export const SYNC: readonly SyncSpec[] = [
       ],
     }),
   ),
+  // QEMU 10.0: the secondary starts its VM with no primary to send CHECKPOINT_READY to; the status
+  // was colo (and the run state inmigrate) a moment before.
+  {
+    name: 'colo-vm-start',
+    ref: 'migration/colo.c: colo_process_incoming_thread (ACTIVE -> COLO, then vm_start)',
+    steps: [{ vm: 'destination', event: 'colo-vm-start' }],
+  },
   { name: 'failover-bh:source', ref: 'migration/colo-failover.c: colo_failover_bh', steps: [{ vm: 'source', event: 'failover-bh' }] },
   { name: 'failover-bh:destination', ref: 'migration/colo-failover.c: colo_failover_bh', steps: [{ vm: 'destination', event: 'failover-bh' }] },
   {

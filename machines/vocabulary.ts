@@ -82,6 +82,7 @@ export const INTERNAL_EVENTS = [
   'rp-open', // destination: MIG_CMD_OPEN_RETURN_PATH received (loadvm_process_command)
   'rp-shut', // source: MIG_RP_MSG_SHUT received (source_return_path_thread)
   'colo-enable', // destination (QEMU 7.2): MIG_CMD_ENABLE_COLO received
+  'colo-vm-start', // destination (QEMU 10.0): colo_process_incoming_thread's vm_start, with no primary to answer
   // COLO checkpoint messages (qapi/migration.json: COLOMessage), sent by one side, received by the other
   'checkpoint-ready',
   'checkpoint-request',

@@ -112,7 +112,7 @@ describe('the pair\'s own transitions', () => {
     // A SYNC row or fault that never moves any reachable state is dead data: the model claims a step
     // QEMU takes that no run of the model can take (or its guard is wrong).
     const taken = new Set<string>();
-    for (const name of ['qemu-7.2', 'qemu-master', 'proposed']) {
+    for (const name of ['qemu-7.2', 'qemu-10.0', 'qemu-master', 'proposed']) {
       const { explorer } = explorePair(getProfile(name), { invariants: [], restart: true });
       const events = explorer.alphabet.map((e, ei) => [e, ei] as const).filter(([e]) => e.type === 'sync' || e.type === 'fault');
       for (let i = 0; i < explorer.size; i++) {

@@ -315,6 +315,20 @@ describe('check-trace on a real QEMU 10.0 trace', () => {
     expect(reply).toBeGreaterThan(0);
     expect(event).toBeGreaterThan(reply);
   });
+
+  it('a COLO secondary with no primary is colo / inmigrate until its vm_start: a poll there conforms, the VM stays inmigrate only until RESUME', () => {
+    const t = readFileSync(join(dir, 'qemu-10.0', 'colo-secondary-before-vm-start.jsonl'), 'utf8');
+    const p = getProfile('qemu-10.0');
+    expect(findings(checkTraceText(p, t).stdout).filter((f) => f.kind !== 'pending')).toEqual([]);
+    // The same answer after RESUME departs: the VM runs then.
+    const ls = t.split('\n');
+    const poll = ls.findIndex((l) => l.includes('"id":"window"') && l.includes('"dir":"send"'));
+    const resume = ls.findIndex((l, k) => k > poll && l.includes('"vm":"destination"') && l.includes('"event":"RESUME"'));
+    expect(resume).toBeGreaterThan(poll + 1);
+    const late = [...ls.slice(0, poll), ls[resume], ls[poll], ls[poll + 1], ...ls.slice(poll + 2, resume), ...ls.slice(resume + 1)].join('\n');
+    const departures = findings(checkTraceText(p, late).stdout).filter((f) => f.kind !== 'pending');
+    expect(departures[0]).toMatchObject({ kind: 'unexpected-runstate', observed: 'inmigrate', vm: 'destination' });
+  });
 });
 
 describe('docs/findings.md F13: a 10.0 postcopy start that fails after device stays in device (recorded on the binary)', () => {

@@ -243,13 +243,13 @@ const replaceTransitions: ChartTransition[] = [
   // The secondary without a primary: colo_process_incoming_thread sets COLO, starts the VM and sends
   // CHECKPOINT_READY without waiting for anyone; seen on the binary: MIGRATION colo, RESUME, then at
   // once COLO_EXIT (reason error: the completed source has closed the stream; dst.colo.error).
-  { id: 'dst.colo.start', chart: 'colo', side: 'destination', from: ['none'], event: 'load-done', to: 'secondary.running',
-    when: { status: ['active'], ctx: { coloEnabled: true } }, ref: `${CO}: colo_incoming_co -> colo_process_incoming_thread (vm_start; colo_send_message CHECKPOINT_READY)` },
-  { id: 'dst.run.colo-start', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'load-done', to: 'running', statusFirst: true,
-    when: { status: ['active'], ctx: { coloEnabled: true } }, ref: `${CO}: colo_process_incoming_thread (ACTIVE -> COLO, then vm_start)`,
-    note: 'MIGRATION colo, then RESUME; the short colo / inmigrate before vm_start is left out' },
-  // The VM runs from the start of COLO: colo_do_failover stops it (dst.run.failover-stop) before the failover ends.
-  { id: 'dst.run.failover-start', chart: 'run-state', side: 'destination', from: ['colo'], event: 'failover-done', to: 'running', statusFirst: true,
+  { id: 'dst.colo.start', chart: 'colo', side: 'destination', from: ['none'], event: 'load-done', to: 'secondary.starting',
+    when: { status: ['active'], ctx: { coloEnabled: true } }, ref: `${CO}: colo_incoming_co -> colo_process_incoming_thread (ACTIVE -> COLO)` },
+  { id: 'dst.run.colo-start', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'colo-vm-start', to: 'running',
+    when: { colo: ['secondary.starting'] }, ref: `${CO}: colo_process_incoming_thread -> vm_start` },
+  // A running secondary is stopped by colo_do_failover (dst.run.failover-stop) before the failover
+  // ends; one that failed over before its vm_start (dst.colo.vm-start) is still inmigrate.
+  { id: 'dst.run.failover-start', chart: 'run-state', side: 'destination', from: ['colo', 'inmigrate'], event: 'failover-done', to: 'running', statusFirst: true,
     when: { failover: ['active'] }, ref: `${MC}: process_incoming_migration_bh -> vm_start`,
     note: 'secondary_vm_do_failover sets completed (MIGRATION) and forces autostart; the VM starts once the COLO thread is joined' },
 
@@ -295,6 +295,10 @@ const DESTINATION_CHECKPOINTS = [
 ];
 
 const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
+  // The status is colo and the VM still inmigrate until vm_start; a poll can land there (seen on the
+  // binary). CHECKPOINT_READY then goes to a source that has completed and closed the stream.
+  { after: 'dst.colo.start', item: { id: 'dst.colo.vm-start', chart: 'colo', side: 'destination', from: ['secondary.starting'], event: 'colo-vm-start', to: 'secondary.running',
+    ref: `${CO}: colo_process_incoming_thread (vm_start; colo_send_message CHECKPOINT_READY)` } },
   // F13: a postcopy start that fails in device (the stream broke while the source waited in
   // pre-switchover) leaves the status device: postcopy_start's fail: label cmpxchg's from
   // POSTCOPY_ACTIVE, and migration_iteration_finish has no case for device, so the VM stays in

@@ -210,10 +210,11 @@ const mt = (id: string): ChartTransition => own.get(id) ?? transition72(id);
 const after = (anchor: string, ...ids: string[]) => ids.map((id, i) => ({ after: i ? ids[i - 1] : anchor, item: mt(id) }));
 
 const transitionsDelta = {
-  // 10.0's rows master has not: src.postcopy-active (master: postcopy-device, src.postcopy-device),
+  // 10.0's rows master has not: dst.colo.vm-start (master's secondary waits for its primary),
+  // src.postcopy-active (master: postcopy-device, src.postcopy-device),
   // src.error.completion and src.postcopy-start-error (master goes through failing),
   // src.cancelled.connect-done (no setup cancel shortcut), src.rp.cancel.
-  remove: ['src.postcopy-active', 'src.error.completion', 'src.postcopy-start-error', 'src.cancelled.connect-done', 'src.rp.cancel'],
+  remove: ['dst.colo.vm-start', 'src.postcopy-active', 'src.error.completion', 'src.postcopy-start-error', 'src.cancelled.connect-done', 'src.rp.cancel'],
   replace: [
     'src.converged.device', 'src.converged.pause', 'src.pause-released', 'src.switchover', 'src.postcopy-start', 'src.error.precopy',
     'src.recover-setup-error', 'src.resume-connected', 'src.run.postcopy-start', 'src.run.postcopy-start.pause', 'src.run.failed.restart',
