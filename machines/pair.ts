@@ -137,6 +137,18 @@ export const SYNC: readonly SyncSpec[] = [
     needs: 'the source must be active',
     steps: [{ vm: 'source', event: 'converged' }],
   },
+  {
+    // The stream broke while the migration thread was not looking (qemu_savevm_wait_unplug polls
+    // the unplug alone, so wait-unplug has no channel-error row); the next iteration of
+    // migration_thread finds the error. Where the source looks at once, it took channel-error
+    // with the break itself and is never active on a broken stream.
+    name: 'error-detected',
+    ref: 'migration/migration.c: migration_thread -> migration_detect_error',
+    channelIn: ['broken'],
+    when: (s) => src(s)?.status === 'active' && !src(s)!.cancelRequested,
+    needs: 'the source must be active on a broken stream, with no migrate_cancel under way',
+    steps: [{ vm: 'source', event: 'channel-error' }],
+  },
   { name: 'switchover-start', ref: 'migration/migration.c: migration_maybe_pause / migration_switchover_prepare', steps: [{ vm: 'source', event: 'switchover-start' }] },
   { name: 'pause-released', ref: 'migration/migration.c: migration_maybe_pause', steps: [{ vm: 'source', event: 'pause-released' }] },
   {

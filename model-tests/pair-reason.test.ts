@@ -4,7 +4,7 @@
 // event cannot move, in its role now).
 import { describe, expect, it } from 'vitest';
 import { getProfile, profileNames, startPair, stepPair, SYNC, FAULTS, type PairEvent, type PairState, type Profile } from '../machines/index.ts';
-import { blockedReason } from '../machines/pair.ts';
+import { blockedReason, pairView } from '../machines/pair.ts';
 import { explorePair } from '../machines/explore-pair.ts';
 
 const INTERNAL: PairEvent[] = [...SYNC.map((s): PairEvent => ({ type: 'sync', name: s.name })), ...FAULTS.map((f): PairEvent => ({ type: 'fault', fault: f }))];
@@ -91,5 +91,26 @@ describe('blockedReason: why a step of the pair cannot happen', () => {
       // Its migration has a third process for peer: no step of this pair moves it, each says why.
       for (const e of INTERNAL) if (!(e.type === 'fault' && e.fault.startsWith('crash'))) expect(blockedReason(p, s, e), `${name} ${JSON.stringify(e)}`).not.toBe('');
     }
+  });
+});
+
+describe('a stream that breaks in wait-unplug (qemu_savevm_wait_unplug polls the unplug alone)', () => {
+  it.each(profileNames())('%s: the source stays in wait-unplug, and fails once active (error-detected)', (name) => {
+    const p = getProfile(name);
+    let s = run(p, [
+      { type: 'qmp', vm: 'destination', command: 'migrate-incoming', arguments: URI },
+      { type: 'qmp', vm: 'source', command: 'migrate', arguments: URI },
+      { type: 'sync', name: 'unplug-pending' },
+      { type: 'fault', fault: 'channel-break' },
+    ]);
+    expect(s.source!.context.status).toBe('wait-unplug');
+    expect(pairView(s).channel).toBe('broken');
+    // Not while the thread waits for the unplug.
+    expect(blockedReason(p, s, { type: 'sync', name: 'error-detected' })).toMatch(/active/);
+    s = run(p, [{ type: 'sync', name: 'unplug-done' }], s);
+    expect(s.source!.context.status).toBe('active');
+    expect(stepPair(p, s, { type: 'sync', name: 'converge' }).changed).toBe(false);
+    s = run(p, [{ type: 'sync', name: 'error-detected' }], s);
+    expect(['failed', 'failing']).toContain(s.source!.context.status);
   });
 });

@@ -315,7 +315,9 @@ const transitions: ChartTransition[] = [
   // (qemu_sem_wait, no timeout, no look at the stream), so a broken channel is noticed only after
   // migrate-continue or migrate_cancel posts it: device, then the device state fails to go out
   // (pair sync device-save-error). Seen on the 7.2 binary (docs/findings.md F10).
-  { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active'], event: 'channel-error', to: 'failed',
+  // Not from wait-unplug either: qemu_savevm_wait_unplug polls the unplug alone (every 250 ms) and
+  // looks at no error; the thread finds a broken stream once active (pair sync error-detected).
+  { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'active'], event: 'channel-error', to: 'failed',
     when: { notRunstate: ['finish-migrate'] }, effects: ['clearMigrationRequests', 'unregisterYank'], ref: `${MC}: migration_detect_error / migrate_fd_error` },
   // In finish-migrate the failure is set by migration_completion (fail: current_active_state ->
   // FAILED, without the BQL); migration_iteration_finish restarts the VM and migrate_fd_cleanup

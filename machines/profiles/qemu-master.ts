@@ -115,7 +115,9 @@ const ownTransitions: ChartTransition[] = [
   { id: 'src.pause-released', chart: 'source-status', from: ['pre-switchover'], event: 'pause-released', to: 'device',
     when: { ctx: { pausePosted: true } }, effects: ['consumePause'], ref: `${MC}: migration_switchover_prepare (qemu_sem_wait pause_sem; PRE_SWITCHOVER -> DEVICE)`,
     note: 'precopy and postcopy alike' },
-  { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'wait-unplug', 'active', 'pre-switchover', 'device', 'postcopy-device'], event: 'channel-error', to: 'failing',
+  // Not from wait-unplug: qemu_savevm_wait_unplug waits on the unplug alone and looks at no error;
+  // the thread finds a broken stream once active (pair.ts error-detected).
+  { id: 'src.error.precopy', chart: 'source-status', from: ['setup', 'active', 'pre-switchover', 'device', 'postcopy-device'], event: 'channel-error', to: 'failing',
     effects: ['clearMigrationRequests'], ref: `${MC}: migration_detect_error / migration_connect_error_propagate`,
     note: 'failing: the error is recorded, migration_cleanup has not run yet' },
   // No 7.2 moment before the package (src.postcopy-package-error): the status is device then (F13).
