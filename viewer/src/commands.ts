@@ -38,7 +38,7 @@ export class CommandPanel {
     private send: (event: PairEvent) => void,
     private getSim: () => Simulation,
   ) {
-    this.list = h('ul', { class: 'cmds', 'aria-label': `QMP commands to the ${side}` });
+    this.list = h('ul', { class: 'cmds', 'aria-label': `QMP commands to the ${side}`, id: `cmds-${side}`, tabindex: '-1' });
     this.state = h('div', { class: 'state-line', 'aria-live': 'polite' });
     this.reply = h('output', { class: 'reply', 'aria-live': 'polite', 'aria-label': `last reply from the ${side}` });
     this.el = h(
@@ -191,13 +191,15 @@ export class PairPanel {
     const mk = (event: PairEvent, label: string, title: string, cls: string) => {
       const key = `pair-${n++}`;
       const why = h('span', { class: 'why-not', id: `why-${key}` });
-      const button = h('button', { type: 'button', class: cls, title, 'aria-describedby': `why-${key}`, 'data-event': label, onclick: () => this.send(event) }, label);
+      // aria-disabled, not disabled: a step that cannot happen keeps its keyboard focus, so a
+      // keyboard user reaches it and reads why (shown beside it on focus and hover).
+      const button = h('button', { type: 'button', class: cls, title, 'aria-describedby': `why-${key}`, 'data-event': label, onclick: () => button.getAttribute('aria-disabled') !== 'true' && this.send(event) }, label);
       const entry = { button, why, event, key, title, stale: true };
       // Why a step cannot happen costs a few steps of the model: worked out when asked (hover, focus).
       const explain = () => {
         if (!entry.stale) return;
         entry.stale = false;
-        const w = button.disabled ? whyNot(this.getSim(), event) : '';
+        const w = button.getAttribute('aria-disabled') === 'true' ? whyNot(this.getSim(), event) : '';
         why.textContent = w;
         button.title = w ? `cannot happen now: ${w}\n${title}` : title;
       };
@@ -220,7 +222,7 @@ export class PairPanel {
       'section',
       { class: 'panel pair-panel', 'aria-label': 'pair steps' },
       this.line,
-      h('h3', {}, 'Synchronised steps ', h('small', {}, 'what QEMU’s threads do together on both processes; greyed: cannot happen now (hover for why)')),
+      h('h3', {}, 'Synchronised steps ', h('small', {}, 'what QEMU’s threads do together on both processes; greyed: cannot happen now (focus or hover one for why)')),
       h('div', { class: 'events', role: 'group', 'aria-label': 'synchronised steps' }, ...syncs),
       h('h3', {}, 'Faults'),
       h('div', { class: 'events', role: 'group', 'aria-label': 'faults' }, ...faults, restart, this.incoming),
@@ -235,7 +237,7 @@ export class PairPanel {
     for (const b of this.buttons) {
       const k = b.event.type === 'sync' ? `sync:${b.event.name}` : b.event.type === 'fault' ? `fault:${b.event.fault}` : '';
       const ok = en.has(k);
-      b.button.disabled = !ok;
+      b.button.setAttribute('aria-disabled', String(!ok));
       b.why.textContent = '';
       b.button.title = b.title;
       b.stale = true;

@@ -4,6 +4,7 @@ import { getProfile, profileNames, type PairEvent, type Side } from '../../machi
 import { ChartView } from './chart-view.ts';
 import { ANY_PROFILE, channelDiagram, DEFAULT_REGIONS, REGION_TITLES, regionsOf, sideDiagram } from '../../diagrams/charts.ts';
 import { CommandPanel, PairPanel } from './commands.ts';
+import { NextSteps } from './next-steps.ts';
 import { activeIds, type Diagram } from '../../diagrams/diagram.ts';
 import { download, h } from './dom.ts';
 import { Inspector } from './inspector.ts';
@@ -60,11 +61,27 @@ function movedText(r: StepRecord): string {
       if (a.status !== b.status) parts.push(`${who} status ${a.status}→${b.status}`);
       if (a.runstate !== b.runstate) parts.push(`${who} run ${a.runstate}→${b.runstate}`);
       if (a.colo !== b.colo) parts.push(`${who} COLO ${a.colo}→${b.colo}`);
+      if (a.listening !== b.listening) parts.push(`${who} ${b.listening ? 'listening' : 'no longer listening'}`);
       if (a.failover !== b.failover) parts.push(`${who} failover ${a.failover}→${b.failover}`);
     }
   }
   if (r.channelBefore !== r.channelAfter) parts.push(`channel ${r.channelBefore}→${r.channelAfter}`);
   return parts.join(', ');
+}
+
+/** A step's answer and effect in words, to compare one run of the steps with another. */
+function outcome(r: StepRecord | undefined): string {
+  if (!r) return 'not taken';
+  if (r.reply && 'exited' in r.reply) return 'no answer: the process has exited';
+  if (r.decision && !r.decision.allowed) return `refused: ${r.decision.error.desc}`;
+  return (r.decision ? 'accepted' : r.changed ? 'taken' : 'cannot happen') + (movedText(r) ? `, ${movedText(r)}` : '');
+}
+
+function configChange(a: SimConfig, b: SimConfig): string {
+  if (a.profile !== b.profile) return `Profile ${a.profile} → ${b.profile}`;
+  const on = b.caps.filter((c) => !a.caps.includes(c));
+  const off = a.caps.filter((c) => !b.caps.includes(c));
+  return `Capabilities at start: ${[...on.map((c) => `+${c}`), ...off.map((c) => `−${c}`)].join(' ') || 'unchanged'}`;
 }
 
 /** A process's heading: its slot, and its role when that changed (a destination that migrated on, F3). */
@@ -78,6 +95,7 @@ class App {
   readonly inspector = new Inspector();
   readonly charts: Record<Side, ChartView>;
   readonly panels: Record<Side, CommandPanel>;
+  readonly next: Record<Side, NextSteps>;
   readonly channelChart = new ChartView('channel');
   readonly pairPanel: PairPanel;
   private regions: Record<Side, string[]> = { source: [...DEFAULT_REGIONS], destination: [...DEFAULT_REGIONS] };
@@ -116,6 +134,10 @@ class App {
       source: new CommandPanel('source', (e) => this.send(e), () => this.sim),
       destination: new CommandPanel('destination', (e) => this.send(e), () => this.sim),
     };
+    this.next = {
+      source: new NextSteps('source', (e) => this.send(e), () => this.sim),
+      destination: new NextSteps('destination', (e) => this.send(e), () => this.sim),
+    };
     this.pairPanel = new PairPanel((e) => this.send(e), () => this.sim);
     // Setup form.
     this.profileSel = h('select', { id: 'profile', 'aria-label': 'profile' }, ...profileNames().map((n) => h('option', { value: n }, n)));
@@ -138,9 +160,11 @@ class App {
       e.preventDefault();
       this.restart(this.formConfig(), []);
     });
+    // A new profile or capability set replays the steps taken so far under it (nothing is lost) and
+    // marks where they now go differently.
     this.profileSel.addEventListener('change', () => {
       this.fillCaps(this.profileSel.value, this.checkedCaps());
-      this.restart(this.formConfig(), []);
+      this.restart(this.formConfig(), this.sim.userSteps(), true);
     });
     this.notice = h('div', { class: 'notice', role: 'status', hidden: true });
     // History.
@@ -154,22 +178,29 @@ class App {
     this.replay = new ReplayView(() => this.sim.config.profile, (side, view, profile, role) => this.drawChart(side, view, profile, false, role), () => toTrace(this.sim));
     const sideBlock = (side: Side) => {
       const title = h('h2', {}, sideTitle(side, side));
-      const el = h('section', { class: `side side-${side}`, 'data-side': side, 'data-role': side, 'aria-label': side }, title, h('div', { class: 'side-body' }, this.charts[side].el, this.panels[side].el));
+      const el = h(
+        'section',
+        { class: `side side-${side}`, 'data-side': side, 'data-role': side, 'aria-label': side, id: `side-${side}` },
+        title,
+        h('div', { class: 'side-body' }, this.charts[side].el, this.next[side].el, this.panels[side].el),
+      );
       this.headings.set(side, title);
       this.sideEls.set(side, el);
       return el;
     };
+    // Source and destination side by side, the channel and the pair's steps between them: both
+    // processes and both command panels on one screen.
     const simPanel = h(
       'div',
       { class: 'sim' },
+      sideBlock('source'),
       h(
         'div',
-        { class: 'sides' },
-        sideBlock('source'),
-        h('section', { class: 'side side-pair', 'data-side': 'pair', 'aria-label': 'pair' }, h('h2', {}, 'Channel and pair steps'), h('div', { class: 'pair-body' }, this.channelChart.el, this.pairPanel.el)),
-        sideBlock('destination'),
+        { class: 'middle' },
+        h('section', { class: 'side side-pair', 'data-side': 'pair', 'aria-label': 'pair', id: 'side-pair', tabindex: '-1' }, h('h2', {}, 'Channel and pair steps'), h('div', { class: 'pair-body' }, this.channelChart.el, this.pairPanel.el)),
+        h('aside', { class: 'steps', 'aria-label': 'history', id: 'steps' }, h('h2', {}, 'Steps'), h('div', { class: 'row' }, this.undoBtn, exportTrace, copyLink), this.history),
       ),
-      h('aside', { class: 'steps', 'aria-label': 'history' }, h('h2', {}, 'Steps'), h('div', { class: 'row' }, this.undoBtn, exportTrace, copyLink), this.history),
+      sideBlock('destination'),
     );
     const tablist = h('div', { role: 'tablist', class: 'tabs', 'aria-label': 'views' });
     for (const t of TABS) {
@@ -190,14 +221,13 @@ class App {
       this.panelsEl.set(id, el);
       return el;
     };
+    const skip = (href: string, text: string, tab = 'sim') =>
+      h('a', { href, class: 'skip', onclick: (e: Event) => (e.preventDefault(), this.setTab(tab), document.querySelector<HTMLElement>(href)?.focus()) }, text);
     root.replaceChildren(
+      h('nav', { class: 'skips', 'aria-label': 'skip links' }, skip('#main', 'Skip to the views'), skip('#cmds-source', 'Skip to the source’s commands'), skip('#cmds-destination', 'Skip to the destination’s commands'), skip('#side-pair', 'Skip to the pair’s steps')),
       h('header', { class: 'top' }, h('h1', {}, 'migstate'), h('span', { class: 'tagline' }, 'QEMU live migration: what QEMU accepts in each state, and what it answers to the rest'), this.setupForm),
       this.notice,
-      tablist,
-      mk('sim', simPanel),
-      mk('matrix', this.matrix.el),
-      mk('replay', this.replay.el),
-      mk('inspector', this.inspector.el),
+      h('main', { id: 'main', tabindex: '-1' }, tablist, mk('sim', simPanel), mk('matrix', this.matrix.el), mk('replay', this.replay.el), mk('inspector', this.inspector.el)),
     );
     document.addEventListener('keydown', (e) => {
       const t = e.target as HTMLElement;
@@ -207,6 +237,8 @@ class App {
       }
     });
     if (problems.length) this.say(`Link: ${problems.join('; ')}`);
+    // Back and Forward: the entry's tab and steps, in place (undoing to a prefix when it is one).
+    window.addEventListener('popstate', () => this.goTo(location.hash));
     // A link pasted or edited in the address bar: start over from it.
     window.addEventListener('hashchange', () => {
       if (location.hash !== this.written) location.reload();
@@ -219,6 +251,38 @@ class App {
     this.ready = this.drawCharts();
   }
 
+  /** Shows the state a URL describes (a history entry): its tab, its configuration and steps. */
+  private goTo(hash: string) {
+    const { state } = readUrl(hash, profileNames());
+    this.written = hash;
+    const cur = this.sim.userSteps();
+    const same = JSON.stringify(state.config) === JSON.stringify(this.sim.config);
+    const enc = (xs: SimStep[]) => xs.map((x) => JSON.stringify(x.event));
+    const a = enc(cur);
+    const b = enc(state.steps);
+    if (same && b.length <= a.length && b.every((x, i) => x === a[i])) {
+      if (b.length < a.length) this.sim.truncate(b.length);
+    } else if (same && a.every((x, i) => x === b[i])) {
+      for (const st of state.steps.slice(a.length)) this.sim.send(st.event);
+    } else {
+      this.setFormConfig(state.config);
+      const profileChanged = state.config.profile !== this.sim.config.profile;
+      this.sim = new Simulation(state.config, this.inspector.observer);
+      for (const st of state.steps) this.sim.send(st.event);
+      if (profileChanged) {
+        this.buildPanels();
+        void this.drawCharts();
+      }
+    }
+    this.diverged = null;
+    this.pushNext = false;
+    this.afterChange();
+    const tab = TABS.some((t) => t.id === state.tab) ? state.tab : 'sim';
+    this.tab = tab;
+    this.setTab(tab);
+    this.pushNext = false;
+  }
+
   private say(text: string) {
     this.notice.textContent = text;
     this.notice.hidden = !text;
@@ -227,7 +291,9 @@ class App {
   private fillCaps(profile: string, checked: string[]) {
     const p = getProfile(profile);
     this.capsBox.replaceChildren(
-      ...p.capabilities.map((c) => h('label', {}, h('input', { type: 'checkbox', value: c, checked: checked.includes(c), onchange: () => this.updateCapsSummary() }), ' ', c)),
+      ...p.capabilities.map((c) =>
+        h('label', {}, h('input', { type: 'checkbox', value: c, checked: checked.includes(c), onchange: () => (this.updateCapsSummary(), this.restart(this.formConfig(), this.sim.userSteps(), true)) }), ' ', c),
+      ),
     );
     this.updateCapsSummary();
   }
@@ -259,19 +325,43 @@ class App {
     this.pausedDst.checked = c.pausedDestination;
   }
 
-  restart(config: SimConfig, steps: SimStep[]): void {
+  /**
+   * Starts the pair anew under `config` and takes `steps`. With `compare`, the steps are those of the
+   * simulation being replaced: the first one whose answer or effect differs is marked (history and
+   * notice), so a profile or capability change shows what it changes instead of wiping the work.
+   */
+  restart(config: SimConfig, steps: SimStep[], compare = false): void {
     const profileChanged = config.profile !== this.sim.config.profile;
+    const before = compare ? this.sim.records.filter((r) => !r.step.setup) : [];
+    const was = this.sim.config;
     this.sim.stop();
     this.inspector.note(`restart: ${config.profile}, caps [${config.caps.join(', ')}], -incoming ${config.incoming}`);
     this.sim = new Simulation(config, this.inspector.observer);
     for (const s of steps) this.sim.send(s.event);
+    this.diverged = null;
     this.say('');
+    if (compare && steps.length) {
+      const after = this.sim.records.filter((r) => !r.step.setup);
+      const k = after.findIndex((r, i) => outcome(r) !== outcome(before[i]));
+      const what = configChange(was, config);
+      if (k < 0) this.say(`${what}: the ${steps.length} step(s) taken replay the same way.`);
+      else {
+        this.diverged = k;
+        this.say(`${what}: the ${steps.length} step(s) replayed; from step ${k + 1} (${eventName(after[k].step.event)}) they go differently: was ${outcome(before[k])}; now ${outcome(after[k])}.`);
+      }
+    }
+    this.pushNext = true;
     if (profileChanged) {
       this.buildPanels();
       void this.drawCharts();
     }
     this.afterChange();
   }
+
+  /** The first user step (0-based) that went differently after the last profile or capability change. */
+  private diverged: number | null = null;
+  /** The next URL write is a new history entry (a step, a tab), not a correction of this one. */
+  private pushNext = false;
 
   private buildPanels() {
     for (const side of SIDES) this.panels[side].build(this.sim.profile);
@@ -321,6 +411,7 @@ class App {
     const t0 = performance.now();
     performance.mark('migstate:step:start');
     const rec = this.sim.send(event);
+    this.pushNext = true;
     this.lastStepParts.sim = performance.now() - t0;
     this.afterChange(rec);
     performance.mark('migstate:step:end');
@@ -331,6 +422,7 @@ class App {
     if (!this.sim.canUndo()) return;
     this.inspector.note('undo: actors rebuilt, earlier steps replayed');
     this.sim.undo();
+    this.pushNext = true;
     this.afterChange();
   }
 
@@ -360,6 +452,7 @@ class App {
       t = n;
     };
     for (const side of SIDES) this.panels[side].update();
+    for (const side of SIDES) this.next[side].update();
     this.pairPanel.update();
     lap('panels');
     this.highlight(last);
@@ -387,6 +480,7 @@ class App {
     const recs = this.sim.records;
     const append = this.shownRecords === recs && recs.length >= this.shownCount;
     const from = append ? this.shownCount : 0;
+    const setupCount = recs.filter((r) => r.step.setup).length;
     const items = recs.slice(from).map((r, j) => {
       const i = from + j;
       const e = r.step.event;
@@ -399,7 +493,9 @@ class App {
           ? h('span', { class: 'err' }, `✗ ${r.decision.error.desc}`)
           : h('span', { class: r.changed || r.decision ? 'ok' : 'err' }, movedText(r) || (r.decision ? '✓ accepted' : r.changed ? 'changed' : 'cannot happen now'));
       const who = vm ? (vm === 'source' ? 'src' : 'dst') : e.type === 'fault' ? 'fault' : 'pair';
-      return h('li', { class: `${vm ?? 'pair'}${r.step.setup ? ' setup' : ''}${rejected ? ' rejected' : ''}`, 'data-index': String(i) }, h('span', { class: 'who' }, who), ' ', h('code', {}, what), r.step.setup ? h('small', {}, ' (start-up)') : '', h('br'), res);
+      const user = r.step.setup ? -1 : i - setupCount;
+      const diverged = this.diverged !== null && user >= this.diverged;
+      return h('li', { class: `${vm ?? 'pair'}${r.step.setup ? ' setup' : ''}${rejected ? ' rejected' : ''}${diverged ? ' diverged' : ''}`, 'data-index': String(i), title: user === this.diverged ? 'the first step that goes differently after the last profile or capability change' : undefined }, h('span', { class: 'who' }, who), ' ', h('code', {}, what), r.step.setup ? h('small', {}, ' (start-up)') : '', h('br'), res);
     });
     if (append) this.history.append(...items);
     else this.history.replaceChildren(...items);
@@ -424,11 +520,15 @@ class App {
 
   private writeUrlNow() {
     const hash = writeUrl({ tab: this.tab, config: this.sim.config, steps: this.sim.userSteps(), matrix: this.matrix.state });
-    if (hash !== location.hash) history.replaceState(null, '', hash);
+    // Each step and tab is an entry of the browser's history: Back goes to the step before.
+    const push = this.pushNext && this.written !== '';
+    this.pushNext = false;
+    if (hash !== location.hash) (push ? history.pushState : history.replaceState).call(history, null, '', hash);
     this.written = location.hash;
   }
 
   setTab(id: string): void {
+    if (this.tab !== id) this.pushNext = true;
     this.tab = id;
     for (const [k, el] of this.panelsEl) el.hidden = k !== id;
     for (const [k, b] of this.tabBtns) {

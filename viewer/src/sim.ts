@@ -39,6 +39,8 @@ export interface SideView {
   caps: readonly string[];
   colo: string;
   failover: string;
+  /** A destination with its incoming channel set up (migrate-incoming, -incoming URI). */
+  listening: boolean;
 }
 
 export interface StepRecord {
@@ -76,7 +78,7 @@ export function qmpReply(d: Decision): PairReply {
 }
 
 const view = (s: SideSnapshot | null): SideView | null =>
-  s && { side: s.context.side, status: s.context.status as string, runstate: s.context.runstate as string, value: s.value, caps: s.context.caps, colo: s.context.colo as string, failover: s.context.failover as string };
+  s && { side: s.context.side, status: s.context.status as string, runstate: s.context.runstate as string, value: s.value, caps: s.context.caps, colo: s.context.colo as string, failover: s.context.failover as string, listening: !!s.context.listening };
 
 /** A fresh side with its input (without what startSide does for -incoming URI: the caller does it). */
 function bootSide(p: Profile, input: SideInput): SideSnapshot {
