@@ -1,37 +1,62 @@
 // The permission matrix as a table (state × command) for a profile and side, and a diff between
-// two profiles: cells whose answer changes are marked, rows only one profile reaches too.
-import { profileNames, type Cell, type Matrix, type Side } from '../../machines/index.ts';
+// two profiles. The diff (machines/matrix.ts matrixDiff, computed in the worker) lines rows up by
+// the state they are, not by their label, and classifies each cell: a permission flip (✓→✗, ✗→✓)
+// is what breaks a client; a change of error wording alone is shown quietly and can be filtered out.
+import { profileNames, type Cell, type Matrix, type MatrixRow, type Side } from '../../machines/index.ts';
+import { CELL_CHANGES, type CellChange, type MatrixDiff } from '../../machines/matrix.ts';
+import type { MatrixQuery } from './matrix.worker.ts';
 import { h } from './dom.ts';
+import './matrix.css';
 
 const worker = () => new Worker(new URL('./matrix.worker.ts', import.meta.url), { type: 'module' });
 let w: Worker | null = null;
 let nextId = 0;
-const pending = new Map<number, { res: (m: Matrix) => void; rej: (e: Error) => void }>();
-const cache = new Map<string, Promise<Matrix>>();
+const pending = new Map<number, { res: (m: unknown) => void; rej: (e: Error) => void }>();
+const cache = new Map<string, Promise<unknown>>();
 
-export function loadMatrix(profile: string, side: Side): Promise<Matrix> {
-  const key = `${profile}|${side}`;
+function ask<T>(key: string, req: MatrixQuery): Promise<T> {
   let hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) return hit as Promise<T>;
   if (!w) {
     w = worker();
-    w.onmessage = (e: MessageEvent<{ id: number; matrix?: Matrix; error?: string }>) => {
+    w.onmessage = (e: MessageEvent<{ id: number; matrix?: Matrix; diff?: MatrixDiff; error?: string }>) => {
       const p = pending.get(e.data.id);
       pending.delete(e.data.id);
-      if (e.data.matrix) p?.res(e.data.matrix);
+      const v = e.data.matrix ?? e.data.diff;
+      if (v) p?.res(v);
       else p?.rej(new Error(e.data.error));
     };
   }
   const id = ++nextId;
-  hit = new Promise<Matrix>((res, rej) => pending.set(id, { res, rej }));
-  w.postMessage({ id, profile, side });
+  hit = new Promise((res, rej) => pending.set(id, { res, rej }));
+  w.postMessage({ id, ...req });
   cache.set(key, hit);
-  return hit;
+  return hit as Promise<T>;
 }
 
-const same = (a: Cell | undefined, b: Cell | undefined) => !!a && !!b && a.allowed === b.allowed && (a.allowed || a.error?.desc === b.error?.desc);
+export const loadMatrix = (profile: string, side: Side) => ask<Matrix>(`${profile}|${side}`, { profile, side });
+export const loadDiff = (a: string, b: string, side: Side) => ask<MatrixDiff>(`${a}→${b}|${side}`, { a, b, side });
+
 const cellText = (c: Cell | undefined) => (!c ? '—' : c.allowed ? '✓' : '✗');
 const cellLong = (c: Cell | undefined) => (!c ? 'no such state/command' : c.allowed ? `accepted (${c.rule ?? ''})` : `${c.error?.class}: ${c.error?.desc}`);
+
+/** The filter's words for each kind of cell, and how a diff cell shows it. */
+const KIND_LABEL: Record<CellChange, string> = {
+  'flip-refused': '✓→✗ now refused',
+  'flip-accepted': '✗→✓ now accepted',
+  wording: '✗→✗ error wording only',
+  same: 'unchanged',
+  only: 'only in one profile',
+};
+const KIND_WORDS: Record<CellChange, string> = {
+  'flip-refused': 'permission flip, accepted then refused',
+  'flip-accepted': 'permission flip, refused then accepted',
+  wording: 'refused in both, another error',
+  same: 'same answer',
+  only: 'in one profile only',
+};
+
+type RowRef = { ra: MatrixRow | undefined; rb: MatrixRow | undefined; key: string };
 
 export class MatrixView {
   readonly el: HTMLElement;
@@ -40,6 +65,8 @@ export class MatrixView {
   private side: HTMLSelectElement;
   private diff: HTMLInputElement;
   private onlyChanged: HTMLInputElement;
+  private kinds = new Map<CellChange, { input: HTMLInputElement; count: HTMLElement }>();
+  private kindBox: HTMLFieldSetElement;
   private status: HTMLElement;
   private tableBox: HTMLElement;
   private detail: HTMLElement;
@@ -54,6 +81,14 @@ export class MatrixView {
     this.side = sel('side', ['source', 'destination'], 'source');
     this.diff = h('input', { type: 'checkbox', onchange: () => this.refresh() });
     this.onlyChanged = h('input', { type: 'checkbox', onchange: () => this.refresh() });
+    // One real checkbox per kind of cell, its label saying the kind and how many there are.
+    this.kindBox = h('fieldset', { class: 'matrix-kinds' }, h('legend', {}, 'Show in the diff'));
+    for (const k of CELL_CHANGES) {
+      const input = h('input', { type: 'checkbox', checked: true, 'data-kind': k, onchange: () => this.refresh() });
+      const count = h('span', { class: 'count' });
+      this.kinds.set(k, { input, count });
+      this.kindBox.append(h('label', { class: `kind kind-${k}` }, input, ' ', h('span', { class: 'swatch', 'aria-hidden': 'true' }), KIND_LABEL[k], ' ', count));
+    }
     this.status = h('p', { class: 'status', 'aria-live': 'polite' });
     this.tableBox = h('div', { class: 'matrix-box' });
     this.detail = h('div', { class: 'info matrix-detail', 'aria-live': 'polite' }, 'Select a cell for QEMU’s answer, the rule and the QEMU function, and how the state is reached.');
@@ -69,6 +104,7 @@ export class MatrixView {
         this.b,
         h('label', {}, this.onlyChanged, ' only rows that change'),
       ),
+      this.kindBox,
       this.status,
       this.detail,
       this.tableBox,
@@ -76,15 +112,27 @@ export class MatrixView {
     this.tableBox.addEventListener('keydown', (e) => this.navigate(e));
   }
 
-  get state() {
-    return { a: this.a.value, b: this.b.value, side: this.side.value, diff: this.diff.checked };
+  private shown(): Set<CellChange> {
+    return new Set(CELL_CHANGES.filter((k) => this.kinds.get(k)!.input.checked));
   }
 
-  setState(s: { a?: string; b?: string; side?: string; diff?: boolean }): void {
+  get state() {
+    const shown = this.shown();
+    // Only a filter that hides something goes into the link.
+    const show = shown.size === CELL_CHANGES.length ? undefined : [...shown].join(',') || 'none';
+    return { a: this.a.value, b: this.b.value, side: this.side.value, diff: this.diff.checked, show, changedRows: this.onlyChanged.checked || undefined };
+  }
+
+  setState(s: { a?: string; b?: string; side?: string; diff?: boolean; show?: string; changedRows?: boolean }): void {
     if (s.a) this.a.value = s.a;
     if (s.b) this.b.value = s.b;
     if (s.side) this.side.value = s.side;
     if (s.diff !== undefined) this.diff.checked = s.diff;
+    if (s.changedRows !== undefined) this.onlyChanged.checked = s.changedRows;
+    if (s.show !== undefined) {
+      const list = s.show.split(',');
+      for (const [k, { input }] of this.kinds) input.checked = list.includes(k);
+    }
   }
 
   async refresh(): Promise<void> {
@@ -94,88 +142,137 @@ export class MatrixView {
     const diff = this.diff.checked;
     this.b.disabled = !diff;
     this.onlyChanged.disabled = !diff;
+    this.kindBox.disabled = !diff;
+    this.kindBox.hidden = !diff;
     this.status.textContent = 'Exploring the state space…';
     try {
-      const ma = await loadMatrix(this.a.value, side);
-      const mb = diff ? await loadMatrix(this.b.value, side) : null;
-      if (token !== this.token) return;
-      this.render(ma, mb);
+      if (diff) {
+        const d = await loadDiff(this.a.value, this.b.value, side);
+        if (token === this.token) this.renderDiff(d);
+      } else {
+        const m = await loadMatrix(this.a.value, side);
+        if (token === this.token) this.renderOne(m);
+      }
     } catch (e) {
       if (token === this.token) this.status.textContent = `Could not build the matrix: ${(e as Error).message}`;
     }
   }
 
-  private render(ma: Matrix, mb: Matrix | null): void {
-    const cols = [...ma.columns.map((c) => c.label)];
-    if (mb) for (const c of mb.columns) if (!cols.includes(c.label)) cols.push(c.label);
-    const rowKeys = ma.rows.map((r) => r.key);
-    if (mb) for (const r of mb.rows) if (!rowKeys.includes(r.key)) rowKeys.push(r.key);
-    const rowA = new Map(ma.rows.map((r) => [r.key, r]));
-    const rowB = new Map((mb?.rows ?? []).map((r) => [r.key, r]));
-    const colA = new Map(ma.columns.map((c, i) => [c.label, i]));
-    const colB = new Map((mb?.columns ?? []).map((c, i) => [c.label, i]));
-    let changed = 0;
-    let onlyA = 0;
-    let onlyB = 0;
-    const table = h('table', { class: `matrix${mb ? ' diff' : ''}` });
-    table.append(
-      h('caption', {}, mb ? `Permission matrix, ${ma.side}: ${ma.profile} → ${mb.profile} (changed cells marked)` : `Permission matrix, ${ma.side}: ${ma.profile}`),
+  private head(ma: Matrix, cols: string[], caption: string): HTMLTableElement {
+    return h(
+      'table',
+      { class: 'matrix' },
+      h('caption', {}, caption),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'rowhead' }, `state (status / run state${ma.side === 'destination' ? ' / listener' : ''})`), h('th', { scope: 'col' }, 'reached with'), ...cols.map((c) => h('th', { scope: 'col', class: 'col' }, h('span', {}, c))))),
     );
+  }
+
+  private button(text: string, title: string, aria: string, first: boolean, onShow: () => void): HTMLButtonElement {
+    const btn = h('button', { type: 'button', class: 'cellbtn', tabindex: first ? '0' : '-1', title, 'aria-label': aria }, text);
+    btn.addEventListener('click', onShow);
+    btn.addEventListener('focus', onShow);
+    return btn;
+  }
+
+  private renderOne(ma: Matrix): void {
+    const cols = ma.columns.map((c) => c.label);
+    const table = this.head(ma, cols, `Permission matrix, ${ma.side}: ${ma.profile}`);
     const body = h('tbody');
     let first = true;
-    for (const key of rowKeys) {
-      const ra = rowA.get(key);
-      const rb = mb ? rowB.get(key) : undefined;
-      const rowCls = mb && !ra ? 'only-b' : mb && !rb ? 'only-a' : '';
-      if (rowCls === 'only-a') onlyA++;
-      if (rowCls === 'only-b') onlyB++;
-      let rowChanged = !!rowCls;
-      const tds: HTMLElement[] = [];
-      cols.forEach((label) => {
-        const ca = ra && colA.has(label) ? ra.cells[colA.get(label)!] : undefined;
-        const cb = rb && colB.has(label) ? rb.cells[colB.get(label)!] : undefined;
-        const isChange = !!mb && !!ra && !!rb && !same(ca, cb);
-        if (isChange) {
-          changed++;
-          rowChanged = true;
-        }
-        const c = mb && !ra ? cb : ca;
-        const text = isChange ? `${cellText(ca)}→${cellText(cb)}` : cellText(c);
-        const title = isChange ? `${ma.profile}: ${cellLong(ca)}\n${mb!.profile}: ${cellLong(cb)}` : cellLong(c);
-        const cls = [c?.allowed ? 'yes' : 'no', isChange ? 'changed' : '', c?.dependsOn ? 'depends' : ''].filter(Boolean).join(' ');
-        const btn = h('button', { type: 'button', class: 'cellbtn', tabindex: first ? '0' : '-1', title, 'aria-label': `${key}, ${label}: ${title.replace('\n', '; ')}` }, text + (c?.dependsOn ? '†' : ''));
+    for (const r of ma.rows) {
+      const tds = r.cells.map((c, i) => {
+        const title = cellLong(c);
+        const btn = this.button(cellText(c) + (c.dependsOn ? '†' : ''), title, `${r.key}, ${cols[i]}: ${title}`, first, () => this.show(cols[i], { ra: r, rb: undefined, key: r.key }, c, undefined, ma, null, null));
         first = false;
-        btn.addEventListener('click', () => this.show(key, label, ra, rb, ca, cb, ma, mb));
-        btn.addEventListener('focus', () => this.show(key, label, ra, rb, ca, cb, ma, mb));
-        tds.push(h('td', { class: cls }, btn));
+        return h('td', { class: [c.allowed ? 'yes' : 'no', c.dependsOn ? 'depends' : ''].filter(Boolean).join(' '), 'data-col': cols[i] }, btn);
       });
-      if (mb && this.onlyChanged.checked && !rowChanged) continue;
-      const r = ra ?? rb!;
-      body.append(
-        h('tr', { class: rowCls + (rowChanged && mb ? ' row-changed' : '') }, h('th', { scope: 'row', class: 'rowhead' }, key, rowCls ? h('small', {}, rowCls === 'only-a' ? ` (only ${ma.profile})` : ` (only ${mb!.profile})`) : ''), h('td', { class: 'caps' }, r.caps.length ? r.caps.join(', ') : 'default'), ...tds),
-      );
+      body.append(h('tr', { 'data-key-a': r.key }, h('th', { scope: 'row', class: 'rowhead' }, r.key), h('td', { class: 'caps' }, capsText(r)), ...tds));
     }
     table.append(body);
     this.tableBox.replaceChildren(table);
-    this.status.textContent = mb
-      ? `${ma.profile} → ${mb.profile}, ${ma.side}: ${changed} cell${changed === 1 ? '' : 's'} change; ${onlyA} state${onlyA === 1 ? '' : 's'} only in ${ma.profile}, ${onlyB} only in ${mb.profile}.`
-      : `${ma.rows.length} states × ${ma.columns.length} commands. ✓ accepted, ✗ rejected (the error is in the cell's details); † the answer depends on capabilities.`;
+    this.status.textContent = `${ma.rows.length} states × ${ma.columns.length} commands. ✓ accepted, ✗ rejected (the error is in the cell's details); † the answer depends on capabilities.`;
   }
 
-  private show(key: string, label: string, ra: Matrix['rows'][number] | undefined, rb: Matrix['rows'][number] | undefined, ca: Cell | undefined, cb: Cell | undefined, ma: Matrix, mb: Matrix | null) {
-    const part = (name: string, r: typeof ra, c: Cell | undefined) =>
+  private renderDiff(d: MatrixDiff): void {
+    const { a: ma, b: mb } = d;
+    const shown = this.shown();
+    const cols = d.columns.map((c) => c.label);
+    const table = this.head(ma, cols, `Permission matrix, ${ma.side}: ${ma.profile} → ${mb.profile} (permission flips marked; rows lined up by state)`);
+    table.classList.add('diff');
+    const body = h('tbody');
+    let first = true;
+    let renamed = 0;
+    d.rows.forEach((dr, ri) => {
+      const ra = dr.a !== null ? ma.rows[dr.a] : undefined;
+      const rb = dr.b !== null ? mb.rows[dr.b] : undefined;
+      const key = ra && rb && ra.key !== rb.key ? `${ra.key} → ${rb.key}` : (ra ?? rb)!.key;
+      if (dr.match === 'path') renamed++;
+      const ref: RowRef = { ra, rb, key };
+      let visible = 0;
+      let changes = 0;
+      const tds = d.columns.map((col, ci) => {
+        const kind = d.changes[ri][ci];
+        const ca = ra && col.a !== null ? ra.cells[col.a] : undefined;
+        const cb = rb && col.b !== null ? rb.cells[col.b] : undefined;
+        if (kind !== 'same') changes++;
+        // A kind the filter hides leaves an empty cell, so the columns stay aligned.
+        if (!shown.has(kind)) return h('td', { class: 'filtered', 'data-col': col.label, 'data-change': kind });
+        visible++;
+        const c = ca ?? cb;
+        const flip = kind === 'flip-refused' || kind === 'flip-accepted';
+        const text = flip || kind === 'wording' ? `${cellText(ca)}→${cellText(cb)}` : cellText(c) + (c?.dependsOn ? '†' : '');
+        const title = kind === 'same' ? cellLong(c) : `${ma.profile}: ${cellLong(ca)}\n${mb.profile}: ${cellLong(cb)}`;
+        const btn = this.button(text, `${KIND_WORDS[kind]}\n${title}`, `${key}, ${col.label}: ${KIND_WORDS[kind]}; ${title.replace('\n', '; ')}`, first, () => this.show(col.label, ref, ca, cb, ma, mb, kind));
+        first = false;
+        const cls = [`ch-${kind}`, kind === 'same' ? (c?.allowed ? 'yes' : 'no') : '', flip ? 'changed flip' : ''].filter(Boolean).join(' ');
+        return h('td', { class: cls, 'data-col': col.label, 'data-change': kind }, btn);
+      });
+      if (!visible || (this.onlyChanged.checked && !changes)) return;
+      const rowCls = !rb ? 'only-a' : !ra ? 'only-b' : '';
+      const note = !rb ? ` (only ${ma.profile})` : !ra ? ` (only ${mb.profile})` : dr.match === 'path' ? ' (same steps, another status)' : '';
+      const caps = ra && rb && capsText(ra) !== capsText(rb) ? `${capsText(ra)} → ${capsText(rb)}` : capsText((ra ?? rb)!);
+      body.append(
+        h(
+          'tr',
+          { class: [rowCls, changes ? 'row-changed' : '', dr.match === 'path' ? 'renamed' : ''].filter(Boolean).join(' '), 'data-key-a': ra?.key, 'data-key-b': rb?.key, 'data-match': dr.match },
+          h('th', { scope: 'row', class: 'rowhead' }, key, note ? h('small', {}, note) : ''),
+          h('td', { class: 'caps' }, caps),
+          ...tds,
+        ),
+      );
+    });
+    table.append(body);
+    this.tableBox.replaceChildren(table);
+    for (const [k, { count }] of this.kinds) count.textContent = `(${d.counts[k]})`;
+    const n = d.counts;
+    const flips = n['flip-refused'] + n['flip-accepted'];
+    const onlyA = d.rows.filter((r) => r.b === null).length;
+    const onlyB = d.rows.filter((r) => r.a === null).length;
+    const s = (x: number, one: string, many: string) => `${x} ${x === 1 ? one : many}`;
+    this.status.textContent =
+      `${ma.profile} → ${mb.profile}, ${ma.side}: ${s(flips, 'cell changes', 'cells change')} permission (${n['flip-refused']} ✓→✗, ${n['flip-accepted']} ✗→✓), ` +
+      `${s(n.wording, 'only its error wording', 'only their error wording')}; ${s(onlyA, 'state', 'states')} only in ${ma.profile}, ${onlyB} only in ${mb.profile}` +
+      (renamed ? `; ${s(renamed, 'state', 'states')} lined up under another status (reached by the same steps).` : '.');
+  }
+
+  private show(label: string, row: RowRef, ca: Cell | undefined, cb: Cell | undefined, ma: Matrix, mb: Matrix | null, kind: CellChange | null) {
+    const part = (name: string, r: MatrixRow | undefined, c: Cell | undefined) =>
       h(
         'div',
         { class: 'cell-detail' },
         h('b', {}, name),
+        r && mb ? ` (${r.key})` : '',
         ': ',
         c ? (c.allowed ? h('span', { class: 'ok' }, 'accepted') : h('span', { class: 'err' }, `${c.error?.class}: ${c.error?.desc}`)) : 'no such state or command',
         c?.ref ? h('div', {}, 'QEMU: ', h('code', { class: 'ref' }, c.ref), c.rule ? ` [${c.rule}]` : '') : null,
         c?.dependsOn ? h('div', {}, 'with other capabilities: ', c.dependsOn.map((d) => `[${d.caps.join(', ')}] ${d.allowed ? 'accepted' : d.error?.desc}`).join('; ')) : null,
         r ? h('div', { class: 'note' }, `reached with ${r.caps.length ? r.caps.join(', ') : 'default capabilities'} by: ${r.path.join(' → ') || '(start)'}`) : null,
       );
-    this.detail.replaceChildren(h('div', {}, h('code', {}, label), ' in ', h('code', {}, key)), part(ma.profile, ra, ca), mb ? part(mb.profile, rb, cb) : '');
+    this.detail.replaceChildren(
+      h('div', {}, h('code', {}, label), ' in ', h('code', {}, row.key), kind ? ` — ${KIND_WORDS[kind]}` : ''),
+      part(ma.profile, row.ra, ca),
+      mb ? part(mb.profile, row.rb, cb) : '',
+    );
   }
 
   private navigate(e: KeyboardEvent) {
@@ -183,14 +280,19 @@ export class MatrixView {
     if (!btn) return;
     const td = btn.parentElement as HTMLTableCellElement;
     const tr = td.parentElement as HTMLTableRowElement;
-    let target: Element | null | undefined = null;
-    if (e.key === 'ArrowRight') target = td.nextElementSibling;
-    else if (e.key === 'ArrowLeft') target = td.previousElementSibling;
-    else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      const row = (e.key === 'ArrowDown' ? tr.nextElementSibling : tr.previousElementSibling) as HTMLTableRowElement | null;
-      target = row?.cells[td.cellIndex];
+    // Filtered cells have no button: step over them to the next one that has.
+    let next: HTMLButtonElement | null = null;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      for (let c = td as Element | null; c && !next; ) {
+        c = e.key === 'ArrowRight' ? c.nextElementSibling : c.previousElementSibling;
+        next = c?.querySelector('button.cellbtn') ?? null;
+      }
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      for (let r = tr as HTMLTableRowElement | null; r && !next; ) {
+        r = (e.key === 'ArrowDown' ? r.nextElementSibling : r.previousElementSibling) as HTMLTableRowElement | null;
+        next = r?.cells[td.cellIndex]?.querySelector('button.cellbtn') ?? null;
+      }
     }
-    const next = target?.querySelector('button.cellbtn') as HTMLButtonElement | null;
     if (next) {
       e.preventDefault();
       btn.tabIndex = -1;
@@ -199,3 +301,5 @@ export class MatrixView {
     }
   }
 }
+
+const capsText = (r: MatrixRow) => (r.caps.length ? r.caps.join(', ') : 'default');

@@ -1,13 +1,19 @@
-// Builds permission matrices off the page's thread (a source matrix explores every capability
-// variant: most of a second).
-import { getProfile, permissionMatrix, type Side } from '../../machines/index.ts';
+// Builds permission matrices and their diffs off the page's thread (a source matrix explores every
+// capability variant: most of a second). The diff is machines/matrix.ts matrixDiff, the same code
+// the tests check against the model, so the page classifies nothing itself.
+import { getProfile, type Side } from '../../machines/index.ts';
+import { matrixDiff, permissionMatrix } from '../../machines/matrix.ts';
 
-self.onmessage = (e: MessageEvent<{ id: number; profile: string; side: Side }>) => {
-  const { id, profile, side } = e.data;
-  const post = (m: unknown) => (self as unknown as { postMessage(m: unknown): void }).postMessage(m);
+export type MatrixQuery = { side: Side } & ({ profile: string } | { a: string; b: string });
+type MatrixRequest = MatrixQuery & { id: number };
+
+self.onmessage = (e: MessageEvent<MatrixRequest>) => {
+  const m = e.data;
+  const post = (x: unknown) => (self as unknown as { postMessage(m: unknown): void }).postMessage(x);
   try {
-    post({ id, matrix: permissionMatrix(getProfile(profile), side) });
+    if ('profile' in m) post({ id: m.id, matrix: permissionMatrix(getProfile(m.profile), m.side) });
+    else post({ id: m.id, diff: matrixDiff(getProfile(m.a), getProfile(m.b), m.side) });
   } catch (err) {
-    post({ id, error: String((err as Error)?.message ?? err) });
+    post({ id: m.id, error: String((err as Error)?.message ?? err) });
   }
 };

@@ -7,7 +7,7 @@ export interface UrlState {
   tab: string;
   config: SimConfig;
   steps: SimStep[];
-  matrix?: { a?: string; b?: string; side?: string; diff?: boolean };
+  matrix?: { a?: string; b?: string; side?: string; diff?: boolean; show?: string; changedRows?: boolean };
 }
 
 // One step a list: ['s' | 'd', command, arguments?] a QMP command to the source or destination;
@@ -72,6 +72,9 @@ export function writeUrl(s: UrlState): string {
     if (s.matrix.a) q.set('ma', s.matrix.a);
     if (s.matrix.side) q.set('mside', s.matrix.side);
     if (s.matrix.diff && s.matrix.b) q.set('mdiff', s.matrix.b);
+    // The diff's filters: the kinds of cell shown (when not all), and whether unchanged rows are hidden.
+    if (s.matrix.show) q.set('mshow', s.matrix.show);
+    if (s.matrix.changedRows) q.set('mrows', 'changed');
   }
   return '#' + q.toString();
 }
@@ -97,7 +100,7 @@ export function readUrl(hash: string, profiles: string[]): { state: UrlState; pr
     }
   const mdiff = q.get('mdiff');
   return {
-    state: { tab: q.get('view') ?? 'sim', config, steps, matrix: { a: q.get('ma') ?? undefined, side: q.get('mside') ?? undefined, b: mdiff ?? undefined, diff: !!mdiff } },
+    state: { tab: q.get('view') ?? 'sim', config, steps, matrix: { a: q.get('ma') ?? undefined, side: q.get('mside') ?? undefined, b: mdiff ?? undefined, diff: !!mdiff, show: q.get('mshow') ?? undefined, changedRows: q.get('mrows') === 'changed' } },
     problems,
   };
 }
