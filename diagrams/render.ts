@@ -1,7 +1,7 @@
 // SVG for a laid-out diagram, as a string: the page inserts it, the export saves it as it is, and
 // `migstate docs` writes it to docs/generated/.
 // The drawing carries its own <style>, so an exported file looks like the page (highlighting too).
-import { FONT_FAMILY, LINE, type Layout, type Placed } from './layout.ts';
+import { FONT_FAMILY, LINE, type Layout, type Placed, type PlacedEdge } from './layout.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const r1 = (n: number) => Math.round(n * 10) / 10;
@@ -16,41 +16,29 @@ export const SVG_STYLE = `
 .msv .state > rect { fill: #ffffff; stroke: #4a5a72; stroke-width: 1.3; }
 .msv .state > text { font-size: 13px; fill: #1d2433; text-anchor: middle; dominant-baseline: central; }
 .msv .state, .msv .tl { cursor: pointer; }
-.msv .state:focus, .msv .tl:focus { outline: none; }
-.msv .state:focus-visible > rect, .msv .state.selected > rect { stroke: #1660d0; stroke-width: 3; }
-.msv .state.active > rect, .msv .box.active > rect { fill: #ffe08a; stroke: #b86e00; stroke-width: 2.6; }
+.msv .state.selected > rect { stroke: #1660d0; stroke-width: 3; }
+.msv .state.active > rect { fill: #ffe08a; stroke: #b86e00; stroke-width: 2.6; }
 .msv .state.possible > rect { fill: #fff3c9; stroke: #b86e00; stroke-width: 2; stroke-dasharray: 4 3; }
 .msv .edge > path { fill: none; stroke: #6d7a8e; stroke-width: 1.2; }
 .msv .edge.taken > path { stroke: #b86e00; stroke-width: 2.6; }
 .msv .edge.hover > path, .msv .edge.selected > path { stroke: #1660d0; stroke-width: 2.4; }
 .msv .lbl > rect { fill: #ffffff; fill-opacity: 0.88; }
-.msv .tl { font-size: 11px; }
+.msv .tl { font-size: 12px; }
 .msv .tl.qmp { fill: #0b4fb3; font-weight: bold; }
 .msv .tl.internal { fill: #5a4a78; font-style: italic; }
 .msv .tl.other { fill: #333; }
-.msv .tl:focus-visible, .msv .tl.selected { fill: #c2410c; text-decoration: underline; }
+.msv .tl.selected { fill: #c2410c; text-decoration: underline; }
 .msv .initial { fill: #1d2433; }
+.msv .junction { fill: #6d7a8e; }
+.msv .edge.taken .junction { fill: #b86e00; }
 .msv .initial-edge { fill: none; stroke: #1d2433; stroke-width: 1.3; }
 `;
 
 function pathOf(pts: { x: number; y: number }[]): string {
   if (!pts.length) return '';
-  // Orthogonal route with slightly rounded corners.
+  // A start point then cubic Bézier triples (layout.ts): splines as ELK routed them.
   let d = `M${r1(pts[0].x)},${r1(pts[0].y)}`;
-  for (let i = 1; i < pts.length; i++) {
-    const p = pts[i];
-    const n = pts[i + 1];
-    if (!n) {
-      d += ` L${r1(p.x)},${r1(p.y)}`;
-      break;
-    }
-    const prev = pts[i - 1];
-    const rin = Math.min(5, Math.hypot(p.x - prev.x, p.y - prev.y) / 2);
-    const rout = Math.min(5, Math.hypot(n.x - p.x, n.y - p.y) / 2);
-    const a = { x: p.x - Math.sign(p.x - prev.x) * rin, y: p.y - Math.sign(p.y - prev.y) * rin };
-    const b = { x: p.x + Math.sign(n.x - p.x) * rout, y: p.y + Math.sign(n.y - p.y) * rout };
-    d += ` L${r1(a.x)},${r1(a.y)} Q${r1(p.x)},${r1(p.y)} ${r1(b.x)},${r1(b.y)}`;
-  }
+  for (let i = 1; i + 2 < pts.length; i += 3) d += ` C${r1(pts[i].x)},${r1(pts[i].y)} ${r1(pts[i + 1].x)},${r1(pts[i + 1].y)} ${r1(pts[i + 2].x)},${r1(pts[i + 2].y)}`;
   return d;
 }
 
@@ -80,13 +68,17 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
   // Containers first (back to front), then edges, then states and labels on top.
   const states: string[] = [];
   const boxes: string[] = [];
+  // Ids for aria-activedescendant: the chart's viewport is its one tab stop and arrow keys move
+  // among states and labels, so none of them is a tab stop of its own.
+  let seq = 0;
+  const idAttr = () => `id="${o.prefix}-i${seq++}"`;
   const walk = (p: Placed) => {
     const n = p.node;
     const cls = o.nodeClasses?.get(n.id) ?? '';
     const title = n.description ? `<title>${esc(n.description)}</title>` : '';
     if (!p.children.length && n.kind !== 'parallel') {
       states.push(
-        `<g class="state ${n.kind} ${cls}" data-node="${esc(n.id)}" tabindex="0" role="button" aria-label="${esc(`state ${n.label}${n.description ? ': ' + n.description : ''}`)}">${title}` +
+        `<g class="state ${n.kind} ${cls}" data-node="${esc(n.id)}" ${idAttr()} role="button" aria-label="${esc(`state ${n.label}${n.description ? ': ' + n.description : ''}`)}">${title}` +
           `<rect x="${r1(p.x)}" y="${r1(p.y)}" width="${r1(p.width)}" height="${r1(p.height)}" rx="14"/>` +
           `<text x="${r1(p.x + p.width / 2)}" y="${r1(p.y + p.height / 2)}">${esc(n.label)}</text></g>`,
       );
@@ -102,23 +94,44 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
   out.push(...boxes);
   for (const init of l.initials) out.push(`<circle class="initial" cx="${r1(init.x)}" cy="${r1(init.y)}" r="5"/>`);
   const labels: string[] = [];
+  const short = (id: string) => id.split('.').pop()!;
+  const lineText = (lb: NonNullable<PlacedEdge['label']>, i: number, t: { kind: string; label: string }, data: string, aria: string) =>
+    `<text class="tl ${t.kind}" ${data} ${idAttr()} x="${r1(lb.x + 4)}" y="${r1(lb.y + (i + 1) * LINE - 1)}" role="button" aria-label="${esc(aria)}">${esc(t.label)}</text>`;
+  const labelBox = (lb: NonNullable<PlacedEdge['label']>, data: string, lines: string) =>
+    `<g class="lbl" ${data}><rect x="${r1(lb.x)}" y="${r1(lb.y)}" width="${r1(lb.width)}" height="${r1(lb.height)}" rx="3"/>${lines}</g>`;
   for (const e of l.edges) {
     if (e.initial) {
       out.push(`<path class="initial-edge" d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr-plain)"/>`);
       continue;
     }
+    if (e.trunk && e.bundle !== undefined) {
+      // A bundle's trunk: the junction where its branches merge, one arrow, one label.
+      const b = l.bundles[e.bundle];
+      const members = [...new Set(b.lines.flatMap((x) => x.members.map(([i]) => l.diagram.edges[i].id)))];
+      const cls = members.map((id) => o.edgeClasses?.get(id) ?? '').find((c) => c) ?? '';
+      const j = b.junction ? `<circle class="junction" cx="${r1(b.junction.x)}" cy="${r1(b.junction.y)}" r="4"/>` : '';
+      out.push(`<g class="edge trunk ${cls}" data-bundle="${e.bundle}" data-edges="${members.join(' ')}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/>${j}</g>`);
+      if (e.label) {
+        const from = b.sources.map(short).join(', ');
+        const lines = b.lines.map((t, i) => lineText(e.label!, i, t, `data-bundle="${e.bundle}" data-line="${i}"`, `transition ${t.label}: ${from} to ${short(b.target)}`)).join('');
+        labels.push(labelBox(e.label, `data-bundle="${e.bundle}"`, lines));
+      }
+      continue;
+    }
     const de = l.diagram.edges[e.edge];
     const cls = o.edgeClasses?.get(de.id) ?? '';
+    if (e.bundle !== undefined) {
+      // A branch: from one state into its bundle's junction (the trunk carries the arrow head).
+      out.push(`<g class="edge branch ${cls}" data-edge="${de.id}" data-bundle="${e.bundle}"><path d="${pathOf(e.points)}"/></g>`);
+      continue;
+    }
     out.push(`<g class="edge ${cls}" data-edge="${de.id}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/></g>`);
     if (e.label) {
-      const lb = e.label;
-      const lines = de.transitions
-        .map(
-          (t, i) =>
-            `<text class="tl ${t.kind}" data-edge="${de.id}" data-t="${i}" x="${r1(lb.x + 3)}" y="${r1(lb.y + (i + 1) * LINE - 2)}" tabindex="0" role="button" aria-label="${esc(`transition ${t.label}: ${de.source.split('.').pop()} to ${de.target.split('.').pop()}`)}">${esc(t.label)}</text>`,
-        )
+      const shown = e.lines ?? de.transitions.map((_, i) => i);
+      const lines = shown
+        .map((ti, i) => lineText(e.label!, i, de.transitions[ti], `data-edge="${de.id}" data-t="${ti}"`, `transition ${de.transitions[ti].label}: ${short(de.source)} to ${short(de.target)}`))
         .join('');
-      labels.push(`<g class="lbl" data-edge="${de.id}"><rect x="${r1(lb.x)}" y="${r1(lb.y)}" width="${r1(lb.width)}" height="${r1(lb.height)}" rx="2"/>${lines}</g>`);
+      labels.push(labelBox(e.label, `data-edge="${de.id}"`, lines));
     }
   }
   out.push(...states, ...labels);

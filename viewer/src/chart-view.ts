@@ -1,10 +1,17 @@
 // One drawn chart in the page: toolbar (regions, zoom, export), the SVG with pan and zoom, and a
 // details box for the clicked state or transition (QEMU function, rule, note).
-import type { Diagram, DiagramNode } from '../../diagrams/diagram.ts';
+import type { Diagram, DiagramNode, DiagramTransition } from '../../diagrams/diagram.ts';
 import { nodeIndex } from '../../diagrams/diagram.ts';
 import { download, h, kids } from './dom.ts';
-import type { Layout } from '../../diagrams/layout.ts';
+import type { Layout, Placed } from '../../diagrams/layout.ts';
 import { renderSvg } from '../../diagrams/render.ts';
+import './charts.css';
+
+const union = (bs: { x: number; y: number; width: number; height: number }[]) => {
+  const x = Math.min(...bs.map((b) => b.x));
+  const y = Math.min(...bs.map((b) => b.y));
+  return { x, y, width: Math.max(...bs.map((b) => b.x + b.width)) - x, height: Math.max(...bs.map((b) => b.y + b.height)) - y };
+};
 
 export interface Highlight {
   /** Active in every possible state. */
@@ -17,6 +24,10 @@ export interface Highlight {
 
 let seq = 0;
 
+/** Smallest zoom the default view may use: text is drawn at 12–13 SVG units, so 1 keeps it ≥ 12 CSS px. */
+const NATURAL = 1;
+type Box = { x: number; y: number; width: number; height: number };
+
 export class ChartView {
   readonly el: HTMLElement;
   private viewport: HTMLElement;
@@ -25,11 +36,18 @@ export class ChartView {
   private layout: Layout | null = null;
   private svg: SVGSVGElement | null = null;
   private nodesById = new Map<string, DiagramNode>();
+  private boxes = new Map<string, Box>();
   private nodeEls = new Map<string, Element>();
+  /** Edge elements by diagram edge id, and by `b<k>` for a whole bundle (its trunk and branches). */
   private edgeEls = new Map<string, Element[]>();
   private hl: Highlight = { sure: new Set() };
   private applied = new Set<Element>();
-  private vb = { x: 0, y: 0, w: 1, h: 1 };
+  /** The view: chart point at the viewport's top-left corner, and CSS px per chart unit. */
+  private view = { x: 0, y: 0, k: NATURAL };
+  /** The default view waits until the viewport has a size (a hidden tab has none). */
+  private needDefault = true;
+  /** The keyboard's current item (aria-activedescendant). */
+  private current: Element | null = null;
   private prefix = `c${++seq}`;
 
   constructor(
@@ -37,10 +55,18 @@ export class ChartView {
     opts: { regions?: { all: string[]; shown: string[]; titles: Record<string, string>; onChange: (shown: string[]) => void } } = {},
   ) {
     this.regionBox = h('span', { class: 'regions' });
-    if (opts.regions) this.setRegions(opts.regions.all, opts.regions.shown, opts.regions.titles, opts.regions.onChange);
     const btn = (label: string, title: string, f: () => void) => h('button', { type: 'button', class: 'tool', title, 'aria-label': `${title} (${name})`, onclick: f }, label);
-    this.viewport = h('div', { class: 'viewport', tabindex: '0', role: 'region', 'aria-label': `${name} chart: drag to pan, wheel or +/- to zoom, 0 to fit, arrows to pan` });
-    this.info = h('div', { class: 'info', 'aria-live': 'polite' }, h('span', { class: 'hint' }, 'Click a state or a transition label for its QEMU source reference.'));
+    // The viewport is the chart's one tab stop; arrow keys move among its states and labels.
+    this.viewport = h('div', {
+      class: 'viewport',
+      tabindex: '0',
+      role: 'group',
+      'aria-roledescription': 'state chart',
+      'aria-label': `${name} chart: arrow keys move between states and transitions, Enter shows details, Shift+arrows or drag to pan, Ctrl+wheel or +/- to zoom, 0 to fit, 1 for natural size`,
+    });
+    this.busy(true);
+    if (opts.regions) this.setRegions(opts.regions.all, opts.regions.shown, opts.regions.titles, opts.regions.onChange);
+    this.info = h('div', { class: 'info', 'aria-live': 'polite' }, h('span', { class: 'hint' }, 'Click a state or a transition label (or use the arrow keys and Enter) for its QEMU source reference.'));
     this.el = h(
       'div',
       { class: 'chart' },
@@ -51,6 +77,7 @@ export class ChartView {
         h('span', { class: 'spacer' }),
         btn('−', 'Zoom out', () => this.zoom(1.25)),
         btn('+', 'Zoom in', () => this.zoom(0.8)),
+        btn('1:1', '1:1, natural size, centred on the active state', () => this.defaultView()),
         btn('Fit', 'Fit the chart', () => this.fit()),
         btn('SVG', 'Export the chart as SVG', () => this.exportSvg()),
         btn('PNG', 'Export the chart as PNG', () => void this.exportPng()),
@@ -59,6 +86,13 @@ export class ChartView {
       this.info,
     );
     this.wire();
+  }
+
+  /** Shows or clears the "laying out…" notice (ELK runs in a worker; a new region set takes a moment). */
+  private busy(on: boolean) {
+    this.viewport.querySelector(':scope > .busy')?.remove();
+    if (on) this.viewport.append(h('div', { class: 'busy', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'laying out…'));
+    this.viewport.setAttribute('aria-busy', String(on));
   }
 
   setRegions(all: string[], shown: string[], titles: Record<string, string>, onChange: (shown: string[]) => void): void {
@@ -74,8 +108,11 @@ export class ChartView {
                 onchange: (e: Event) => {
                   const on = (e.target as HTMLInputElement).checked;
                   const next = all.filter((x) => (x === r ? on : shown.includes(x)));
-                  if (next.length) onChange(next);
-                  else (e.target as HTMLInputElement).checked = true;
+                  if (next.length) {
+                    // Cleared by show() when the new layout arrives.
+                    this.busy(true);
+                    onChange(next);
+                  } else (e.target as HTMLInputElement).checked = true;
                 },
               }),
               titles[r] ?? r,
@@ -90,24 +127,43 @@ export class ChartView {
   }
 
   show(l: Layout): void {
-    const keepView = this.layout && this.layout.width === l.width && this.layout.height === l.height && this.layout.diagram.id === l.diagram.id;
+    const keepView = !this.needDefault && this.layout && this.layout.width === l.width && this.layout.height === l.height && this.layout.diagram.id === l.diagram.id;
+    const currentId = this.current?.id;
     this.layout = l;
     this.viewport.innerHTML = renderSvg(l, { prefix: this.prefix });
+    this.viewport.setAttribute('aria-busy', 'false');
     this.svg = this.viewport.querySelector('svg');
     this.svg!.removeAttribute('width');
     this.svg!.removeAttribute('height');
-    this.svg!.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+    this.svg!.setAttribute('preserveAspectRatio', 'xMinYMin meet');
+    // The SVG's own role and name would make it a second, nameless stop for screen readers.
+    // (The viewport names the chart; a presentational SVG may not carry a name: aria-prohibited-attr.)
+    this.svg!.setAttribute('role', 'presentation');
+    this.svg!.removeAttribute('aria-label');
     this.nodesById = nodeIndex(l.diagram);
+    this.boxes.clear();
+    const walk = (p: Placed) => {
+      this.boxes.set(p.node.id, p);
+      p.children.forEach(walk);
+    };
+    walk(l.root);
     this.nodeEls.clear();
     this.edgeEls.clear();
     this.applied.clear();
     for (const el of this.svg!.querySelectorAll('[data-node]')) this.nodeEls.set(el.getAttribute('data-node')!, el);
+    const reg = (id: string, el: Element) => this.edgeEls.set(id, [...(this.edgeEls.get(id) ?? []), el]);
     for (const el of this.svg!.querySelectorAll('g.edge')) {
-      const id = el.getAttribute('data-edge')!;
-      this.edgeEls.set(id, [...(this.edgeEls.get(id) ?? []), el]);
+      const id = el.getAttribute('data-edge');
+      if (id) reg(id, el);
+      // A trunk is taken when any of its branches' edges is.
+      for (const m of el.getAttribute('data-edges')?.split(' ') ?? []) reg(m, el);
+      const b = el.getAttribute('data-bundle');
+      if (b !== null) reg(`b${b}`, el);
     }
-    if (keepView) this.applyViewBox();
-    else this.fit();
+    this.current = currentId ? this.svg!.querySelector(`#${CSS.escape(currentId)}`) : null;
+    this.setCurrent(this.current, false);
+    this.needDefault = !keepView;
+    if (keepView) this.applyView();
     this.highlight(this.hl);
   }
 
@@ -121,11 +177,18 @@ export class ChartView {
       el.classList.add(c);
       this.applied.add(el);
     };
-    // Regions and the parallel root are always active: only states are marked.
-    const isState = (id: string) => { const k = this.nodesById.get(id)?.kind; return k !== 'region' && k !== 'parallel'; };
-    for (const id of hl.sure) if (isState(id)) mark(this.nodeEls.get(id), 'active');
-    for (const id of hl.possible ?? []) if (isState(id)) mark(this.nodeEls.get(id), 'possible');
+    // Only leaf states are marked: regions, the parallel root and compound states are active
+    // whenever one of their states is, and marking them hid the real state (every box amber).
+    for (const id of hl.sure) if (this.isLeaf(id)) mark(this.nodeEls.get(id), 'active');
+    for (const id of hl.possible ?? []) if (this.isLeaf(id)) mark(this.nodeEls.get(id), 'possible');
     for (const id of hl.taken ?? []) for (const el of this.edgeEls.get(id) ?? []) mark(el, 'taken');
+    if (this.needDefault) this.defaultView();
+    else this.followActive();
+  }
+
+  private isLeaf(id: string): boolean {
+    const n = this.nodesById.get(id);
+    return !!n && !n.children.length && n.kind !== 'parallel' && n.kind !== 'region';
   }
 
   /** Which states are highlighted (for tests and the screen reader summary). */
@@ -133,50 +196,193 @@ export class ChartView {
     return [...this.hl.sure].filter((id) => this.nodesById.get(id)?.children.length === 0);
   }
 
-  private applyViewBox() {
-    this.svg?.setAttribute('viewBox', `${this.vb.x} ${this.vb.y} ${this.vb.w} ${this.vb.h}`);
+  /** The viewport's size in CSS px (0 while hidden). */
+  private size() {
+    const r = this.svg?.getBoundingClientRect();
+    return { w: r?.width ?? 0, h: r?.height ?? 0 };
+  }
+
+  private applyView() {
+    const { w, h: hh } = this.size();
+    if (!this.svg || !w || !hh) return;
+    this.svg.setAttribute('viewBox', `${this.view.x} ${this.view.y} ${w / this.view.k} ${hh / this.view.k}`);
+  }
+
+  /** The active leaf states' boxes, in document (region) order. */
+  private activeBoxes(): Box[] {
+    const ids = [...this.hl.sure, ...(this.hl.possible ?? [])].filter((id) => this.isLeaf(id));
+    const order = [...this.boxes.keys()];
+    return ids
+      .sort((a, b) => order.indexOf(a) - order.indexOf(b))
+      .map((id) => this.boxes.get(id))
+      .filter((b): b is Box => !!b);
+  }
+
+  /** Centres the view on a chart box at the current zoom. */
+  private centreOn(b: Box) {
+    const { w, h: hh } = this.size();
+    this.view = { ...this.view, x: b.x + b.width / 2 - w / this.view.k / 2, y: b.y + b.height / 2 - hh / this.view.k / 2 };
+    this.applyView();
+  }
+
+  private visible(b: Box): boolean {
+    const { w, h: hh } = this.size();
+    const v = this.view;
+    return b.x >= v.x && b.y >= v.y && b.x + b.width <= v.x + w / v.k && b.y + b.height <= v.y + hh / v.k;
+  }
+
+  /** Where the active states are: all of them when they fit, else the first (the migration status). */
+  private activeTarget(): Box | null {
+    const bs = this.activeBoxes();
+    if (!bs.length) return null;
+    const u = union(bs);
+    const { w, h: hh } = this.size();
+    return u.width <= w / this.view.k - 16 && u.height <= hh / this.view.k - 16 ? u : bs[0];
+  }
+
+  /** The default view: natural size (text at 12–13 CSS px), centred on the active states. */
+  defaultView(): void {
+    if (!this.layout) return;
+    const { w, h: hh } = this.size();
+    if (!w || !hh) return; // hidden: done when it gets a size (ResizeObserver)
+    this.needDefault = false;
+    this.view = { x: -4, y: -4, k: NATURAL };
+    const t = this.activeTarget() ?? this.boxes.get(this.layout.diagram.root.initial ?? '') ?? null;
+    if (t) this.centreOn(t);
+    else this.applyView();
+  }
+
+  /** After a step: re-centres when the active state left the view. */
+  private followActive() {
+    const bs = this.activeBoxes();
+    if (bs.length && !this.visible(bs[0])) this.centreOn(this.activeTarget()!);
   }
 
   fit(): void {
     if (!this.layout) return;
-    this.vb = { x: -4, y: -4, w: this.layout.width + 8, h: this.layout.height + 8 };
-    this.applyViewBox();
+    const { w, h: hh } = this.size();
+    if (!w || !hh) return;
+    const lw = this.layout.width + 8;
+    const lh = this.layout.height + 8;
+    const k = Math.min(w / lw, hh / lh);
+    this.needDefault = false;
+    this.view = { x: -4 - (w / k - lw) / 2, y: -4 - (hh / k - lh) / 2, k };
+    this.applyView();
   }
 
   /** Zooms by `f` (<1 zooms in) around a point in chart coordinates (default: the centre). */
   zoom(f: number, cx?: number, cy?: number): void {
-    const x = cx ?? this.vb.x + this.vb.w / 2;
-    const y = cy ?? this.vb.y + this.vb.h / 2;
-    const w = Math.min(Math.max(this.vb.w * f, 60), (this.layout?.width ?? 1000) * 4);
-    const k = w / this.vb.w;
-    this.vb = { x: x - (x - this.vb.x) * k, y: y - (y - this.vb.y) * k, w, h: this.vb.h * k };
-    this.applyViewBox();
+    const { w, h: hh } = this.size();
+    if (!w || !hh) return;
+    const v = this.view;
+    const x = cx ?? v.x + w / v.k / 2;
+    const y = cy ?? v.y + hh / v.k / 2;
+    const k = Math.min(Math.max(v.k / f, 0.05), 4);
+    this.needDefault = false;
+    this.view = { x: x - (x - v.x) * (v.k / k), y: y - (y - v.y) * (v.k / k), k };
+    this.applyView();
+  }
+
+  /** Pans by CSS px; returns whether the view moved (at the chart's edge the page scrolls instead). */
+  private pan(dx: number, dy: number): boolean {
+    if (!this.layout) return false;
+    const { w, h: hh } = this.size();
+    const v = this.view;
+    const clamp = (p: number, span: number, total: number) => Math.min(Math.max(p, Math.min(-4, total + 4 - span)), Math.max(-4, total + 4 - span));
+    const x = clamp(v.x + dx / v.k, w / v.k, this.layout.width);
+    const y = clamp(v.y + dy / v.k, hh / v.k, this.layout.height);
+    if (Math.abs(x - v.x) < 0.01 && Math.abs(y - v.y) < 0.01) return false;
+    this.needDefault = false;
+    this.view = { ...v, x, y };
+    this.applyView();
+    return true;
   }
 
   private toChart(clientX: number, clientY: number) {
-    const r = this.viewport.getBoundingClientRect();
-    // preserveAspectRatio meet: one scale, centred.
-    const s = Math.max(this.vb.w / r.width, this.vb.h / r.height);
-    const ox = (r.width * s - this.vb.w) / 2;
-    const oy = (r.height * s - this.vb.h) / 2;
-    return { x: this.vb.x - ox + (clientX - r.left) * s, y: this.vb.y - oy + (clientY - r.top) * s, s };
+    const r = this.svg!.getBoundingClientRect();
+    return { x: this.view.x + (clientX - r.left) / this.view.k, y: this.view.y + (clientY - r.top) / this.view.k };
+  }
+
+  /** States and transition labels, the items arrow keys move among. */
+  private items(): Element[] {
+    return [...(this.svg?.querySelectorAll('g.state[id], text.tl[id]') ?? [])];
+  }
+
+  private setCurrent(el: Element | null, reveal = true) {
+    for (const x of this.svg?.querySelectorAll('.kbd') ?? []) x.classList.remove('kbd');
+    this.current = el;
+    if (!el) {
+      this.viewport.removeAttribute('aria-activedescendant');
+      return;
+    }
+    el.classList.add('kbd');
+    this.viewport.setAttribute('aria-activedescendant', el.id);
+    if (reveal) {
+      const b = (el as SVGGraphicsElement).getBBox();
+      if (!this.visible(b)) this.centreOn(b);
+    }
+  }
+
+  /** Where the keyboard starts: the first active state, else the first state. */
+  private firstItem(): Element | null {
+    const first = this.activeBoxes()[0];
+    const el = first && [...this.nodeEls.entries()].find(([k]) => this.boxes.get(k) === first)?.[1];
+    return el ?? this.items()[0] ?? null;
+  }
+
+  /** The nearest item in an arrow's direction (centre to centre, sideways distance counting double). */
+  private move(dir: 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRight') {
+    const items = this.items();
+    if (!items.length) return;
+    const from = this.current && items.includes(this.current) ? this.current : null;
+    if (!from) {
+      this.setCurrent(this.firstItem());
+      return;
+    }
+    const c = (el: Element) => {
+      const b = (el as SVGGraphicsElement).getBBox();
+      return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    };
+    const o = c(from);
+    const [ax, ay] = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[dir];
+    let best: Element | null = null;
+    let bestScore = Infinity;
+    for (const el of items) {
+      if (el === from) continue;
+      const p = c(el);
+      const along = (p.x - o.x) * ax + (p.y - o.y) * ay;
+      if (along <= 2) continue;
+      const side = Math.abs((p.x - o.x) * ay) + Math.abs((p.y - o.y) * ax);
+      const score = along + 2 * side;
+      if (score < bestScore) (bestScore = score), (best = el);
+    }
+    if (best) this.setCurrent(best);
   }
 
   private wire() {
     const vp = this.viewport;
+    // Keeps the zoom when the box changes size; the default view waits for a size.
+    new ResizeObserver(() => (this.needDefault ? this.defaultView() : this.applyView())).observe(vp);
     vp.addEventListener(
       'wheel',
       (e) => {
-        e.preventDefault();
-        const p = this.toChart(e.clientX, e.clientY);
-        this.zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15, p.x, p.y);
+        if (!this.svg) return;
+        // Ctrl+wheel (and a touchpad's pinch) zooms; the wheel pans, and scrolls the page at the chart's edge.
+        if (e.ctrlKey || e.metaKey) {
+          e.preventDefault();
+          const p = this.toChart(e.clientX, e.clientY);
+          this.zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15, p.x, p.y);
+          return;
+        }
+        const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? 400 : 1;
+        if (this.pan((e.shiftKey && !e.deltaX ? e.deltaY : e.deltaX) * unit, (e.shiftKey && !e.deltaX ? 0 : e.deltaY) * unit)) e.preventDefault();
       },
       { passive: false },
     );
-    let drag: { x: number; y: number; vb: { x: number; y: number; w: number; h: number }; moved: boolean } | null = null;
+    let drag: { x: number; y: number; view: { x: number; y: number; k: number }; moved: boolean } | null = null;
     vp.addEventListener('pointerdown', (e) => {
       if (e.button !== 0) return;
-      drag = { x: e.clientX, y: e.clientY, vb: { ...this.vb }, moved: false };
+      drag = { x: e.clientX, y: e.clientY, view: { ...this.view }, moved: false };
     });
     vp.addEventListener('pointermove', (e) => {
       if (!drag) return;
@@ -185,9 +391,9 @@ export class ChartView {
       if (!drag.moved && Math.hypot(dx, dy) < 4) return;
       if (!drag.moved) vp.setPointerCapture(e.pointerId);
       drag.moved = true;
-      const { s } = this.toChart(e.clientX, e.clientY);
-      this.vb = { ...drag.vb, x: drag.vb.x - dx * s, y: drag.vb.y - dy * s };
-      this.applyViewBox();
+      this.needDefault = false;
+      this.view = { ...drag.view, x: drag.view.x - dx / drag.view.k, y: drag.view.y - dy / drag.view.k };
+      this.applyView();
       vp.classList.add('dragging');
     });
     const end = (e: PointerEvent) => {
@@ -201,24 +407,40 @@ export class ChartView {
     };
     vp.addEventListener('pointerup', end);
     vp.addEventListener('pointercancel', end);
-    vp.addEventListener('click', (e) => this.select(e.target as Element));
+    vp.addEventListener('click', (e) => {
+      const t = (e.target as Element).closest('g.state[id], text.tl[id]');
+      if (t) this.setCurrent(t, false);
+      this.select(e.target as Element);
+    });
+    vp.addEventListener('focus', () => {
+      // Not revealed: a click focuses the viewport too, and must not move the view.
+      if (!this.current || !this.current.isConnected) this.setCurrent(this.firstItem(), false);
+    });
     vp.addEventListener('keydown', (e) => {
-      const t = e.target as Element;
-      if ((e.key === 'Enter' || e.key === ' ') && t !== vp) {
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if ((e.key === 'Enter' || e.key === ' ') && this.current) {
         e.preventDefault();
-        this.select(t);
+        this.select(this.current);
         return;
       }
-      const step = this.vb.w / 10;
+      const step = 60;
+      const arrows = ['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'] as const;
+      const arrow = arrows.find((a) => a === e.key);
+      if (arrow && !e.shiftKey) {
+        e.preventDefault();
+        this.move(arrow);
+        return;
+      }
       const moves: Record<string, () => void> = {
         '+': () => this.zoom(0.8),
         '=': () => this.zoom(0.8),
         '-': () => this.zoom(1.25),
         '0': () => this.fit(),
-        ArrowLeft: () => ((this.vb.x -= step), this.applyViewBox()),
-        ArrowRight: () => ((this.vb.x += step), this.applyViewBox()),
-        ArrowUp: () => ((this.vb.y -= step), this.applyViewBox()),
-        ArrowDown: () => ((this.vb.y += step), this.applyViewBox()),
+        '1': () => this.defaultView(),
+        ArrowLeft: () => this.pan(-step, 0),
+        ArrowRight: () => this.pan(step, 0),
+        ArrowUp: () => this.pan(0, -step),
+        ArrowDown: () => this.pan(0, step),
       };
       const f = moves[e.key];
       if (f) {
@@ -227,7 +449,9 @@ export class ChartView {
       }
     });
     vp.addEventListener('mouseover', (e) => {
-      const id = (e.target as Element).closest?.('[data-edge]')?.getAttribute('data-edge');
+      const t = (e.target as Element).closest?.('[data-edge], [data-bundle]');
+      const b = t?.getAttribute('data-bundle');
+      const id = b !== null && b !== undefined ? `b${b}` : t?.getAttribute('data-edge');
       for (const el of this.svg?.querySelectorAll('g.edge.hover') ?? []) el.classList.remove('hover');
       if (id) for (const el of this.edgeEls.get(id) ?? []) el.classList.add('hover');
     });
@@ -238,23 +462,38 @@ export class ChartView {
     for (const el of this.svg?.querySelectorAll('.selected') ?? []) el.classList.remove('selected');
     const tl = target.closest('.tl');
     const st = target.closest('[data-node]');
-    const d = this.layout.diagram;
-    if (tl) {
+    const l = this.layout;
+    const d = l.diagram;
+    const label = (id: string) => this.nodesById.get(id)?.label ?? id;
+    const kindText = (k: string) => (k === 'qmp' ? 'QMP command' : k === 'internal' ? 'internal event (what QEMU does on its own)' : 'event');
+    const refs = (metas: DiagramTransition['meta'][]) => {
+      const uniq = (k: 'ref' | 'rule' | 'transition' | 'note') => [...new Set(metas.map((m) => m[k]).filter((x) => x !== undefined).map(String))];
+      return kids(
+        uniq('ref').length ? h('div', {}, 'QEMU: ', ...uniq('ref').flatMap((r, i) => [i ? ', ' : '', h('code', { class: 'ref' }, r)])) : null,
+        uniq('rule').length ? h('div', {}, 'rule: ', ...uniq('rule').flatMap((r, i) => [i ? ', ' : '', h('code', {}, r)])) : null,
+        uniq('transition').length ? h('div', {}, 'transition: ', ...uniq('transition').flatMap((r, i) => [i ? ', ' : '', h('code', {}, r)])) : null,
+        ...uniq('note').map((n) => h('div', { class: 'note' }, n)),
+      );
+    };
+    const bundleAttr = tl?.getAttribute('data-bundle');
+    if (tl && bundleAttr !== null && bundleAttr !== undefined) {
+      const b = l.bundles[Number(bundleAttr)];
+      const line = b?.lines[Number(tl.getAttribute('data-line'))];
+      if (!b || !line) return;
+      tl.classList.add('selected');
+      for (const el of this.edgeEls.get(`b${bundleAttr}`) ?? []) el.classList.add('selected');
+      const metas = line.members.map(([i, j]) => d.edges[i].transitions[j].meta);
+      this.info.replaceChildren(
+        h('div', {}, h('b', {}, line.label), ` — ${kindText(line.kind)}, from ${b.sources.length} states: `, ...b.sources.flatMap((s, i) => [i ? ', ' : '', h('code', {}, label(s))]), ' → ', h('code', {}, label(b.target))),
+        ...refs(metas),
+      );
+    } else if (tl) {
       const edge = d.edges.find((e) => e.id === tl.getAttribute('data-edge'));
       const t = edge?.transitions[Number(tl.getAttribute('data-t'))];
       if (!edge || !t) return;
       tl.classList.add('selected');
       for (const el of this.edgeEls.get(edge.id) ?? []) el.classList.add('selected');
-      const m = t.meta;
-      const from = this.nodesById.get(edge.source)?.label ?? edge.source;
-      const to = this.nodesById.get(edge.target)?.label ?? edge.target;
-      this.info.replaceChildren(
-        ...kids(h('div', {}, h('b', {}, t.label), ` — ${t.kind === 'qmp' ? 'QMP command' : t.kind === 'internal' ? 'internal event (what QEMU does on its own)' : 'event'}: `, h('code', {}, from), ' → ', h('code', {}, to)),
-        m.ref ? h('div', {}, 'QEMU: ', h('code', { class: 'ref' }, String(m.ref))) : null,
-        m.rule ? h('div', {}, 'rule: ', h('code', {}, String(m.rule))) : null,
-        m.transition ? h('div', {}, 'transition: ', h('code', {}, String(m.transition))) : null,
-        m.note ? h('div', { class: 'note' }, String(m.note)) : null,
-      ));
+      this.info.replaceChildren(h('div', {}, h('b', {}, t.label), ` — ${kindText(t.kind)}: `, h('code', {}, label(edge.source)), ' → ', h('code', {}, label(edge.target))), ...refs([t.meta]));
     } else if (st) {
       const n = this.nodesById.get(st.getAttribute('data-node')!);
       if (!n) return;
@@ -271,9 +510,10 @@ export class ChartView {
   /** The chart as a standalone SVG file, with the current highlight. */
   svgText(): string {
     if (!this.layout) return '';
+    // Leaf states only, as in the page: a region or compound box marked too painted every box amber.
     const cls = new Map<string, string>();
-    for (const id of this.hl.sure) cls.set(id, 'active');
-    for (const id of this.hl.possible ?? []) cls.set(id, 'possible');
+    for (const id of this.hl.sure) if (this.isLeaf(id)) cls.set(id, 'active');
+    for (const id of this.hl.possible ?? []) if (this.isLeaf(id)) cls.set(id, 'possible');
     const ecls = new Map<string, string>();
     for (const id of this.hl.taken ?? []) ecls.set(id, 'taken');
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + renderSvg(this.layout, { prefix: 'x', standalone: true, nodeClasses: cls, edgeClasses: ecls });
