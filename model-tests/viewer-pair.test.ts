@@ -195,12 +195,26 @@ describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
-  for (const scheme of ['light', 'dark'] as const)
-    it(`axe-core finds no serious or moderate issue in the simulation (${scheme})`, async () => {
-      await page.emulateMedia({ colorScheme: scheme });
-      await open();
+  const views: [string, string, () => Promise<void>][] = [
+    ['the simulation', '', async () => {
       await cmd('destination', 'migrate-incoming').click();
       await cmd('source', 'migrate').click();
+    }],
+    ['the matrix diff', '#view=matrix&ma=qemu-7.2&mside=destination&mdiff=proposed', async () => {
+      await page.locator('table.matrix').waitFor({ timeout: 60_000 });
+    }],
+    ['a replayed trace with its departures and sequence chart', '#view=replay', async () => {
+      await page.getByLabel('open a trace file').setInputFiles(join(ROOT, 'model-tests', 'fixtures', 'traces', 'departure-status.jsonl'));
+      await expect.poll(() => page.locator('.replay-view').getAttribute('data-step'), { timeout: 30_000 }).not.toBeNull();
+      await page.getByRole('button', { name: 'next ⟩' }).click();
+    }],
+  ];
+  for (const [what, hash, prepare] of views)
+  for (const scheme of ['light', 'dark'] as const)
+    it(`axe-core finds no serious or moderate issue in ${what} (${scheme})`, async () => {
+      await page.emulateMedia({ colorScheme: scheme });
+      await open(hash);
+      await prepare();
       // Injected through the debugger protocol: the page's Content-Security-Policy forbids inline scripts.
       await page.evaluate(AXE);
       const violations = await page.evaluate(async () => {

@@ -519,7 +519,7 @@ class App {
   }
 
   private writeUrlNow() {
-    const hash = writeUrl({ tab: this.tab, config: this.sim.config, steps: this.sim.userSteps(), matrix: this.matrix.state });
+    const hash = writeUrl({ tab: this.tab, config: this.sim.config, steps: this.sim.userSteps(), matrix: this.matrix.state, replayStep: this.tab === 'replay' ? this.replay.position : undefined });
     // Each step and tab is an entry of the browser's history: Back goes to the step before.
     const push = this.pushNext && this.written !== '';
     this.pushNext = false;

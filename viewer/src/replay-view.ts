@@ -4,12 +4,41 @@
 // A trace names its processes freely (source, destination, or A, B, C of a VM migrated on): every
 // process is listed with its possible states at the step, and two chart slots show the processes
 // the user picks (by default source and destination, else the first two), each with the chart of
-// its role at that step.
+// its role at that step. The verdict is check-trace's (replay.worker.ts runs the CLI's reader and
+// checker); a sequence chart of the trace (sequence-view.ts) follows the step. The step is kept in
+// the URL's hash (rstep, 1-based), so a link opens the next replayed trace at that step.
 import { profileNames, type Side } from '../../machines/index.ts';
 import { ChartView } from './chart-view.ts';
 import { h, kids } from './dom.ts';
 import { defaultSlots, isFixedName } from './replay.ts';
-import type { Departure, ProcessDetail, ReplayMessage, StepDetail } from './replay.worker.ts';
+import type { Departure, FindingLite, ProcessDetail, ReplayMessage, StepDetail } from './replay.worker.ts';
+import { SequenceView } from './sequence-view.ts';
+import type { SeqMsg } from '../../diagrams/sequence.ts';
+import './replay.css';
+
+/** The replay step in the URL's hash (1-based, as the page counts steps). */
+const HASH_KEY = 'rstep';
+function hashStep(): number | null {
+  const v = Number(new URLSearchParams(location.hash.replace(/^#/, '')).get(HASH_KEY));
+  return Number.isInteger(v) && v >= 1 ? v - 1 : null;
+}
+/**
+ * Sets (or with null removes) the step in the hash, keeping the rest (main.ts writes the other keys;
+ * url.ts carries this one). Written once the step rests: browsers throttle a stream of replaceState
+ * calls, as dragging the slider would make.
+ */
+let hashTimer = 0;
+function setHashStep(i: number | null): void {
+  clearTimeout(hashTimer);
+  hashTimer = window.setTimeout(() => writeHashStep(i), 150);
+}
+function writeHashStep(i: number | null): void {
+  const q = new URLSearchParams(location.hash.replace(/^#/, ''));
+  if (i === null) q.delete(HASH_KEY);
+  else q.set(HASH_KEY, String(i + 1));
+  const hash = '#' + q.toString();
+  if (hash !== location.hash && !(hash === '#' && !location.hash)) history.replaceState(null, '', hash);
+}
 
 /** The two chart slots, by the key main.ts keeps their regions under. */
 const SLOTS = ['source', 'destination'] as const;
@@ -45,6 +74,15 @@ export class ReplayView {
   private errorEl: HTMLElement;
   private detailEl: HTMLElement;
   private depList: HTMLOListElement;
+  private pendingList: HTMLOListElement;
+  private pendingHead: HTMLElement;
+  private verdictEl: HTMLElement;
+  /** The sequence chart of the replayed trace. */
+  readonly sequence: SequenceView;
+  private seqReq = 0;
+  private seqWaiting = new Map<number, (x: { msgs: SeqMsg[]; findings: FindingLite[] }) => void>();
+  /** A step asked for by the URL (rstep), applied once to the next trace read whole. */
+  private linkedStep: number | null = hashStep();
   private progress: HTMLProgressElement;
   private steps = 0;
   private departures: Departure[] = [];
@@ -76,6 +114,19 @@ export class ReplayView {
     this.errorEl = h('div', { class: 'error', role: 'alert', hidden: true });
     this.detailEl = h('div', { class: 'step-detail' });
     this.depList = h('ol', { class: 'departures', 'aria-label': 'departures from the model' });
+    this.pendingList = h('ol', { class: 'pending', 'aria-label': 'commands without a reply' });
+    this.pendingHead = h('h2', { hidden: true }, 'Commands without a reply (not departures)');
+    this.verdictEl = h('p', { class: 'verdict', 'aria-live': 'polite' });
+    this.sequence = new SequenceView(
+      (from, to) =>
+        new Promise((resolve) => {
+          if (!this.worker) return resolve({ msgs: [], findings: [] });
+          const req = ++this.seqReq;
+          this.seqWaiting.set(req, resolve);
+          this.worker.postMessage({ type: 'seq', from, to, req });
+        }),
+      (step) => this.go(step),
+    );
     this.progress = h('progress', { max: '1', value: '0', hidden: true, 'aria-label': 'reading the trace' });
     const btn = (label: string, title: string, f: () => void) => h('button', { type: 'button', title, onclick: f }, label);
     this.charts = {
@@ -118,6 +169,7 @@ export class ReplayView {
       drop,
       this.progress,
       this.statusEl,
+      this.verdictEl,
       this.errorEl,
       h(
         'div',
@@ -130,9 +182,13 @@ export class ReplayView {
         this.pos,
       ),
       this.detailEl,
+      // The sequence chart above the state charts: the messages first, then where they led.
+      this.sequence.el,
       h('div', { class: 'replay-charts' }, this.slotEls.source, this.slotEls.destination),
-      h('h3', {}, 'Departures from the model'),
+      h('h2', {}, 'Departures from the model'),
       this.depList,
+      this.pendingHead,
+      this.pendingList,
     );
     this.el.addEventListener('dragover', (e) => {
       e.preventDefault();
@@ -183,13 +239,8 @@ export class ReplayView {
     this.statusEl.textContent = `Stopped after ${this.steps} steps.`;
   }
 
-  load(blob: Blob, name: string): void {
-    this.worker?.terminate();
-    this.drawCharts(this.profile.value);
-    delete this.el.dataset.loaded;
-    this.lastBlob = { blob, name };
-    this.worker = new Worker(new URL('./replay.worker.ts', import.meta.url), { type: 'module' });
-    this.worker.onmessage = (e: MessageEvent<ReplayMessage>) => this.onMessage(e.data);
+  /** Nothing of a previous trace stays on view: details, departures, marked states, the chart, the position. */
+  private clear(): void {
     this.steps = 0;
     this.current = -1;
     this.wanted = -1;
@@ -199,9 +250,44 @@ export class ReplayView {
     this.setProcesses([], true);
     this.errorEl.hidden = true;
     this.errorEl.textContent = '';
+    this.verdictEl.textContent = '';
     this.depList.replaceChildren();
+    this.pendingList.replaceChildren();
+    this.pendingHead.hidden = true;
     this.detailEl.replaceChildren();
+    this.detailEl.className = 'step-detail';
     this.slider.disabled = true;
+    this.slider.max = '0';
+    this.slider.value = '0';
+    this.slider.style.setProperty('--marks', 'none');
+    this.pos.textContent = 'no trace loaded';
+    for (const slot of SLOTS) {
+      this.charts[slot].highlight({ sure: new Set(), possible: new Set() });
+      this.charts[slot].el.classList.remove('exited');
+      this.slotEls[slot].classList.remove('departure');
+      this.slotInfo[slot].textContent = '';
+    }
+    this.sequence.reset();
+    for (const r of this.seqWaiting.values()) r({ msgs: [], findings: [] });
+    this.seqWaiting.clear();
+    delete this.el.dataset.step;
+    delete this.el.dataset.verdict;
+    delete this.el.dataset.loaded;
+  }
+
+  /** The step on view (0-based), for the URL (url.ts: replayStep); undefined with no trace. */
+  get position(): number | undefined {
+    return this.current >= 0 ? this.current : undefined;
+  }
+
+  load(blob: Blob, name: string): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.drawCharts(this.profile.value);
+    this.clear();
+    this.lastBlob = { blob, name };
+    this.worker = new Worker(new URL('./replay.worker.ts', import.meta.url), { type: 'module' });
+    this.worker.onmessage = (e: MessageEvent<ReplayMessage>) => this.onMessage(e.data);
     this.progress.hidden = false;
     this.progress.value = 0;
     this.loadStart = performance.now();
@@ -221,16 +307,48 @@ export class ReplayView {
       this.setProcesses(m.processes);
       this.setSteps(m.steps);
       this.setDepartures(m.departures, true);
+      this.pendingHead.hidden = !m.pending.length;
+      this.pendingList.replaceChildren(...m.pending.slice(0, 500).map((d) => this.findingItem(d)));
       const procs = m.processes.length > 2 || m.processes.some((x) => !isFixedName(x)) ? ` of ${m.processes.length} processes (${m.processes.join(', ')})` : '';
       this.statusEl.textContent = `${this.lastBlob?.name}: ${m.steps} steps${procs} replayed against ${this.profile.value} in ${(m.ms / 1000).toFixed(2)} s; ${m.departures.length ? `${m.departures.length} departure${m.departures.length === 1 ? '' : 's'} from the model` : 'no departure from the model'}.`;
+      // In check-trace's words (the same checker): exit 1 with departures, else 0.
+      this.verdictEl.textContent = `${m.summary} (migstate check-trace --profile ${this.profile.value} would exit ${m.departures.length ? 1 : 0})`;
+      this.el.dataset.verdict = m.departures.length ? 'departs' : 'conforms';
+      this.sequence.setTrace(m.steps, this.lastBlob?.name ?? 'trace');
+      const linked = this.linkedStep;
+      this.linkedStep = null;
+      if (linked !== null && linked < m.steps) this.go(linked);
+      else if (this.current >= 0) this.sequence.show(this.current);
       this.el.dataset.loaded = 'true';
     } else if (m.type === 'error') {
+      // A trace check-trace rejects (exit 2): nothing of it stays on view, only why.
+      this.worker?.terminate();
+      this.worker = null;
+      const name = this.lastBlob?.name;
+      this.clear();
       this.progress.hidden = true;
       this.errorEl.hidden = false;
-      this.errorEl.textContent = `Cannot replay ${this.lastBlob?.name}: ${m.message}`;
+      this.errorEl.textContent = `Cannot replay ${name}: ${m.message}`;
       this.statusEl.textContent = '';
-      this.setSteps(0);
+      this.verdictEl.textContent = `Not a trace: migstate check-trace --profile ${this.profile.value} would exit 2.`;
+      this.el.dataset.verdict = 'rejected';
+      setHashStep(null);
     } else if (m.type === 'step') this.showStep(m.detail);
+    else if (m.type === 'seq') {
+      const r = this.seqWaiting.get(m.req);
+      this.seqWaiting.delete(m.req);
+      r?.({ msgs: m.msgs, findings: m.findings });
+    }
+  }
+
+  /** A finding as a list item: its step (a link), line, process and kind as data, its text in words. */
+  private findingItem(d: Departure): HTMLLIElement {
+    return h(
+      'li',
+      { 'data-process': d.vm, 'data-line': String(d.line), 'data-kind': d.kind },
+      h('button', { type: 'button', class: 'linkish', onclick: () => this.go(d.index) }, `step ${d.index + 1}`),
+      ` (line ${d.line}): ${d.text}`,
+    );
   }
 
   private setSteps(n: number) {
@@ -246,9 +364,7 @@ export class ReplayView {
   private setDepartures(list: Departure[], final: boolean) {
     if (final) this.departures = list;
     else for (const d of list) if (!this.departures.some((x) => x.index === d.index)) this.departures.push(d);
-    this.depList.replaceChildren(
-      ...this.departures.slice(0, 500).map((d) => h('li', { 'data-process': d.vm }, h('button', { type: 'button', class: 'linkish', onclick: () => this.go(d.index) }, `step ${d.index + 1}`), `: ${d.text}`)),
-    );
+    this.depList.replaceChildren(...this.departures.slice(0, 500).map((d) => this.findingItem(d)));
     this.slider.style.setProperty('--marks', this.departureMarks());
   }
 
@@ -335,6 +451,8 @@ export class ReplayView {
         (p?.departure ? ' — ⚠ departure at this step' : '');
     }
     this.el.dataset.step = String(d.index);
+    setHashStep(d.index);
+    this.sequence.show(d.index);
     this.onStep?.(d);
   }
 }

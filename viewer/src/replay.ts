@@ -6,6 +6,7 @@ import { valueOfContext, type Profile, type Side, type SideState } from '../../m
 import { TraceChecker } from '../../trace/check.ts';
 import { MAX_VM_NAME, VMS, isVmName } from '../../trace/format.ts';
 import { activeIds } from '../../diagrams/diagram.ts';
+import { describeFinding, seqMsgOfRecord, type SeqMsg } from '../../diagrams/sequence.ts';
 
 export interface TraceLine {
   t?: number;
@@ -81,6 +82,25 @@ const short = (v: unknown) => {
   return s.length > 120 ? s.slice(0, 117) + '...' : s;
 };
 
+/** A step's message in one line of text ("source ← migrate {...}", "source → return: active"). */
+export function summaryOf(m: SeqMsg): string {
+  switch (m.kind) {
+    case 'greeting':
+      return `${m.vm} → greeting${m.version ? ` (QEMU ${m.version})` : ''}`;
+    case 'command':
+      return `${m.vm} ← ${m.oob ? 'exec-oob ' : ''}${m.command}${m.args && m.args !== '{}' ? ' ' + short(JSON.parse(m.args)) : ''}`;
+    case 'return':
+      return `${m.vm} → return${m.status && m.status !== 'none' ? ` (status ${m.status})` : ''}`;
+    case 'error':
+      return `${m.vm} → error ${m.cls}: ${m.desc.length > 120 ? m.desc.slice(0, 117) + '...' : m.desc}`;
+    case 'event':
+      return `${m.vm} → event ${m.event}${m.status ? ` ${m.status}` : ''}`;
+  }
+}
+
+/** What feedRecord makes of one line: a step, no step (a blank line or a note), or why the line is not a trace line. */
+export type Fed = { step: ReplayStep & { msg: SeqMsg } } | { step: null } | { error: string };
+
 /**
  * Replays a trace through trace/check.ts's TraceChecker (machines/inclusion.ts: one trace inclusion
  * for check-trace and the viewer) and shows, after each line, each process's possible states.
@@ -111,7 +131,31 @@ export class Replayer {
       summary,
       vm,
       set: this.checker.setIdOf(vm),
-      departure: found.length ? found.map((f) => `line ${f.line}: ${f.kind}${f.command ? ` (${f.command})` : f.event ? ` (${f.event})` : ''}: expected ${short(f.expected)}, observed ${short(f.observed)}`).join('; ') : undefined,
+      departure: found.length ? found.map((f) => `line ${f.line}: ${describeFinding(f)}`).join('; ') : undefined,
+    };
+  }
+
+  /**
+   * Feeds one line as the CLI's check-trace reads it: a record of trace/extract.ts, made from the
+   * line's bytes by trace/scan.ts (scanLines), given to the checker as is. So the viewer accepts,
+   * rejects and reports exactly what `migstate check-trace` does; the message for the step is read
+   * off the same record. `step`: the index the line gets if it is a step.
+   */
+  feedRecord(records: readonly unknown[], at: number, lineNo: number, step: number): Fed {
+    const before = this.checker.findings.length;
+    const err = this.checker.feedRecord(records, at);
+    if (err) return { error: err };
+    const msg = seqMsgOfRecord(records, at, step, lineNo);
+    if (!msg) return { step: null };
+    const found = this.checker.findings.slice(before).filter((f) => f.kind !== 'pending');
+    return {
+      step: {
+        msg,
+        summary: summaryOf(msg),
+        vm: msg.vm,
+        set: this.checker.setIdOf(msg.vm),
+        departure: found.length ? found.map((f) => `line ${f.line}: ${describeFinding(f)}`).join('; ') : undefined,
+      },
     };
   }
 

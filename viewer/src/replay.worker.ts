@@ -1,12 +1,23 @@
 // Reads a trace file in a worker, streaming (a 100 MB file never sits whole in memory, and the page
 // never waits on it), replays it against the model as it goes, and answers for single steps.
-// The verdict (which lines depart from the model, and why) is trace/check.ts's TraceChecker, the
-// same as `migstate check-trace`, run once: replay.ts reads each step's states off the same checker.
+// The verdict is `migstate check-trace`'s, by the same code on the same bytes: lines split on '\n'
+// and reduced to records by trace/scan.ts (scanLines, what the CLI's reader runs), fed to
+// trace/check.ts's TraceChecker (feedRecord); replay.ts reads each step's states off that checker.
+// So a trace the CLI rejects (exit 2) is rejected here with the checker's own message naming the
+// line, one it accepts is accepted, and the departures are the same findings.
 import { getProfile } from '../../machines/index.ts';
-import type { Finding } from '../../trace/check.ts';
-import { invalidLine, isNote, Replayer, type SetView, type TraceLine } from './replay.ts';
+import { summaryLine, type Finding } from '../../trace/check.ts';
+import { REC_WIDTH } from '../../trace/extract.ts';
+import { parseTraceLine } from '../../trace/format.ts';
+import { scanLines } from '../../trace/scan.ts';
+import { describeFinding, seqMsgOfLine, type SeqMsg } from '../../diagrams/sequence.ts';
+import { Replayer, type SetView } from './replay.ts';
 
-export type ReplayRequest = { type: 'load'; file: Blob; profile: string; name: string } | { type: 'get'; index: number } | { type: 'cancel' };
+export type ReplayRequest =
+  | { type: 'load'; file: Blob; profile: string; name: string }
+  | { type: 'get'; index: number }
+  | { type: 'seq'; from: number; to: number; req: number }
+  | { type: 'cancel' };
 
 /** A process of the trace at one step. */
 export interface ProcessDetail {
@@ -32,18 +43,35 @@ export interface StepDetail {
   processes: ProcessDetail[];
 }
 
-/** A departure from the model: the step it shows at, the process, and what the model expected. */
+/** A finding of the checker: the step it shows at, its line, process and kind (as check-trace prints them), and what it means in words. */
 export interface Departure {
   index: number;
+  line: number;
   vm: string;
+  kind: string;
   text: string;
 }
 
+/** A finding as check-trace prints it (JSON), for the sequence chart. */
+export type FindingLite = Pick<Finding, 'line' | 'vm' | 'kind' | 'command' | 'event' | 'expected' | 'observed' | 'note'>;
+
 export type ReplayMessage =
   | { type: 'progress'; bytes: number; total: number; steps: number; departures: Departure[]; processes: string[] }
-  | { type: 'done'; steps: number; departures: Departure[]; ms: number; processes: string[] }
+  | {
+      type: 'done';
+      steps: number;
+      /** The departures (exit 1 when any), sorted by line. */
+      departures: Departure[];
+      /** Commands left without a reply (check-trace lists them, and they are no departure). */
+      pending: Departure[];
+      /** check-trace's summary line for the same trace and profile. */
+      summary: string;
+      ms: number;
+      processes: string[];
+    }
   | { type: 'error'; message: string; steps: number }
-  | { type: 'step'; detail: StepDetail };
+  | { type: 'step'; detail: StepDetail }
+  | { type: 'seq'; req: number; from: number; to: number; msgs: SeqMsg[]; findings: FindingLite[] };
 
 const post = (m: ReplayMessage) => (self as unknown as { postMessage(m: unknown): void }).postMessage(m);
 
@@ -55,10 +83,11 @@ let replayer: Replayer | null = null;
 let starts: number[] = [];
 let lens: number[] = [];
 let lineNos: number[] = [];
-let times: number[] = [];
 let stepVms: number[] = [];
 let summaries: string[] = [];
 let departures: Departure[] = [];
+/** Every finding kept by the checker once the trace is read (pending ones too), sorted by line. */
+let findings: FindingLite[] = [];
 /** The processes in the order they first appeared; per process, its first step and its set changes. */
 let names: string[] = [];
 let nameIndex = new Map<string, number>();
@@ -67,13 +96,9 @@ let changeSteps: number[][] = [];
 let changeSets: number[][] = [];
 let generation = 0;
 
-const short = (v: unknown) => {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 160 ? s.slice(0, 157) + '...' : s;
-};
-export function findingText(f: Finding): string {
-  const what = f.command ?? f.event;
-  return `${f.kind}${what ? ` (${what})` : ''} on ${f.vm}: the model expects ${short(f.expected)}, QEMU shows ${short(f.observed)}${f.note ? ` — ${f.note}` : ''}`;
+/** A finding in words for the page (diagrams/sequence.ts: describeFinding). */
+export function findingText(f: FindingLite): string {
+  return describeFinding(f);
 }
 /** The set of process `p` after step `index` (0: no line of it yet). */
 function setAt(p: number, index: number): number {
@@ -88,7 +113,7 @@ function setAt(p: number, index: number): number {
   }
   return changeSets[p][lo];
 }
-/** The step of a line number (the last step at or before it). */
+/** The step of a line number (the last step at or before it; the first step for a line before any). */
 function stepOfLine(line: number): number {
   let lo = 0;
   let hi = lineNos.length - 1;
@@ -97,109 +122,71 @@ function stepOfLine(line: number): number {
     if (lineNos[mid] <= line) lo = mid;
     else hi = mid - 1;
   }
-  return lo;
+  return Math.max(0, lo);
 }
 
 async function load(f: Blob, profile: string) {
   const gen = ++generation;
   file = f;
   replayer = new Replayer(getProfile(profile));
-  const checker = replayer.checker;
+  const r = replayer;
+  const checker = r.checker;
   let seenFindings = 0;
+  const asDeparture = (x: Finding): Departure => ({ index: stepOfLine(x.line), line: x.line, vm: x.vm, kind: x.kind, text: findingText(x) });
   const takeFindings = () => {
     for (; seenFindings < checker.findings.length; seenFindings++) {
-      const f = checker.findings[seenFindings];
-      departures.push({ index: stepOfLine(f.line), vm: f.vm, text: findingText(f) });
+      const x = checker.findings[seenFindings];
+      if (x.kind !== 'pending') departures.push(asDeparture(x));
     }
   };
   starts = [];
   lens = [];
   lineNos = [];
-  times = [];
   stepVms = [];
   summaries = [];
   departures = [];
+  findings = [];
   names = [];
   nameIndex = new Map();
   firstSteps = [];
   changeSteps = [];
   changeSets = [];
   const t0 = performance.now();
-  const decoder = new TextDecoder();
   const reader = f.stream().getReader();
+  const records: unknown[] = [];
   let carry = new Uint8Array(0);
   let offset = 0; // file offset of carry[0]
   let lineNo = 0;
   let lastPost = performance.now();
   const fail = (msg: string) => post({ type: 'error', message: msg, steps: starts.length });
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (gen !== generation) return reader.cancel();
-    let buf: Uint8Array;
-    if (value) {
-      buf = new Uint8Array(carry.length + value.length);
-      buf.set(carry);
-      buf.set(value, carry.length);
-    } else buf = carry;
+  /** The whole lines of buf[0 ..< len], split as scanLines splits them; false once a line is not a trace line. */
+  const lines = (buf: Uint8Array, len: number): boolean => {
+    const n = scanLines(buf, len, records);
     let pos = 0;
-    for (;;) {
+    for (let k = 0; k < n; k++) {
       let nl = buf.indexOf(10, pos);
-      if (nl < 0) {
-        if (!done) break;
-        if (pos >= buf.length) break;
-        nl = buf.length; // the last line has no newline
-      }
-      lineNo++;
-      const bytes = buf.subarray(pos, nl);
-      const text = decoder.decode(bytes).trim();
+      if (nl < 0 || nl >= len) nl = len;
       const start = offset + pos;
+      const bytes = nl - pos;
       pos = nl + 1;
-      // A blank line is no step, but the checker counts it: its line numbers (in departures and
-      // errors) stay the file's.
-      if (!text) {
-        checker.feed('');
-        continue;
-      }
-      // Parsed once, for the checker and the replayer; a line that is not JSON gets the checker's
-      // own message (it names the line and what is wrong).
-      let parsed: unknown;
-      let notJson: Error | null = null;
+      lineNo++;
+      let fed;
       try {
-        parsed = JSON.parse(text);
+        fed = r.feedRecord(records, k * REC_WIDTH, lineNo, starts.length);
       } catch (e) {
-        notJson = e as Error;
+        fail(`line ${lineNo}: the trace checker failed: ${(e as Error).message}`);
+        return false;
       }
-      if (notJson) {
-        // The checker's own message names the line and what is wrong.
-        let checkerError: string | null = null;
-        try {
-          checkerError = checker.feed(text);
-        } catch (e) {
-          return fail(`line ${lineNo}: the trace checker failed: ${(e as Error).message}`);
-        }
-        return fail(checkerError ?? `line ${lineNo}: not JSON (${notJson.message}): ${text.slice(0, 80)}`);
+      if ('error' in fed) {
+        fail(fed.error);
+        return false;
       }
-      // A note line (the conformance runner's launches, steps, predictions) is no step; the checker
-      // still reads it (it counts the line, and says what is wrong with a malformed note).
-      if (isNote(parsed)) {
-        const err = checker.feedParsed(parsed, text);
-        if (err) return fail(err);
-        continue;
-      }
-      const bad = invalidLine(parsed);
-      if (bad) return fail(`line ${lineNo}: ${bad}: ${text.slice(0, 80)}`);
-      const line = parsed as TraceLine;
-      let step;
-      try {
-        step = replayer.feed(line, text);
-      } catch (e) {
-        return fail((e as Error).message.startsWith('line ') ? (e as Error).message : `line ${lineNo}: the model could not replay it: ${(e as Error).message}`);
-      }
+      const step = fed.step;
+      if (!step) continue; // a blank line or a note: counted (line numbers stay the file's), no step
       const index = starts.length;
       starts.push(start);
-      lens.push(bytes.length);
+      lens.push(bytes);
       lineNos.push(lineNo);
-      times.push(typeof line.t === 'number' ? line.t : NaN);
       let p = nameIndex.get(step.vm);
       if (p === undefined) {
         nameIndex.set(step.vm, (p = names.length));
@@ -215,24 +202,65 @@ async function load(f: Blob, profile: string) {
         sets.push(step.set);
       }
       summaries.push(step.summary.length > 200 ? step.summary.slice(0, 197) + '...' : step.summary);
-      takeFindings();
-      if (performance.now() - lastPost > 100) {
-        lastPost = performance.now();
-        post({ type: 'progress', bytes: start, total: f.size, steps: starts.length, departures: departures.slice(-200), processes: names });
-        // Let requests for single steps in between.
-        await new Promise((r) => setTimeout(r, 0));
-        if (gen !== generation) return reader.cancel();
-      }
     }
-    offset += pos;
-    carry = buf.slice(pos);
+    takeFindings();
+    return true;
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (gen !== generation) return reader.cancel();
+    let buf: Uint8Array;
+    if (value) {
+      buf = new Uint8Array(carry.length + value.length);
+      buf.set(carry);
+      buf.set(value, carry.length);
+    } else buf = carry;
+    // Whole lines now; the last line, without its '\n', once the file ends (as the CLI reads it).
+    const whole = done ? buf.length : buf.lastIndexOf(10) + 1;
+    if (whole > 0 && !lines(buf, whole)) return reader.cancel();
+    offset += whole;
+    carry = buf.slice(whole);
     if (done) break;
+    if (performance.now() - lastPost > 100) {
+      lastPost = performance.now();
+      post({ type: 'progress', bytes: offset, total: f.size, steps: starts.length, departures: departures.slice(-200), processes: names });
+      // Let requests for single steps in between.
+      await new Promise((res) => setTimeout(res, 0));
+      if (gen !== generation) return reader.cancel();
+    }
   }
-  if (!starts.length) return fail('the file holds no trace lines (expected JSON lines {"t", "vm", "dir", "msg"})');
-  checker.finish();
-  takeFindings();
-  departures.sort((a, b) => a.index - b.index);
-  post({ type: 'done', steps: starts.length, departures, ms: performance.now() - t0, processes: names });
+  const summary = checker.finish();
+  findings = checker.findings.map(({ line, vm, kind, command, event, expected, observed, note }) => ({ line, vm, kind, command, event, expected, observed, note }));
+  departures = [];
+  const pending: Departure[] = [];
+  for (const x of checker.findings) (x.kind === 'pending' ? pending : departures).push(asDeparture(x));
+  post({ type: 'done', steps: starts.length, departures, pending, summary: summaryLine(summary), ms: performance.now() - t0, processes: names });
+}
+
+/** The messages of steps [from, to) for the sequence chart, read again from the file, with the findings of their lines. */
+async function seq(from: number, to: number, req: number) {
+  if (!file) return;
+  from = Math.max(0, from);
+  to = Math.min(starts.length, to);
+  const msgs: SeqMsg[] = [];
+  if (from < to) {
+    const base = starts[from];
+    const bytes = new Uint8Array(await file.slice(base, starts[to - 1] + lens[to - 1]).arrayBuffer());
+    const dec = new TextDecoder();
+    for (let i = from; i < to; i++) {
+      const p = parseTraceLine(dec.decode(bytes.subarray(starts[i] - base, starts[i] - base + lens[i])));
+      if (p.ok && p.line) msgs.push(seqMsgOfLine(p.line, i, lineNos[i]));
+    }
+  }
+  const lo = from < to ? lineNos[from] : 0;
+  const hi = from < to ? lineNos[to - 1] : -1;
+  post({ type: 'seq', req, from, to, msgs, findings: findings.filter((x) => x.line >= lo && x.line <= hi) });
+}
+
+/** A line's time: read from its text when asked (one number a step less to keep). */
+function tOf(text: string): number | null {
+  const p = parseTraceLine(text);
+  return p.ok && p.line ? p.line.t : null;
 }
 
 async function get(index: number) {
@@ -256,7 +284,7 @@ async function get(index: number) {
     detail: {
       index,
       lineNo: lineNos[index],
-      t: Number.isNaN(times[index]) ? null : times[index],
+      t: tOf(text),
       vm: names[stepVms[index]],
       summary: summaries[index],
       text,
@@ -270,5 +298,6 @@ self.onmessage = (e: MessageEvent<ReplayRequest>) => {
   const m = e.data;
   if (m.type === 'load') void load(m.file, m.profile).catch((err) => post({ type: 'error', message: String(err?.message ?? err), steps: 0 }));
   else if (m.type === 'get') void get(m.index);
+  else if (m.type === 'seq') void seq(m.from, m.to, m.req);
   else if (m.type === 'cancel') generation++;
 };

@@ -8,6 +8,8 @@ export interface UrlState {
   config: SimConfig;
   steps: SimStep[];
   matrix?: { a?: string; b?: string; side?: string; diff?: boolean; show?: string; changedRows?: boolean };
+  /** The trace replay's step (0-based; `rstep` in the hash, 1-based): replay-view.ts keeps it there. */
+  replayStep?: number;
 }
 
 // One step a list: ['s' | 'd', command, arguments?] a QMP command to the source or destination;
@@ -76,6 +78,7 @@ export function writeUrl(s: UrlState): string {
     if (s.matrix.show) q.set('mshow', s.matrix.show);
     if (s.matrix.changedRows) q.set('mrows', 'changed');
   }
+  if (s.replayStep !== undefined) q.set('rstep', String(s.replayStep + 1));
   return '#' + q.toString();
 }
 
@@ -99,8 +102,9 @@ export function readUrl(hash: string, profiles: string[]): { state: UrlState; pr
       problems.push(`the steps in the link cannot be read: ${(e as Error).message}`);
     }
   const mdiff = q.get('mdiff');
+  const rstep = Number(q.get('rstep'));
   return {
-    state: { tab: q.get('view') ?? 'sim', config, steps, matrix: { a: q.get('ma') ?? undefined, side: q.get('mside') ?? undefined, b: mdiff ?? undefined, diff: !!mdiff, show: q.get('mshow') ?? undefined, changedRows: q.get('mrows') === 'changed' } },
+    state: { tab: q.get('view') ?? 'sim', config, steps, matrix: { a: q.get('ma') ?? undefined, side: q.get('mside') ?? undefined, b: mdiff ?? undefined, diff: !!mdiff, show: q.get('mshow') ?? undefined, changedRows: q.get('mrows') === 'changed' }, replayStep: Number.isInteger(rstep) && rstep >= 1 ? rstep - 1 : undefined },
     problems,
   };
 }
