@@ -1,7 +1,8 @@
 // The simulation page as a person uses it, in Debian's Chromium at 1440×900: source and destination
 // side by side with their command panels on one screen, "what can happen next" per process with the
 // reasons on screen, Back and Forward through the steps, a profile or capability change that keeps
-// the work and marks where it diverges, skip links and landmarks, dark mode, and axe-core's audit.
+// the work and marks where it diverges, skip links and landmarks, dark mode, and axe-core's audit of
+// every view.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -203,6 +204,7 @@ describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
     ['the matrix diff', '#view=matrix&ma=qemu-7.2&mside=destination&mdiff=proposed', async () => {
       await page.locator('table.matrix').waitFor({ timeout: 60_000 });
     }],
+    ['the inspector', '#view=inspector', async () => {}],
     ['a replayed trace with its departures and sequence chart', '#view=replay', async () => {
       await page.getByLabel('open a trace file').setInputFiles(join(ROOT, 'model-tests', 'fixtures', 'traces', 'departure-status.jsonl'));
       await expect.poll(() => page.locator('.replay-view').getAttribute('data-step'), { timeout: 30_000 }).not.toBeNull();
