@@ -2,7 +2,7 @@
 // readable at the default view, exports marking only the active states, one tab stop per chart with
 // arrow keys inside it, and transitions drawn from many states folded into one labelled bundle.
 // Screenshots go to test-artifacts/ (gitignored).
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -10,11 +10,10 @@ import type { ViteDevServer } from 'vite';
 import { PROFILES } from '../machines/index.ts';
 import { DEFAULT_REGIONS, sideDiagram } from '../diagrams/charts.ts';
 import { findBundles } from '../diagrams/layout.ts';
+import { hasBrowser, startViewer } from './browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '..');
 const ART = join(ROOT, 'test-artifacts');
-const hasBrowser = existsSync(CHROMIUM);
 
 describe('chart bundles (pure)', () => {
   it('folds migrate_cancel of qemu-7.2’s source into one bundle holding every state it is drawn from', () => {
@@ -45,13 +44,7 @@ describe.skipIf(!hasBrowser)('charts in headless Chromium at 1440×900', () => {
 
   beforeAll(async () => {
     mkdirSync(ART, { recursive: true });
-    const { createServer } = await import('vite');
-    const { chromium } = await import('playwright-core');
-    server = await createServer({ configFile: join(ROOT, 'vite.config.ts'), server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
-    await server.listen();
-    const addr = server.httpServer!.address() as { port: number };
-    base = `http://127.0.0.1:${addr.port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    ({ server, browser, base } = await startViewer());
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     page = await ctx.newPage();
     page.on('request', (r) => {

@@ -3,7 +3,7 @@
 // differently, lined up by the steps that reach it); and the hazards `migstate hazards` finds shown
 // as ✓→✗ cells. First on the model's own matrices in Node, then in the viewer in headless Chromium
 // (the system's, never downloaded) against a Vite server on 127.0.0.1.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -11,8 +11,8 @@ import type { ViteDevServer } from 'vite';
 import { getProfile, type Side } from '../machines/index.ts';
 import { CELL_CHANGES, matrixDiff, type Cell, type CellChange, type MatrixDiff } from '../machines/matrix.ts';
 import { hazards } from '../machines/hazards.ts';
+import { hasBrowser, startViewer } from './browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '..');
 const ART = join(ROOT, 'test-artifacts');
 const SIDES: readonly Side[] = ['source', 'destination'];
@@ -121,7 +121,7 @@ describe('permission-matrix diff on the model', () => {
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('permission-matrix diff in headless Chromium', () => {
+describe.skipIf(!hasBrowser)('permission-matrix diff in headless Chromium', () => {
   let server: ViteDevServer;
   let browser: Browser;
   let page: Page;
@@ -130,13 +130,7 @@ describe.skipIf(!existsSync(CHROMIUM))('permission-matrix diff in headless Chrom
 
   beforeAll(async () => {
     mkdirSync(ART, { recursive: true });
-    const { createServer } = await import('vite');
-    const { chromium } = await import('playwright-core');
-    server = await createServer({ configFile: join(ROOT, 'vite.config.ts'), server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
-    await server.listen();
-    const addr = server.httpServer!.address() as { port: number };
-    base = `http://127.0.0.1:${addr.port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    ({ server, browser, base } = await startViewer());
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     page = await ctx.newPage();
     page.on('request', (r) => {

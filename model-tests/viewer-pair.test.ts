@@ -3,16 +3,15 @@
 // reasons on screen, Back and Forward through the steps, a profile or capability change that keeps
 // the work and marks where it diverges, skip links and landmarks, dark mode, and axe-core's audit of
 // every view.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasBrowser, startViewer } from './browser.ts';
 
 const ROOT = join(import.meta.dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
-const hasBrowser = existsSync(CHROMIUM);
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
@@ -23,12 +22,7 @@ describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
   let base = '';
 
   beforeAll(async () => {
-    const { createServer } = await import('vite');
-    const { chromium } = await import('playwright-core');
-    server = await createServer({ configFile: join(ROOT, 'vite.config.ts'), server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
-    await server.listen();
-    base = `http://127.0.0.1:${(server.httpServer!.address() as { port: number }).port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    ({ server, browser, base } = await startViewer());
     ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('page error:', e.message));

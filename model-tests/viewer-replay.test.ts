@@ -17,12 +17,11 @@ import type { ViteDevServer } from 'vite';
 import { getProfile } from '../machines/index.ts';
 import { checkTraceText, type Finding } from '../trace/check.ts';
 import { buildSequence, seqMsgsOfText, sequenceMermaid, sequenceSvg } from '../diagrams/sequence.ts';
+import { hasBrowser, startViewer } from './browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ART = join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 const QEMU = '/usr/bin/qemu-system-x86_64';
-const hasBrowser = existsSync(CHROMIUM);
 
 /** The real CLI, as a user runs it. */
 function cli(args: string[]) {
@@ -128,13 +127,7 @@ describe.skipIf(!hasBrowser)('replay in headless Chromium = check-trace', () => 
   beforeAll(async () => {
     mkdirSync(ART, { recursive: true });
     work = mkdtempSync(join(tmpdir(), 'migstate-replay-'));
-    const { createServer } = await import('vite');
-    // No hot reload: other edits to the viewer's files while this runs must not reload the page mid-replay.
-    server = await createServer({ configFile: join(ROOT, 'vite.config.ts'), server: { port: 0, host: '127.0.0.1', hmr: false }, logLevel: 'error' });
-    await server.listen();
-    base = server.resolvedUrls!.local[0];
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    ({ server, browser, base } = await startViewer());
     page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     await page.route('**/*', (route) => {
       const u = new URL(route.request().url());

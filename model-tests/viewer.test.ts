@@ -15,6 +15,7 @@ import { decodeSteps, encodeSteps } from '../viewer/src/url.ts';
 import { DEFAULT_CONFIG, Simulation, toTrace, type SimStep } from '../viewer/src/sim.ts';
 import { defaultSlots, invalidLine, isNote, Replayer, type TraceLine } from '../viewer/src/replay.ts';
 import type { PairEvent } from '../machines/index.ts';
+import { hasBrowser, startViewer } from './browser.ts';
 
 const COLO_CAPS = { capabilities: ['x-colo', 'events'].map((capability) => ({ capability, state: true })) };
 const URI = { uri: 'tcp:127.0.0.1:4444' };
@@ -35,10 +36,8 @@ function coloFailoverSteps(): PairEvent[] {
   ];
 }
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '..');
 const ART = join(ROOT, 'test-artifacts');
-const hasBrowser = existsSync(CHROMIUM);
 
 // ---- pure parts (no browser) ---------------------------------------------------------------------
 
@@ -158,13 +157,7 @@ describe.skipIf(!hasBrowser)('viewer in headless Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(ART, { recursive: true });
-    const { createServer } = await import('vite');
-    const { chromium } = await import('playwright-core');
-    server = await createServer({ configFile: join(ROOT, 'vite.config.ts'), server: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
-    await server.listen();
-    const addr = server.httpServer!.address() as { port: number };
-    base = `http://127.0.0.1:${addr.port}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    ({ server, browser, base } = await startViewer());
     const ctx = await browser.newContext({ viewport: { width: 1800, height: 1250 }, acceptDownloads: true });
     page = await ctx.newPage();
     page.on('request', (r) => {
