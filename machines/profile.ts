@@ -483,9 +483,9 @@ export interface ProfileDelta {
 function applyList<T extends { id: string }>(base: readonly T[], delta: ListDelta<T> | undefined, where: string): T[] {
   let out = [...base];
   if (!delta) return out;
-  const ids = () => new Set(out.map((x) => x.id));
+  const has = (id: string) => out.some((x) => x.id === id);
   for (const id of delta.remove ?? []) {
-    if (!ids().has(id)) throw new Error(`${where}: cannot remove '${id}': no such row`);
+    if (!has(id)) throw new Error(`${where}: cannot remove '${id}': no such row`);
     out = out.filter((x) => x.id !== id);
   }
   for (const item of delta.replace ?? []) {
@@ -494,7 +494,7 @@ function applyList<T extends { id: string }>(base: readonly T[], delta: ListDelt
     out[i] = item;
   }
   for (const { item, before, after } of delta.add ?? []) {
-    if (ids().has(item.id)) throw new Error(`${where}: cannot add '${item.id}': already there`);
+    if (has(item.id)) throw new Error(`${where}: cannot add '${item.id}': already there`);
     const anchor = before ?? after;
     if (anchor === undefined) {
       out.push(item);

@@ -1,9 +1,11 @@
 /// <reference types="vite/client" />
 // Types for Vite's import suffixes (`?url`, `?worker`) and import.meta.env in the viewer.
 
+/** Layouts computed at build time, by profile (vite.config.ts: prelayout). */
 declare module 'virtual:migstate-layouts' {
-  const layouts: Record<string, import('../diagrams/layout.ts').LayoutData>;
-  export default layouts;
+  /** Profile → JSON of Record<layoutKey, LayoutData>. */
+  const byProfile: Record<string, string>;
+  export default byProfile;
 }
 
 // `ws` ships without types (no @types/ws here); the little of it inspect-receiver.ts uses.

@@ -46,6 +46,9 @@ export class ChartView {
   private view = { x: 0, y: 0, k: NATURAL };
   /** The default view waits until the viewport has a size (a hidden tab has none). */
   private needDefault = true;
+  /** The viewport's content box (the SVG fills it), from the ResizeObserver. */
+  private vpSize = { w: 0, h: 0 };
+
   /** The keyboard's current item (aria-activedescendant). */
   private current: Element | null = null;
   private prefix = `c${++seq}`;
@@ -196,10 +199,25 @@ export class ChartView {
     return [...this.hl.sure].filter((id) => this.nodesById.get(id)?.children.length === 0);
   }
 
-  /** The viewport's size in CSS px (0 while hidden). */
+  /** The viewport's size in CSS px (0 while hidden), as last measured: asking the element each time
+   * would force a layout of the whole page in the middle of building it, once per chart. */
   private size() {
-    const r = this.svg?.getBoundingClientRect();
-    return { w: r?.width ?? 0, h: r?.height ?? 0 };
+    return this.svg ? this.vpSize : { w: 0, h: 0 };
+  }
+
+  /**
+   * Measures the viewport now (a layout, if the page changed since the last one). The page measures
+   * all its charts, then settles them (`settle`): one layout for all. Otherwise the ResizeObserver
+   * measures, in the next frame.
+   */
+  measure(): void {
+    this.vpSize = { w: this.viewport.clientWidth, h: this.viewport.clientHeight };
+  }
+
+  /** Applies the view to the measured size: the default view when one is due. */
+  settle(): void {
+    if (this.needDefault) this.defaultView();
+    else this.applyView();
   }
 
   private applyView() {
@@ -362,7 +380,10 @@ export class ChartView {
   private wire() {
     const vp = this.viewport;
     // Keeps the zoom when the box changes size; the default view waits for a size.
-    new ResizeObserver(() => (this.needDefault ? this.defaultView() : this.applyView())).observe(vp);
+    new ResizeObserver(([e]) => {
+      this.vpSize = { w: e.contentRect.width, h: e.contentRect.height };
+      this.settle();
+    }).observe(vp);
     vp.addEventListener(
       'wheel',
       (e) => {

@@ -3,10 +3,10 @@
 // meanwhile (chart-view.ts).
 import ElkModule from 'elkjs/lib/elk-api.js';
 import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
-import precomputed from 'virtual:migstate-layouts';
+import byProfile from 'virtual:migstate-layouts';
 import type { Diagram } from '../../diagrams/diagram.ts';
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
-import { elkConstructor, hydrateLayout, layoutDiagram, layoutKey, monoMeasure, type ElkLike, type Layout } from '../../diagrams/layout.ts';
+import { elkConstructor, hydrateLayout, layoutDiagram, layoutKey, monoMeasure, type ElkLike, type Layout, type LayoutData } from '../../diagrams/layout.ts';
 
 let elk: ElkLike | null = null;
 const cache = new Map<string, Promise<Layout>>();
@@ -28,12 +28,27 @@ function memoized(e: ElkLike): ElkLike {
   };
 }
 
+const groups = new Map<string, Record<string, LayoutData>>();
+/** A profile's precomputed layouts, parsed the first time the page shows the profile. */
+function precomputed(profile: string): Record<string, LayoutData> {
+  let g = groups.get(profile);
+  if (!g) {
+    try {
+      g = JSON.parse(byProfile[profile] ?? '{}') as Record<string, LayoutData>;
+    } catch {
+      g = {};
+    }
+    groups.set(profile, g);
+  }
+  return g;
+}
+
 /** Layout of a diagram; `profile` and `regions` name it for the caches. */
 export function layoutFor(profile: string, d: Diagram, regions: readonly string[]): Promise<Layout> {
   const key = layoutKey(profile, d.id, regions);
   let hit = cache.get(key);
   if (hit) return hit;
-  const pre = precomputed[key];
+  const pre = precomputed(profile)[key];
   const ready = pre ? hydrateLayout(pre, d) : null;
   if (ready) {
     layoutStats.precomputed++;
@@ -45,8 +60,4 @@ export function layoutFor(profile: string, d: Diagram, regions: readonly string[
   }
   cache.set(key, hit);
   return hit;
-}
-
-export function precomputedCount(): number {
-  return Object.keys(precomputed).length;
 }

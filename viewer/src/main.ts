@@ -9,8 +9,8 @@ import { activeIds, type Diagram } from '../../diagrams/diagram.ts';
 import { download, h } from './dom.ts';
 import { Inspector } from './inspector.ts';
 import { layoutFor, layoutStats } from './layouts.ts';
-import { MatrixView } from './matrix-view.ts';
-import { ReplayView } from './replay-view.ts';
+import type { MatrixView } from './matrix-view.ts';
+import type { ReplayView } from './replay-view.ts';
 import { eventName, labelsTaken, SIDES, Simulation, toTrace, vmOf, type SimConfig, type SimStep, type StepRecord } from './sim.ts';
 import { readUrl, writeUrl } from './url.ts';
 
@@ -114,8 +114,14 @@ class App {
   private pausedSrc: HTMLInputElement;
   private pausedDst: HTMLInputElement;
   private notice: HTMLElement;
-  readonly matrix: MatrixView;
-  readonly replay: ReplayView;
+  /** The matrix and replay views are built the first time their tab opens (their code is a chunk
+   * of its own): the first render builds and parses only the simulation. */
+  matrix: MatrixView | null = null;
+  replay: ReplayView | null = null;
+  /** The matrix settings of the URL, until the matrix view exists to hold them. */
+  private matrixState: Parameters<MatrixView['setState']>[0];
+  /** The replay step of the URL, until the replay view exists to take it. */
+  private linkedReplayStep: number | undefined;
   private panelsEl = new Map<string, HTMLElement>();
   private tabBtns = new Map<string, HTMLButtonElement>();
   lastStepMs = 0;
@@ -173,9 +179,8 @@ class App {
     const exportTrace = h('button', { type: 'button', title: 'Save the simulation as a trace (JSON lines)', onclick: () => download('migstate-simulation.jsonl', new Blob([toTrace(this.sim)], { type: 'application/x-ndjson' })) }, 'Export trace');
     const copyLink = h('button', { type: 'button', title: 'The address of this page holds the whole simulation', onclick: () => void navigator.clipboard?.writeText(location.href) }, 'Copy link');
     // Views.
-    this.matrix = new MatrixView(() => this.writeUrl());
-    this.matrix.setState(state.matrix ?? {});
-    this.replay = new ReplayView(() => this.sim.config.profile, (side, view, profile, role) => this.drawChart(side, view, profile, false, role), () => toTrace(this.sim));
+    this.matrixState = state.matrix ?? {};
+    this.linkedReplayStep = state.replayStep;
     const sideBlock = (side: Side) => {
       const title = h('h2', {}, sideTitle(side, side));
       const el = h(
@@ -227,7 +232,7 @@ class App {
       h('nav', { class: 'skips', 'aria-label': 'skip links' }, skip('#main', 'Skip to the views'), skip('#cmds-source', 'Skip to the source’s commands'), skip('#cmds-destination', 'Skip to the destination’s commands'), skip('#side-pair', 'Skip to the pair’s steps')),
       h('header', { class: 'top' }, h('h1', {}, 'migstate'), h('span', { class: 'tagline' }, 'QEMU live migration: what QEMU accepts in each state, and what it answers to the rest'), this.setupForm),
       this.notice,
-      h('main', { id: 'main', tabindex: '-1' }, tablist, mk('sim', simPanel), mk('matrix', this.matrix.el), mk('replay', this.replay.el), mk('inspector', this.inspector.el)),
+      h('main', { id: 'main', tabindex: '-1' }, tablist, mk('sim', simPanel), mk('matrix', loadingNote()), mk('replay', loadingNote()), mk('inspector', this.inspector.el)),
     );
     document.addEventListener('keydown', (e) => {
       const t = e.target as HTMLElement;
@@ -371,6 +376,11 @@ class App {
   async drawCharts(): Promise<void> {
     const p = this.sim.profile;
     await Promise.all([...SIDES.map((side) => this.drawChart(side, this.charts[side], p.name, true)), this.drawChannel()]);
+    // All measured, then all given their view: one layout of the page, not one per chart, and no
+    // wait for the next frame's ResizeObserver.
+    const charts = [...SIDES.map((s) => this.charts[s]), this.channelChart];
+    for (const c of charts) c.measure();
+    for (const c of charts) c.settle();
     this.highlight();
   }
 
@@ -519,7 +529,7 @@ class App {
   }
 
   private writeUrlNow() {
-    const hash = writeUrl({ tab: this.tab, config: this.sim.config, steps: this.sim.userSteps(), matrix: this.matrix.state, replayStep: this.tab === 'replay' ? this.replay.position : undefined });
+    const hash = writeUrl({ tab: this.tab, config: this.sim.config, steps: this.sim.userSteps(), matrix: this.matrix?.state ?? this.matrixState, replayStep: this.tab === 'replay' ? (this.replay ? this.replay.position : this.linkedReplayStep) : undefined });
     // Each step and tab is an entry of the browser's history: Back goes to the step before.
     const push = this.pushNext && this.written !== '';
     this.pushNext = false;
@@ -536,10 +546,40 @@ class App {
       b.tabIndex = k === id ? 0 : -1;
     }
     this.inspector.setVisible(id === 'inspector');
-    if (id === 'matrix') void this.matrix.refresh();
+    if (id === 'matrix') void this.openMatrix().then((m) => m.refresh());
+    if (id === 'replay') void this.openReplay();
     this.writeUrl();
   }
+
+  private matrixLoad: Promise<MatrixView> | null = null;
+  private openMatrix(): Promise<MatrixView> {
+    return (this.matrixLoad ??= import('./matrix-view.ts').then(({ MatrixView }) => {
+      const m = new MatrixView(() => this.writeUrl());
+      m.setState(this.matrixState);
+      this.matrix = m;
+      this.panelsEl.get('matrix')!.replaceChildren(m.el);
+      return m;
+    }, loadFailed('matrix', this.panelsEl.get('matrix')!)));
+  }
+
+  private replayLoad: Promise<ReplayView> | null = null;
+  private openReplay(): Promise<ReplayView> {
+    return (this.replayLoad ??= import('./replay-view.ts').then(({ ReplayView }) => {
+      const r = new ReplayView(() => this.sim.config.profile, (side, view, profile, role) => this.drawChart(side, view, profile, false, role), () => toTrace(this.sim), this.linkedReplayStep);
+      this.replay = r;
+      this.panelsEl.get('replay')!.replaceChildren(r.el);
+      return r;
+    }, loadFailed('replay', this.panelsEl.get('replay')!)));
+  }
 }
+
+const loadingNote = () => h('p', { class: 'loading', role: 'status' }, 'Loading…');
+
+/** A view's code that did not load (the server went away): said in its panel, not swallowed. */
+const loadFailed = (what: string, panel: HTMLElement) => (e: unknown) => {
+  panel.replaceChildren(h('p', { class: 'err', role: 'alert' }, `The ${what} view did not load: ${(e as Error).message}. Reload the page.`));
+  throw e;
+};
 
 const app = new App(document.getElementById('app')!);
 void app.ready.then(() => {

@@ -18,10 +18,6 @@ import './replay.css';
 
 /** The replay step in the URL's hash (1-based, as the page counts steps). */
 const HASH_KEY = 'rstep';
-function hashStep(): number | null {
-  const v = Number(new URLSearchParams(location.hash.replace(/^#/, '')).get(HASH_KEY));
-  return Number.isInteger(v) && v >= 1 ? v - 1 : null;
-}
 /**
  * Sets (or with null removes) the step in the hash, keeping the rest (main.ts writes the other keys;
  * url.ts carries this one). Written once the step rests: browsers throttle a stream of replaceState
@@ -81,8 +77,8 @@ export class ReplayView {
   readonly sequence: SequenceView;
   private seqReq = 0;
   private seqWaiting = new Map<number, (x: { msgs: SeqMsg[]; findings: FindingLite[] }) => void>();
-  /** A step asked for by the URL (rstep), applied once to the next trace read whole. */
-  private linkedStep: number | null = hashStep();
+  /** A step asked for by the URL (rstep, read by url.ts), applied once to the next trace read whole. */
+  private linkedStep: number | null;
   private progress: HTMLProgressElement;
   private steps = 0;
   private departures: Departure[] = [];
@@ -100,7 +96,9 @@ export class ReplayView {
     /** Draws the chart of `role` in slot `side` (the slot's key, for its regions). */
     private chartFor: (side: Side, view: ChartView, profile: string, role: Side) => Promise<void>,
     private currentTrace: () => string,
+    linkedStep?: number,
   ) {
+    this.linkedStep = linkedStep ?? null;
     this.file = h('input', { type: 'file', accept: '.jsonl,.json,.ndjson,.txt,.trace,application/json,text/plain', 'aria-label': 'open a trace file' });
     this.file.addEventListener('change', () => {
       const f = this.file.files?.[0];
