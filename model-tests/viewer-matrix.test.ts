@@ -11,7 +11,7 @@ import type { ViteDevServer } from 'vite';
 import { getProfile, type Side } from '../machines/index.ts';
 import { CELL_CHANGES, matrixDiff, type Cell, type CellChange, type MatrixDiff } from '../machines/matrix.ts';
 import { hazards } from '../machines/hazards.ts';
-import { hasBrowser, startViewer } from './browser.ts';
+import { hasBrowser, startViewer, watchRequests } from './browser.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ART = join(ROOT, 'test-artifacts');
@@ -126,18 +126,14 @@ describe.skipIf(!hasBrowser)('permission-matrix diff in headless Chromium', () =
   let browser: Browser;
   let page: Page;
   let base = '';
-  const external: string[] = [];
+  let external: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(ART, { recursive: true });
     ({ server, browser, base } = await startViewer());
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     page = await ctx.newPage();
-    page.on('request', (r) => {
-      const u = r.url();
-      if (!/^(https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/|data:|blob:)/.test(u)) external.push(u);
-    });
-    page.on('pageerror', (e) => console.error('page error:', e.message));
+    external = await watchRequests(page);
   }, 120_000);
 
   afterAll(async () => {

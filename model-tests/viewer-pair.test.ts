@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasBrowser, startViewer } from './browser.ts';
+import { hasBrowser, startViewer, watchRequests } from './browser.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -20,15 +20,17 @@ describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
   let ctx: BrowserContext;
   let page: Page;
   let base = '';
+  let external: string[] = [];
 
   beforeAll(async () => {
     ({ server, browser, base } = await startViewer());
     ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     page = await ctx.newPage();
-    page.on('pageerror', (e) => console.error('page error:', e.message));
+    external = await watchRequests(page);
   }, 120_000);
 
   afterAll(async () => {
+    expect(external).toEqual([]);
     await browser?.close();
     await server?.close();
   });

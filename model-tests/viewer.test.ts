@@ -15,7 +15,7 @@ import { decodeSteps, encodeSteps } from '../viewer/src/url.ts';
 import { DEFAULT_CONFIG, Simulation, toTrace, type SimStep } from '../viewer/src/sim.ts';
 import { defaultSlots, invalidLine, isNote, Replayer, type TraceLine } from '../viewer/src/replay.ts';
 import type { PairEvent } from '../machines/index.ts';
-import { hasBrowser, startViewer } from './browser.ts';
+import { hasBrowser, startViewer, watchRequests } from './browser.ts';
 
 const COLO_CAPS = { capabilities: ['x-colo', 'events'].map((capability) => ({ capability, state: true })) };
 const URI = { uri: 'tcp:127.0.0.1:4444' };
@@ -153,18 +153,14 @@ describe.skipIf(!hasBrowser)('viewer in headless Chromium', () => {
   let browser: Browser;
   let page: Page;
   let base = '';
-  const external: string[] = [];
+  let external: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(ART, { recursive: true });
     ({ server, browser, base } = await startViewer());
     const ctx = await browser.newContext({ viewport: { width: 1800, height: 1250 }, acceptDownloads: true });
     page = await ctx.newPage();
-    page.on('request', (r) => {
-      const u = r.url();
-      if (!/^(https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/|data:|blob:)/.test(u)) external.push(u);
-    });
-    page.on('pageerror', (e) => console.error('page error:', e.message));
+    external = await watchRequests(page);
   }, 120_000);
 
   afterAll(async () => {
