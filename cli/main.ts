@@ -13,7 +13,7 @@ Usage:
   migstate profiles
   migstate permitted --profile P [--queries FILE] [--explain]
   migstate matrix --profile P [--format markdown|json] [--side source|destination]
-  migstate check-trace --profile P FILE|- [--format json|text]
+  migstate check-trace --profile P FILE|- [--format json|text] [--allow-unchecked]
   migstate import-libvirt LOG|- [--vm NAME] [--mon 0x...] [--no-greeting] [--out FILE]
   migstate conformance --qemu PATH [--profile qemu-7.2] [--jobs N] [--scenarios all|NAME,...] [--paths all|N] [--traces DIR] [--json] [--reap]
   migstate explore --profile P [--caps all|none|CAP,...] [--max-depth N] [--restart] [--json]

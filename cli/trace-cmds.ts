@@ -1,9 +1,11 @@
 // `migstate check-trace` and `migstate import-libvirt`: the trace tooling (docs/trace-format.md).
 // check-trace: exit 0 the trace conforms to the profile, 1 departures (one JSON a line on standard
-// output, a summary on standard error), 2 input that is not a trace (nothing on standard output).
+// output, a summary on standard error) or commands the model does not check that change migration
+// state (kind 'unchecked'; --allow-unchecked lets them pass, still listed), 2 input that is not a
+// trace (nothing on standard output).
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { getProfile, profileNames, type Profile } from '../machines/index.ts';
-import { TraceChecker, render, summaryLine } from '../trace/check.ts';
+import { TraceChecker, exitCodeOf, render, summaryLine } from '../trace/check.ts';
 import { LibvirtImporter } from '../trace/libvirt.ts';
 import { REC_WIDTH } from '../trace/extract.ts';
 import { MAX_VM_NAME, isVmName } from '../trace/format.ts';
@@ -73,7 +75,7 @@ async function* lineBatches(file: string): AsyncGenerator<string[]> {
 }
 
 export async function checkTraceCmd(args: string[]): Promise<number> {
-  const { values: o, positionals } = parse(args, { profile: { type: 'string' }, format: { type: 'string' } });
+  const { values: o, positionals } = parse(args, { profile: { type: 'string' }, format: { type: 'string' }, 'allow-unchecked': { type: 'boolean' } });
   const p = profileArg(o.profile);
   const format = o.format ?? 'json';
   if (format !== 'json' && format !== 'text') throw new UsageError('--format must be one of: json, text');
@@ -94,7 +96,7 @@ export async function checkTraceCmd(args: string[]): Promise<number> {
   // Findings are kept until the end: input found malformed later must leave standard output empty.
   await write(render(checker, s, format));
   process.stderr.write(summaryLine(s) + '\n');
-  return s.departures ? 1 : 0;
+  return exitCodeOf(s, !!o['allow-unchecked']);
 }
 
 export async function importLibvirtCmd(args: string[]): Promise<number> {

@@ -4,7 +4,7 @@
 // checker's departures from the model in red at their line. Built as data from the trace's lines
 // and the checker's findings (trace/check.ts), then drawn as an SVG string or as Mermaid
 // `sequenceDiagram` text. Pure: no DOM or Node APIs (the viewer's replay worker and tests use it).
-import type { Finding } from '../trace/check.ts';
+import { isDeparture, type Finding } from '../trace/finding.ts';
 import { RecKind, idKey, statusOfEvent, statusOfReply } from '../trace/extract.ts';
 import { parseTraceLine, type TraceLine } from '../trace/format.ts';
 import { FONT_FAMILY } from './layout.ts';
@@ -129,6 +129,9 @@ export function describeFinding(f: Pick<Finding, 'kind' | 'vm' | 'command' | 'ev
       break;
     case 'pending':
       s = `${f.vm}: ${what} got no reply`;
+      break;
+    case 'unchecked':
+      s = `${f.vm}: ${what} changes migration state the model does not model, so what follows is not checked against it`;
       break;
     default:
       s = `${f.vm}: the model expects ${exp}, QEMU shows ${obs}`;
@@ -259,8 +262,8 @@ export function buildSequence(msgs: readonly SeqMsg[], findings: readonly Pick<F
       toClient,
       label,
       marks,
-      departures: fs.filter((f) => f.kind !== 'pending').map((f) => describeFinding(f)),
-      notes: fs.filter((f) => f.kind === 'pending').map((f) => describeFinding(f)),
+      departures: fs.filter((f) => isDeparture(f)).map((f) => describeFinding(f)),
+      notes: fs.filter((f) => !isDeparture(f)).map((f) => describeFinding(f)),
     });
   }
   return { participants, items };

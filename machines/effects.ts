@@ -6,6 +6,11 @@
 import { CONFIG_OPS, type EffectName, type ParamValue, type SideState, type TransitionEffect } from './profile.ts';
 import type { QmpArguments } from './vocabulary.ts';
 
+/** The NAME of an `fd:NAME` URI (null for another scheme or no URI). */
+export function fdUriName(uri: unknown): string | null {
+  return typeof uri === 'string' && uri.startsWith('fd:') ? uri.slice(3) : null;
+}
+
 /** The name of any effect, command or transition. */
 export type Effect = EffectName | TransitionEffect;
 
@@ -60,6 +65,15 @@ export const EFFECTS = {
   requestCancel: (s) => ({ ...s, cancelRequested: true }),
   // The migration thread sleeps where nothing will wake it (postcopy_pause, colo_process_checkpoint).
   parkThread: (s) => ({ ...s, parked: true }),
+  // qmp_getfd: the fd passed with the command under a name (one of that name is replaced).
+  addFd: (s, args) => ({ ...s, fds: [...new Set([...s.fds, String(args.fdname)])].sort() }),
+  // qmp_closefd: the named fd is closed.
+  closeFd: (s, args) => ({ ...s, fds: s.fds.filter((x) => x !== args.fdname) }),
+  // monitor_get_fd (an fd:NAME URI): the fd is taken out of the monitor's list, so a second use fails.
+  takeFd: (s, args) => {
+    const name = fdUriName(args.uri);
+    return name !== null && s.fds.includes(name) ? { ...s, fds: s.fds.filter((x) => x !== name) } : s;
+  },
 
   // --- made by QEMU's threads ---
   // vm_stop_force_state (migration_completion / postcopy_start) records vm_old_state first.

@@ -25,7 +25,10 @@ export function movingProbes(p: Profile, side: Side): Probe[] {
     { label: 'migrate resume', command: 'migrate', arguments: { uri: MIGRATION_URI, resume: true } },
     // A scheme QEMU does not know: 7.2 fails the migration it has just set up (migrate.unknown-protocol).
     { label: 'migrate unknown scheme', command: 'migrate', arguments: { uri: 'unknown:0' } },
+    // fd:NAME with no fd of that name on the monitor (no probe names one: the fds stay empty).
+    { label: 'migrate unknown fd', command: 'migrate', arguments: { uri: 'fd:nosuch' } },
     { label: 'migrate-incoming', command: 'migrate-incoming', arguments: { uri: MIGRATION_URI } },
+    { label: 'migrate-incoming unknown fd', command: 'migrate-incoming', arguments: { uri: 'fd:nosuch' } },
     { label: 'migrate-recover', command: 'migrate-recover', arguments: { uri: MIGRATION_URI } },
     { label: 'migrate_cancel', command: 'migrate_cancel' },
     { label: 'migrate-continue', command: 'migrate-continue', arguments: { state: 'pre-switchover' } },
@@ -50,6 +53,8 @@ export function matrixProbes(p: Profile): Probe[] {
     'migrate-set-capabilities': { capabilities: [{ capability: 'events', state: true }] },
     'migrate-set-parameters': { 'max-bandwidth': 1000000 },
     yank: { instances: [{ type: 'migration' }] },
+    getfd: { fdname: 'migfd' },
+    closefd: { fdname: 'migfd' },
   };
   const out: Probe[] = [];
   for (const c of p.commands) {

@@ -70,6 +70,11 @@ export interface SideState {
    * then fill_source_migration_info overwrites it with any outgoing status but none.
    */
   outgoing: MigrationStatus;
+  /**
+   * The monitor's named fds (getfd; closefd and an `fd:NAME` URI take them back out), sorted. Each
+   * process has one monitor here; QEMU keeps them per monitor (monitor/misc.c, monitor/fds.c).
+   */
+  fds: readonly string[];
 }
 
 /** A parameter's value as QMP carries it: numbers, strings, booleans; lists and objects (block-bitmap-mapping, cpr-exec-command). */
@@ -97,7 +102,11 @@ export type CheckName =
   | 'hasPostcopy'
   | 'statusName'
   | 'yankInstancesMalformed'
-  | 'yankUnknownInstance';
+  | 'yankUnknownInstance'
+  | 'fdNameDigit'
+  | 'fdNotHeld'
+  | 'fdNameUnknown'
+  | 'fdParamUnknown';
 
 /** A condition over a SideState and the command's arguments. All given fields must hold. */
 export interface Cond {
@@ -135,7 +144,10 @@ export type EffectName =
   | 'registerYank'
   | 'postPause'
   | 'requestCancel'
-  | 'parkThread';
+  | 'parkThread'
+  | 'addFd'
+  | 'closeFd'
+  | 'takeFd';
 
 /** What an accepted command answers with: `{}` or a reply built from the state. */
 export type ReplyName =
@@ -219,7 +231,7 @@ export interface Rule {
 }
 
 /** What the machine QEMU runs on may be like, beyond the model: environment outcomes of commands (Rule.env). */
-export const ENVIRONMENTS = ['port-in-use'] as const;
+export const ENVIRONMENTS = ['port-in-use', 'no-fd-passed'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** A transition taken by QEMU's own threads (an internal event), as data. */
@@ -270,6 +282,15 @@ export const CONFIG_OPS = ['migrate-set-capabilities', 'migrate-set-parameters']
  * (visit_type_uintN: "expects uint8_t"). 'size' reads as 'uint64' over QMP.
  */
 export type ParamType = 'uint8' | 'uint32' | 'uint64' | 'size' | 'bool' | 'enum' | 'StrOrNull' | 'str-list' | 'BitmapMigrationNodeAlias-list';
+
+/** A command that changes what migration reads and is not modelled (Profile.unmodelledCommands). */
+export interface UnmodelledCommand {
+  /** The command's QMP name. */
+  id: string;
+  /** What it changes that a migration reads, in a few words. */
+  changes: string;
+  ref: string;
+}
 
 /** One member of MigrateSetParameters / MigrationParameters (qapi/migration.json), in the schema's order. */
 export interface ParamSpec {
@@ -398,6 +419,12 @@ export interface Profile {
   /** Commands QEMU of this version does not have at all (CommandNotFound). */
   absentCommands: readonly string[];
   /**
+   * Commands QEMU has that change what a migration later reads, which this model does not model
+   * (getfd feeds an `fd:` URI, system_wakeup leaves `suspended`, quit ends the process). check-trace
+   * reports each as unchecked instead of passing over it: past one, the trace is not shown to conform.
+   */
+  unmodelledCommands: readonly UnmodelledCommand[];
+  /**
    * Commands whose QAPI schema says 'allow-oob': true: the only ones `exec-oob` may run (the trace
    * checker expects QEMU's "does not support OOB" for the others). Not limited to modelled commands.
    */
@@ -454,6 +481,7 @@ export interface ProfileDelta {
   capConflicts?: ListDelta<CapConflict>;
   commands?: { add?: readonly string[]; remove?: readonly string[] };
   absentCommands?: { add?: readonly string[]; remove?: readonly string[] };
+  unmodelledCommands?: ListDelta<UnmodelledCommand>;
   oobCommands?: { add?: readonly string[]; remove?: readonly string[] };
   /** Replaces the argument list of the named commands. */
   commandArgs?: Readonly<Record<string, readonly string[]>>;
@@ -550,6 +578,7 @@ export function applyDelta(base: Profile, d: ProfileDelta): Profile {
     capConflicts: applyList(base.capConflicts, d.capConflicts, `${where} capConflicts`),
     commands: applySet(base.commands, d.commands),
     absentCommands: applySet(base.absentCommands, d.absentCommands),
+    unmodelledCommands: applyList(base.unmodelledCommands, d.unmodelledCommands, `${where} unmodelledCommands`),
     oobCommands: applySet(base.oobCommands, d.oobCommands),
     commandArgs: { ...base.commandArgs, ...(d.commandArgs ?? {}) },
     uriSchemes: applySet(base.uriSchemes, d.uriSchemes),

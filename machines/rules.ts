@@ -1,7 +1,7 @@
 // The rule engine: a profile's command table decides, for a side's state and a QMP command, whether
 // QEMU accepts it (with the reply and the change) or rejects it (with QEMU's exact error). Pure.
 import type { Cond, CheckName, Environment, Profile, Rule, SideState, ParamValue, ParamSpec, ReplyName } from './profile.ts';
-import { applyEffects, capsAfter } from './effects.ts';
+import { applyEffects, capsAfter, fdUriName } from './effects.ts';
 import type { QmpArguments, QmpError, MigrationStatus, RunState } from './vocabulary.ts';
 
 export type Bindings = Record<string, string>;
@@ -306,6 +306,25 @@ const checks: Record<CheckName, Check> = {
   },
   continueStateMismatch(s, args) {
     return args.state !== s.status ? { status: s.status } : false;
+  },
+  // qmp_getfd (monitor_add_fd in 8.1+): a name must not start with a digit (a number is an fd).
+  fdNameDigit(_s, args) {
+    return typeof args.fdname === 'string' && /^[0-9]/.test(args.fdname) ? {} : false;
+  },
+  // qmp_closefd: no fd of that name on the monitor.
+  fdNotHeld(s, args) {
+    return s.fds.includes(String(args.fdname)) ? false : { fdname: String(args.fdname) };
+  },
+  // monitor_get_fd (outgoing fd:NAME): the name is looked up, numbers included.
+  fdNameUnknown(s, args) {
+    const name = fdUriName(args.uri);
+    return name === null || s.fds.includes(name) ? false : { fdname: name };
+  },
+  // monitor_fd_param (incoming fd:NAME): a name starting with a digit is an fd number, which the model
+  // cannot judge (the environment); any other name is looked up.
+  fdParamUnknown(s, args) {
+    const name = fdUriName(args.uri);
+    return name === null || /^[0-9]/.test(name) || s.fds.includes(name) ? false : { fdname: name };
   },
   uriMissing(_s, args) {
     return args.uri === undefined && args.channels === undefined ? {} : false;

@@ -74,6 +74,7 @@ export function initialSideState(input: SideInput): SideState {
     parked: false,
     globalState: 'running',
     outgoing: 'none',
+    fds: [],
   };
 }
 

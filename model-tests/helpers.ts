@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CAP_VARIANTS, mayMove, movingRule, exploreSide, stepSide, type ChartEdge, type Profile, type Reached, type Side, type SideEvent, type SideSnapshot } from '../machines/index.ts';
-import { checkTraceText } from '../trace/check.ts';
+import { checkTraceText, isDeparture } from '../trace/check.ts';
 
 // The chart edges of a side, their names, the search alphabet: machines/paths.ts (the generated
 // paths use the same), under the names the tests have always used.
@@ -57,6 +57,6 @@ export function replayDepartures(p: Profile, file: string): string[] {
     .split('\n')
     .filter((l) => l)
     .map((l) => JSON.parse(l) as { line: number; vm: string; kind: string; expected: unknown; observed: unknown })
-    .filter((f) => f.kind !== 'pending')
+    .filter((f) => isDeparture(f))
     .map((f) => `${basename(file)} line ${f.line} ${f.vm}: ${f.kind}: expected ${JSON.stringify(f.expected)}, observed ${JSON.stringify(f.observed)}`);
 }

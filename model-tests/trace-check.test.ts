@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getProfile } from '../machines/index.ts';
-import { checkTraceText, type Finding } from '../trace/check.ts';
+import { checkTraceText, isDeparture, type Finding } from '../trace/check.ts';
 
 const p72 = getProfile('qemu-7.2');
 const dir = join(import.meta.dirname, 'fixtures', 'traces');
@@ -225,7 +225,7 @@ describe('check-trace: real QEMU 7.2 traces (recorded by the conformance runner)
   for (const name of ['precopy-cancel-active.jsonl', 'device-pipelined.5.jsonl', 'colo-destination-failover.jsonl']) {
     it(`${name} conforms`, () => {
       const r = real(name);
-      expect(findings(r.stdout).filter((f) => f.kind !== 'pending')).toEqual([]);
+      expect(findings(r.stdout).filter((f) => isDeparture(f))).toEqual([]);
       expect(r.code).toBe(0);
     });
   }
@@ -307,7 +307,7 @@ describe('check-trace on a real QEMU 10.0 trace', () => {
   it('a query may read a status before its event arrives, when the status changed after the query was sent', () => {
     const t = readFileSync(join(dir, 'qemu-10.0', 'postcopy-recover-read-before-event.jsonl'), 'utf8');
     const r = checkTraceText(getProfile('qemu-10.0'), t);
-    expect(findings(r.stdout).filter((f) => f.kind !== 'pending')).toEqual([]);
+    expect(findings(r.stdout).filter((f) => isDeparture(f))).toEqual([]);
     // The reply came before the event: the trace does show that order.
     const ls = t.split('\n');
     const reply = ls.findIndex((l) => l.includes('"vm":"source"') && l.includes('"return":{"status":"postcopy-active"'));
@@ -319,14 +319,14 @@ describe('check-trace on a real QEMU 10.0 trace', () => {
   it('a COLO secondary with no primary is colo / inmigrate until its vm_start: a poll there conforms, the VM stays inmigrate only until RESUME', () => {
     const t = readFileSync(join(dir, 'qemu-10.0', 'colo-secondary-before-vm-start.jsonl'), 'utf8');
     const p = getProfile('qemu-10.0');
-    expect(findings(checkTraceText(p, t).stdout).filter((f) => f.kind !== 'pending')).toEqual([]);
+    expect(findings(checkTraceText(p, t).stdout).filter((f) => isDeparture(f))).toEqual([]);
     // The same answer after RESUME departs: the VM runs then.
     const ls = t.split('\n');
     const poll = ls.findIndex((l) => l.includes('"id":"window"') && l.includes('"dir":"send"'));
     const resume = ls.findIndex((l, k) => k > poll && l.includes('"vm":"destination"') && l.includes('"event":"RESUME"'));
     expect(resume).toBeGreaterThan(poll + 1);
     const late = [...ls.slice(0, poll), ls[resume], ls[poll], ls[poll + 1], ...ls.slice(poll + 2, resume), ...ls.slice(resume + 1)].join('\n');
-    const departures = findings(checkTraceText(p, late).stdout).filter((f) => f.kind !== 'pending');
+    const departures = findings(checkTraceText(p, late).stdout).filter((f) => isDeparture(f));
     expect(departures[0]).toMatchObject({ kind: 'unexpected-runstate', observed: 'inmigrate', vm: 'destination' });
   });
 });
@@ -363,10 +363,10 @@ describe('docs/findings.md F1-F11 in QEMU 10.0 (traces recorded on the 10.0 bina
   };
   const conforms10 = (text: string) => {
     const r = checkTraceText(p100, text);
-    expect(findings(r.stdout).filter((f) => f.kind !== 'pending')).toEqual([]);
+    expect(findings(r.stdout).filter((f) => isDeparture(f))).toEqual([]);
     expect(r.code).toBe(0);
   };
-  const departures72 = (text: string) => findings(checkTraceText(p72, text).stdout).filter((f) => f.kind !== 'pending');
+  const departures72 = (text: string) => findings(checkTraceText(p72, text).stdout).filter((f) => isDeparture(f));
   /** File line numbers (1-based) of the lines that match. */
   const where = (ls: L[], pred: (l: L) => boolean) => ls.flatMap((l, i) => (pred(l) ? [i + 1] : []));
   const sent = (vm: string, command: string) => (l: L) => l.vm === vm && l.dir === 'send' && (l.msg?.execute === command || l.msg?.['exec-oob'] === command);
@@ -389,7 +389,7 @@ describe('docs/findings.md F1-F11 in QEMU 10.0 (traces recorded on the 10.0 bina
     // The 7.2 binary's trace of the same scenario conforms to qemu-7.2 now, the same way.
     const t72 = readFileSync(join(import.meta.dirname, '..', 'docs', 'findings', 'postcopy-destination-migrate.jsonl'), 'utf8');
     const r72 = checkTraceText(p72, t72);
-    expect(findings(r72.stdout).filter((f) => f.kind !== 'pending')).toEqual([]);
+    expect(findings(r72.stdout).filter((f) => isDeparture(f))).toEqual([]);
     // Without Reject.outgoing (the row as it was), the setup read departs.
     const before = { ...p100, rules: p100.rules.map((r) => (r.reject?.outgoing ? { ...r, reject: { class: r.reject.class, desc: r.reject.desc } } : r)) };
     expect(findings(checkTraceText(before, text).stdout).map((f) => f.kind)).toContain('unexpected-status');
@@ -403,7 +403,7 @@ describe('docs/findings.md F1-F11 in QEMU 10.0 (traces recorded on the 10.0 bina
     expect(ls.slice(pause).some(event('destination', 'postcopy-paused'))).toBe(false);
     // With the row as it was (a channel error in postcopy-active pauses whatever the run state), it departs.
     const before = { ...p100, transitions: p100.transitions.map((t) => (t.id === 'dst.error.postcopy' ? { ...t, when: undefined } : t)) };
-    expect(findings(checkTraceText(before, text).stdout).filter((f) => f.kind !== 'pending').length).toBeGreaterThan(0);
+    expect(findings(checkTraceText(before, text).stdout).filter((f) => isDeparture(f)).length).toBeGreaterThan(0);
   });
 
   it('F1 remains: a listening, active and postcopy-active destination accepts capability changes; postcopy-preempt is refused ("must be set before incoming starts"), which qemu-7.2 accepts', () => {
@@ -547,5 +547,60 @@ describe('docs/findings.md F1-F11 in QEMU 10.0 (traces recorded on the 10.0 bina
     const evs = ls.slice(cont).filter((l) => l.vm === 'source' && ['MIGRATION', 'STOP', 'RESUME'].includes(l.msg?.event)).map((l) => (l.msg!.event === 'MIGRATION' ? l.msg!.data.status : l.msg!.event));
     expect(evs).toEqual(['device', 'failed', 'RESUME']);
     expect(statusReads(ls, 'source', cont).at(-1)).toBe('failed');
+  });
+});
+
+// The monitor's named fds (getfd, closefd, fd:NAME URIs), recorded on both binaries with an fd passed
+// over SCM_RIGHTS: the SCM_RIGHTS error, a name with a digit, migrate and migrate-incoming to an fd
+// nobody named, and the fd a successful use takes off the monitor (closefd after it: not found).
+describe('named fds: getfd, closefd and fd: URIs', () => {
+  for (const v of ['7.2', '10.0'] as const) {
+    const p = getProfile(`qemu-${v}`);
+    for (const side of ['source', 'destination'] as const) {
+      const file = `qemu-${v}/fd-named-${side}.jsonl`;
+      it(`${file} (recorded on the ${v} binary) conforms to qemu-${v}`, () => {
+        const r = checkTraceText(p, fixture(file));
+        expect(findings(r.stdout)).toEqual([]);
+        expect(r.code).toBe(0);
+      });
+      it(`${file}: without the getfd that named 'mig', its use departs`, () => {
+        const ls = fixture(file).split('\n').filter(Boolean);
+        const i = ls.findIndex((l) => l.includes('"execute":"getfd","arguments":{"fdname":"mig"}'));
+        expect(i).toBeGreaterThan(0);
+        const cut = [...ls.slice(0, i), ...ls.slice(i + 2)].join('\n') + '\n';
+        const fs = findings(checkTraceText(p, cut).stdout).filter((f) => isDeparture(f));
+        expect(fs.length).toBeGreaterThan(0);
+        // The first departure is at a use of 'mig' (its command or its reply): closefd, or an fd:mig URI.
+        const uses = cut.split('\n').flatMap((l, k) => (l.includes('"execute":"closefd","arguments":{"fdname":"mig"}') || l.includes('"uri":"fd:mig"') ? [k + 1, k + 2] : []));
+        expect(uses).toContain(fs[0].line);
+      });
+    }
+  }
+  it('10.0 differs from 7.2: an incoming fd: nobody named leaves the status setup, and a retry is refused', () => {
+    const t = fixture('qemu-10.0/fd-named-destination.jsonl');
+    expect(t).toContain('Illegal migration incoming state: setup');
+    expect(findings(checkTraceText(p72, t.replace(/"major":10/g, '"major":7')).stdout).filter((f) => isDeparture(f)).length).toBeGreaterThan(0);
+  });
+});
+
+// A command that changes what migration reads and is not modelled is reported, not passed over.
+describe('unchecked commands', () => {
+  it('add-fd (recorded on the 7.2 binary): one unchecked finding, no departure, and exit 1: the trace is not shown to conform', () => {
+    const r = checkTraceText(p72, fixture('qemu-7.2/fd-set-unchecked.jsonl'));
+    const fs = findings(r.stdout);
+    expect(fs.filter((f) => isDeparture(f))).toEqual([]);
+    expect(fs.filter((f) => f.kind === 'unchecked').map((f) => f.command)).toEqual(['add-fd']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not shown to conform; 1 unchecked command/);
+  });
+  it('every unmodelled command of each profile is one QEMU has, not one the profile models or lacks', () => {
+    for (const n of ['qemu-7.2', 'qemu-10.0', 'qemu-master', 'proposed']) {
+      const p = getProfile(n);
+      for (const c of p.unmodelledCommands) {
+        expect(p.commands, `${n}: ${c.id}`).not.toContain(c.id);
+        expect(p.absentCommands, `${n}: ${c.id}`).not.toContain(c.id);
+        expect(c.ref, `${n}: ${c.id}`).toMatch(/^[a-z/-]+\.c: qmp_/);
+      }
+    }
   });
 });

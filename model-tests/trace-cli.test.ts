@@ -25,6 +25,19 @@ describe('migstate check-trace (CLI)', () => {
     expect(r.stderr).toMatch(/1 departure\(s\) \(1 wrong-error\)/);
   });
 
+  it('exit 1 for an unchecked command (add-fd, not modelled), listed as such; --allow-unchecked: exit 0, still listed', () => {
+    const args = ['check-trace', '--profile', 'qemu-7.2', fx('traces', 'qemu-7.2', 'fd-set-unchecked.jsonl')];
+    const r = run(args);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).kind)).toEqual(['unchecked']);
+    expect(r.stderr).toMatch(/not shown to conform; 1 unchecked command/);
+    const a = run([...args, '--allow-unchecked']);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(r.stdout);
+    const t = run([...args, '--format', 'text']);
+    expect(t.stdout).toMatch(/line 14 source: add-fd unchecked: it changes the fd sets/);
+  });
+
   it('reads standard input for -, and --format text', () => {
     const r = run(['check-trace', '--profile', 'qemu-7.2', '--format', 'text', '-'], readFileSync(fx('traces', 'pending.jsonl'), 'utf8'));
     expect(r.code).toBe(0);

@@ -38,7 +38,10 @@ describe('import-libvirt: real logs', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/line 1 source: STOP → .*none\/paused/);
     expect(r.stdout).toMatch(/MIGRATION completed → \{completed\//);
-    expect(r.stdout).toMatch(/not modelled, not checked \(commands\): getfd ×1\n/);
+    // getfd is modelled: it names the fd that migrate's fd:migrate then takes.
+    expect(r.stdout).toMatch(/line 6 source: getfd \{"fdname":"migrate"\} → ok/);
+    expect(r.stdout).toMatch(/line 9 source: migrate \{[^}]*"uri":"fd:migrate"\} → ok/);
+    expect(r.stdout).not.toMatch(/not modelled/);
   });
 
   it('IO_WRITE only, no timestamps (Krempa, qemu-devel 2020-12-01): setup, active, STOP, failed', () => {

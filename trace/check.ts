@@ -10,7 +10,7 @@
 // look-ups, not a million model steps.
 import {
   CAP_VARIANTS, exploreSide, knownCommands, reportedStatus, startSide,
-  type Profile, type Side, type SideState,
+  type Profile, type Side, type SideState, type UnmodelledCommand,
 } from '../machines/index.ts';
 import {
   closure, graphOf, hypKey, hypsOf, runCommand, settleEnd, settleReply, startObservation, takeEvent,
@@ -19,31 +19,8 @@ import {
 import { parseTraceLine, type QmpArgs, type Vm } from './format.ts';
 import { REC_WIDTH, RecKind, extractLine, extractParsed, idJson, idKey, safeJson, statusOfEvent, statusOfReply } from './extract.ts';
 
-export type FindingKind =
-  | 'unexpected-accept'
-  | 'unexpected-reject'
-  | 'wrong-error'
-  | 'unexpected-status'
-  | 'unexpected-runstate'
-  | 'unexpected-event'
-  | 'missing-event'
-  | 'unmatched-reply'
-  | 'unexplained-start'
-  | 'model-error'
-  | 'pending';
-
-export interface Finding {
-  line: number;
-  vm: Vm;
-  kind: FindingKind;
-  expected: unknown;
-  observed: unknown;
-  command?: string;
-  /** For a command's outcome: the line of the command (`line` is the line of its reply). */
-  commandLine?: number;
-  event?: string;
-  note?: string;
-}
+export { isDeparture, type Finding, type FindingKind } from './finding.ts';
+import { isDeparture, type Finding, type FindingKind } from './finding.ts';
 
 const NO_TEXT = (): string => '';
 const NO_EVENTS: EventIn[] = [];
@@ -252,6 +229,8 @@ export interface CheckSummary {
   lines: number;
   departures: number;
   pending: number;
+  /** Commands that change migration state and are not modelled (not departures; the trace is not shown to conform). */
+  unchecked: number;
   byKind: Record<string, number>;
   /** Findings counted but not listed (past CheckOptions.maxFindings). */
   unlisted: number;
@@ -293,6 +272,7 @@ export class TraceChecker {
   private readonly vms = new Map<Vm, VmState>();
   private readonly shared: Shared;
   private readonly modelled: Set<string>;
+  private readonly unmodelled: Map<string, UnmodelledCommand>;
   private readonly skipped: Record<string, number> = {};
   private readonly ignored: Record<string, number> = {};
   private readonly text: boolean;
@@ -302,6 +282,7 @@ export class TraceChecker {
     opts: CheckOptions = {},
   ) {
     this.modelled = new Set(knownCommands(profile));
+    this.unmodelled = new Map(profile.unmodelledCommands.map((c) => [c.id, c]));
     this.shared = sharedOf(profile);
     this.text = !!opts.text;
     this.maxFindings = opts.maxFindings ?? MAX_FINDINGS;
@@ -751,7 +732,13 @@ export class TraceChecker {
   private onCommand(vm: VmState, n: number, command: string, args: string, oob: boolean, idk: string | undefined): void {
     vm.sentAny = true;
     const modelled = this.modelled.has(command);
-    if (!modelled) this.skipped[command] = (this.skipped[command] ?? 0) + 1;
+    if (!modelled) {
+      const u = this.unmodelled.get(command);
+      if (u) {
+        this.addFinding({ line: n, vm: vm.vm, kind: 'unchecked', expected: 'a command the model checks', observed: command, command, note: `${u.changes} (${u.ref}); not modelled` });
+        if (this.text) this.say(`line ${n} ${vm.vm}: ${command} unchecked: it changes ${u.changes}, which the model does not model`);
+      } else this.skipped[command] = (this.skipped[command] ?? 0) + 1;
+    }
     const hasId = idk !== undefined;
     const argsText = modelled ? args : '';
     const head = modelled ? this.headOf(oob, command, argsText) : '';
@@ -865,8 +852,9 @@ export class TraceChecker {
     const byKind: Record<string, number> = { ...this.unlisted };
     for (const f of this.findings) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
     const pending = byKind.pending ?? 0;
+    const unchecked = byKind.unchecked ?? 0;
     const unlisted = Object.values(this.unlisted).reduce((a, b) => a + b, 0);
-    return { lines: this.lines, departures: this.findings.length + unlisted - pending, pending, byKind, unlisted, skippedCommands: { ...this.skipped }, ignoredEvents: { ...this.ignored } };
+    return { lines: this.lines, departures: this.findings.length + unlisted - pending - unchecked, pending, unchecked, byKind, unlisted, skippedCommands: { ...this.skipped }, ignoredEvents: { ...this.ignored } };
   }
 
   /** The readable report's footer: what was not checked. */
@@ -889,10 +877,17 @@ export interface CheckResult {
 /** Summary line for standard error. */
 export function summaryLine(s: CheckSummary): string {
   const kinds = Object.entries(s.byKind)
-    .filter(([k]) => k !== 'pending')
+    .filter(([k]) => isDeparture({ kind: k as FindingKind }))
     .map(([k, v]) => `${v} ${k}`)
     .join(', ');
-  return `check-trace: ${s.lines} lines; ${s.departures ? `${s.departures} departure(s) (${kinds})` : 'conforms'}${s.pending ? `; ${s.pending} pending command(s)` : ''}${s.unlisted ? `; only the first ${s.departures + s.pending - s.unlisted} findings listed, ${s.unlisted} more counted` : ''}`;
+  const verdict = s.departures ? `${s.departures} departure(s) (${kinds})` : s.unchecked ? 'not shown to conform' : 'conforms';
+  const unchecked = s.unchecked ? `; ${s.unchecked} unchecked command(s) that change migration state and are not modelled` : '';
+  return `check-trace: ${s.lines} lines; ${verdict}${unchecked}${s.pending ? `; ${s.pending} pending command(s)` : ''}${s.unlisted ? `; only the first ${s.departures + s.pending + s.unchecked - s.unlisted} findings listed, ${s.unlisted} more counted` : ''}`;
+}
+
+/** check-trace's exit code: 1 with departures, or with unchecked commands unless allowed; else 0. */
+export function exitCodeOf(s: CheckSummary, allowUnchecked = false): 0 | 1 {
+  return s.departures || (s.unchecked && !allowUnchecked) ? 1 : 0;
 }
 
 /** Renders findings and report the way the CLI prints them. */
@@ -922,5 +917,5 @@ export function checkTraceText(p: Profile, text: string, format: 'json' | 'text'
     if (err) return { code: 2, stdout: '', stderr: `check-trace: ${err}\n` };
   }
   const s = c.finish();
-  return { code: s.departures ? 1 : 0, stdout: render(c, s, format), stderr: summaryLine(s) + '\n' };
+  return { code: exitCodeOf(s), stdout: render(c, s, format), stderr: summaryLine(s) + '\n' };
 }

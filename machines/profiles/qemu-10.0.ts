@@ -8,7 +8,7 @@
 // left out, and 10.0's own behaviour decides where the two part (COLO, the setup cancel, the
 // failed bind, migrate-recover's events).
 import type { CapConflict, ChartTransition, ListDelta, ParamCheck, ParamSpec, ProfileDelta, Rule } from '../profile.ts';
-import { backgroundSnapshotRows, parameters72, paramChecks72 } from './qemu-7.2.ts';
+import { backgroundSnapshotRows, parameters72, paramChecks72, qemu72, UNMODELLED_72 } from './qemu-7.2.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
 
 const MC = 'migration/migration.c';
@@ -92,8 +92,13 @@ const replaceRules: Rule[] = [
     reject: { class: GE, desc: 'Failed to find an available port: Address already in use', status: 'setup' }, alwaysSends: ['setup'],
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); socket_start_incoming_migration (inet_listen_saddr)`,
     note: 'an environment outcome: MIGRATION setup (the status change, sent with the events capability), then the bind fails. 10.0 leaves the status setup (query-migrate reports it), nothing listening and the once flag unset, so a retry is refused with "Illegal migration incoming state: setup"' },
+  // fd:NAME with no such fd on the monitor: as a port in use, the status stays setup and a retry is
+  // refused (seen on the binary: MIGRATION setup, the error, then "Illegal migration incoming state: setup").
+  { id: 'migrate-incoming.fd-unknown', side: 'destination', command: 'migrate-incoming', when: { check: 'fdParamUnknown', status: ['none'], caps: { events: true } },
+    reject: { class: GE, desc: "File descriptor named '{fdname}' has not been found", status: 'setup' }, alwaysSends: ['setup'],
+    ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); migration/fd.c: fd_start_incoming_migration -> monitor_fd_param` },
   { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
-    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank'] },
+    accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank', 'takeFd'] },
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP)`,
     note: 'none -> setup as soon as it listens, before any source connects; MIGRATION setup only with the events capability (migrate_generate_event)' },
 
@@ -140,6 +145,10 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
   { after: 'migrate.yank-duplicate.dst', item: { id: 'migrate.yank-duplicate.dst.quiet', side: 'destination', command: 'migrate', when: { status: ['postcopy-active', 'postcopy-paused', 'postcopy-recover', 'colo'], caps: { events: false } },
     reject: { class: GE, desc: 'duplicate yank instance', outgoing: 'setup' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
     note: 'as migrate.yank-duplicate.dst, events off' } },
+  { before: 'migrate-incoming.fd-unknown', item: { id: 'migrate-incoming.fd-unknown.quiet', side: 'destination', command: 'migrate-incoming', when: { check: 'fdParamUnknown', status: ['none'], caps: { events: false } },
+    reject: { class: GE, desc: "File descriptor named '{fdname}' has not been found", status: 'setup' },
+    ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); migration/fd.c: fd_start_incoming_migration -> monitor_fd_param`,
+    note: 'as migrate-incoming.fd-unknown, events off: no MIGRATION setup' } },
   // The port-in-use outcome without the events capability: no MIGRATION event at all.
   { before: 'migrate-incoming.port-in-use', item: { id: 'migrate-incoming.port-in-use.quiet', side: 'destination', command: 'migrate-incoming', env: 'port-in-use', when: { status: ['none'], caps: { events: false } },
     reject: { class: GE, desc: 'Failed to find an available port: Address already in use', status: 'setup' },
@@ -443,6 +452,19 @@ export const qemu100Delta: ProfileDelta = {
   commandArgs: { migrate: ['uri', 'channels', 'detach', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
   // migrate_uri_parse: file: (8.2) joined the schemes.
   uriSchemes: { add: ['file'] },
+  // The fd commands moved to monitor/fds.c (8.1), softmmu/ became system/ (8.2).
+  unmodelledCommands: {
+    replace: [
+      ...['add-fd', 'remove-fd'].map((id) => {
+        const c = UNMODELLED_72.find((x) => x.id === id)!;
+        return { ...c, ref: c.ref.replace('monitor/misc.c', 'monitor/fds.c') };
+      }),
+      ...['set-vcpu-dirty-limit', 'cancel-vcpu-dirty-limit'].map((id) => {
+        const c = UNMODELLED_72.find((x) => x.id === id)!;
+        return { ...c, ref: c.ref.replace('softmmu/', 'system/') };
+      }),
+    ],
+  },
   // migration_channels_and_transport_compatible (seen on the binary: each refusal, seekable first,
   // from migrate and migrate-incoming alike, nothing changed). Not a row: direct-io's extra fds,
   // which cannot fail first (migrate_direct_io() needs mapped-ram, so the seekable test refuses
@@ -456,7 +478,13 @@ export const qemu100Delta: ProfileDelta = {
   },
   capConflicts: { remove: ['preempt-compress', 'multifd-compress', 'background-snapshot-compress'], replace: capConflictsReplace, add: capConflictsAdd },
   rules: {
-    replace: replaceRules,
+    // The fd commands moved to monitor/fds.c (8.1); qmp_getfd's name test to monitor_add_fd.
+    replace: [
+      ...replaceRules,
+      ...qemu72.rules
+        .filter((r) => r.ref.startsWith('monitor/misc.c'))
+        .map((r) => ({ ...r, ref: r.ref.replace('monitor/misc.c', 'monitor/fds.c').replace(/qmp_getfd$/, r.id === 'getfd.digit' ? 'qmp_getfd -> monitor_add_fd' : 'qmp_getfd') })),
+    ],
     add: addRules,
     // migrate-incoming.args: replaced by migrate-incoming.args.channels, after the once / run-state checks.
     // migrate.yank-duplicate (colo): migrate_prepare refuses colo first (migration_is_running).

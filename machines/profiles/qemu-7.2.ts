@@ -3,7 +3,7 @@
 // Source of truth: migration/migration.c and monitor/qmp-cmds.c at v7.2.0, and the real binary
 // (docs/research/qemu-7.2-observed.jsonl is what it answered; model-tests/observed.test.ts
 // replays those answers against this table).
-import type { Profile, Rule, ChartTransition, ParamSpec, ParamCheck, CapConflict } from '../profile.ts';
+import type { Profile, Rule, ChartTransition, ParamSpec, ParamCheck, CapConflict, UnmodelledCommand } from '../profile.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
 
 const MC = 'migration/migration.c';
@@ -47,6 +47,45 @@ export const OPAQUE_COMMANDS: Readonly<Record<string, string>> = {
   'chardev-remove': 'chardev/char.c: qmp_chardev_remove',
 };
 
+/**
+ * Commands that change what a migration reads but that the model does not model: check-trace
+ * reports them as unchecked (Profile.unmodelledCommands). Read-only commands (query-*) are not here:
+ * passing over them loses nothing.
+ */
+export const UNMODELLED_72: UnmodelledCommand[] = [
+  { id: 'add-fd', changes: 'the fd sets a /dev/fdset/N path opens', ref: 'monitor/misc.c: qmp_add_fd' },
+  { id: 'remove-fd', changes: 'the fd sets a /dev/fdset/N path opens', ref: 'monitor/misc.c: qmp_remove_fd' },
+  { id: 'calc-dirty-rate', changes: 'starts a dirty-rate measurement (dirty logging in dirty-bitmap and dirty-ring modes)', ref: 'migration/dirtyrate.c: qmp_calc_dirty_rate' },
+  { id: 'set-vcpu-dirty-limit', changes: 'throttles vCPUs by dirty rate, as the dirty-limit capability does', ref: 'softmmu/dirtylimit.c: qmp_set_vcpu_dirty_limit' },
+  { id: 'cancel-vcpu-dirty-limit', changes: 'ends the vCPU dirty-rate throttle', ref: 'softmmu/dirtylimit.c: qmp_cancel_vcpu_dirty_limit' },
+  { id: 'system_wakeup', changes: 'the run state: suspended → running', ref: 'monitor/qmp-cmds.c: qmp_system_wakeup' },
+  { id: 'system_reset', changes: 'a reset request: the run state may leave shutdown, guest-panicked or suspended', ref: 'monitor/qmp-cmds.c: qmp_system_reset' },
+  { id: 'system_powerdown', changes: 'an ACPI power button: the guest may shut down (run state shutdown)', ref: 'monitor/qmp-cmds.c: qmp_system_powerdown' },
+  { id: 'quit', changes: 'the process exits', ref: 'monitor/qmp-cmds.c: qmp_quit' },
+  { id: 'snapshot-save', changes: 'a job that stops the VM and writes the migration stream to a disk (save-vm)', ref: 'migration/savevm.c: qmp_snapshot_save' },
+  { id: 'snapshot-load', changes: 'a job that loads a VM state from a disk (restore-vm)', ref: 'migration/savevm.c: qmp_snapshot_load' },
+];
+
+/** Where the monitor's fd commands are (monitor/fds.c from 8.1). */
+const MON_FDS = 'monitor/misc.c';
+/** monitor_get_fd's error: no fd of that name on the monitor. */
+const FD_NOT_FOUND = "File descriptor named '{fdname}' has not been found";
+/**
+ * migrate to fd:NAME with no such fd: qmp_migrate -> fd_start_outgoing_migration -> monitor_get_fd
+ * fails after migrate_init (setup), and migrate_fd_error sets failed. The same four cases as an
+ * unknown scheme (events on or off; from failed only the events tell).
+ */
+function fdUnknownRows(): Rule[] {
+  const ref = `${MC}: qmp_migrate -> migration/fd.c: fd_start_outgoing_migration -> monitor_get_fd; migrate_fd_error (SETUP -> FAILED)`;
+  const when = (failed: boolean, events: boolean): Rule['when'] => ({ check: 'fdNameUnknown', args: { resume: { notEquals: true } }, ...(failed ? { status: ['failed'] } : { notStatus: ['failed'] }), caps: { events } });
+  return [
+    { id: 'migrate.fd-unknown', side: 'source', command: 'migrate', when: when(false, true), reject: { class: GE, desc: FD_NOT_FOUND, status: 'failed' }, alwaysSends: ['setup'], ref },
+    { id: 'migrate.fd-unknown.quiet', side: 'source', command: 'migrate', when: when(false, false), reject: { class: GE, desc: FD_NOT_FOUND, status: 'failed' }, ref, note: 'as migrate.fd-unknown, events off' },
+    { id: 'migrate.fd-unknown.again', side: 'source', command: 'migrate', when: when(true, true), reject: { class: GE, desc: FD_NOT_FOUND }, alwaysSends: ['setup', 'failed'], ref },
+    { id: 'migrate.fd-unknown.again.quiet', side: 'source', command: 'migrate', when: when(true, false), reject: { class: GE, desc: FD_NOT_FOUND }, ref, note: 'as migrate.fd-unknown.again, events off' },
+  ];
+}
+
 const BAD_URI = "Parameter 'uri' expects a valid migration protocol";
 const BAD_URI_REF = `${MC}: qmp_migrate (no scheme matches, uriSchemes: QERR_INVALID_PARAMETER_VALUE; migrate_set_state SETUP -> FAILED)`;
 
@@ -62,7 +101,7 @@ const rules: Rule[] = [
   { id: 'migrate.resume-release-ram', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } }, caps: { 'release-ram': true } },
     reject: { class: GE, desc: 'Postcopy recovery cannot work when release-ram capability is set' }, ref: `${MC}: migrate_prepare` },
   { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } } },
-    accept: { reply: 'empty', effects: ['requestResume'] }, ref: `${MC}: qmp_migrate`,
+    accept: { reply: 'empty', effects: ['requestResume', 'takeFd'] }, ref: `${MC}: qmp_migrate`,
     note: 'the status stays postcopy-paused until the new channel connects (postcopy_pause); if the connect fails, the request is dropped (src.resume-refused)' },
   { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_72 },
     reject: { class: GE, desc: MIGRATION_ACTIVE }, ref: `${MC}: migrate_prepare (migration_is_running)` },
@@ -92,15 +131,27 @@ const rules: Rule[] = [
     reject: { class: GE, desc: BAD_URI }, alwaysSends: ['setup', 'failed'], ref: BAD_URI_REF },
   { id: 'migrate.unknown-protocol.again.quiet', side: 'source', command: 'migrate', when: { check: 'uriInvalid', args: { resume: { notEquals: true } }, status: ['failed'], caps: { events: false } },
     reject: { class: GE, desc: BAD_URI }, ref: BAD_URI_REF, note: 'as migrate.unknown-protocol.again, events off' },
+  // fd:NAME with no fd of that name on the monitor: fd_start_outgoing_migration's monitor_get_fd
+  // fails after migrate_init, and migrate_fd_error sets failed, as for an unknown scheme.
+  ...fdUnknownRows(),
   { id: 'migrate.start', side: 'source', command: 'migrate',
-    accept: { reply: 'empty', status: 'setup', effects: ['startMigration', 'registerYank'] }, ref: `${MC}: qmp_migrate -> migrate_init` },
+    accept: { reply: 'empty', status: 'setup', effects: ['startMigration', 'registerYank', 'takeFd'] }, ref: `${MC}: qmp_migrate -> migrate_init`,
+    note: 'an fd:NAME URI takes the named fd off the monitor (monitor_get_fd)' },
   // QEMU keeps both directions in every process (MigrationIncomingState, MigrationState): a
   // destination that finished loading runs the VM like any other and may migrate it on (A -> B -> C).
   // query-migrate then reports the outgoing state (fill_source_migration_info overrides the
   // destination's). Seen on the 7.2 binary: completed, then MIGRATION setup (conformance
   // completed-destination-migrate; docs/findings.md F3).
+  // A destination that migrates on (migrate.start.dst) to an fd nobody named: its outgoing
+  // migration fails as a source's does (setup, failed), and query-migrate reports it (Reject.outgoing).
+  { id: 'migrate.fd-unknown.dst', side: 'destination', command: 'migrate', when: { check: 'fdNameUnknown', caps: { events: true } },
+    reject: { class: GE, desc: FD_NOT_FOUND, outgoing: 'failed' }, alwaysSends: ['setup', 'failed'],
+    ref: `${MC}: qmp_migrate -> migrate_init (NONE -> SETUP); migration/fd.c: fd_start_outgoing_migration -> monitor_get_fd; migrate_fd_error (SETUP -> FAILED)` },
+  { id: 'migrate.fd-unknown.dst.quiet', side: 'destination', command: 'migrate', when: { check: 'fdNameUnknown', caps: { events: false } },
+    reject: { class: GE, desc: FD_NOT_FOUND, outgoing: 'failed' },
+    ref: `${MC}: qmp_migrate -> migrate_init (NONE -> SETUP); migration/fd.c: fd_start_outgoing_migration -> monitor_get_fd; migrate_fd_error (SETUP -> FAILED)`, note: 'as migrate.fd-unknown.dst, events off' },
   { id: 'migrate.start.dst', side: 'destination', command: 'migrate',
-    accept: { reply: 'empty', status: 'setup', becomes: 'source', effects: ['startMigration', 'registerYank'] }, ref: `${MC}: qmp_migrate -> migrate_init`,
+    accept: { reply: 'empty', status: 'setup', becomes: 'source', effects: ['startMigration', 'registerYank', 'takeFd'] }, ref: `${MC}: qmp_migrate -> migrate_init`,
     note: 'the process starts an outgoing migration: from here it is a source (its incoming migration is over)' },
 
   // ---- migrate-incoming ----------------------------------------------------------------------
@@ -117,12 +168,16 @@ const rules: Rule[] = [
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration (no scheme matches; uriSchemes)` },
   // Seen on the 7.2 binary: MIGRATION setup, then this error; query-migrate unchanged, and a retry
   // on a free port is accepted (the `once` flag is set only after the listener is up).
+  // fd:NAME: monitor_fd_param looks a name up (a number is taken as an fd, beyond the model); after
+  // the MIGRATION setup event, and `once` stays unset, as for an unknown scheme.
+  { id: 'migrate-incoming.fd-unknown', side: 'both', command: 'migrate-incoming', when: { check: 'fdParamUnknown' },
+    reject: { class: GE, desc: FD_NOT_FOUND }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration/fd.c: fd_start_incoming_migration -> monitor_fd_param` },
   { id: 'migrate-incoming.port-in-use', side: 'destination', command: 'migrate-incoming', env: 'port-in-use',
     reject: { class: GE, desc: 'Failed to find an available port: Address already in use' }, alwaysSends: ['setup'],
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> socket_start_incoming_migration (inet_listen_saddr)`,
     note: 'an environment outcome: the port is taken by another process' },
   { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming',
-    accept: { reply: 'empty', effects: ['listen', 'markIncomingStarted', 'registerYank'] }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration (qapi_event_send_migration(SETUP))`,
+    accept: { reply: 'empty', effects: ['listen', 'markIncomingStarted', 'registerYank', 'takeFd'] }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration (qapi_event_send_migration(SETUP))`,
     note: 'listening does not change the incoming status: query-migrate shows no status until a source connects; MIGRATION setup is sent all the same, even with the events capability off' },
 
   // ---- migrate-recover -----------------------------------------------------------------------
@@ -140,8 +195,10 @@ const rules: Rule[] = [
     reject: { class: GE, desc: 'Failed to find an available port: Address already in use' }, alwaysSends: ['setup'],
     ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> socket_start_incoming_migration (inet_listen_saddr)`,
     note: 'an environment outcome: the port is taken by another process' },
+  { id: 'migrate-recover.fd-unknown', side: 'destination', command: 'migrate-recover', when: { check: 'fdParamUnknown' },
+    reject: { class: GE, desc: FD_NOT_FOUND }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> migration/fd.c: fd_start_incoming_migration -> monitor_fd_param` },
   { id: 'migrate-recover.start', side: 'destination', command: 'migrate-recover',
-    accept: { reply: 'empty', effects: ['listen'] }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration (qapi_event_send_migration(SETUP))` },
+    accept: { reply: 'empty', effects: ['listen', 'takeFd'] }, alwaysSends: ['setup'], ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration (qapi_event_send_migration(SETUP))` },
 
   // ---- migrate_cancel ------------------------------------------------------------------------
   { id: 'migrate_cancel.postcopy-paused', side: 'source', command: 'migrate_cancel', when: { status: ['postcopy-paused', 'postcopy-recover'] },
@@ -256,6 +313,22 @@ const rules: Rule[] = [
     id: `opaque.${command}`, side: 'both', command, accept: { reply: 'empty' }, ref,
     note: 'outside migration: an opaque accepted step (the COLO procedures need it)',
   })),
+
+  // ---- getfd / closefd: the monitor's named fds, which an fd: URI takes --------------------------
+  { id: 'getfd.args', side: 'both', command: 'getfd', when: { args: { fdname: 'absent' } },
+    reject: { class: GE, desc: "Parameter 'fdname' is missing" }, ref: `${QAPI}: qobject_input_get_object (qmp_marshal_getfd)` },
+  { id: 'getfd.no-fd', side: 'both', command: 'getfd', env: 'no-fd-passed',
+    reject: { class: GE, desc: 'No file descriptor supplied via SCM_RIGHTS' }, ref: `${MON_FDS}: qmp_getfd (qemu_chr_fe_get_msgfd)`,
+    note: 'an environment outcome: the command came without an fd (SCM_RIGHTS on a UNIX socket)' },
+  { id: 'getfd.digit', side: 'both', command: 'getfd', when: { check: 'fdNameDigit' },
+    reject: { class: GE, desc: "Parameter 'fdname' expects a name not starting with a digit" }, ref: `${MON_FDS}: qmp_getfd` },
+  { id: 'getfd.add', side: 'both', command: 'getfd', accept: { reply: 'empty', effects: ['addFd'] }, ref: `${MON_FDS}: qmp_getfd`,
+    note: 'an fd of the same name is closed and replaced' },
+  { id: 'closefd.args', side: 'both', command: 'closefd', when: { args: { fdname: 'absent' } },
+    reject: { class: GE, desc: "Parameter 'fdname' is missing" }, ref: `${QAPI}: qobject_input_get_object (qmp_marshal_closefd)` },
+  { id: 'closefd.unknown', side: 'both', command: 'closefd', when: { check: 'fdNotHeld' },
+    reject: { class: GE, desc: "File descriptor named '{fdname}' not found" }, ref: `${MON_FDS}: qmp_closefd` },
+  { id: 'closefd.close', side: 'both', command: 'closefd', accept: { reply: 'empty', effects: ['closeFd'] }, ref: `${MON_FDS}: qmp_closefd` },
 
   // ---- cont / stop ---------------------------------------------------------------------------
   { id: 'cont.finish-migrate', side: 'both', command: 'cont', when: { runstate: ['finish-migrate'] },
@@ -681,12 +754,13 @@ export const qemu72: Profile = {
   commands: [
     'migrate', 'migrate-incoming', 'migrate-recover', 'migrate_cancel', 'migrate-continue', 'migrate-pause', 'migrate-start-postcopy',
     'migrate-set-capabilities', 'migrate-set-parameters', 'query-migrate', 'query-migrate-capabilities', 'query-migrate-parameters',
-    'query-status', 'cont', 'stop', 'x-colo-lost-heartbeat', 'query-colo-status', 'yank',
+    'query-status', 'cont', 'stop', 'x-colo-lost-heartbeat', 'query-colo-status', 'yank', 'getfd', 'closefd',
     ...Object.keys(OPAQUE_COMMANDS),
   ],
   // Removed in QEMU 6.1 (docs/about/removed-features.rst); libvirt 6.0 still sent migrate_set_speed.
   // Checked on the 7.2 binary: CommandNotFound "The command X has not been found".
   absentCommands: ['migrate_set_speed', 'migrate_set_downtime', 'migrate-set-cache-size', 'query-migrate-cache-size'],
+  unmodelledCommands: UNMODELLED_72,
   // 'allow-oob': true in the schema, so exec-oob may run them (qapi/qmp-dispatch.c refuses the rest):
   // qapi/migration.json migrate-recover and migrate-pause (to recover a postcopy stuck on the network;
   // seen on the 7.2 binary, docs/research/qemu-7.2-observed.md), qapi/yank.json yank and query-yank
@@ -715,6 +789,8 @@ export const qemu72: Profile = {
     stop: [],
     'x-colo-lost-heartbeat': [],
     'query-colo-status': [],
+    getfd: ['fdname'],
+    closefd: ['fdname'],
     yank: ['instances'],
   },
   transitions,

@@ -72,6 +72,8 @@ export class ReplayView {
   private depList: HTMLOListElement;
   private pendingList: HTMLOListElement;
   private pendingHead: HTMLElement;
+  private uncheckedList: HTMLOListElement;
+  private uncheckedHead: HTMLElement;
   private verdictEl: HTMLElement;
   /** The sequence chart of the replayed trace. */
   readonly sequence: SequenceView;
@@ -114,6 +116,8 @@ export class ReplayView {
     this.depList = h('ol', { class: 'departures', 'aria-label': 'departures from the model' });
     this.pendingList = h('ol', { class: 'pending', 'aria-label': 'commands without a reply' });
     this.pendingHead = h('h2', { hidden: true }, 'Commands without a reply (not departures)');
+    this.uncheckedList = h('ol', { class: 'unchecked', 'aria-label': 'commands the model does not check' });
+    this.uncheckedHead = h('h2', { hidden: true }, 'Commands the model does not check (they change migration state: the trace is not shown to conform)');
     this.verdictEl = h('p', { class: 'verdict', 'aria-live': 'polite' });
     this.sequence = new SequenceView(
       (from, to) =>
@@ -185,6 +189,8 @@ export class ReplayView {
       h('div', { class: 'replay-charts' }, this.slotEls.source, this.slotEls.destination),
       h('h2', {}, 'Departures from the model'),
       this.depList,
+      this.uncheckedHead,
+      this.uncheckedList,
       this.pendingHead,
       this.pendingList,
     );
@@ -252,6 +258,8 @@ export class ReplayView {
     this.depList.replaceChildren();
     this.pendingList.replaceChildren();
     this.pendingHead.hidden = true;
+    this.uncheckedList.replaceChildren();
+    this.uncheckedHead.hidden = true;
     this.detailEl.replaceChildren();
     this.detailEl.className = 'step-detail';
     this.slider.disabled = true;
@@ -307,11 +315,14 @@ export class ReplayView {
       this.setDepartures(m.departures, true);
       this.pendingHead.hidden = !m.pending.length;
       this.pendingList.replaceChildren(...m.pending.slice(0, 500).map((d) => this.findingItem(d)));
+      this.uncheckedHead.hidden = !m.unchecked.length;
+      this.uncheckedList.replaceChildren(...m.unchecked.slice(0, 500).map((d) => this.findingItem(d)));
       const procs = m.processes.length > 2 || m.processes.some((x) => !isFixedName(x)) ? ` of ${m.processes.length} processes (${m.processes.join(', ')})` : '';
       this.statusEl.textContent = `${this.lastBlob?.name}: ${m.steps} steps${procs} replayed against ${this.profile.value} in ${(m.ms / 1000).toFixed(2)} s; ${m.departures.length ? `${m.departures.length} departure${m.departures.length === 1 ? '' : 's'} from the model` : 'no departure from the model'}.`;
-      // In check-trace's words (the same checker): exit 1 with departures, else 0.
-      this.verdictEl.textContent = `${m.summary} (migstate check-trace --profile ${this.profile.value} would exit ${m.departures.length ? 1 : 0})`;
-      this.el.dataset.verdict = m.departures.length ? 'departs' : 'conforms';
+      // In check-trace's words (the same checker): exit 1 with departures or unchecked commands, else 0.
+      const exit = m.departures.length || m.unchecked.length ? 1 : 0;
+      this.verdictEl.textContent = `${m.summary} (migstate check-trace --profile ${this.profile.value} would exit ${exit})`;
+      this.el.dataset.verdict = m.departures.length ? 'departs' : m.unchecked.length ? 'unchecked' : 'conforms';
       this.sequence.setTrace(m.steps, this.lastBlob?.name ?? 'trace');
       const linked = this.linkedStep;
       this.linkedStep = null;

@@ -3,7 +3,7 @@
 // Where the model cannot explain an observation, that step is a departure, and the replay goes on.
 // Pure (no DOM): runs in the replay worker and in tests.
 import { valueOfContext, type Profile, type Side, type SideState } from '../../machines/index.ts';
-import { TraceChecker } from '../../trace/check.ts';
+import { isDeparture, TraceChecker } from '../../trace/check.ts';
 import { MAX_VM_NAME, VMS, isVmName } from '../../trace/format.ts';
 import { activeIds } from '../../diagrams/diagram.ts';
 import { describeFinding, seqMsgOfRecord, type SeqMsg } from '../../diagrams/sequence.ts';
@@ -126,7 +126,7 @@ export class Replayer {
     else if ('return' in msg || 'error' in msg) summary = `${vm} → ${'error' in msg ? `error ${short(msg.error)}` : `return ${short(msg.return)}`}`;
     else if (typeof msg.event === 'string') summary = `${vm} → event ${msg.event}${msg.data ? ' ' + short(msg.data) : ''}`;
     else summary = `${vm} ${dir} ${short(msg)}`;
-    const found = this.checker.findings.slice(before).filter((f) => f.kind !== 'pending');
+    const found = this.checker.findings.slice(before).filter((f) => isDeparture(f));
     return {
       summary,
       vm,
@@ -147,7 +147,7 @@ export class Replayer {
     if (err) return { error: err };
     const msg = seqMsgOfRecord(records, at, step, lineNo);
     if (!msg) return { step: null };
-    const found = this.checker.findings.slice(before).filter((f) => f.kind !== 'pending');
+    const found = this.checker.findings.slice(before).filter((f) => isDeparture(f));
     return {
       step: {
         msg,

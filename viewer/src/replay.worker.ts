@@ -6,7 +6,7 @@
 // So a trace the CLI rejects (exit 2) is rejected here with the checker's own message naming the
 // line, one it accepts is accepted, and the departures are the same findings.
 import { getProfile } from '../../machines/index.ts';
-import { summaryLine, type Finding } from '../../trace/check.ts';
+import { isDeparture, summaryLine, type Finding } from '../../trace/check.ts';
 import { REC_WIDTH } from '../../trace/extract.ts';
 import { parseTraceLine } from '../../trace/format.ts';
 import { scanLines } from '../../trace/scan.ts';
@@ -64,6 +64,8 @@ export type ReplayMessage =
       departures: Departure[];
       /** Commands left without a reply (check-trace lists them, and they are no departure). */
       pending: Departure[];
+      /** Commands that change migration state and that the model does not check (no departure, but exit 1). */
+      unchecked: Departure[];
       /** check-trace's summary line for the same trace and profile. */
       summary: string;
       ms: number;
@@ -136,7 +138,7 @@ async function load(f: Blob, profile: string) {
   const takeFindings = () => {
     for (; seenFindings < checker.findings.length; seenFindings++) {
       const x = checker.findings[seenFindings];
-      if (x.kind !== 'pending') departures.push(asDeparture(x));
+      if (isDeparture(x)) departures.push(asDeparture(x));
     }
   };
   starts = [];
@@ -233,8 +235,9 @@ async function load(f: Blob, profile: string) {
   findings = checker.findings.map(({ line, vm, kind, command, event, expected, observed, note }) => ({ line, vm, kind, command, event, expected, observed, note }));
   departures = [];
   const pending: Departure[] = [];
-  for (const x of checker.findings) (x.kind === 'pending' ? pending : departures).push(asDeparture(x));
-  post({ type: 'done', steps: starts.length, departures, pending, summary: summaryLine(summary), ms: performance.now() - t0, processes: names });
+  const unchecked: Departure[] = [];
+  for (const x of checker.findings) (x.kind === 'pending' ? pending : x.kind === 'unchecked' ? unchecked : departures).push(asDeparture(x));
+  post({ type: 'done', steps: starts.length, departures, pending, unchecked, summary: summaryLine(summary), ms: performance.now() - t0, processes: names });
 }
 
 /** The messages of steps [from, to) for the sequence chart, read again from the file, with the findings of their lines. */
