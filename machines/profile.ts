@@ -96,7 +96,7 @@ export type CheckName =
   | 'paramsFrozenWhileRunning'
   | 'capsFrozenWhileIncoming'
   | 'continueStateMismatch'
-  | 'uriMissing'
+  | 'uriNotExactlyOne'
   | 'uriInvalid'
   | 'transportIncompatible'
   | 'hasPostcopy'
@@ -106,7 +106,8 @@ export type CheckName =
   | 'fdNameDigit'
   | 'fdNotHeld'
   | 'fdNameUnknown'
-  | 'fdParamUnknown';
+  | 'fdParamUnknown'
+  | 'fileOffsetInvalid';
 
 /** A condition over a SideState and the command's arguments. All given fields must hold. */
 export interface Cond {

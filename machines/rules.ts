@@ -326,8 +326,28 @@ const checks: Record<CheckName, Check> = {
     const name = fdUriName(args.uri);
     return name === null || /^[0-9]/.test(name) || s.fds.includes(name) ? false : { fdname: name };
   },
-  uriMissing(_s, args) {
-    return args.uri === undefined && args.channels === undefined ? {} : false;
+  // migration/file.c: file_parse_offset: a file: URI's `,offset=` is read by qemu_strtosz (decimal,
+  // with a fraction only before a unit suffix B K M G T P E; or 0x hex without suffix), else EINVAL;
+  // past 2^64-1, ERANGE.
+  fileOffsetInvalid(_s, args) {
+    const uri = args.uri;
+    if (typeof uri !== 'string' || !uri.startsWith('file:')) return false;
+    const at = uri.indexOf(',offset=');
+    if (at < 0) return false;
+    const v = uri.slice(at + ',offset='.length);
+    const bad = (why: string) => ({ message: `file URI has bad offset ${v}: ${why}` });
+    // strtoull skips leading white space.
+    const hex = /^\s*0x([0-9a-f]+)$/i.exec(v);
+    const dec = /^\s*([0-9]+)(\.[0-9]+)?([bkmgtpe])?$/i.exec(v);
+    if (!hex && !dec) return bad('Invalid argument');
+    if (dec && dec[2] && (!dec[3] || /b/i.test(dec[3]))) return bad('Invalid argument');
+    const unit = dec ? 1024 ** 'bkmgtpe'.indexOf((dec[3] ?? 'b').toLowerCase()) : 1;
+    const n = hex ? Number(BigInt('0x' + hex[1])) : Number(dec![1] + (dec![2] ?? '')) * unit;
+    return n >= 2 ** 64 ? bad('Numerical result out of range') : false;
+  },
+  // qmp_migrate / qemu_start_incoming_migration (QEMU >= 9.0): `if (!uri == !channels)`: neither, or both.
+  uriNotExactlyOne(_s, args) {
+    return (args.uri === undefined) === (args.channels === undefined) ? {} : false;
   },
   // The capabilities need a transport the URI's scheme is not (Profile.transportChecks, in order).
   transportIncompatible(s, args, p) {

@@ -109,3 +109,47 @@ describe.each([
     expect(livePids()).toEqual([]);
   });
 });
+
+// qemu-10.0 on its binary: a file: URI's offset (file_parse_offset, qemu_strtosz) and uri with
+// channels (`if (!uri == !channels)`), both refused before anything changes. An offset that parses
+// goes on to open the file (in a directory that does not exist: QEMU's error, beyond the model).
+describe('qemu-10.0: file: offsets and uri with channels', () => {
+  afterAll(async () => {
+    await disposeAll();
+  });
+  it('answers as the model says, and nothing changes', { timeout: 60_000 }, async () => {
+    expect(existsSync(QEMU10), `${QEMU10} is missing: run scripts/fetch-qemu-10.0.sh`).toBe(true);
+    const p = getProfile('qemu-10.0');
+    const dir = makeTempDir();
+    try {
+      const s = await Vm.launch({ name: 'source', qemu: QEMU10, dir });
+      const d = await Vm.launch({ name: 'destination', qemu: QEMU10, dir, incoming: 'defer' });
+      const desc = (r: Awaited<ReturnType<typeof s.client.execute>>) => (r.ok ? 'accepted' : (r as { error: { desc: string } }).error.desc);
+      let refused = 0;
+      for (const off of ['0x20M', '0x20', '0X10', '1.5M', '1.5', '1.5B', '20', '20M', '5k', ' 5', '15E', '16E', '99999999999E', 'abc', '', '1e3']) {
+        const uri = `file:/nonexistent-dir/x,offset=${off}`;
+        const m = model(p, 'source', 'migrate', { uri });
+        const real = desc(await s.client.execute('migrate', { uri }));
+        if (m.ok) expect(real, `offset ${JSON.stringify(off)}`).toMatch(/^Could not create '\/nonexistent-dir\/x'/);
+        else {
+          refused++;
+          expect(real, `offset ${JSON.stringify(off)}`).toBe(m.desc);
+          expect(m.desc).toMatch(/^file URI has bad offset /);
+        }
+      }
+      expect(refused).toBe(8);
+      expect(await s.client.execute('query-migrate')).toMatchObject({ ok: true, return: {} });
+      const channels = [{ 'channel-type': 'main', addr: { transport: 'socket', type: 'inet', host: '127.0.0.1', port: '1' } }];
+      for (const [vm, side, command] of [[s, 'source', 'migrate'], [d, 'destination', 'migrate-incoming']] as const) {
+        const m = model(p, side, command, { uri: 'tcp:127.0.0.1:1', channels });
+        expect(m).toEqual({ ok: false, desc: "need either 'uri' or 'channels' argument" });
+        expect(desc(await vm.client.execute(command, { uri: 'tcp:127.0.0.1:1', channels }))).toBe(m.desc);
+        expect(await vm.client.execute('query-migrate')).toMatchObject({ ok: true, return: {} });
+      }
+    } finally {
+      await disposeAll();
+      removeTempDir(dir);
+    }
+    expect(livePids()).toEqual([]);
+  });
+});

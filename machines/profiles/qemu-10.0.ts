@@ -54,7 +54,7 @@ export const configRows = (running: readonly MigrationStatus[]): Rule[] => [
 
 const replaceRules: Rule[] = [
   // qmp_migrate: uri and channels are both optional in the schema now; exactly one is needed.
-  { id: 'migrate.args', side: 'both', command: 'migrate', when: { check: 'uriMissing' },
+  { id: 'migrate.args', side: 'both', command: 'migrate', when: { check: 'uriNotExactlyOne' },
     reject: { class: GE, desc: "need either 'uri' or 'channels' argument" }, ref: `${MC}: qmp_migrate` },
   // migrate_uri_parse runs before any state check and changes nothing (seen on the binary); the
   // incoming commands parse after once / run state / yank, and send no event before it.
@@ -138,6 +138,14 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
   { after: 'migrate.args', item: { id: 'migrate.uri-parse', side: 'both', command: 'migrate', when: { check: 'uriInvalid' },
     reject: { class: GE, desc: 'unknown migration protocol: {uri}' }, ref: `${MC}: qmp_migrate -> migrate_uri_parse`,
     note: 'before migrate_prepare: nothing changes (7.2 set setup, then failed)' } },
+  // A file: URI's offset that does not parse: the same place, nothing changes (seen on the binary:
+  // "file URI has bad offset 0x20M: Invalid argument", query-migrate still empty).
+  { after: 'migrate.uri-parse', item: { id: 'migrate.file-offset', side: 'both', command: 'migrate', when: { check: 'fileOffsetInvalid' },
+    reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate -> migrate_uri_parse -> migration/file.c: file_parse_offset (qemu_strtosz)` } },
+  { after: 'migrate-incoming.unknown-protocol', item: { id: 'migrate-incoming.file-offset', side: 'both', command: 'migrate-incoming', when: { check: 'fileOffsetInvalid' },
+    reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migrate_uri_parse -> migration/file.c: file_parse_offset (qemu_strtosz)` } },
+  { after: 'migrate-recover.unknown-protocol', item: { id: 'migrate-recover.file-offset', side: 'destination', command: 'migrate-recover', when: { check: 'fileOffsetInvalid' },
+    reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> migrate_uri_parse -> migration/file.c: file_parse_offset (qemu_strtosz)` } },
   // The same refusals with the events capability off: migrate_init's setup sends no MIGRATION event.
   { after: 'migrate.yank-duplicate.completing', item: { id: 'migrate.yank-duplicate.completing.quiet', side: 'source', command: 'migrate', when: { status: ['completed', 'failed', 'cancelled'], ctx: { yankRegistered: true }, caps: { events: false } },
     reject: { class: GE, desc: 'duplicate yank instance' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
@@ -154,7 +162,7 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
     reject: { class: GE, desc: 'Failed to find an available port: Address already in use', status: 'setup' },
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); socket_start_incoming_migration (inet_listen_saddr)`,
     note: 'as migrate-incoming.port-in-use, events off: no MIGRATION setup (10.0 sends it only through migrate_generate_event)' } },
-  { after: 'migrate-incoming.not-inmigrate', item: { id: 'migrate-incoming.args.channels', side: 'both', command: 'migrate-incoming', when: { check: 'uriMissing' },
+  { after: 'migrate-incoming.not-inmigrate', item: { id: 'migrate-incoming.args.channels', side: 'both', command: 'migrate-incoming', when: { check: 'uriNotExactlyOne' },
     reject: { class: GE, desc: "need either 'uri' or 'channels' argument" }, ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration`,
     note: 'after the once and run-state checks (qmp_migrate_incoming makes those first)' } },
   { after: 'migrate-incoming.start', item: { id: 'migrate-incoming.illegal-state', side: 'destination', command: 'migrate-incoming', when: { check: 'statusName' },

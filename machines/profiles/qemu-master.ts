@@ -22,7 +22,7 @@ export const RUNNING_MASTER: readonly MigrationStatus[] = [
 const IN_POSTCOPY: readonly MigrationStatus[] = ['postcopy-device', 'postcopy-active', 'postcopy-paused', 'postcopy-recover-setup', 'postcopy-recover'];
 
 const uriOrChannels = (command: string): Rule => ({
-  id: `${command}.args`, side: 'both', command, when: { check: 'uriMissing' },
+  id: `${command}.args`, side: 'both', command, when: { check: 'uriNotExactlyOne' },
   reject: { class: GE, desc: "need either 'uri' or 'channels' argument" }, ref: `${CH}: migration_channel_parse_input`,
 });
 
