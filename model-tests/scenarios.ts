@@ -458,6 +458,247 @@ export function raceScenario(p: Profile): Scenario {
   };
 }
 
+/** The source's status once a precopy has converged: device first where QEMU passes through it. */
+const switchover = (p: Profile): ScenarioStep[] => (precopyDevice(p) ? [sync('switchover-start', { source: { status: 'device' } })] : []);
+
+/**
+ * Named fds (getfd, an fd:NAME URI, closefd), as tests/qtest/migration/precopy-tests.c
+ * test_precopy_fd_socket and the postcopy recovery of framework.c postcopy_recover_fail use them.
+ */
+export function fdScenarios(p: Profile): Scenario[] {
+  const FD = 'fd:fd-mig';
+  const NAME = { fdname: 'fd-mig' };
+  const out: Scenario[] = [
+    {
+      // Non-live: the source is stopped before migrate, so the destination completes paused (cont runs it).
+      name: 'precopy/fd/tcp',
+      from: 'tests/qtest/migration/precopy-tests.c: test_precopy_fd_socket (test_migrate_fd_start / test_migrate_fd_end)',
+      incoming: 'defer',
+      steps: [
+        q('source', 'migrate-set-capabilities', caps(['events'])),
+        q('destination', 'migrate-set-capabilities', caps(['events'])),
+        q('destination', 'getfd', NAME),
+        q('destination', 'migrate-incoming', { uri: FD }),
+        q('source', 'getfd', NAME),
+        q('source', 'stop', undefined, { source: { runstate: 'paused' } }),
+        q('source', 'migrate', { uri: FD }, { source: { status: 'setup' } }),
+        sync('connect', { source: { status: 'active' }, destination: { status: 'active' } }),
+        sync('converge', { source: { runstate: 'finish-migrate' } }),
+        ...switchover(p),
+        sync('complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'paused' } }),
+        sync('cleanup', { source: { runstate: 'postmigrate' } }),
+        q('destination', 'cont', undefined, { destination: { runstate: 'running' } }),
+        // monitor_get_fd took the fd off each monitor: closefd no longer finds it
+        q('source', 'closefd', NAME, { reply: "File descriptor named 'fd-mig' not found" }),
+        q('destination', 'closefd', NAME, { reply: "File descriptor named 'fd-mig' not found" }),
+      ],
+    },
+  ];
+  // migrate-pause out of postcopy-recover, and postcopy-recover-setup, are QEMU >= 8.2.
+  if (p.statuses.source.includes('postcopy-recover-setup')) {
+    out.push({
+      // The qtest gives each side an unpaired socket, so each sits in postcopy-recover alone and
+      // needs its own migrate-pause. The pair has one channel: the source's pause breaks it and
+      // pauses both, so this plays the fd steps over a paired channel.
+      name: 'postcopy recovery over fd:NAME, left by migrate-pause in postcopy-recover',
+      from: 'tests/qtest/migration/framework.c: postcopy_recover_fail (POSTCOPY_FAIL_RECOVERY), test_postcopy_recovery_common',
+      steps: [
+        q('source', 'migrate-set-capabilities', caps(['events', 'postcopy-ram'])),
+        q('destination', 'migrate-set-capabilities', caps(['events', 'postcopy-ram'])),
+        q('destination', 'migrate-incoming', { uri: URI }),
+        q('source', 'migrate', { uri: URI }),
+        sync('connect'),
+        q('source', 'migrate-start-postcopy'),
+        sync('postcopy-start'),
+        sync('postcopy-run', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
+        q('source', 'migrate-pause', undefined, { source: { status: 'postcopy-paused' }, destination: { status: 'postcopy-paused' } }),
+        q('source', 'getfd', NAME),
+        q('destination', 'getfd', NAME),
+        q('destination', 'migrate-recover', { uri: FD }),
+        q('source', 'migrate', { uri: FD, resume: true }, { source: { status: 'postcopy-recover-setup' } }),
+        sync('recover-connect', { source: { status: 'postcopy-recover' }, destination: { status: 'postcopy-recover' } }),
+        q('source', 'migrate-pause', undefined, { source: { status: 'postcopy-paused' }, destination: { status: 'postcopy-paused' }, channel: 'broken' }),
+        // the good recovery
+        q('destination', 'migrate-recover', { uri: URI }),
+        q('source', 'migrate', { uri: URI, resume: true }, { source: { status: 'postcopy-recover-setup' } }),
+        q('source', 'migrate-set-parameters', { 'max-postcopy-bandwidth': 0 }),
+        sync('recover-connect', { source: { status: 'postcopy-recover' }, destination: { status: 'postcopy-recover' } }),
+        sync('recover-done', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
+        sync('postcopy-complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
+        sync('cleanup', { source: { runstate: 'postmigrate' } }),
+      ],
+    });
+  }
+  return out;
+}
+
+/**
+ * tests/qtest/migration/precopy-tests.c: /migration/cancel/src/after/<status> (test_cancel_src_after_*)
+ * and test_multifd_tcp_cancel. The destination listens with exit-on-error false (QEMU >= 9.1), so a
+ * cancelled migration leaves it failed. Not setup: there the qtest's channel is already connected,
+ * and the model's setup is before the connect (its cancel leaves the destination listening).
+ */
+export function cancelQtestCases(p: Profile): Scenario[] {
+  if (!(p.commandArgs['migrate-incoming'] ?? []).includes('exit-on-error')) return [];
+  const from = 'tests/qtest/migration/precopy-tests.c';
+  const both = (list: string[]): ScenarioStep[] => [q('source', 'migrate-set-capabilities', caps(list)), q('destination', 'migrate-set-capabilities', caps(list))];
+  const listen = (): ScenarioStep => q('destination', 'migrate-incoming', { uri: URI, 'exit-on-error': false }, { destination: { status: 'setup' } });
+  const connected = (): ScenarioStep[] => [q('source', 'migrate', { uri: URI }, { source: { status: 'setup' } }), sync('connect', { source: { status: 'active' }, destination: { status: 'active' } })];
+  const complete = (): ScenarioStep[] => [
+    sync('converge', { source: { runstate: 'finish-migrate' } }),
+    ...switchover(p),
+    sync('complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
+  ];
+  const failedDst = { status: 'failed', exited: false };
+  const out: Scenario[] = [
+    {
+      name: 'cancel/src/after/none',
+      from: `${from}: test_cancel_src_after_none`,
+      incoming: 'defer',
+      steps: [
+        ...both(['events']),
+        q('destination', 'migrate_cancel', undefined, { destination: { status: 'none' } }),
+        q('source', 'migrate_cancel', undefined, { source: { status: 'none' } }),
+        listen(), ...connected(), ...complete(), sync('cleanup', { source: { runstate: 'postmigrate' } }),
+      ],
+    },
+    ...(['cancelling', 'cancelled'] as const).map((phase): Scenario => ({
+      // the first migrate_cancel moves it to cancelling; the one under test comes in `phase`
+      name: `cancel/src/after/${phase}`,
+      from: `${from}: test_cancel_src_after_cancelled`,
+      incoming: 'defer',
+      steps: [
+        ...both(['events']), listen(), ...connected(),
+        q('source', 'migrate_cancel', undefined, { source: { status: 'cancelling' }, destination: failedDst }),
+        ...(phase === 'cancelling' ? [q('source', 'migrate_cancel', undefined, { source: { status: 'cancelling' } })] : []),
+        sync('cleanup', { source: { status: 'cancelled', runstate: 'running' } }),
+        ...(phase === 'cancelled' ? [q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled' } })] : []),
+      ],
+    })),
+    ...(['active', 'pre-switchover'] as const).map((phase): Scenario => ({
+      name: `cancel/src/after/${phase}`,
+      from: `${from}: test_cancel_src_pre_switchover`,
+      incoming: 'defer',
+      steps: [
+        ...both(['events', 'pause-before-switchover', 'multifd']), listen(), ...connected(),
+        ...(phase === 'pre-switchover' ? [sync('converge'), sync('switchover-start', { source: { status: 'pre-switchover' } })] : []),
+        q('source', 'migrate_cancel', undefined, { source: { status: 'cancelling' }, destination: failedDst }),
+        sync('cleanup', { source: { status: 'cancelled', runstate: 'running' }, destination: failedDst }),
+      ],
+    })),
+    {
+      name: 'cancel/src/after/completed',
+      from: `${from}: test_cancel_src_after_complete`,
+      incoming: 'defer',
+      steps: [
+        ...both(['events']), listen(), ...connected(), ...complete(),
+        q('source', 'migrate_cancel', undefined, { source: { status: 'completed' } }),
+        sync('cleanup', { source: { status: 'completed', runstate: 'postmigrate' }, destination: { status: 'completed' } }),
+      ],
+    },
+    {
+      // no migrate-incoming: the connect fails (master passes through failing until the cleanup)
+      name: 'cancel/src/after/failed',
+      from: `${from}: test_cancel_src_after_failed`,
+      incoming: 'defer',
+      steps: [
+        ...both(['events']),
+        q('source', 'migrate', { uri: URI }),
+        sync('connect-refused'),
+        ...(p.statuses.source.includes('failing') ? [sync('cleanup')] : []),
+        q('source', 'migrate_cancel', undefined, { source: { status: 'failed', runstate: 'running' } }),
+      ],
+    },
+  ];
+  // multifd cancelled in active (the destination exits), then a new destination and the same source again.
+  const multifdPostcopy = !p.capConflicts.some((c) => c.id === 'postcopy-multifd');
+  for (const postcopy of multifdPostcopy ? [false, true] : [false]) {
+    const c = ['events', 'multifd', ...(postcopy ? ['postcopy-ram'] : [])];
+    const ch = { 'multifd-channels': 16 };
+    out.push({
+      name: `multifd${postcopy ? '+postcopy' : ''}/tcp/plain/cancel`,
+      from: `${from}: test_multifd_tcp_cancel`,
+      incoming: 'defer',
+      steps: [
+        ...both(c),
+        q('source', 'migrate-set-parameters', ch),
+        q('destination', 'migrate-set-parameters', ch),
+        q('destination', 'migrate-incoming', { uri: URI }),
+        ...connected(),
+        q('source', 'migrate_cancel', undefined, { source: { status: 'cancelling' }, destination: { exited: true } }),
+        sync('cleanup', { source: { status: 'cancelled', runstate: 'running' } }),
+        { event: { type: 'restart-destination', incoming: 'defer' }, destination: { status: 'none', runstate: 'inmigrate' } },
+        q('destination', 'migrate-set-capabilities', caps(c)),
+        q('destination', 'migrate-set-parameters', ch),
+        q('destination', 'migrate-incoming', { uri: URI }),
+        ...connected(), ...complete(), sync('cleanup', { source: { runstate: 'postmigrate' } }),
+      ],
+    });
+  }
+  return out;
+}
+
+/** tests/qtest/migration/postcopy-tests.c: /migration/multifd+postcopy/plain, where the profile takes multifd with postcopy-ram. */
+export function postcopyQtestCases(p: Profile): Scenario[] {
+  if (p.capConflicts.some((c) => c.id === 'postcopy-multifd')) return [];
+  const c = ['events', 'postcopy-ram', 'postcopy-blocktime', 'multifd'];
+  return [
+    {
+      name: 'multifd+postcopy/plain',
+      from: 'tests/qtest/migration/postcopy-tests.c: test_multifd_postcopy (test_postcopy_common)',
+      incoming: 'defer',
+      steps: [
+        q('source', 'migrate-set-capabilities', caps(c)),
+        q('destination', 'migrate-set-capabilities', caps(c)),
+        q('destination', 'migrate-incoming', { uri: URI }),
+        q('source', 'migrate', { uri: URI }),
+        sync('connect', { source: { status: 'active' }, destination: { status: 'active' } }),
+        q('source', 'migrate-start-postcopy'),
+        sync('postcopy-start', { source: { runstate: 'finish-migrate' } }),
+        sync('postcopy-run', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active', runstate: 'running' } }),
+        sync('postcopy-complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
+        sync('cleanup', { source: { runstate: 'postmigrate' } }),
+      ],
+    },
+  ];
+}
+
+/** Arguments migrate refuses before it starts (tests/qtest/migration: validate_uri, file offset/bad). */
+export function migrateArgScenarios(p: Profile): Scenario[] {
+  const out: Scenario[] = [];
+  // QEMU >= 9.0: `if (!uri == !channels)` (migration_channel_parse_input).
+  if (p.rules.some((r) => r.command === 'migrate' && r.when?.check === 'uriNotExactlyOne')) {
+    const channels = [{ 'channel-type': 'main', addr: { transport: 'socket', type: 'inet', host: '127.0.0.1', port: '9998' } }];
+    const need = "need either 'uri' or 'channels' argument";
+    out.push(
+      {
+        name: 'validate_uri/channels/both_set',
+        from: 'tests/qtest/migration/misc-tests.c: test_validate_uri_channels_both_set',
+        incoming: 'defer',
+        steps: [q('source', 'migrate', { uri: URI, channels }, { reply: need, source: { status: 'none', runstate: 'running' } })],
+      },
+      {
+        name: 'validate_uri/channels/none_set',
+        from: 'tests/qtest/migration/misc-tests.c: test_validate_uri_channels_none_set',
+        incoming: 'defer',
+        steps: [q('source', 'migrate', {}, { reply: need, source: { status: 'none', runstate: 'running' } })],
+      },
+    );
+  }
+  // file: (QEMU >= 8.2) with an offset qemu_strtosz cannot read: refused before migrate_init.
+  if (p.uriSchemes.includes('file'))
+    out.push({
+      name: 'precopy/file/offset/bad',
+      from: 'tests/qtest/migration/file-tests.c: test_precopy_file_offset_bad',
+      incoming: 'defer',
+      steps: [q('source', 'migrate', { uri: 'file:/tmp/migfile,offset=0x20M' }, { reply: 'file URI has bad offset 0x20M: Invalid argument', source: { status: 'none', runstate: 'running' } })],
+    });
+  return out;
+}
+
 export function allScenarios(p: Profile): Scenario[] {
-  return [...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p)];
+  return [
+    ...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p),
+    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p),
+  ];
 }

@@ -15,6 +15,7 @@ import { chartRoot, diagramMermaid } from '../../diagrams/mermaid.ts';
 import { profileDiffMarkdown } from './profile-diff.ts';
 import { hazardsMarkdown } from './hazards-report.ts';
 import { qemuMapMarkdown } from './qemu-map.ts';
+import { qtestCoverageMarkdown } from './qtest-coverage.ts';
 import { code } from './text.ts';
 
 /** The first line of the index: `migstate docs` only replaces a folder that starts so (or is empty). */
@@ -132,9 +133,10 @@ function indexPage(files: Map<string, string>, profiles: readonly Profile[], dif
   for (const p of profiles) L.push(`| ${p.name} | [matrix/${p.name}-source.md](matrix/${p.name}-source.md) | [matrix/${p.name}-destination.md](matrix/${p.name}-destination.md) |`);
   L.push('', '## Profile differences', '');
   for (const [a, b] of diffs) L.push(`- [${a.name} → ${b.name}](diff/${a.name}..${b.name}.md)`);
-  L.push('', '## Hazards and the QEMU map', '');
+  L.push('', "## Hazards, the QEMU map and QEMU's tests", '');
   L.push('- [hazards.md](hazards.md): commands accepted today that the proposed design refuses, with the shortest QMP trace to each.');
-  L.push('- [qemu-map.md](qemu-map.md): every rule and transition under the QEMU function it cites.', '');
+  L.push('- [qemu-map.md](qemu-map.md): every rule and transition under the QEMU function it cites.');
+  L.push("- [qtest-coverage.md](qtest-coverage.md): QEMU's own migration tests (qtest and functional), each with the scenarios that cover it and what the model lacks.", '');
   L.push('## Files', '');
   const total = [...files.values()].reduce((n, s) => n + Buffer.byteLength(s), 0);
   L.push(`${files.size + 1} files; ${Math.round(total / 1024)} KiB without this index.`, '');
@@ -159,6 +161,7 @@ export async function generateDocs(profiles: readonly Profile[] = PROFILES): Pro
   const proposed = profiles.find((p) => p.name === 'proposed');
   if (proposed) files.set('hazards.md', hazardsMarkdown(profiles.filter((p) => p !== proposed), proposed));
   files.set('qemu-map.md', qemuMapMarkdown(profiles));
+  files.set('qtest-coverage.md', qtestCoverageMarkdown());
   files.set(INDEX, indexPage(files, profiles, diffs, charts));
   return new Map([...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -64,7 +64,7 @@ const replaceRules: Rule[] = [
     reject: { class: GE, desc: 'unknown migration protocol: {uri}' }, ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> migrate_uri_parse` },
   // migrate_prepare (resume): postcopy-paused -> postcopy-recover-setup at once (QEMU >= 9.1).
   { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } }, status: ['postcopy-paused'] },
-    accept: { reply: 'empty', status: 'postcopy-recover-setup', effects: ['requestResume'] }, ref: `${MC}: migrate_prepare (POSTCOPY_PAUSED -> POSTCOPY_RECOVER_SETUP)`,
+    accept: { reply: 'empty', status: 'postcopy-recover-setup', effects: ['requestResume', 'takeFd'] }, ref: `${MC}: migrate_prepare (POSTCOPY_PAUSED -> POSTCOPY_RECOVER_SETUP)`,
     note: 'postcopy-recover once the new channel connects (migration_connect), back to postcopy-paused if it fails' },
   { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_10 },
     reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${MC}: migrate_prepare (migration_is_running)`,
@@ -110,7 +110,7 @@ const replaceRules: Rule[] = [
     ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> socket_start_incoming_migration (inet_listen_saddr)`,
     note: 'an environment outcome: the port is taken by another process' },
   { id: 'migrate-recover.start', side: 'destination', command: 'migrate-recover',
-    accept: { reply: 'empty', effects: ['listen'] }, ref: `${MC}: qmp_migrate_recover -> migration_incoming_transport_cleanup, qemu_start_incoming_migration`,
+    accept: { reply: 'empty', effects: ['listen', 'takeFd'] }, ref: `${MC}: qmp_migrate_recover -> migration_incoming_transport_cleanup, qemu_start_incoming_migration`,
     note: 'listens again; the status stays postcopy-paused until the source connects (postcopy_try_recover)' },
 
   // migration_cancel: posts pause_sem, then cmpxchg's to cancelling under the BQL; the thread woken

@@ -46,7 +46,7 @@ const replaceRules: Rule[] = [
   rule72('x-colo-lost-heartbeat.request'),
   uriOrChannels('migrate'),
   { id: 'migrate.resume', side: 'source', command: 'migrate', when: { args: { resume: { equals: true } }, status: ['postcopy-paused'] },
-    accept: { reply: 'empty', status: 'postcopy-recover-setup', effects: ['requestResume'] }, ref: `${MC}: migrate_prepare`,
+    accept: { reply: 'empty', status: 'postcopy-recover-setup', effects: ['requestResume', 'takeFd'] }, ref: `${MC}: migrate_prepare`,
     note: 'postcopy-paused -> postcopy-recover-setup at once; postcopy-recover once the channel connects' },
   { id: 'migrate.running', side: 'source', command: 'migrate', when: { status: RUNNING_MASTER },
     reject: { class: GE, desc: "There's a migration process in progress" }, ref: `${MC}: migrate_prepare (migration_is_running)` },
