@@ -98,8 +98,10 @@ function coloStart(p: Profile, multifd: boolean): ScenarioStep[] {
   const c = coloCaps(p, multifd);
   const device = precopyDevice(p);
   return [
-    // plain: the destination listens first (-incoming tcp:), its caps are set after (the qtest's
-    // order). `proposed` refuses that order, so there the destination is started with defer.
+    // plain: the destination listens first (-incoming tcp:), its caps are set after: the order of
+    // the COLO qtest as first posted (shared/reference 003). The merged tests/qtest/migration/
+    // colo-tests.c starts both variants with -incoming defer, as multifd does here; QEMU takes both
+    // orders. `proposed` refuses the first, so there the destination is started with defer.
     q('destination', 'migrate-set-capabilities', caps(c)),
     q('source', 'migrate-set-capabilities', caps(c)),
     ...(multifd ? [q('destination', 'migrate-set-parameters', { 'multifd-channels': 4 }), q('source', 'migrate-set-parameters', { 'multifd-channels': 4 })] : []),
