@@ -286,8 +286,9 @@ function qmpStepOf(p: Profile, s: PairState, e: Extract<PairEvent, { type: 'qmp'
     const d = s.destination?.context;
     const listens = !!d?.listening && ['none', 'setup'].includes(d.status);
     let uri: string;
-    // A URI whose scheme QEMU does not know (Profile.uriSchemes) is sent as it is: the answer is about the scheme.
-    if (!p.uriSchemes.includes(uriScheme(args.uri))) uri = args.uri;
+    // A URI whose scheme QEMU does not know (Profile.uriSchemes) is sent as it is: the answer is about
+    // the scheme. So is fd:NAME: the name is the monitor's (getfd), not an address of the pair.
+    if (!p.uriSchemes.includes(uriScheme(args.uri)) || uriScheme(args.uri) === 'fd') uri = args.uri;
     else if (e.command === 'migrate-recover' || (e.command === 'migrate' && args.resume)) uri = '$RECOVER_URI';
     else if (e.command === 'migrate-incoming') uri = '$DST_URI';
     else if (e.vm === 'source') uri = stall ? '$STALLED_URI' : listens ? '$DST_URI' : '$REFUSED_URI';
