@@ -440,6 +440,9 @@ const capConflictsAdd: { item: CapConflict; before?: string; after?: string }[] 
   { after: 'mapped-ram-xbzrle', item: { id: 'mapped-ram-postcopy', all: ['mapped-ram', 'postcopy-ram'], desc: 'Mapped-ram migration is incompatible with postcopy', ref: C } },
 ];
 
+/** 7.2's QEMU references in the files they moved to: the fd commands to monitor/fds.c (8.1), softmmu/ to system/ (8.2). */
+const movedRef = (ref: string) => ref.replace('monitor/misc.c', 'monitor/fds.c').replace('softmmu/', 'system/');
+
 export const qemu100Delta: ProfileDelta = {
   name: 'qemu-10.0',
   title: 'QEMU 10.0 (Debian bookworm-backports qemu-system-x86)',
@@ -460,19 +463,7 @@ export const qemu100Delta: ProfileDelta = {
   commandArgs: { migrate: ['uri', 'channels', 'detach', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
   // migrate_uri_parse: file: (8.2) joined the schemes.
   uriSchemes: { add: ['file'] },
-  // The fd commands moved to monitor/fds.c (8.1), softmmu/ became system/ (8.2).
-  unmodelledCommands: {
-    replace: [
-      ...['add-fd', 'remove-fd'].map((id) => {
-        const c = UNMODELLED_72.find((x) => x.id === id)!;
-        return { ...c, ref: c.ref.replace('monitor/misc.c', 'monitor/fds.c') };
-      }),
-      ...['set-vcpu-dirty-limit', 'cancel-vcpu-dirty-limit'].map((id) => {
-        const c = UNMODELLED_72.find((x) => x.id === id)!;
-        return { ...c, ref: c.ref.replace('softmmu/', 'system/') };
-      }),
-    ],
-  },
+  unmodelledCommands: { replace: UNMODELLED_72.filter((c) => movedRef(c.ref) !== c.ref).map((c) => ({ ...c, ref: movedRef(c.ref) })) },
   // migration_channels_and_transport_compatible (seen on the binary: each refusal, seekable first,
   // from migrate and migrate-incoming alike, nothing changed). Not a row: direct-io's extra fds,
   // which cannot fail first (migrate_direct_io() needs mapped-ram, so the seekable test refuses
@@ -486,12 +477,10 @@ export const qemu100Delta: ProfileDelta = {
   },
   capConflicts: { remove: ['preempt-compress', 'multifd-compress', 'background-snapshot-compress'], replace: capConflictsReplace, add: capConflictsAdd },
   rules: {
-    // The fd commands moved to monitor/fds.c (8.1); qmp_getfd's name test to monitor_add_fd.
+    // The fd commands' rows, in their new file; qmp_getfd's name test moved into monitor_add_fd.
     replace: [
       ...replaceRules,
-      ...qemu72.rules
-        .filter((r) => r.ref.startsWith('monitor/misc.c'))
-        .map((r) => ({ ...r, ref: r.ref.replace('monitor/misc.c', 'monitor/fds.c').replace(/qmp_getfd$/, r.id === 'getfd.digit' ? 'qmp_getfd -> monitor_add_fd' : 'qmp_getfd') })),
+      ...qemu72.rules.filter((r) => movedRef(r.ref) !== r.ref).map((r) => ({ ...r, ref: movedRef(r.ref) + (r.id === 'getfd.digit' ? ' -> monitor_add_fd' : '') })),
     ],
     add: addRules,
     // migrate-incoming.args: replaced by migrate-incoming.args.channels, after the once / run-state checks.
