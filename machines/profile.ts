@@ -421,7 +421,7 @@ export interface Profile {
   absentCommands: readonly string[];
   /**
    * Commands QEMU has that change what a migration later reads, which this model does not model
-   * (getfd feeds an `fd:` URI, system_wakeup leaves `suspended`, quit ends the process). check-trace
+   * (add-fd feeds a /dev/fdset path, system_wakeup leaves `suspended`, quit ends the process). check-trace
    * reports each as unchecked instead of passing over it: past one, the trace is not shown to conform.
    */
   unmodelledCommands: readonly UnmodelledCommand[];
