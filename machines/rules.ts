@@ -244,6 +244,9 @@ function paramsCheckError(s: SideState, args: QmpArguments, p: Profile): string 
   return null;
 }
 
+/** qemu_isdigit(name[0]): QEMU reads such a name as an fd number, never as a getfd name. */
+const isFdNumber = (name: string) => /^[0-9]/.test(name);
+
 const checks: Record<CheckName, Check> = {
   // qapi/qobject-input-visitor.c: the argument list is visited before the handler runs.
   capsArgMalformed(_s, args) {
@@ -309,7 +312,7 @@ const checks: Record<CheckName, Check> = {
   },
   // qmp_getfd (monitor_add_fd in 8.1+): a name must not start with a digit (a number is an fd).
   fdNameDigit(_s, args) {
-    return typeof args.fdname === 'string' && /^[0-9]/.test(args.fdname) ? {} : false;
+    return typeof args.fdname === 'string' && isFdNumber(args.fdname) ? {} : false;
   },
   // qmp_closefd: no fd of that name on the monitor.
   fdNotHeld(s, args) {
@@ -324,7 +327,7 @@ const checks: Record<CheckName, Check> = {
   // cannot judge (the environment); any other name is looked up.
   fdParamUnknown(s, args) {
     const name = fdUriName(args.uri);
-    return name === null || /^[0-9]/.test(name) || s.fds.includes(name) ? false : { fdname: name };
+    return name === null || isFdNumber(name) || s.fds.includes(name) ? false : { fdname: name };
   },
   // migration/file.c: file_parse_offset: a file: URI's `,offset=` is read by qemu_strtosz (decimal,
   // with a fraction only before a unit suffix B K M G T P E; or 0x hex without suffix), else EINVAL;

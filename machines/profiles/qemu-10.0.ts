@@ -8,7 +8,7 @@
 // left out, and 10.0's own behaviour decides where the two part (COLO, the setup cancel, the
 // failed bind, migrate-recover's events).
 import type { CapConflict, ChartTransition, ListDelta, ParamCheck, ParamSpec, ProfileDelta, Rule } from '../profile.ts';
-import { backgroundSnapshotRows, parameters72, paramChecks72, qemu72, UNMODELLED_72 } from './qemu-7.2.ts';
+import { backgroundSnapshotRows, FD_NOT_FOUND, parameters72, paramChecks72, qemu72, UNMODELLED_72 } from './qemu-7.2.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
 
 const MC = 'migration/migration.c';
@@ -95,7 +95,7 @@ const replaceRules: Rule[] = [
   // fd:NAME with no such fd on the monitor: as a port in use, the status stays setup and a retry is
   // refused (seen on the binary: MIGRATION setup, the error, then "Illegal migration incoming state: setup").
   { id: 'migrate-incoming.fd-unknown', side: 'destination', command: 'migrate-incoming', when: { check: 'fdParamUnknown', status: ['none'], caps: { events: true } },
-    reject: { class: GE, desc: "File descriptor named '{fdname}' has not been found", status: 'setup' }, alwaysSends: ['setup'],
+    reject: { class: GE, desc: FD_NOT_FOUND, status: 'setup' }, alwaysSends: ['setup'],
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); migration/fd.c: fd_start_incoming_migration -> monitor_fd_param` },
   { id: 'migrate-incoming.start', side: 'destination', command: 'migrate-incoming', when: { status: ['none'] },
     accept: { reply: 'empty', status: 'setup', effects: ['listen', 'markIncomingStarted', 'registerYank', 'takeFd'] },
@@ -154,7 +154,7 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
     reject: { class: GE, desc: 'duplicate yank instance', outgoing: 'setup' }, ref: `${MC}: qmp_migrate -> migrate_prepare -> migrate_init (NONE -> SETUP); qmp_migrate_finish -> yank_register_instance (util/yank.c)`,
     note: 'as migrate.yank-duplicate.dst, events off' } },
   { before: 'migrate-incoming.fd-unknown', item: { id: 'migrate-incoming.fd-unknown.quiet', side: 'destination', command: 'migrate-incoming', when: { check: 'fdParamUnknown', status: ['none'], caps: { events: false } },
-    reject: { class: GE, desc: "File descriptor named '{fdname}' has not been found", status: 'setup' },
+    reject: { class: GE, desc: FD_NOT_FOUND, status: 'setup' },
     ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); migration/fd.c: fd_start_incoming_migration -> monitor_fd_param`,
     note: 'as migrate-incoming.fd-unknown, events off: no MIGRATION setup' } },
   // The port-in-use outcome without the events capability: no MIGRATION event at all.

@@ -69,7 +69,9 @@ export const UNMODELLED_72: UnmodelledCommand[] = [
 /** Where the monitor's fd commands are (monitor/fds.c from 8.1). */
 const MON_FDS = 'monitor/misc.c';
 /** monitor_get_fd's error: no fd of that name on the monitor. */
-const FD_NOT_FOUND = "File descriptor named '{fdname}' has not been found";
+export const FD_NOT_FOUND = "File descriptor named '{fdname}' has not been found";
+/** A destination migrating on to an fd nobody named (migrate.fd-unknown.dst): its outgoing setup, then failed. */
+const FD_DST_REF = `${MC}: qmp_migrate -> migrate_init (NONE -> SETUP); migration/fd.c: fd_start_outgoing_migration -> monitor_get_fd; migrate_fd_error (SETUP -> FAILED)`;
 /**
  * migrate to fd:NAME with no such fd: qmp_migrate -> fd_start_outgoing_migration -> monitor_get_fd
  * fails after migrate_init (setup), and migrate_fd_error sets failed. The same four cases as an
@@ -146,10 +148,10 @@ const rules: Rule[] = [
   // migration fails as a source's does (setup, failed), and query-migrate reports it (Reject.outgoing).
   { id: 'migrate.fd-unknown.dst', side: 'destination', command: 'migrate', when: { check: 'fdNameUnknown', caps: { events: true } },
     reject: { class: GE, desc: FD_NOT_FOUND, outgoing: 'failed' }, alwaysSends: ['setup', 'failed'],
-    ref: `${MC}: qmp_migrate -> migrate_init (NONE -> SETUP); migration/fd.c: fd_start_outgoing_migration -> monitor_get_fd; migrate_fd_error (SETUP -> FAILED)` },
+    ref: FD_DST_REF },
   { id: 'migrate.fd-unknown.dst.quiet', side: 'destination', command: 'migrate', when: { check: 'fdNameUnknown', caps: { events: false } },
     reject: { class: GE, desc: FD_NOT_FOUND, outgoing: 'failed' },
-    ref: `${MC}: qmp_migrate -> migrate_init (NONE -> SETUP); migration/fd.c: fd_start_outgoing_migration -> monitor_get_fd; migrate_fd_error (SETUP -> FAILED)`, note: 'as migrate.fd-unknown.dst, events off' },
+    ref: FD_DST_REF, note: 'as migrate.fd-unknown.dst, events off' },
   { id: 'migrate.start.dst', side: 'destination', command: 'migrate',
     accept: { reply: 'empty', status: 'setup', becomes: 'source', effects: ['startMigration', 'registerYank', 'takeFd'] }, ref: `${MC}: qmp_migrate -> migrate_init`,
     note: 'the process starts an outgoing migration: from here it is a source (its incoming migration is over)' },

@@ -48,7 +48,6 @@ export class ChartView {
   private needDefault = true;
   /** The viewport's content box (the SVG fills it), from the ResizeObserver. */
   private vpSize = { w: 0, h: 0 };
-
   /** The keyboard's current item (aria-activedescendant). */
   private current: Element | null = null;
   private prefix = `c${++seq}`;
