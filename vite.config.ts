@@ -1,7 +1,9 @@
 // The viewer (viewer/): `vite` serves it, `vite build` writes dist/viewer. One plugin: diagrams laid
 // out ahead of time (viewer/prelayout.ts, run with tsx in a child process so it always reads the
-// current machines/), exposed as the module 'virtual:migstate-layouts': by profile, each a JSON
-// string.
+// current machines/), exposed as the module 'virtual:migstate-layouts': by profile, a loader of that
+// profile's own module, whose default export is one JSON string. Each profile is its own chunk, so
+// the page's bundle does not carry the layouts (half its size) and the default profile's chunk is
+// fetched and parsed beside it (a modulepreload in index.html), not after it.
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,34 +12,52 @@ import { defineConfig, type Plugin } from 'vite';
 
 const here = import.meta.dirname;
 const VIRTUAL = 'virtual:migstate-layouts';
+/** The profile the page opens with (viewer/src/sim.ts: DEFAULT_CONFIG), whose layouts are preloaded. */
+const FIRST_PROFILE = 'qemu-7.2';
 
 function prelayout(): Plugin {
-  const id = '\0' + VIRTUAL;
+  const index = '\0' + VIRTUAL;
+  const one = index + '/';
+  let computed: Promise<Record<string, Record<string, unknown>>> | null = null;
+  const layouts = () =>
+    (computed ??= promisify(execFile)(process.execPath, ['--import', 'tsx', join(here, 'viewer/prelayout.ts')], { cwd: here, maxBuffer: 64 * 1024 * 1024 }).then(({ stdout }) => {
+      const byProfile: Record<string, Record<string, unknown>> = {};
+      for (const [k, v] of Object.entries(JSON.parse(stdout) as Record<string, unknown>)) (byProfile[k.split('|')[0]] ??= {})[k] = v;
+      return byProfile;
+    }));
   return {
     name: 'migstate-prelayout',
-    resolveId: (source) => (source === VIRTUAL ? id : null),
+    resolveId: (source) => (source === VIRTUAL ? index : source.startsWith(VIRTUAL + '/') ? '\0' + source : null),
     async load(source) {
-      if (source !== id) return null;
+      if (source !== index && !source.startsWith(one)) return null;
       // Recompute when the model or the layout code changes.
       for (const dir of ['machines', 'machines/profiles'])
         for (const f of readdirSync(join(here, dir))) if (f.endsWith('.ts')) this.addWatchFile(join(here, dir, f));
       for (const f of ['viewer/prelayout.ts', 'diagrams/layout.ts', 'diagrams/diagram.ts', 'diagrams/charts.ts']) this.addWatchFile(join(here, f));
       try {
-        const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(here, 'viewer/prelayout.ts')], {
-          cwd: here,
-          maxBuffer: 64 * 1024 * 1024,
-        });
-        // By profile (the key's first part), each as one JSON string that the page parses when it
-        // first shows that profile: a string costs the browser next to nothing to parse, where the
-        // same data as an object literal was a third of the bundle's parse time.
-        const byProfile: Record<string, Record<string, unknown>> = {};
-        for (const [k, v] of Object.entries(JSON.parse(stdout) as Record<string, unknown>)) (byProfile[k.split('|')[0]] ??= {})[k] = v;
-        return `export default {${Object.entries(byProfile).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(JSON.stringify(v))}`).join(', ')}};`;
+        const byProfile = await layouts();
+        // '*' (the channel's diagrams, the same in every profile) is small and always shown: inline.
+        if (source === index)
+          return `export default {${Object.entries(byProfile)
+            .map(([k, v]) => `${JSON.stringify(k)}: ${k === '*' ? `() => Promise.resolve({ default: ${JSON.stringify(JSON.stringify(v))} })` : `() => import(${JSON.stringify(`${VIRTUAL}/${k}`)})`}`)
+            .join(', ')}};`;
+        return `export default ${JSON.stringify(JSON.stringify(byProfile[source.slice(one.length)] ?? {}))};`;
       } catch (e) {
-        // The page lays everything out itself then; slower, but correct.
+        computed = null;
         this.warn(`diagrams not laid out ahead of time: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`);
         return 'export default {};';
       }
+    },
+    watchChange() {
+      computed = null;
+    },
+    // The first profile's chunk is fetched with the page's own script, not once that script runs.
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const chunk = Object.values(ctx.bundle ?? {}).find((c) => c.type === 'chunk' && c.facadeModuleId === `${one}${FIRST_PROFILE}`);
+        return chunk ? [{ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${chunk.fileName}` }, injectTo: 'head' }] : html;
+      },
     },
   };
 }

@@ -3,8 +3,8 @@
 
 /** Layouts computed at build time, by profile (vite.config.ts: prelayout). */
 declare module 'virtual:migstate-layouts' {
-  /** Profile → JSON of Record<layoutKey, LayoutData>. */
-  const byProfile: Record<string, string>;
+  /** Profile → a loader of its chunk, whose default export is JSON of Record<layoutKey, LayoutData>. */
+  const byProfile: Record<string, () => Promise<{ default: string }>>;
   export default byProfile;
 }
 

@@ -5,6 +5,7 @@ import ElkModule from 'elkjs/lib/elk-api.js';
 import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
 import byProfile from 'virtual:migstate-layouts';
 import type { Diagram } from '../../diagrams/diagram.ts';
+import { ANY_PROFILE } from '../../diagrams/charts.ts';
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
 import { elkConstructor, hydrateLayout, layoutDiagram, layoutKey, monoMeasure, type ElkLike, type Layout, type LayoutData } from '../../diagrams/layout.ts';
 
@@ -28,19 +29,28 @@ function memoized(e: ElkLike): ElkLike {
   };
 }
 
-const groups = new Map<string, Record<string, LayoutData>>();
-/** A profile's precomputed layouts, parsed the first time the page shows the profile. */
-function precomputed(profile: string): Record<string, LayoutData> {
+const groups = new Map<string, Promise<Record<string, LayoutData>>>();
+/** A profile's precomputed layouts: its own chunk (vite.config.ts), fetched and parsed the first
+ * time the page shows the profile. A chunk that fails to load leaves ELK to lay the charts out. */
+function precomputed(profile: string): Promise<Record<string, LayoutData>> {
   let g = groups.get(profile);
   if (!g) {
-    try {
-      g = JSON.parse(byProfile[profile] ?? '{}') as Record<string, LayoutData>;
-    } catch {
-      g = {};
-    }
+    const load = byProfile[profile];
+    g = load
+      ? load().then(
+          (m) => JSON.parse(m.default) as Record<string, LayoutData>,
+          () => ({}),
+        )
+      : Promise.resolve({});
     groups.set(profile, g);
   }
   return g;
+}
+
+/** Fetches a profile's layouts (and the channel's) before any chart asks for them; resolves when
+ * they are in, so the first charts are drawn in the same task as the rest of the page. */
+export async function preloadLayouts(profile: string): Promise<void> {
+  await Promise.all([precomputed(profile), precomputed(ANY_PROFILE)]);
 }
 
 /** Layout of a diagram; `profile` and `regions` name it for the caches. */
@@ -48,16 +58,16 @@ export function layoutFor(profile: string, d: Diagram, regions: readonly string[
   const key = layoutKey(profile, d.id, regions);
   let hit = cache.get(key);
   if (hit) return hit;
-  const pre = precomputed(profile)[key];
-  const ready = pre ? hydrateLayout(pre, d) : null;
-  if (ready) {
-    layoutStats.precomputed++;
-    hit = Promise.resolve(ready);
-  } else {
+  hit = precomputed(profile).then((pre) => {
+    const ready = pre[key] ? hydrateLayout(pre[key], d) : null;
+    if (ready) {
+      layoutStats.precomputed++;
+      return ready;
+    }
     layoutStats.computed++;
     elk ??= memoized(new (elkConstructor(ElkModule))({ workerFactory: () => new Worker(elkWorkerUrl) }));
-    hit = layoutDiagram(d, elk, monoMeasure);
-  }
+    return layoutDiagram(d, elk, monoMeasure);
+  });
   cache.set(key, hit);
   return hit;
 }

@@ -8,7 +8,7 @@ import { NextSteps } from './next-steps.ts';
 import { activeIds, type Diagram } from '../../diagrams/diagram.ts';
 import { download, h } from './dom.ts';
 import { Inspector } from './inspector.ts';
-import { layoutFor, layoutStats } from './layouts.ts';
+import { layoutFor, layoutStats, preloadLayouts } from './layouts.ts';
 import type { MatrixView } from './matrix-view.ts';
 import type { ReplayView } from './replay-view.ts';
 import { eventName, labelsTaken, SIDES, Simulation, toTrace, vmOf, type SimConfig, type SimStep, type StepRecord } from './sim.ts';
@@ -22,6 +22,8 @@ const TABS = [
 ] as const;
 
 performance.mark('migstate:script');
+// The first profile's layouts are their own chunk, preloaded beside this one (vite.config.ts).
+await preloadLayouts(readUrl(location.hash, profileNames()).state.config.profile);
 
 /** The edges a step took in a side's diagram: a region left for another on one of the step's events. */
 function takenEdges(d: Diagram | null, rec: StepRecord | undefined, side: Side): Set<string> {
