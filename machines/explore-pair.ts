@@ -47,12 +47,33 @@ export interface ExploreOptions {
   /** Invariants to check (default: the ones claimed in the profile). */
   invariants?: readonly Invariant[];
   incoming?: readonly IncomingMode[];
+  /**
+   * Also start with tls-creds set on the source, the destination or both (with no capability set):
+   * the states where the TLS steps of pair.ts SYNC are enabled. Off by default: a real pair needs
+   * credentials objects for these (object-add), which the path planner does not make.
+   */
+  tls?: boolean;
 }
 
-/** How a root state was made: the processes' command lines, then capabilities set on both sides. */
+/** Which processes have tls-creds set at the start (Start.tls). */
+export type TlsStart = 'source' | 'destination' | 'both';
+export const TLS_STARTS: readonly TlsStart[] = ['source', 'destination', 'both'];
+/** The tls-creds a TLS start names (the credentials object itself is opaque to the model). */
+export const TLS_CREDS_ID = 'tlscreds0';
+
+/** How a root state was made: the processes' command lines, then capabilities set on both sides (and tls-creds where `tls` says). */
 export interface Start {
   input: PairInput;
   caps: readonly string[];
+  tls?: TlsStart;
+}
+
+/** The commands that make a start's root state once both processes are up, in order. */
+export function startEvents(start: Start): PairEvent[] {
+  const out: PairEvent[] = start.caps.length ? (['source', 'destination'] as const).map((vm) => setCapsEvent(vm, start.caps)) : [];
+  for (const vm of ['source', 'destination'] as const)
+    if (start.tls === vm || start.tls === 'both') out.push({ type: 'qmp', vm, command: 'migrate-set-parameters', arguments: { 'tls-creds': TLS_CREDS_ID } });
+  return out;
 }
 
 export function setCapsEvent(vm: Side, caps: readonly string[]): PairEvent {
@@ -65,24 +86,24 @@ export function capVariants(p: Profile): (readonly string[])[] {
 }
 
 /** The root states: every start (-incoming defer/uri, -S or not on each side), with caps set on both sides; null where refused. */
-export function rootStates(p: Profile, caps: readonly (readonly string[])[], incoming: readonly IncomingMode[] = ['defer', 'uri']): { start: Start; state: PairState }[] {
+export function rootStates(p: Profile, caps: readonly (readonly string[])[], incoming: readonly IncomingMode[] = ['defer', 'uri'], tls = false): { start: Start; state: PairState }[] {
   const out: { start: Start; state: PairState }[] = [];
-  for (const c of caps)
+  const kinds: Omit<Start, 'input'>[] = [...caps.map((c) => ({ caps: c })), ...(tls ? TLS_STARTS.map((t) => ({ caps: [], tls: t })) : [])];
+  for (const k of kinds)
     for (const inc of incoming)
       for (const sp of [false, true])
         for (const dp of [false, true]) {
-          const input: PairInput = { incoming: inc, sourcePaused: sp, destinationPaused: dp };
-          let s: PairState | null = startPair(p, input);
-          if (c.length)
-            for (const vm of ['source', 'destination'] as const) {
-              const r = stepPair(p, s!, setCapsEvent(vm, c));
-              if (!r.reply || !('return' in r.reply)) {
-                s = null; // refused (migrate_caps_check, or a listening destination that blocks it)
-                break;
-              }
-              s = r.state;
+          const start: Start = { input: { incoming: inc, sourcePaused: sp, destinationPaused: dp }, ...k };
+          let s: PairState | null = startPair(p, start.input);
+          for (const e of startEvents(start)) {
+            const r = stepPair(p, s!, e);
+            if (!r.reply || !('return' in r.reply)) {
+              s = null; // refused (migrate_caps_check, or a listening destination that blocks it)
+              break;
             }
-          if (s) out.push({ start: { input, caps: c }, state: s });
+            s = r.state;
+          }
+          if (s) out.push({ start, state: s });
         }
   return out;
 }
@@ -387,7 +408,7 @@ export class PairExplorer {
         else violations.set(inv.name, { invariant: inv.name, count: 1, state: i, depth: this.depthOf[i] });
       }
     };
-    const roots = rootStates(p, caps, opts.incoming);
+    const roots = rootStates(p, caps, opts.incoming, opts.tls);
     for (const r of roots) {
       const t = this.ids(r.state);
       this.starts.push(r.start);
@@ -520,7 +541,7 @@ export function pathTrace(p: Profile, path: PairPath): { lines: TraceLine[]; fin
   let n = 0;
   lines.push({ t: t++, note: { start: { profile: p.name, incoming: path.start.input.incoming ?? 'defer', sourcePaused: !!path.start.input.sourcePaused, destinationPaused: !!path.start.input.destinationPaused } } });
   let s = startPair(p, path.start.input);
-  const events = [...(path.start.caps.length ? (['source', 'destination'] as const).map((vm) => setCapsEvent(vm, path.start.caps)) : []), ...path.steps];
+  const events = [...startEvents(path.start), ...path.steps];
   // The events each step sends (stepPair's `sent`): a command's own before its reply, the rest after.
   const eventLines = (sent: readonly Sent[] | undefined, which: (x: Sent) => boolean) => {
     for (const x of sent ?? [])

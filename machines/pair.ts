@@ -77,12 +77,18 @@ export type SyncSpec = SyncGuard & {
   channel?: 'connect' | 'break' | 'close';
   /** The process that dies in this step (QEMU aborts); the other end sees EOF. */
   kills?: Side;
+  /** After the steps, the destination's load fails on what it read (not a break of a stream both ends had). */
+  loadFails?: (s: PairView) => boolean;
 };
 
 const src = (s: PairView) => s.source;
 const dst = (s: PairView) => s.destination;
 /** The destination listens and has not started loading: a connection from the source is accepted. */
 const dstAccepts = (s: PairView) => !!dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status);
+/** TLS is on for a process's migration: tls-creds names credentials (migration/options.c: migrate_tls). */
+const tls = (x: SideState | null | undefined) => !!x && typeof x.params['tls-creds'] === 'string' && x.params['tls-creds'] !== '';
+/** Both ends speak the same protocol on the new channel: both TLS (migrate_channel_requires_tls_upgrade) or both plain. */
+const tlsAgrees = (s: PairView) => tls(src(s)) === tls(dst(s));
 
 /** The synchronised steps of the pair, in the order a viewer lists them. */
 export const SYNC: readonly SyncSpec[] = [
@@ -90,8 +96,8 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'connect',
     ref: 'migration/socket.c: socket_outgoing_migration + socket_accept_incoming_migration',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && dstAccepts(s),
-    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup',
+    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tlsAgrees(s),
+    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without',
     steps: [
       { vm: 'source', event: 'setup-done' },
       { vm: 'destination', event: 'source-connected' },
@@ -111,13 +117,67 @@ export const SYNC: readonly SyncSpec[] = [
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
   {
+    // An environment outcome: the TLS handshake itself fails (a PSK mismatch), or the source has no
+    // client credentials by that id (migration_tls_get_creds: "No TLS credentials with id '...'",
+    // "Expected TLS credentials for a client endpoint"). The source fails from setup, never active;
+    // the destination only reports the error (error_report_err) and keeps listening, in none (7.2)
+    // or setup (10.0). Seen on both binaries with PSK credentials (qemu/scenarios.ts: tls-psk-mismatch).
+    name: 'tls-handshake-failed',
+    ref: 'migration/tls.c: migration_tls_outgoing_handshake -> migration_channel_connect (error: the source fails); migration_tls_incoming_handshake (error_report_err only)',
+    channelIn: ['closed'],
+    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tls(src(s)) && tls(dst(s)),
+    needs: 'the source must be in setup and the destination listening in none/setup, both with TLS (tls-creds)',
+    steps: [{ vm: 'source', event: 'channel-error' }],
+  },
+  {
+    // The destination took the session but the source does not: QEMU checks the peer's certificate
+    // after the handshake (io/channel-tls.c: qio_channel_tls_handshake_task ->
+    // qcrypto_tls_session_check_credentials), so a server certificate for another host, or no
+    // hostname to check it against (a unix: URI, no tls-hostname: "No hostname for certificate
+    // validation"), fails the source in setup while the destination, whose handshake completed,
+    // starts loading and fails (the qtests' MIG_TEST_FAIL_DEST_QUIT_ERR). A source speaking TLS to
+    // a plain destination ends the same way: the destination reads the ClientHello as a stream
+    // ("Not a migration stream"). That one is seen on both binaries (qemu/scenarios.ts:
+    // tls-to-plain-destination); the certificate cases follow from the code. With multifd the
+    // destination starts loading only once every channel is in (migration_ioc_process_incoming:
+    // migration_has_all_channels), and none follow: it keeps waiting (the multifd qtest expects
+    // MIG_TEST_FAIL, not MIG_TEST_FAIL_DEST_QUIT_ERR).
+    name: 'tls-refused-by-source',
+    ref: 'migration/tls.c: migration_tls_outgoing_handshake (the source fails) + migration/savevm.c: qemu_loadvm_state (the destination\'s load fails)',
+    channelIn: ['closed'],
+    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tls(src(s)),
+    needs: 'the source must be in setup with TLS (tls-creds) and the destination listening in none/setup',
+    steps: [
+      { vm: 'source', event: 'channel-error' },
+      { vm: 'destination', event: 'source-connected', optional: true, when: (s) => !dst(s)?.caps.includes('multifd') },
+    ],
+    loadFails: (s) => dst(s)?.status === 'active',
+  },
+  {
+    // The source took the session but the destination does not: the destination's check of the
+    // client certificate fails (a client certificate it does not trust, or none where it requires
+    // one: tls-authz, verify-peer), it reports the error and keeps listening; the source, whose
+    // handshake completed, starts sending (active) and fails on the closed connection. A plain
+    // source to a TLS destination ends the same way ("Unable to write to socket: Connection reset
+    // by peer"): seen on both binaries (qemu/scenarios.ts: plain-to-tls-destination).
+    name: 'tls-refused-by-destination',
+    ref: 'migration/tls.c: migration_tls_incoming_handshake (error_report_err only) + migration/migration.c: migration_thread -> migration_detect_error (the source fails)',
+    channelIn: ['closed'],
+    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tls(dst(s)),
+    needs: 'the source must be in setup and the destination listening in none/setup with TLS (tls-creds)',
+    steps: [
+      { vm: 'source', event: 'setup-done' },
+      { vm: 'source', event: 'channel-error' },
+    ],
+  },
+  {
     // The other way `connect` goes: the migration thread (started by migrate_fd_connect once the
     // channel is up) finds a failover device still being unplugged and waits in wait-unplug.
     name: 'unplug-pending',
     ref: 'migration/migration.c: migrate_fd_connect -> migration_thread -> qemu_savevm_wait_unplug (SETUP -> WAIT_UNPLUG)',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && dstAccepts(s),
-    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup',
+    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tlsAgrees(s),
+    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without',
     steps: [
       { vm: 'source', event: 'unplug-pending' },
       // the return path is opened in migrate_fd_connect, before the thread starts
@@ -481,6 +541,7 @@ function syncWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, spec: SyncSpec, w
   if (spec.channel === 'connect' && st.channel(out.channel) !== 'connected') out = withChannel(st, out, 'connect');
   if (spec.channel === 'break' && st.channel(out.channel) === 'connected') out = exitOnFailedLoad(st, withChannel(st, out, 'break'));
   if (spec.kills) out = breakChannel(st, withSide(out, spec.kills, null));
+  if (spec.loadFails?.(viewWith(st, out))) out = exitOnFailedLoad(st, take(st, out, 'destination', 'channel-error') ?? out);
   // Both ends finished with the stream: the sockets are closed.
   if (st.channel(out.channel) === 'connected') {
     const sc = out.source === null ? '' : st.ctx('source', out.source).status;

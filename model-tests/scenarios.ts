@@ -698,9 +698,79 @@ export function migrateArgScenarios(p: Profile): Scenario[] {
   return out;
 }
 
+/**
+ * tests/qtest/migration/tls-tests.c: each case as the pair sees it. The credentials are objects
+ * (object-add: opaque to the model); what the model reads is tls-creds on each side, and which way
+ * the session went, an environment outcome: the handshake completes (connect), fails
+ * (tls-handshake-failed: PSK mismatch), or one end refuses the other's certificate after it
+ * (tls-refused-by-source: a server certificate for another host, no hostname to check it against;
+ * tls-refused-by-destination: a client certificate the server does not accept).
+ */
+export function tlsQtestCases(p: Profile): Scenario[] {
+  const from = 'tests/qtest/migration/tls-tests.c';
+  const UNIX = 'unix:/tmp/migstate-tls/migsocket';
+  type Creds = 'psk' | 'x509';
+  const creds = (vm: Side, kind: Creds): ScenarioStep =>
+    q(vm, 'object-add', { 'qom-type': `tls-creds-${kind}`, id: `tlscreds${kind}0`, endpoint: vm === 'source' ? 'client' : 'server', dir: `/tmp/migstate-tls/${kind}` });
+  const setup = (kind: Creds, uri: string, o: { multifd?: boolean; hostname?: string | null; authz?: boolean } = {}): ScenarioStep[] => [
+    q('source', 'migrate-set-capabilities', caps(o.multifd ? ['events', 'multifd'] : ['events'])),
+    q('destination', 'migrate-set-capabilities', caps(o.multifd ? ['events', 'multifd'] : ['events'])),
+    creds('source', kind),
+    creds('destination', kind),
+    q('source', 'migrate-set-parameters', { 'tls-creds': `tlscreds${kind}0`, ...(o.hostname !== undefined ? { 'tls-hostname': o.hostname } : {}) }),
+    q('destination', 'migrate-set-parameters', { 'tls-creds': `tlscreds${kind}0`, ...(o.authz ? { 'tls-authz': 'tlsauthz0' } : {}) }),
+    q('destination', 'migrate-incoming', { uri }, { destination: { exited: false } }),
+    q('source', 'migrate', { uri }, { source: { status: 'setup' } }),
+  ];
+  const succeeds = (): ScenarioStep[] => [
+    sync('connect', { source: { status: 'active' }, destination: { status: 'active' } }),
+    sync('converge', { source: { runstate: 'finish-migrate' } }),
+    ...switchover(p),
+    sync('complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
+    sync('cleanup', { source: { runstate: 'postmigrate' } }),
+  ];
+  // master's source passes through failing (migrate_fd_error -> FAILING, then cleanup -> FAILED)
+  const failed = p.statuses.source.includes('failing') ? 'failing' : 'failed';
+  const outcome = {
+    ok: (_: object) => succeeds(),
+    handshake: (_: object): ScenarioStep[] => [sync('tls-handshake-failed', { source: { status: failed, runstate: 'running' }, destination: { exited: false } })],
+    // with multifd the destination waits for channels that never come (tls-refused-by-source)
+    bySource: (o: { multifd?: boolean }): ScenarioStep[] => [sync('tls-refused-by-source', { source: { status: failed, runstate: 'running' }, destination: { exited: !o.multifd } })],
+    byDestination: (_: object): ScenarioStep[] => [sync('tls-refused-by-destination', { source: { status: failed, runstate: 'running' }, destination: { exited: false } })],
+  };
+  const c = (path: string, fn: string, kind: Creds, uri: string, end: keyof typeof outcome, o: { multifd?: boolean; hostname?: string | null; authz?: boolean } = {}): Scenario => ({
+    name: path,
+    from: `${from}: ${fn}`,
+    incoming: 'defer',
+    steps: [...setup(kind, uri, o), ...outcome[end](o)],
+  });
+  return [
+    c('/migration/precopy/tcp/tls/psk/match', 'test_precopy_tcp_tls_psk_match', 'psk', URI, 'ok'),
+    c('/migration/precopy/tcp/tls/psk/mismatch', 'test_precopy_tcp_tls_psk_mismatch (MIG_TEST_FAIL)', 'psk', URI, 'handshake'),
+    c('/migration/precopy/unix/tls/psk', 'test_precopy_unix_tls_psk', 'psk', UNIX, 'ok'),
+    c('/migration/precopy/tcp/tls/no-hostname', 'test_precopy_tcp_tls_no_hostname (MIG_TEST_FAIL_DEST_QUIT_ERR)', 'x509', URI, 'bySource', { hostname: null }),
+    c('/migration/precopy/unix/tls/x509/default-host', 'test_precopy_unix_tls_x509_default_host (MIG_TEST_FAIL_DEST_QUIT_ERR: no hostname on unix:)', 'x509', UNIX, 'bySource'),
+    c('/migration/precopy/unix/tls/x509/override-host', 'test_precopy_unix_tls_x509_override_host', 'x509', UNIX, 'ok', { hostname: 'qemu.org' }),
+    c('/migration/precopy/tcp/tls/x509/default-host', 'test_precopy_tcp_tls_x509_default_host', 'x509', URI, 'ok'),
+    c('/migration/precopy/tcp/tls/x509/override-host', 'test_precopy_tcp_tls_x509_override_host', 'x509', URI, 'ok', { hostname: 'qemu.org' }),
+    c('/migration/precopy/tcp/tls/x509/mismatch-host', 'test_precopy_tcp_tls_x509_mismatch_host (MIG_TEST_FAIL_DEST_QUIT_ERR)', 'x509', URI, 'bySource', { hostname: 'qemu.org' }),
+    c('/migration/precopy/tcp/tls/x509/friendly-client', 'test_precopy_tcp_tls_x509_friendly_client (tls-authz)', 'x509', URI, 'ok', { authz: true }),
+    c('/migration/precopy/tcp/tls/x509/hostile-client', 'test_precopy_tcp_tls_x509_hostile_client (MIG_TEST_FAIL)', 'x509', URI, 'byDestination', { authz: true }),
+    c('/migration/precopy/tcp/tls/x509/allow-anon-client', 'test_precopy_tcp_tls_x509_allow_anon_client', 'x509', URI, 'ok'),
+    c('/migration/precopy/tcp/tls/x509/reject-anon-client', 'test_precopy_tcp_tls_x509_reject_anon_client (MIG_TEST_FAIL)', 'x509', URI, 'byDestination'),
+    c('/migration/multifd/tcp/tls/psk/match', 'test_multifd_tcp_tls_psk_match', 'psk', URI, 'ok', { multifd: true }),
+    c('/migration/multifd/tcp/tls/psk/mismatch', 'test_multifd_tcp_tls_psk_mismatch (MIG_TEST_FAIL)', 'psk', URI, 'handshake', { multifd: true }),
+    c('/migration/multifd/tcp/tls/x509/default-host', 'test_multifd_tcp_tls_x509_default_host', 'x509', URI, 'ok', { multifd: true }),
+    c('/migration/multifd/tcp/tls/x509/override-host', 'test_multifd_tcp_tls_x509_override_host', 'x509', URI, 'ok', { multifd: true, hostname: 'qemu.org' }),
+    c('/migration/multifd/tcp/tls/x509/mismatch-host', 'test_multifd_tcp_tls_x509_mismatch_host (MIG_TEST_FAIL)', 'x509', URI, 'bySource', { multifd: true, hostname: 'qemu.org' }),
+    c('/migration/multifd/tcp/tls/x509/allow-anon-client', 'test_multifd_tcp_tls_x509_allow_anon_client', 'x509', URI, 'ok', { multifd: true }),
+    c('/migration/multifd/tcp/tls/x509/reject-anon-client', 'test_multifd_tcp_tls_x509_reject_anon_client (MIG_TEST_FAIL)', 'x509', URI, 'byDestination', { multifd: true }),
+  ];
+}
+
 export function allScenarios(p: Profile): Scenario[] {
   return [
     ...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p),
-    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p),
+    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p),
   ];
 }

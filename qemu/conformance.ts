@@ -7,7 +7,8 @@
 //    the states that internal events lead to and that agree; an empty set is a mismatch.
 // Every QMP message is in the scenario's trace file; predictions, faults and mismatches are noted there.
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import {
   advanceBy, agrees, chartEdges, decideAll, loadFailureExits, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
   type ChartEdge, type CommandOutcome, type Hypothesis, type Observation, type Profile, type Side, type SideSnapshot,
@@ -23,7 +24,8 @@ import type { VmName } from './trace.ts';
  * Placeholders allowed in string arguments: `$DST_URI` (where the destination listens),
  * `$REFUSED_URI` (a free port nobody listens on), `$RECOVER_URI` (a free port for migrate-recover
  * and the matching migrate resume), `$SILENT_URI` (a server that accepts and never talks),
- * `$STALLED_URI` (a UNIX listener whose accept queue is full: connect() blocks).
+ * `$STALLED_URI` (a UNIX listener whose accept queue is full: connect() blocks), `$TLS_PSK_DIR` and
+ * `$TLS_PSK_OTHER_DIR` (folders of pre-shared keys for tls-creds-psk whose keys do not match).
  */
 export interface QmpStep {
   vm: VmName;
@@ -488,6 +490,9 @@ class ScenarioRun {
       $RECOVER_URI: () => `tcp:127.0.0.1:${this.ports.recover}`,
       $SILENT_URI: () => this.peers.silentServer!.uri,
       $STALLED_URI: () => this.peers.stalled!.uri,
+      // TLS pre-shared keys (tls-creds-psk's dir holds keys.psk, "user:hexkey"): one key, and another that does not match it.
+      $TLS_PSK_DIR: () => join(this.pair.dir, 'tls-psk'),
+      $TLS_PSK_OTHER_DIR: () => join(this.pair.dir, 'tls-psk-other'),
     };
     const walk = (v: unknown): unknown => {
       if (typeof v === 'string' && v in map) return map[v]();
@@ -504,6 +509,11 @@ class ScenarioRun {
     const uses = JSON.stringify(this.sc.steps);
     if (uses.includes('$SILENT_URI')) this.peers.silentServer = await silentServer();
     if (uses.includes('$STALLED_URI')) this.peers.stalled = await stalledUnixListener(this.pair.dir);
+    if (uses.includes('$TLS_PSK'))
+      for (const d of ['tls-psk', 'tls-psk-other']) {
+        mkdirSync(join(this.pair.dir, d), { mode: 0o700 });
+        writeFileSync(join(this.pair.dir, d, 'keys.psk'), `qemu:${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+      }
   }
 
   async cleanup(): Promise<void> {

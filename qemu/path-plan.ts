@@ -309,6 +309,8 @@ function observable(s: PairState, vm: Side): string {
  * through machines/pair.ts stepPair as well and insist on the same state (the stepper mirrors it).
  */
 export function translate(p: Profile, st: EdgeStepper, path: ModelPath, name: string, opts: { check?: boolean; settleLimit?: number } = {}): Translated | NotRunnable {
+  // A TLS start needs credentials objects on both processes (object-add), which no path makes.
+  if (path.start.tls) return { runnable: false, step: -1, reason: `a start with tls-creds set on the ${path.start.tls === 'both' ? 'source and the destination' : path.start.tls} (no credentials object is made for a path)` };
   const roots = rootStates(p, [path.start.caps], [path.start.input.incoming ?? 'defer']).filter(
     (r) => !!r.start.input.sourcePaused === !!path.start.input.sourcePaused && !!r.start.input.destinationPaused === !!path.start.input.destinationPaused,
   );

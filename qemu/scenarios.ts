@@ -49,6 +49,12 @@ const precopyWithEvents = (): Step[] => [
   wait(D, 'completed', 'running'),
 ];
 
+/** PSK credentials for this end (a client on the source, a server on the destination) and tls-creds naming them. */
+const tlsPsk = (vm: VmName, dir: string): Step[] => [
+  cmd(vm, 'object-add', { 'qom-type': 'tls-creds-psk', id: 'tlscreds0', endpoint: vm === S ? 'client' : 'server', dir }),
+  params(vm, { 'tls-creds': 'tlscreds0' }),
+];
+
 /** Probes that change nothing in any status, on either side (answers differ by status). */
 const ALWAYS = ['queries', 'params-same', 'params-range', 'params-unknown', 'caps-unknown', 'migrate-no-uri', 'continue-other'] as const;
 type ProbeName =
@@ -584,6 +590,48 @@ export const SCENARIOS: Scenario[] = [
       cmd(S, 'migrate', { uri: '$REFUSED_URI' }),
       wait(S, 'failed', 'paused'),
       cmd(S, 'cont'),
+    ],
+  },
+  // TLS with pre-shared keys (tls-creds-psk): no certificates to make, and the same handshake path
+  // as x509 (migration/tls.c). Each way the session can go, on both binaries (machines/pair.ts:
+  // connect, tls-handshake-failed, tls-refused-by-source, tls-refused-by-destination).
+  {
+    name: 'tls-psk-precopy',
+    description: 'TLS on both sides with matching pre-shared keys (tests/qtest/migration/tls-tests.c: psk/match): the precopy completes as a plain one does.',
+    steps: [...tlsPsk(S, '$TLS_PSK_DIR'), ...tlsPsk(D, '$TLS_PSK_DIR'), cmd(S, 'query-migrate-parameters'), ...precopyWithEvents()],
+  },
+  {
+    name: 'tls-psk-mismatch',
+    description: 'TLS on both sides, keys that do not match (psk/mismatch): the handshake fails, the source fails from setup (never active), the destination reports it and keeps listening.',
+    steps: [
+      ...tlsPsk(S, '$TLS_PSK_DIR'),
+      ...tlsPsk(D, '$TLS_PSK_OTHER_DIR'),
+      caps(S, 'events'),
+      caps(D, 'events'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'failed', 'running'),
+      { sleep: 300 },
+      cmd(D, 'query-migrate'),
+      cmd(D, 'query-status'),
+    ],
+  },
+  {
+    name: 'tls-to-plain-destination',
+    description: 'TLS on the source only: the source fails in its handshake; the destination reads the ClientHello as a stream ("Not a migration stream") and exits.',
+    steps: [...tlsPsk(S, '$TLS_PSK_DIR'), caps(S, 'events'), caps(D, 'events'), cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'failed', 'running'), waitExit(D)],
+  },
+  {
+    name: 'plain-to-tls-destination',
+    description: 'TLS on the destination only: the plain source goes active and fails when the destination, whose handshake read garbage, drops the connection; the destination keeps listening.',
+    steps: [
+      ...tlsPsk(D, '$TLS_PSK_DIR'),
+      caps(S, 'events'),
+      caps(D, 'events'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'failed', 'running'),
+      { sleep: 300 },
+      cmd(D, 'query-migrate'),
+      cmd(D, 'query-status'),
     ],
   },
   {
