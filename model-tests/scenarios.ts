@@ -734,8 +734,12 @@ export function tlsQtestCases(p: Profile): Scenario[] {
   const outcome = {
     ok: (_: object) => succeeds(),
     handshake: (_: object): ScenarioStep[] => [sync('tls-handshake-failed', { source: { status: failed, runstate: 'running' }, destination: { exited: false } })],
-    // with multifd the destination waits for channels that never come (tls-refused-by-source)
-    bySource: (o: { multifd?: boolean }): ScenarioStep[] => [sync('tls-refused-by-source', { source: { status: failed, runstate: 'running' }, destination: { exited: !o.multifd } })],
+    // with multifd the destination may wait for channels that never come: the source alone fails,
+    // as in a failed handshake (pair.ts: tls-refused-by-source)
+    bySource: (o: { multifd?: boolean }): ScenarioStep[] =>
+      o.multifd
+        ? [sync('tls-handshake-failed', { source: { status: failed, runstate: 'running' }, destination: { exited: false } })]
+        : [sync('tls-refused-by-source', { source: { status: failed, runstate: 'running' }, destination: { exited: true } })],
     byDestination: (_: object): ScenarioStep[] => [sync('tls-refused-by-destination', { source: { status: failed, runstate: 'running' }, destination: { exited: false } })],
   };
   const c = (path: string, fn: string, kind: Creds, uri: string, end: keyof typeof outcome, o: { multifd?: boolean; hostname?: string | null; authz?: boolean } = {}): Scenario => ({

@@ -16,6 +16,7 @@ import {
 import { QmpClosedError, QmpTimeoutError, type QmpArgs, type QmpResult } from './qmp.ts';
 import { freePort, Pair, type Vm } from './vm.ts';
 import { silentClient, silentServer, stalledUnixListener, type Peer } from './peers.ts';
+import { makeX509Dirs, type X509Dirs } from './tls-certs.ts';
 import type { VmName } from './trace.ts';
 
 // ---- scenarios as data -------------------------------------------------------------------------
@@ -25,7 +26,9 @@ import type { VmName } from './trace.ts';
  * `$REFUSED_URI` (a free port nobody listens on), `$RECOVER_URI` (a free port for migrate-recover
  * and the matching migrate resume), `$SILENT_URI` (a server that accepts and never talks),
  * `$STALLED_URI` (a UNIX listener whose accept queue is full: connect() blocks), `$TLS_PSK_DIR` and
- * `$TLS_PSK_OTHER_DIR` (folders of pre-shared keys for tls-creds-psk whose keys do not match).
+ * `$TLS_PSK_OTHER_DIR` (folders of pre-shared keys for tls-creds-psk whose keys do not match),
+ * `$TLS_X509_SERVER_DIR`, `$TLS_X509_CLIENT_DIR`, `$TLS_X509_ANON_DIR` (tls-creds-x509 folders from
+ * one test CA: the server's, a client's, a client with no certificate; qemu/tls-certs.ts).
  */
 export interface QmpStep {
   vm: VmName;
@@ -426,6 +429,8 @@ class ScenarioRun {
   /** QEMU's reply to the last command sent (null: none, or the process went away first). */
   lastReply: QmpResult | null = null;
   private peers: Partial<Record<'stalled' | 'silentServer' | 'silentClient', Peer>> = {};
+  /** Test certificates, made in prepare() when a step names a $TLS_X509_* folder. */
+  private x509: X509Dirs | null = null;
   private ports: { refused: number; recover: number } = { refused: 0, recover: 0 };
 
   constructor(
@@ -493,6 +498,10 @@ class ScenarioRun {
       // TLS pre-shared keys (tls-creds-psk's dir holds keys.psk, "user:hexkey"): one key, and another that does not match it.
       $TLS_PSK_DIR: () => join(this.pair.dir, 'tls-psk'),
       $TLS_PSK_OTHER_DIR: () => join(this.pair.dir, 'tls-psk-other'),
+      // x509 (qemu/tls-certs.ts): the destination's server credentials, the source's client ones, a client with none.
+      $TLS_X509_SERVER_DIR: () => this.x509!.server,
+      $TLS_X509_CLIENT_DIR: () => this.x509!.client,
+      $TLS_X509_ANON_DIR: () => this.x509!.anon,
     };
     const walk = (v: unknown): unknown => {
       if (typeof v === 'string' && v in map) return map[v]();
@@ -509,6 +518,7 @@ class ScenarioRun {
     const uses = JSON.stringify(this.sc.steps);
     if (uses.includes('$SILENT_URI')) this.peers.silentServer = await silentServer();
     if (uses.includes('$STALLED_URI')) this.peers.stalled = await stalledUnixListener(this.pair.dir);
+    if (uses.includes('$TLS_X509')) this.x509 = await makeX509Dirs(this.pair.dir);
     if (uses.includes('$TLS_PSK'))
       for (const d of ['tls-psk', 'tls-psk-other']) {
         mkdirSync(join(this.pair.dir, d), { mode: 0o700 });

@@ -55,6 +55,12 @@ const tlsPsk = (vm: VmName, dir: string): Step[] => [
   params(vm, { 'tls-creds': 'tlscreds0' }),
 ];
 
+/** x509 credentials from a folder (qemu/tls-certs.ts) for this end and tls-creds naming them. */
+const tlsX509 = (vm: VmName, dir: string, extra: Record<string, unknown> = {}): Step[] => [
+  cmd(vm, 'object-add', { 'qom-type': 'tls-creds-x509', id: 'tlscreds0', endpoint: vm === S ? 'client' : 'server', dir, ...extra }),
+  params(vm, { 'tls-creds': 'tlscreds0' }),
+];
+
 /** Probes that change nothing in any status, on either side (answers differ by status). */
 const ALWAYS = ['queries', 'params-same', 'params-range', 'params-unknown', 'caps-unknown', 'migrate-no-uri', 'continue-other'] as const;
 type ProbeName =
@@ -627,6 +633,76 @@ export const SCENARIOS: Scenario[] = [
       ...tlsPsk(D, '$TLS_PSK_DIR'),
       caps(S, 'events'),
       caps(D, 'events'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'failed', 'running'),
+      { sleep: 300 },
+      cmd(D, 'query-migrate'),
+      cmd(D, 'query-status'),
+    ],
+  },
+  // The same outcomes with certificates (tls-creds-x509 from a test CA made per run), as tls-tests.c
+  // makes them: the session's fate comes from the certificates, the hostname and verify-peer.
+  {
+    name: 'tls-x509-precopy',
+    description: 'x509 credentials, the server certificate for 127.0.0.1 (tls-tests.c: x509/default-host): completes.',
+    steps: [...tlsX509(S, '$TLS_X509_CLIENT_DIR'), ...tlsX509(D, '$TLS_X509_SERVER_DIR'), ...precopyWithEvents()],
+  },
+  {
+    name: 'tls-x509-mismatch-host',
+    description: 'tls-hostname qemu.org, which the server certificate does not name (x509/mismatch-host): the source refuses the session after the handshake and fails from setup; the destination, whose handshake completed, reads no stream and exits.',
+    steps: [
+      ...tlsX509(S, '$TLS_X509_CLIENT_DIR'),
+      params(S, { 'tls-hostname': 'qemu.org' }),
+      ...tlsX509(D, '$TLS_X509_SERVER_DIR'),
+      caps(S, 'events'),
+      caps(D, 'events'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'failed', 'running'),
+      waitExit(D),
+    ],
+  },
+  {
+    name: 'tls-x509-reject-anon-client',
+    description: 'A client with no certificate, a server that verifies its peer (x509/reject-anon-client): the source goes active and fails; the destination refuses the session and keeps listening.',
+    steps: [
+      ...tlsX509(S, '$TLS_X509_ANON_DIR'),
+      ...tlsX509(D, '$TLS_X509_SERVER_DIR'),
+      caps(S, 'events'),
+      caps(D, 'events'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'failed', 'running'),
+      { sleep: 300 },
+      cmd(D, 'query-migrate'),
+      cmd(D, 'query-status'),
+    ],
+  },
+  {
+    name: 'tls-x509-allow-anon-client',
+    description: 'A client with no certificate, a server with verify-peer off (x509/allow-anon-client): completes.',
+    steps: [...tlsX509(S, '$TLS_X509_ANON_DIR'), ...tlsX509(D, '$TLS_X509_SERVER_DIR', { 'verify-peer': false }), ...precopyWithEvents()],
+  },
+  {
+    name: 'tls-x509-multifd-mismatch-host',
+    description: 'x509/mismatch-host with multifd (tls-tests.c: multifd/tcp/tls/x509/mismatch-host): the source fails from setup; the destination, whose main channel came in, waits for the multifd channels (7.2), or reads the closed channel as a stream and exits (seen on 10.0, not always): no step asks it, both are the model\'s.',
+    steps: [
+      ...tlsX509(S, '$TLS_X509_CLIENT_DIR'),
+      params(S, { 'tls-hostname': 'qemu.org' }),
+      ...tlsX509(D, '$TLS_X509_SERVER_DIR'),
+      caps(S, 'events', 'multifd'),
+      caps(D, 'events', 'multifd'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'failed', 'running'),
+      { sleep: 500 },
+    ],
+  },
+  {
+    name: 'tls-x509-multifd-reject-anon-client',
+    description: 'x509/reject-anon-client with multifd: the multifd channels are refused too, so the source fails from setup, never active; the destination keeps listening.',
+    steps: [
+      ...tlsX509(S, '$TLS_X509_ANON_DIR'),
+      ...tlsX509(D, '$TLS_X509_SERVER_DIR'),
+      caps(S, 'events', 'multifd'),
+      caps(D, 'events', 'multifd'),
       cmd(S, 'migrate', { uri: '$DST_URI' }),
       wait(S, 'failed', 'running'),
       { sleep: 300 },
