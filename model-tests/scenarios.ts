@@ -748,7 +748,26 @@ export function tlsQtestCases(p: Profile): Scenario[] {
     incoming: 'defer',
     steps: [...setup(kind, uri, o), ...outcome[end](o)],
   });
+  // Postcopy over TLS: the postcopy scenarios with PSK credentials and tls-creds on both sides first;
+  // the recovery's new channel is a TLS session too (recover-connect: both ends still TLS).
+  const withTls = (name: string, fromFn: string, sc: Scenario | undefined): Scenario[] =>
+    sc ? [{ name, from: `${from}: ${fromFn}`, incoming: sc.incoming, steps: [creds('source', 'psk'), creds('destination', 'psk'), ...(['source', 'destination'] as const).map((vm) => q(vm, 'migrate-set-parameters', { 'tls-creds': 'tlscredspsk0' })), ...sc.steps] }] : [];
+  const byName = (list: Scenario[], n: string) => list.find((x) => x.name === n);
+  const recovery = byName(precopyScenarios(p), 'postcopy with a pause and a recovery');
+  const multifdPostcopy = byName(postcopyQtestCases(p), 'multifd+postcopy/plain');
+  // multifd+postcopy paused and recovered: multifd+postcopy/plain up to postcopy-run, then the
+  // recovery's steps from migrate-pause (where QEMU refuses a postcopy cancel: the recovery scenario has them).
+  const pauseAt = recovery?.steps.findIndex((x) => x.event.type === 'qmp' && x.event.command === 'migrate-pause') ?? -1;
+  const runAt = multifdPostcopy?.steps.findIndex((x) => x.event.type === 'sync' && x.event.name === 'postcopy-run') ?? -1;
+  const multifdRecovery: Scenario | undefined =
+    multifdPostcopy && recovery && pauseAt >= 0 && runAt >= 0
+      ? { name: '', from: '', incoming: multifdPostcopy.incoming, steps: [...multifdPostcopy.steps.slice(0, runAt + 1), ...recovery.steps.slice(pauseAt)] }
+      : undefined;
   return [
+    ...withTls('/migration/postcopy/tls/psk', 'test_postcopy_tls_psk (test_postcopy_common)', recovery),
+    ...withTls('/migration/postcopy/recovery/tls/psk', 'test_postcopy_recovery_tls_psk (test_postcopy_recovery_common)', recovery),
+    ...withTls('/migration/multifd+postcopy/tcp/tls/psk/match', 'test_multifd_postcopy_tcp_tls_psk_match', multifdPostcopy),
+    ...withTls('/migration/multifd+postcopy/recovery/tls/psk', 'test_multifd_postcopy_recovery_tls_psk', multifdRecovery),
     c('/migration/precopy/tcp/tls/psk/match', 'test_precopy_tcp_tls_psk_match', 'psk', URI, 'ok'),
     c('/migration/precopy/tcp/tls/psk/mismatch', 'test_precopy_tcp_tls_psk_mismatch (MIG_TEST_FAIL)', 'psk', URI, 'handshake'),
     c('/migration/precopy/unix/tls/psk', 'test_precopy_unix_tls_psk', 'psk', UNIX, 'ok'),

@@ -711,6 +711,12 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'tls-psk-postcopy-pause-recover',
+    description: 'Postcopy over TLS (tls-tests.c: postcopy/tls/psk, postcopy/recovery/tls/psk; destination -S): postcopy-active, migrate-pause on the source pauses both, migrate-recover and migrate resume make a new TLS session, completed.',
+    destinationPaused: true,
+    steps: [...tlsPsk(S, '$TLS_PSK_DIR'), ...tlsPsk(D, '$TLS_PSK_DIR'), ...postcopyActive('paused'), ...pauseBoth, ...recoverAndFinish()],
+  },
+  {
     name: 'kill-destination-active',
     description: 'The destination is killed while the source is in active: the source fails.',
     steps: [...slowActive, { fault: 'kill-destination' }, wait(S, 'failed', 'running', 20_000)],
