@@ -3,12 +3,26 @@
 // `effects`, TransitionEffect). One table, so a change both make (autostartOn: qmp_cont and the
 // COLO secondary's failover) is written once and cannot drift apart. Each entry is pure: it returns
 // a new SideState and never mutates its input (contexts are shared and cached by identity).
-import { CONFIG_OPS, type EffectName, type ParamValue, type SideState, type TransitionEffect } from './profile.ts';
+import { CONFIG_OPS, type EffectName, type ParamValue, type SideState, type TransitionEffect, type Transport } from './profile.ts';
 import type { QmpArguments } from './vocabulary.ts';
 
 /** The NAME of an `fd:NAME` URI (null for another scheme or no URI). */
 export function fdUriName(uri: unknown): string | null {
   return typeof uri === 'string' && uri.startsWith('fd:') ? uri.slice(3) : null;
+}
+
+/**
+ * Where a migrate / migrate-incoming / migrate-recover stream goes, from its `uri` or the main
+ * channel of `channels` (migration/migration.c: migrate_uri_parse; file: and exec: have no QEMU at
+ * the other end: migration/file.c, migration/exec.c).
+ */
+export function transportOf(args: QmpArguments): Transport {
+  const uri = typeof args.uri === 'string' ? args.uri : undefined;
+  if (uri !== undefined) return /^(file|exec):/.test(uri) ? 'file' : 'peer';
+  const channels = Array.isArray(args.channels) ? (args.channels as { 'channel-type'?: string; addr?: { transport?: string } }[]) : [];
+  const main = channels.find((c) => c?.['channel-type'] === 'main') ?? channels[0];
+  const t = main?.addr?.transport;
+  return t === 'file' || t === 'exec' ? 'file' : 'peer';
 }
 
 /** The name of any effect, command or transition. */
@@ -42,7 +56,7 @@ export const EFFECTS = {
     return { ...s, params };
   },
   // qemu_start_incoming_migration opens the listener; exit-on-error (QEMU >= 9.1) defaults to true.
-  listen: (s, args) => ({ ...s, listening: true, exitOnError: args['exit-on-error'] === false ? false : true }),
+  listen: (s, args) => ({ ...s, listening: true, exitOnError: args['exit-on-error'] === false ? false : true, transport: transportOf(args) }),
   // qmp_migrate_incoming: its static `once` flag refuses a second call.
   markIncomingStarted: (s) => ({ ...s, incomingStarted: true }),
   // qmp_cont in inmigrate (and the COLO secondary's failover): start the VM when the load completes.
@@ -54,7 +68,7 @@ export const EFFECTS = {
   // qmp_migrate with resume=true: the resume waits for its channel.
   requestResume: (s) => ({ ...s, resumeRequested: true }),
   // migrate_init resets the per-migration state of the previous run.
-  startMigration: (s) => ({ ...s, startPostcopy: false, resumeRequested: false, pausePosted: false, cancelRequested: false, postcopyStarted: false, parked: false }),
+  startMigration: (s, args) => ({ ...s, startPostcopy: false, resumeRequested: false, pausePosted: false, cancelRequested: false, postcopyStarted: false, parked: false, transport: transportOf(args) }),
   // Proposed design (thread 000): configuration is blocked from migrate / migrate-incoming on.
   blockConfig: (s) => ({ ...s, blocked: [...CONFIG_OPS] }),
   // qmp_migrate / qmp_migrate_incoming: yank_register_instance(MIGRATION_YANK_INSTANCE).

@@ -36,6 +36,16 @@ export function pairProbes(p: Profile, vm: Side): Probe[] {
   return out;
 }
 
+/**
+ * A migration into a file and a load from one (exec:, which every profile has; file: behaves the
+ * same for the pair): the file-* steps of pair.ts SYNC. Off by default (ExploreOptions.files).
+ */
+export function fileProbes(vm: Side): Probe[] {
+  return vm === 'source'
+    ? [{ label: 'migrate to a file', command: 'migrate', arguments: { uri: 'exec:cat > /dev/null' } }]
+    : [{ label: 'migrate-incoming from a file', command: 'migrate-incoming', arguments: { uri: 'exec:cat /dev/null' } }];
+}
+
 export interface ExploreOptions {
   /** Capability sets, each enabled on both sides before anything else. Default: every CAP_VARIANTS entry the profile has. */
   caps?: readonly (readonly string[])[];
@@ -53,6 +63,8 @@ export interface ExploreOptions {
    * credentials objects for these (object-add), which the path planner does not make.
    */
   tls?: boolean;
+  /** Also try migrating into a file and loading from one (fileProbes): the states of the file-* steps. */
+  files?: boolean;
 }
 
 /** Which processes have tls-creds set at the start (Start.tls). */
@@ -114,10 +126,10 @@ export function pairKey(s: PairState): string {
 }
 
 /** Every event the explorer tries in a pair state, in a fixed order. */
-export function pairAlphabet(p: Profile, restart = false): PairEvent[] {
+export function pairAlphabet(p: Profile, restart = false, files = false): PairEvent[] {
   const out: PairEvent[] = [];
   for (const vm of ['source', 'destination'] as const)
-    for (const x of pairProbes(p, vm)) out.push(x.arguments ? { type: 'qmp', vm, command: x.command, arguments: x.arguments } : { type: 'qmp', vm, command: x.command });
+    for (const x of [...pairProbes(p, vm), ...(files ? fileProbes(vm) : [])]) out.push(x.arguments ? { type: 'qmp', vm, command: x.command, arguments: x.arguments } : { type: 'qmp', vm, command: x.command });
   for (const s of SYNC) out.push({ type: 'sync', name: s.name });
   for (const f of FAULTS) out.push({ type: 'fault', fault: f });
   if (restart) out.push({ type: 'restart-destination' });
@@ -293,9 +305,9 @@ export class PairExplorer {
   private pendingQ = -1;
   private readonly stepper: Stepper<number, number>;
 
-  constructor(readonly p: Profile, opts: { restart?: boolean } = {}) {
+  constructor(readonly p: Profile, opts: { restart?: boolean; files?: boolean } = {}) {
     this.restart = !!opts.restart;
-    this.alphabet = pairAlphabet(p, this.restart);
+    this.alphabet = pairAlphabet(p, this.restart, opts.files);
     const qmp: Record<Side, SideEvent[]> = { source: [], destination: [] };
     for (const e of this.alphabet) {
       if (e.type !== 'qmp') {
@@ -479,7 +491,7 @@ export class PairExplorer {
 
 /** Explores a profile (see PairExplorer). */
 export function explorePair(p: Profile, opts: ExploreOptions = {}): { explorer: PairExplorer; result: ExploreResult } {
-  const explorer = new PairExplorer(p, { restart: opts.restart });
+  const explorer = new PairExplorer(p, { restart: opts.restart, files: opts.files });
   const result = explorer.explore(opts);
   return { explorer, result };
 }

@@ -83,8 +83,12 @@ export type SyncSpec = SyncGuard & {
 
 const src = (s: PairView) => s.source;
 const dst = (s: PairView) => s.destination;
-/** The destination listens and has not started loading: a connection from the source is accepted. */
-const dstAccepts = (s: PairView) => !!dst(s)?.listening && ['none', 'setup'].includes(dst(s)!.status);
+/** The process's stream is a file or a command (file:, exec:), not another QEMU (SideState.transport). */
+const toFile = (x: SideState | null | undefined) => x?.transport === 'file';
+/** The destination listens (on a socket: not a file it reads) and has not started loading: a connection from the source is accepted. */
+const dstAccepts = (s: PairView) => !!dst(s)?.listening && !toFile(dst(s)) && ['none', 'setup'].includes(dst(s)!.status);
+/** The source is in setup, its stream to another QEMU (not a file: file_start_outgoing_migration needs no peer). */
+const srcConnecting = (s: PairView) => src(s)?.status === 'setup' && !toFile(src(s));
 /** TLS is on for a process's migration: tls-creds names credentials (migration/options.c: migrate_tls). */
 const tls = (x: SideState | null | undefined) => !!x && typeof x.params['tls-creds'] === 'string' && x.params['tls-creds'] !== '';
 /** Both ends speak the same protocol on the new channel: both TLS (migrate_channel_requires_tls_upgrade) or both plain. */
@@ -96,7 +100,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'connect',
     ref: 'migration/socket.c: socket_outgoing_migration + socket_accept_incoming_migration',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tlsAgrees(s),
+    when: (s) => srcConnecting(s) && dstAccepts(s) && tlsAgrees(s),
     needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without',
     steps: [
       { vm: 'source', event: 'setup-done' },
@@ -112,7 +116,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'connect-refused',
     ref: 'migration/migration.c: migrate_fd_error (the connection fails)',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && !dstAccepts(s),
+    when: (s) => srcConnecting(s) && !dstAccepts(s),
     needs: 'the source must be in setup with no destination listening',
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
@@ -125,7 +129,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'tls-handshake-failed',
     ref: 'migration/tls.c: migration_tls_outgoing_handshake -> migration_channel_connect (error: the source fails); migration_tls_incoming_handshake (error_report_err only)',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tls(src(s)) && tls(dst(s)),
+    when: (s) => srcConnecting(s) && dstAccepts(s) && tls(src(s)) && tls(dst(s)),
     needs: 'the source must be in setup and the destination listening in none/setup, both with TLS (tls-creds)',
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
@@ -146,7 +150,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'tls-refused-by-source',
     ref: 'migration/tls.c: migration_tls_outgoing_handshake (the source fails) + migration/savevm.c: qemu_loadvm_state (the destination\'s load fails)',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tls(src(s)),
+    when: (s) => srcConnecting(s) && dstAccepts(s) && tls(src(s)),
     needs: 'the source must be in setup with TLS (tls-creds) and the destination listening in none/setup',
     steps: [
       { vm: 'source', event: 'channel-error' },
@@ -165,7 +169,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'tls-refused-by-destination',
     ref: 'migration/tls.c: migration_tls_incoming_handshake (error_report_err only) + migration/migration.c: migration_thread -> migration_detect_error (the source fails)',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tls(dst(s)),
+    when: (s) => srcConnecting(s) && dstAccepts(s) && tls(dst(s)),
     needs: 'the source must be in setup and the destination listening in none/setup with TLS (tls-creds)',
     steps: [
       // With multifd the source waits in setup for its channels, whose handshakes the destination
@@ -180,7 +184,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'unplug-pending',
     ref: 'migration/migration.c: migrate_fd_connect -> migration_thread -> qemu_savevm_wait_unplug (SETUP -> WAIT_UNPLUG)',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'setup' && dstAccepts(s) && tlsAgrees(s),
+    when: (s) => srcConnecting(s) && dstAccepts(s) && tlsAgrees(s),
     needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without',
     steps: [
       { vm: 'source', event: 'unplug-pending' },
@@ -196,9 +200,8 @@ export const SYNC: readonly SyncSpec[] = [
   {
     name: 'converge',
     ref: 'migration/migration.c: migration_iteration_run -> migration_completion (the stream must be up: migration_detect_error fails it otherwise)',
-    channelIn: ['connected'],
-    when: (s) => src(s)?.status === 'active',
-    needs: 'the source must be active',
+    when: (s) => src(s)?.status === 'active' && (s.channel === 'connected' || toFile(src(s))),
+    needs: 'the source must be active, its stream up (connected to the destination, or a file)',
     steps: [{ vm: 'source', event: 'converged' }],
   },
   {
@@ -239,6 +242,48 @@ export const SYNC: readonly SyncSpec[] = [
     when: (s) => src(s)?.status === 'device' && !src(s)!.cancelRequested,
     needs: 'the source must be in device, with no migrate_cancel under way',
     steps: [{ vm: 'source', event: 'channel-error' }],
+  },
+  {
+    // file: and exec: (migration/file.c: file_start_outgoing_migration, migration/exec.c): the
+    // stream goes to a file or a command, with no QEMU at the other end. The source's thread starts
+    // at once; the destination is not involved (a later process reads the file: file-load).
+    name: 'file-open',
+    ref: 'migration/file.c: file_start_outgoing_migration / migration/exec.c: exec_start_outgoing_migration -> migration_channel_connect',
+    when: (s) => src(s)?.status === 'setup' && toFile(src(s)),
+    needs: 'the source must be in setup, migrating to a file or command (file:, exec:)',
+    steps: [{ vm: 'source', event: 'setup-done' }],
+  },
+  {
+    name: 'file-complete',
+    ref: 'migration/migration.c: migration_completion (the device state written to the file; no destination to wait for)',
+    when: (s) => toFile(src(s)) && src(s)!.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status) && !src(s)!.cancelRequested && !src(s)!.postcopyStarted,
+    needs: 'the source must be migrating to a file and have stopped the VM (finish-migrate) in active or device, with no migrate_cancel under way',
+    steps: [{ vm: 'source', event: 'switchover-done' }],
+  },
+  {
+    // migrate-incoming file: / exec: reads a whole stream with no source process: the load runs and
+    // completes (migration/file.c: file_start_incoming_migration -> migration_channel_process_incoming).
+    // The stream's globalstate section says how the saving source ran: a stopped one leaves the VM
+    // paused whatever autostart says (file-load-paused).
+    name: 'file-load',
+    ref: 'migration/file.c: file_start_incoming_migration / migration/exec.c: exec_start_incoming_migration -> process_incoming_migration_co -> process_incoming_migration_bh',
+    when: (s) => !!dst(s)?.listening && toFile(dst(s)) && ['none', 'setup'].includes(dst(s)!.status),
+    needs: 'the destination must be listening on a file or command (migrate-incoming file:, exec:) in none/setup',
+    steps: [
+      { vm: 'destination', event: 'source-connected' },
+      { vm: 'destination', event: 'load-done' },
+    ],
+  },
+  {
+    name: 'file-load-paused',
+    ref: 'migration/global_state.c: global_state_post_load (the saved run state: paused) + process_incoming_migration_bh',
+    when: (s) => !!dst(s)?.listening && toFile(dst(s)) && ['none', 'setup'].includes(dst(s)!.status),
+    needs: 'the destination must be listening on a file or command (migrate-incoming file:, exec:) in none/setup',
+    steps: [
+      { vm: 'destination', event: 'source-connected' },
+      { vm: 'destination', event: 'globalstate-paused' },
+      { vm: 'destination', event: 'load-done' },
+    ],
   },
   {
     name: 'complete',

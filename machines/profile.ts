@@ -75,7 +75,17 @@ export interface SideState {
    * process has one monitor here; QEMU keeps them per monitor (monitor/misc.c, monitor/fds.c).
    */
   fds: readonly string[];
+  /**
+   * Where this process's stream goes (source) or comes from (destination), from the URI or channel
+   * of its last migrate / migrate-incoming / migrate-recover: 'peer' (a socket, fd or rdma: another
+   * QEMU at the other end), 'file' (file: or exec:, a file or a command: the stream is written
+   * whole, or read whole, with no process at the other end: file_start_outgoing_migration,
+   * exec_start_outgoing_migration), or 'none' before any.
+   */
+  transport: Transport;
 }
+
+export type Transport = 'none' | 'peer' | 'file';
 
 /** A parameter's value as QMP carries it: numbers, strings, booleans; lists and objects (block-bitmap-mapping, cpr-exec-command). */
 export type ParamValue = number | string | boolean | null | readonly ParamValue[] | { readonly [key: string]: ParamValue };

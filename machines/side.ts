@@ -75,6 +75,7 @@ export function initialSideState(input: SideInput): SideState {
     globalState: 'running',
     outgoing: 'none',
     fds: [],
+    transport: 'none',
   };
 }
 

@@ -791,9 +791,61 @@ export function tlsQtestCases(p: Profile): Scenario[] {
   ];
 }
 
+/**
+ * tests/qtest/migration/file-tests.c (test_file_common): the source saves into a file with no
+ * destination process (file-open, file-complete), then a destination started with -incoming defer
+ * loads it (file-load). Non-live cases stop the source first: the stream says so, the destination
+ * ends paused and is continued. QEMU >= 8.1 (file:).
+ */
+export function fileQtestCases(p: Profile): Scenario[] {
+  if (!p.uriSchemes.includes('file')) return [];
+  const from = 'tests/qtest/migration/file-tests.c';
+  const FILE = 'file:/tmp/migstate/migfile';
+  type O = { live?: boolean; caps?: string[]; uri?: string; params?: Record<string, unknown> };
+  const c = (name: string, fn: string, o: O = {}): Scenario => {
+    const list = ['events', ...(o.caps ?? [])];
+    const uri = o.uri ?? FILE;
+    return {
+      name,
+      from: `${from}: ${fn}`,
+      incoming: 'defer',
+      steps: [
+        q('source', 'migrate-set-capabilities', caps(list)),
+        q('destination', 'migrate-set-capabilities', caps(list)),
+        ...(o.params ? [q('source', 'migrate-set-parameters', o.params), q('destination', 'migrate-set-parameters', o.params)] : []),
+        ...(o.live ? [] : [q('source', 'stop', undefined, { source: { runstate: 'paused' } })]),
+        q('source', 'migrate', { uri }, { source: { status: 'setup' } }),
+        sync('file-open', { source: { status: 'active' }, destination: { status: 'none' } }),
+        sync('converge', { source: { runstate: 'finish-migrate' } }),
+        ...switchover(p),
+        sync('file-complete', { source: { status: 'completed' } }),
+        sync('cleanup', { source: { runstate: 'postmigrate' } }),
+        q('destination', 'migrate-incoming', { uri }),
+        ...(o.live
+          ? [sync('file-load', { destination: { status: 'completed', runstate: 'running' } })]
+          : [sync('file-load-paused', { destination: { status: 'completed', runstate: 'paused' } }), q('destination', 'cont', undefined, { destination: { runstate: 'running' } })]),
+      ],
+    };
+  };
+  const out = [
+    c('/migration/precopy/file', 'test_precopy_file'),
+    c('/migration/precopy/file/offset', 'test_precopy_file_offset', { uri: `${FILE},offset=0x1000` }),
+  ];
+  if (p.capabilities.includes('mapped-ram'))
+    out.push(
+      c('/migration/precopy/file/mapped-ram', 'test_precopy_file_mapped_ram', { caps: ['mapped-ram'] }),
+      c('/migration/precopy/file/mapped-ram/live', 'test_precopy_file_mapped_ram_live', { live: true, caps: ['mapped-ram'] }),
+      c('/migration/multifd/file/mapped-ram', 'test_multifd_file_mapped_ram', { caps: ['multifd', 'mapped-ram'] }),
+      c('/migration/multifd/file/mapped-ram/live', 'test_multifd_file_mapped_ram_live', { live: true, caps: ['multifd', 'mapped-ram'] }),
+    );
+  if (p.capabilities.includes('mapped-ram') && p.parameters.some((x) => x.name === 'direct-io'))
+    out.push(c('/migration/multifd/file/mapped-ram/dio', 'test_multifd_file_mapped_ram_dio (direct-io on)', { caps: ['multifd', 'mapped-ram'], params: { 'direct-io': true } }));
+  return out;
+}
+
 export function allScenarios(p: Profile): Scenario[] {
   return [
     ...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p),
-    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p),
+    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p),
   ];
 }

@@ -491,6 +491,9 @@ class ScenarioRun {
       // A save to a file and its restore (exec: runs /bin/sh -c; the folder is private to the run).
       $SAVE_URI: () => `exec:cat > ${saved}`,
       $LOAD_URI: () => `exec:cat ${saved}`,
+      // The same file through the file: transport (QEMU >= 8.1), and at an offset.
+      $FILE_URI: () => `file:${saved}`,
+      $FILE_OFFSET_URI: () => `file:${saved},offset=0x1000`,
       $REFUSED_URI: () => `tcp:127.0.0.1:${this.ports.refused}`,
       $RECOVER_URI: () => `tcp:127.0.0.1:${this.ports.recover}`,
       $SILENT_URI: () => this.peers.silentServer!.uri,
