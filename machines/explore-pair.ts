@@ -65,7 +65,12 @@ export interface ExploreOptions {
   tls?: boolean;
   /** Also try migrating into a file and loading from one (fileProbes): the states of the file-* steps. */
   files?: boolean;
+  /** Also start with different -uuid on the two processes and validate-uuid on (the uuid-mismatch step). */
+  uuids?: boolean;
 }
+
+/** The -uuid pair of a `uuids` start: two different UUIDs. */
+export const MISMATCHED_UUIDS = { sourceUuid: '11111111-1111-1111-1111-111111111111', destinationUuid: '22222222-2222-2222-2222-222222222222' } as const;
 
 /** Which processes have tls-creds set at the start (Start.tls). */
 export type TlsStart = 'source' | 'destination' | 'both';
@@ -98,14 +103,19 @@ export function capVariants(p: Profile): (readonly string[])[] {
 }
 
 /** The root states: every start (-incoming defer/uri, -S or not on each side), with caps set on both sides; null where refused. */
-export function rootStates(p: Profile, caps: readonly (readonly string[])[], incoming: readonly IncomingMode[] = ['defer', 'uri'], tls = false): { start: Start; state: PairState }[] {
+export function rootStates(p: Profile, caps: readonly (readonly string[])[], incoming: readonly IncomingMode[] = ['defer', 'uri'], tls = false, uuids = false): { start: Start; state: PairState }[] {
   const out: { start: Start; state: PairState }[] = [];
-  const kinds: Omit<Start, 'input'>[] = [...caps.map((c) => ({ caps: c })), ...(tls ? TLS_STARTS.map((t) => ({ caps: [], tls: t })) : [])];
-  for (const k of kinds)
+  type Kind = Omit<Start, 'input'> & { input?: Partial<PairInput> };
+  const kinds: Kind[] = [
+    ...caps.map((c) => ({ caps: c })),
+    ...(tls ? TLS_STARTS.map((t) => ({ caps: [], tls: t })) : []),
+    ...(uuids && p.capabilities.includes('validate-uuid') ? [{ caps: ['validate-uuid'], input: MISMATCHED_UUIDS }] : []),
+  ];
+  for (const { input: extra, ...k } of kinds)
     for (const inc of incoming)
       for (const sp of [false, true])
         for (const dp of [false, true]) {
-          const start: Start = { input: { incoming: inc, sourcePaused: sp, destinationPaused: dp }, ...k };
+          const start: Start = { input: { incoming: inc, sourcePaused: sp, destinationPaused: dp, ...extra }, ...k };
           let s: PairState | null = startPair(p, start.input);
           for (const e of startEvents(start)) {
             const r = stepPair(p, s!, e);
@@ -420,7 +430,7 @@ export class PairExplorer {
         else violations.set(inv.name, { invariant: inv.name, count: 1, state: i, depth: this.depthOf[i] });
       }
     };
-    const roots = rootStates(p, caps, opts.incoming, opts.tls);
+    const roots = rootStates(p, caps, opts.incoming, opts.tls, opts.uuids);
     for (const r of roots) {
       const t = this.ids(r.state);
       this.starts.push(r.start);

@@ -19,6 +19,9 @@ export interface PairInput {
   incoming?: IncomingMode;
   sourcePaused?: boolean;
   destinationPaused?: boolean;
+  /** -uuid on each command line (none when absent). */
+  sourceUuid?: string;
+  destinationUuid?: string;
 }
 
 /** The channel's state as the composition reads it. */
@@ -93,6 +96,17 @@ const srcConnecting = (s: PairView) => src(s)?.status === 'setup' && !toFile(src
 const tls = (x: SideState | null | undefined) => !!x && typeof x.params['tls-creds'] === 'string' && x.params['tls-creds'] !== '';
 /** Both ends speak the same protocol on the new channel: both TLS (migrate_channel_requires_tls_upgrade) or both plain. */
 const tlsAgrees = (s: PairView) => tls(src(s)) === tls(dst(s));
+/**
+ * The stream carries the source's UUID (validate-uuid on the source, -uuid given) and the
+ * destination has another: its load fails on the configuration section, at the start of the stream
+ * (migration/savevm.c: vmstate_uuid_post_load, "UUID received is ... and local is ..."). A
+ * destination with no -uuid only warns.
+ */
+const uuidMismatch = (s: PairView) => {
+  const a = src(s);
+  const b = dst(s);
+  return !!a && !!b && a.caps.includes('validate-uuid') && a.uuid !== null && b.uuid !== null && a.uuid !== b.uuid;
+};
 
 /** The synchronised steps of the pair, in the order a viewer lists them. */
 export const SYNC: readonly SyncSpec[] = [
@@ -286,13 +300,25 @@ export const SYNC: readonly SyncSpec[] = [
     ],
   },
   {
+    // Seen on both binaries: the source goes active and fails ("Unable to write to socket: Connection
+    // reset by peer"); the destination reports the mismatch and its load fails (it exits: exit-on-error).
+    name: 'uuid-mismatch',
+    ref: 'migration/savevm.c: vmstate_uuid_post_load (the destination\'s load fails) + migration/migration.c: migration_detect_error (the source fails)',
+    channelIn: ['connected'],
+    when: (s) => uuidMismatch(s) && dst(s)?.status === 'active',
+    needs: 'the source must send its -uuid (validate-uuid) to a destination loading with another -uuid',
+    steps: [{ vm: 'source', event: 'channel-error' }],
+    loadFails: () => true,
+    channel: 'break',
+  },
+  {
     name: 'complete',
     ref: 'migration/migration.c: migration_completion (source) + process_incoming_migration_bh (destination)',
     channelIn: ['connected'],
     // not while a migrate_cancel is inside migrate_fd_cancel (it holds the BQL the thread needs)
     // not in a postcopy start that paused before switchover (10.0, master: device, then postcopy-package)
-    when: (s) => src(s)?.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status) && !src(s)!.cancelRequested && !src(s)!.postcopyStarted,
-    needs: 'the source must have stopped the VM (finish-migrate) in active or device, with no migrate_cancel under way and no postcopy started',
+    when: (s) => src(s)?.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status) && !src(s)!.cancelRequested && !src(s)!.postcopyStarted && !uuidMismatch(s),
+    needs: 'the source must have stopped the VM (finish-migrate) in active or device, with no migrate_cancel under way and no postcopy started, and the destination must accept the stream (validate-uuid: the same -uuid, or none on the destination)',
     steps: [
       { vm: 'destination', event: 'globalstate-paused', optional: true, when: (s) => src(s)?.vmOldState === 'paused' },
       { vm: 'destination', event: 'globalstate-prelaunch', optional: true, when: (s) => src(s)?.vmOldState === 'prelaunch' },
@@ -465,8 +491,8 @@ export const SYNC: readonly SyncSpec[] = [
 
 export function startPair(p: Profile, input: PairInput = {}): PairState {
   return {
-    source: startSide(p, { side: 'source', paused: input.sourcePaused }),
-    destination: startSide(p, { side: 'destination', incoming: input.incoming ?? 'defer', paused: input.destinationPaused }),
+    source: startSide(p, { side: 'source', paused: input.sourcePaused, uuid: input.sourceUuid }),
+    destination: startSide(p, { side: 'destination', incoming: input.incoming ?? 'defer', paused: input.destinationPaused, uuid: input.destinationUuid }),
     channel: startChannel(),
   };
 }

@@ -83,6 +83,12 @@ export interface SideState {
    * exec_start_outgoing_migration), or 'none' before any.
    */
   transport: Transport;
+  /**
+   * The process's -uuid (null: none given). With validate-uuid on the source, the stream carries the
+   * source's and the destination's load fails on another (migration/savevm.c: vmstate_uuid_needed,
+   * vmstate_uuid_post_load).
+   */
+  uuid: string | null;
 }
 
 export type Transport = 'none' | 'peer' | 'file';

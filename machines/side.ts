@@ -22,6 +22,8 @@ export interface SideInput {
   incoming?: IncomingMode;
   /** Started with -S (source: prelaunch; destination: autostart off). */
   paused?: boolean;
+  /** Started with -uuid (system/vl.c: qemu_uuid, qemu_uuid_set). */
+  uuid?: string;
 }
 
 // Decisions are pure functions of (context, event); both are immutable, so cache by identity: a
@@ -76,6 +78,7 @@ export function initialSideState(input: SideInput): SideState {
     outgoing: 'none',
     fds: [],
     transport: 'none',
+    uuid: input.uuid ?? null,
   };
 }
 

@@ -27,6 +27,8 @@ export interface Scenario {
   /** Where it comes from. */
   from: string;
   incoming?: 'defer' | 'uri';
+  /** -uuid on each command line (PairInput.sourceUuid / destinationUuid). */
+  uuids?: { source?: string; destination?: string };
   steps: ScenarioStep[];
 }
 
@@ -843,9 +845,51 @@ export function fileQtestCases(p: Profile): Scenario[] {
   return out;
 }
 
+/**
+ * tests/qtest/migration/misc-tests.c, the validate-uuid cases (do_test_validate_uuid): -uuid on
+ * each command line, validate-uuid on the source. The stream then carries the source's UUID, and a
+ * destination with another one fails its load (pair.ts: uuid-mismatch); one with none only warns.
+ */
+export function uuidQtestCases(p: Profile): Scenario[] {
+  if (!p.capabilities.includes('validate-uuid')) return [];
+  const from = 'tests/qtest/migration/misc-tests.c';
+  const A = '11111111-1111-1111-1111-111111111111';
+  const B = '22222222-2222-2222-2222-222222222222';
+  const start = (): ScenarioStep[] => [
+    q('source', 'migrate-set-capabilities', caps(['events', 'validate-uuid'])),
+    q('destination', 'migrate-set-capabilities', caps(['events'])),
+    q('destination', 'migrate-incoming', { uri: URI }),
+    q('source', 'migrate', { uri: URI }, { source: { status: 'setup' } }),
+    sync('connect', { source: { status: 'active' }, destination: { status: 'active' } }),
+  ];
+  const completes = (): ScenarioStep[] => [
+    sync('converge', { source: { runstate: 'finish-migrate' } }),
+    ...switchover(p),
+    sync('complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
+    sync('cleanup', { source: { runstate: 'postmigrate' } }),
+  ];
+  const failed = p.statuses.source.includes('failing') ? 'failing' : 'failed';
+  return [
+    { name: '/migration/validate_uuid', from: `${from}: test_validate_uuid`, incoming: 'defer', uuids: { source: A, destination: A }, steps: [...start(), ...completes()] },
+    {
+      name: '/migration/validate_uuid_error',
+      from: `${from}: test_validate_uuid_error`,
+      incoming: 'defer',
+      uuids: { source: A, destination: B },
+      steps: [
+        ...start(),
+        // the destination's load fails at the configuration section: nothing completes
+        sync('uuid-mismatch', { source: { status: failed, runstate: 'running' }, destination: { exited: true } }),
+      ],
+    },
+    { name: '/migration/validate_uuid_src_not_set', from: `${from}: test_validate_uuid_src_not_set`, incoming: 'defer', uuids: { destination: A }, steps: [...start(), ...completes()] },
+    { name: '/migration/validate_uuid_dst_not_set', from: `${from}: test_validate_uuid_dst_not_set`, incoming: 'defer', uuids: { source: A }, steps: [...start(), ...completes()] },
+  ];
+}
+
 export function allScenarios(p: Profile): Scenario[] {
   return [
     ...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p),
-    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p),
+    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p),
   ];
 }

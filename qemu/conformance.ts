@@ -85,6 +85,8 @@ export interface Scenario {
   destinationPaused?: boolean;
   /** Start the source only; a launch step starts the destination later (a restore after a save). */
   destinationLater?: boolean;
+  /** -uuid on each command line (validate-uuid compares them). */
+  uuids?: { source?: string; destination?: string };
   /** The accelerator of both VMs (default tcg; kvm: qemu/vm.ts kvmUsable). */
   accel?: 'tcg' | 'kvm';
   /** Run the whole scenario again (fresh pair) until `vm` was seen in `status`, at most `attempts` times. */
@@ -440,8 +442,8 @@ class ScenarioRun {
     readonly attempt: number,
     readonly traceFile: string,
   ) {
-    this.tracks = { source: this.newTrack('source', startSide(p, { side: 'source', paused: !!sc.sourcePaused }), -1) };
-    if (!sc.destinationLater) this.tracks.destination = this.newTrack('destination', startSide(p, { side: 'destination', incoming: sc.incoming ?? 'uri', paused: !!sc.destinationPaused }), -1);
+    this.tracks = { source: this.newTrack('source', startSide(p, { side: 'source', paused: !!sc.sourcePaused, uuid: sc.uuids?.source }), -1) };
+    if (!sc.destinationLater) this.tracks.destination = this.newTrack('destination', startSide(p, { side: 'destination', incoming: sc.incoming ?? 'uri', paused: !!sc.destinationPaused, uuid: sc.uuids?.destination }), -1);
   }
 
   private newTrack(name: VmName, start: SideSnapshot, launchedAt: number): Track {
@@ -1019,7 +1021,7 @@ class ScenarioRun {
  */
 /** A pair started as a scenario asks: how the destination listens, -S on either side, the accelerator. */
 function launchFor(sc: Omit<Scenario, 'steps'>, qemu: string | undefined, traceFile: string): Promise<Pair> {
-  return Pair.launch({ qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, destinationLater: sc.destinationLater, accel: sc.accel, traceFile });
+  return Pair.launch({ qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, destinationLater: sc.destinationLater, accel: sc.accel, uuids: sc.uuids, traceFile });
 }
 
 export class LiveRun {

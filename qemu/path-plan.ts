@@ -310,6 +310,7 @@ function observable(s: PairState, vm: Side): string {
  */
 export function translate(p: Profile, st: EdgeStepper, path: ModelPath, name: string, opts: { check?: boolean; settleLimit?: number } = {}): Translated | NotRunnable {
   // A TLS start needs credentials objects on both processes (object-add), which no path makes.
+  if (path.start.input.sourceUuid || path.start.input.destinationUuid) return { runnable: false, step: -1, reason: 'a start with -uuid on the command lines (the path runner starts its pairs without)' };
   if (path.start.tls) return { runnable: false, step: -1, reason: `a start with tls-creds set on the ${path.start.tls === 'both' ? 'source and the destination' : path.start.tls} (no credentials object is made for a path)` };
   const roots = rootStates(p, [path.start.caps], [path.start.input.incoming ?? 'defer']).filter(
     (r) => !!r.start.input.sourcePaused === !!path.start.input.sourcePaused && !!r.start.input.destinationPaused === !!path.start.input.destinationPaused,

@@ -61,6 +61,9 @@ const tlsX509 = (vm: VmName, dir: string, extra: Record<string, unknown> = {}): 
   params(vm, { 'tls-creds': 'tlscreds0' }),
 ];
 
+const UUID_A = '11111111-1111-1111-1111-111111111111';
+const UUID_B = '22222222-2222-2222-2222-222222222222';
+
 /** Probes that change nothing in any status, on either side (answers differ by status). */
 const ALWAYS = ['queries', 'params-same', 'params-range', 'params-unknown', 'caps-unknown', 'migrate-no-uri', 'continue-other'] as const;
 type ProbeName =
@@ -715,6 +718,25 @@ export const SCENARIOS: Scenario[] = [
     description: 'Postcopy over TLS (tls-tests.c: postcopy/tls/psk, postcopy/recovery/tls/psk; destination -S): postcopy-active, migrate-pause on the source pauses both, migrate-recover and migrate resume make a new TLS session, completed.',
     destinationPaused: true,
     steps: [...tlsPsk(S, '$TLS_PSK_DIR'), ...tlsPsk(D, '$TLS_PSK_DIR'), ...postcopyActive('paused'), ...pauseBoth, ...recoverAndFinish()],
+  },
+  // validate-uuid (tests/qtest/migration/misc-tests.c: the validate_uuid cases): -uuid on the command lines.
+  {
+    name: 'uuid-validated',
+    description: 'The same -uuid on both, validate-uuid on the source (validate_uuid): completes.',
+    uuids: { source: UUID_A, destination: UUID_A },
+    steps: [caps(S, 'events', 'validate-uuid'), caps(D, 'events'), cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'completed', 'postmigrate'), wait(D, 'completed', 'running')],
+  },
+  {
+    name: 'uuid-mismatch',
+    description: 'Different -uuid, validate-uuid on the source (validate_uuid_error): the destination\'s load fails on the UUID and it exits; the source goes active and fails.',
+    uuids: { source: UUID_A, destination: UUID_B },
+    steps: [caps(S, 'events', 'validate-uuid'), caps(D, 'events'), cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'failed', 'running'), waitExit(D)],
+  },
+  {
+    name: 'uuid-destination-not-set',
+    description: 'A -uuid on the source only, validate-uuid on (validate_uuid_dst_not_set): the destination warns and completes.',
+    uuids: { source: UUID_A },
+    steps: [caps(S, 'events', 'validate-uuid'), caps(D, 'events'), cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'completed', 'postmigrate'), wait(D, 'completed', 'running')],
   },
   {
     name: 'kill-destination-active',

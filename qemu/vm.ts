@@ -485,10 +485,14 @@ export interface PairOptions {
   /** Start the source only; the destination comes later (Pair.launchMore: a restore after a save). */
   destinationLater?: boolean;
   accel?: 'tcg' | 'kvm';
+  /** -uuid on each command line (system/vl.c: qemu_uuid): what validate-uuid compares. */
+  uuids?: { source?: string; destination?: string };
   /** JSON-lines trace file (null or absent: in memory only). */
   traceFile?: string | null;
   trace?: TraceRecorder;
 }
+
+const uuidArgs = (uuid: string | undefined): string[] => (uuid ? ['-uuid', uuid] : []);
 
 export class Pair {
   private disposed = false;
@@ -561,8 +565,8 @@ export class Pair {
       const incoming = o.incoming === 'uri' ? `tcp:127.0.0.1:${port}` : 'defer';
       trace.note({ launch: 'pair', dir, incoming, sourcePaused: !!o.sourcePaused, destinationPaused: !!o.destinationPaused, accel: o.accel ?? 'tcg' });
       const [d, s] = await Promise.allSettled([
-        o.destinationLater ? Promise.resolve(null) : Vm.launch({ name: 'destination', qemu: o.qemu, dir, incoming, paused: o.destinationPaused, accel: o.accel, trace }),
-        Vm.launch({ name: 'source', qemu: o.qemu, dir, paused: o.sourcePaused, accel: o.accel, trace }),
+        o.destinationLater ? Promise.resolve(null) : Vm.launch({ name: 'destination', qemu: o.qemu, dir, incoming, paused: o.destinationPaused, accel: o.accel, trace, extraArgs: uuidArgs(o.uuids?.destination) }),
+        Vm.launch({ name: 'source', qemu: o.qemu, dir, paused: o.sourcePaused, accel: o.accel, trace, extraArgs: uuidArgs(o.uuids?.source) }),
       ]);
       if (d.status === 'fulfilled') dst = d.value;
       if (s.status === 'rejected' || d.status === 'rejected') {
