@@ -887,9 +887,43 @@ export function uuidQtestCases(p: Profile): Scenario[] {
   ];
 }
 
+/**
+ * qtest cases that are a plain precopy with a capability on (xbzrle, x-ignore-shared,
+ * switchover-ack), and multifd over a `channels` list instead of a URI. What each turns on changes
+ * counters the model does not keep (ram.xbzrle-cache, ram.transferred), not the flow.
+ */
+export function capPrecopyQtestCases(p: Profile): Scenario[] {
+  const c = (name: string, from: string, list: string[], addr: { uri: string } | { channels: unknown[] } = { uri: URI }): Scenario => ({
+    name,
+    from,
+    incoming: 'defer',
+    steps: [
+      q('source', 'migrate-set-capabilities', caps(['events', ...list])),
+      q('destination', 'migrate-set-capabilities', caps(['events', ...list])),
+      q('destination', 'migrate-incoming', addr as QmpArguments),
+      q('source', 'migrate', addr as QmpArguments, { source: { status: 'setup' } }),
+      sync('connect', { source: { status: 'active' }, destination: { status: 'active' } }),
+      sync('converge', { source: { runstate: 'finish-migrate' } }),
+      ...switchover(p),
+      sync('complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
+      sync('cleanup', { source: { runstate: 'postmigrate' } }),
+    ],
+  });
+  const out: Scenario[] = [];
+  const has = (x: string) => p.capabilities.includes(x);
+  if (has('xbzrle')) out.push(c('/migration/precopy/unix/xbzrle', 'tests/qtest/migration/compression-tests.c: test_precopy_unix_xbzrle', ['xbzrle'], { uri: 'unix:/tmp/migstate/migsocket' }));
+  if (has('x-ignore-shared')) out.push(c('/migration/ignore-shared', 'tests/qtest/migration/misc-tests.c: test_ignore_shared', ['x-ignore-shared']));
+  if (has('switchover-ack')) out.push(c('/migration/precopy/tcp/plain/switchover-ack', 'tests/qtest/migration/precopy-tests.c: test_precopy_tcp_switchover_ack', ['return-path', 'switchover-ack']));
+  if ((p.commandArgs['migrate-incoming'] ?? []).includes('channels')) {
+    const channels = [{ 'channel-type': 'main', addr: { transport: 'socket', type: 'inet', host: '127.0.0.1', port: '9998' } }];
+    out.push(c('/migration/multifd/tcp/channels/plain/none', 'tests/qtest/migration/precopy-tests.c: test_multifd_tcp_channels_none', ['multifd'], { channels }));
+  }
+  return out;
+}
+
 export function allScenarios(p: Profile): Scenario[] {
   return [
     ...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p),
-    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p),
+    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p), ...capPrecopyQtestCases(p),
   ];
 }

@@ -487,13 +487,18 @@ class ScenarioRun {
     const uris = new Map<string, string>();
     for (const m of JSON.stringify(a).matchAll(/"\$URI:([^"]+)"/g)) uris.set(m[0].slice(1, -1), await this.pair.uriOf(JSON.parse(`"${m[1]}"`) as string));
     const saved = join(this.pair.dir, 'saved-state');
-    const map: Record<string, () => string> = {
+    const map: Record<string, () => unknown> = {
       ...Object.fromEntries([...uris].map(([k, v]) => [k, () => v])),
       $DST_URI: () => this.pair.uri,
       // A save to a file and its restore (exec: runs /bin/sh -c; the folder is private to the run).
       $SAVE_URI: () => `exec:cat > ${saved}`,
       $LOAD_URI: () => `exec:cat ${saved}`,
       // The same file through the file: transport (QEMU >= 8.1), and at an offset.
+      // The destination's address as a `channels` list (QEMU >= 9.1: migrate / migrate-incoming channels).
+      $DST_CHANNELS: () => {
+        const [host, port] = this.pair.uri.replace(/^tcp:/, '').split(':');
+        return [{ 'channel-type': 'main', addr: { transport: 'socket', type: 'inet', host, port } }];
+      },
       $FILE_URI: () => `file:${saved}`,
       $FILE_OFFSET_URI: () => `file:${saved},offset=0x1000`,
       $REFUSED_URI: () => `tcp:127.0.0.1:${this.ports.refused}`,

@@ -719,6 +719,37 @@ export const SCENARIOS: Scenario[] = [
     destinationPaused: true,
     steps: [...tlsPsk(S, '$TLS_PSK_DIR'), ...tlsPsk(D, '$TLS_PSK_DIR'), ...postcopyActive('paused'), ...pauseBoth, ...recoverAndFinish()],
   },
+  // Capabilities the qtests turn on for a plain precopy; the flow is the precopy's, each checked on the binaries.
+  {
+    name: 'precopy-xbzrle',
+    description: 'xbzrle on both sides (compression-tests.c: precopy/unix/xbzrle): completes.',
+    steps: [caps(S, 'xbzrle'), caps(D, 'xbzrle'), params(S, { 'xbzrle-cache-size': 33554432 }), ...precopyWithEvents()],
+  },
+  {
+    name: 'precopy-ignore-shared',
+    description: 'x-ignore-shared on both sides (misc-tests.c: ignore-shared), RAM not shared here: completes like a plain precopy.',
+    steps: [caps(S, 'x-ignore-shared'), caps(D, 'x-ignore-shared'), ...precopyWithEvents()],
+  },
+  {
+    name: 'precopy-switchover-ack',
+    description: 'return-path and switchover-ack on both sides (precopy-tests.c: precopy/tcp/plain/switchover-ack): no device needs the ack, the destination sends it at once; completes.',
+    only: { profiles: ['qemu-10.0', 'qemu-master'], why: 'switchover-ack is QEMU >= 8.1' },
+    steps: [caps(S, 'return-path', 'switchover-ack'), caps(D, 'return-path', 'switchover-ack'), ...precopyWithEvents()],
+  },
+  {
+    name: 'multifd-channels',
+    description: 'multifd over a channels list on both sides instead of a URI (precopy-tests.c: multifd/tcp/channels/plain/none): completes.',
+    incoming: 'defer',
+    only: { profiles: ['qemu-10.0', 'qemu-master'], why: 'migrate-incoming channels is QEMU >= 9.1' },
+    steps: [
+      caps(S, 'events', 'multifd'),
+      caps(D, 'events', 'multifd'),
+      cmd(D, 'migrate-incoming', { channels: '$DST_CHANNELS' }),
+      cmd(S, 'migrate', { channels: '$DST_CHANNELS' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+    ],
+  },
   // validate-uuid (tests/qtest/migration/misc-tests.c: the validate_uuid cases): -uuid on the command lines.
   {
     name: 'uuid-validated',
