@@ -921,9 +921,46 @@ export function capPrecopyQtestCases(p: Profile): Scenario[] {
   return out;
 }
 
+/**
+ * The postcopy-preempt qtest cases: the postcopy scenarios with postcopy-preempt on wherever
+ * postcopy-ram is set (the capabilities come before migrate-incoming: 10.0 refuses preempt once the
+ * incoming side started). The preempt channel is QEMU's own; QMP shows the same statuses, which the
+ * conformance runs check on both binaries (qemu/scenarios.ts: postcopy-preempt-pause-recover, with TLS too).
+ */
+export function preemptQtestCases(p: Profile): Scenario[] {
+  if (!p.capabilities.includes('postcopy-preempt')) return [];
+  const withPreempt = (name: string, from: string, sc: Scenario | undefined): Scenario[] =>
+    sc
+      ? [{
+          name,
+          from: `${from} (postcopy-preempt on)`,
+          incoming: sc.incoming,
+          steps: sc.steps.map((st) => {
+            const e = st.event;
+            if (e.type !== 'qmp' || e.command !== 'migrate-set-capabilities') return st;
+            const list = (e.arguments?.capabilities as { capability: string; state: boolean }[]) ?? [];
+            if (!list.some((c) => c.capability === 'postcopy-ram' && c.state)) return st;
+            return { ...st, event: { ...e, arguments: { capabilities: [...list, { capability: 'postcopy-preempt', state: true }] } } };
+          }),
+        }]
+      : [];
+  const base = [...precopyScenarios(p), ...postcopyQtestCases(p), ...tlsQtestCases(p)];
+  const named = (n: string) => base.find((x) => x.name === n);
+  const pc = 'tests/qtest/migration/postcopy-tests.c';
+  const tls = 'tests/qtest/migration/tls-tests.c';
+  return [
+    ...withPreempt('/migration/postcopy/preempt/plain', `${pc}: test_postcopy_preempt`, named('postcopy with a pause and a recovery')),
+    ...withPreempt('/migration/postcopy/preempt/recovery/plain', `${pc}: test_postcopy_preempt_recovery`, named('postcopy with a pause and a recovery')),
+    ...withPreempt('/migration/multifd+postcopy/preempt/plain', `${pc}: test_multifd_postcopy_preempt`, named('multifd+postcopy/plain')),
+    ...withPreempt('/migration/postcopy/preempt/tls/psk', `${tls}: test_postcopy_preempt_tls_psk`, named('/migration/postcopy/tls/psk')),
+    ...withPreempt('/migration/postcopy/preempt/recovery/tls/psk', `${tls}: test_postcopy_preempt_all`, named('/migration/postcopy/recovery/tls/psk')),
+    ...withPreempt('/migration/multifd+postcopy/preempt/recovery/tls/psk', `${tls}: test_multifd_postcopy_preempt_recovery_tls_psk`, named('/migration/multifd+postcopy/recovery/tls/psk')),
+  ];
+}
+
 export function allScenarios(p: Profile): Scenario[] {
   return [
     ...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p),
-    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p), ...capPrecopyQtestCases(p),
+    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p), ...capPrecopyQtestCases(p), ...preemptQtestCases(p),
   ];
 }

@@ -750,6 +750,48 @@ export const SCENARIOS: Scenario[] = [
       wait(D, 'completed', 'running'),
     ],
   },
+  {
+    name: 'postcopy-preempt-pause-recover',
+    description: 'Postcopy with postcopy-preempt on both sides (postcopy-tests.c: postcopy/preempt/plain, preempt/recovery/plain; destination -S): the preempt channel is QEMU\'s own, QMP shows the same statuses: postcopy-active, migrate-pause pauses both, recovery re-creates both channels, completed.',
+    destinationPaused: true,
+    // 10.0 refuses postcopy-preempt once the incoming side has started ("Postcopy preempt must be
+    // set before incoming starts"): the destination listens only after its capabilities are set.
+    incoming: 'defer',
+    steps: [
+      caps(S, 'events', 'postcopy-ram', 'postcopy-preempt'),
+      caps(D, 'events', 'postcopy-ram', 'postcopy-preempt'),
+      cmd(D, 'migrate-incoming', { uri: '$DST_URI' }),
+      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
+      PACE_10,
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'active', 'running'),
+      wait(D, 'active', 'inmigrate'),
+      ...startPostcopy('paused'),
+      ...pauseBoth,
+      ...recoverAndFinish(),
+    ],
+  },
+  {
+    name: 'tls-psk-postcopy-preempt-pause-recover',
+    description: 'The same over TLS (tls-tests.c: postcopy/preempt/tls/psk, preempt/recovery/tls/psk): the preempt channel is a TLS session too.',
+    destinationPaused: true,
+    incoming: 'defer',
+    steps: [
+      ...tlsPsk(S, '$TLS_PSK_DIR'),
+      ...tlsPsk(D, '$TLS_PSK_DIR'),
+      caps(S, 'events', 'postcopy-ram', 'postcopy-preempt'),
+      caps(D, 'events', 'postcopy-ram', 'postcopy-preempt'),
+      cmd(D, 'migrate-incoming', { uri: '$DST_URI' }),
+      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
+      PACE_10,
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'active', 'running'),
+      wait(D, 'active', 'inmigrate'),
+      ...startPostcopy('paused'),
+      ...pauseBoth,
+      ...recoverAndFinish(),
+    ],
+  },
   // validate-uuid (tests/qtest/migration/misc-tests.c: the validate_uuid cases): -uuid on the command lines.
   {
     name: 'uuid-validated',
