@@ -290,6 +290,31 @@ describe.skipIf(!hasBrowser)('replay in headless Chromium = check-trace', () => 
     await expect.poll(() => view().getAttribute('data-step')).toBe(String(target));
   }, 180_000);
 
+  it('each replay step the user moves to is a history entry: Back returns to the step before, Forward takes it again', async () => {
+    const file = join(ROOT, 'model-tests', 'fixtures', 'traces', 'qemu-7.2', 'three-processes-a-b-c.jsonl');
+    await open('qemu-7.2');
+    await replay(file);
+    await expect.poll(() => view().getAttribute('data-step'), { timeout: 10_000 }).toBe('0');
+    const entries0 = await page.evaluate(() => history.length);
+    const next = page.getByRole('button', { name: 'next ⟩' });
+    for (const want of [1, 2, 3]) {
+      await next.click();
+      await expect.poll(() => new URL(page.url()).hash, { timeout: 10_000 }).toContain(`rstep=${want + 1}`);
+    }
+    // three moves, three entries (the first step, shown by the page, made none)
+    expect(await page.evaluate(() => history.length)).toBe(entries0 + 3);
+    await page.goBack();
+    await expect.poll(() => view().getAttribute('data-step'), { timeout: 10_000 }).toBe('2');
+    await page.goBack();
+    await expect.poll(() => view().getAttribute('data-step'), { timeout: 10_000 }).toBe('1');
+    await page.goForward();
+    await expect.poll(() => view().getAttribute('data-step'), { timeout: 10_000 }).toBe('2');
+    // Back itself made no entry, and the URL still names the step on view.
+    expect(await page.evaluate(() => history.length)).toBe(entries0 + 3);
+    await expect.poll(() => new URL(page.url()).hash, { timeout: 10_000 }).toContain('rstep=3');
+    expect(new URL(page.url()).hash).toContain('view=replay');
+  }, 120_000);
+
   it('the replayed simulation is drawn too', async () => {
     await open('qemu-7.2', '&caps=events&steps=' + encodeURIComponent(JSON.stringify([['d', 'migrate-incoming', { uri: 'tcp:127.0.0.1:4444' }], ['s', 'migrate', { uri: 'tcp:127.0.0.1:4444' }], ['sync', 'connect']])));
     await page.getByRole('button', { name: 'replay the current simulation' }).click();

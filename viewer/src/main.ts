@@ -288,6 +288,11 @@ class App {
     this.tab = tab;
     this.setTab(tab);
     this.pushNext = false;
+    // A replay step's entry: the replay view moves there without making an entry of its own.
+    if (tab === 'replay' && state.replayStep !== undefined) {
+      if (this.replay) this.replay.go(state.replayStep, 'replace');
+      else this.linkedReplayStep = state.replayStep;
+    }
   }
 
   private say(text: string) {

@@ -20,20 +20,27 @@ import './replay.css';
 const HASH_KEY = 'rstep';
 /**
  * Sets (or with null removes) the step in the hash, keeping the rest (main.ts writes the other keys;
- * url.ts carries this one). Written once the step rests: browsers throttle a stream of replaceState
- * calls, as dragging the slider would make.
+ * url.ts carries this one). Written once the step rests: browsers throttle a stream of history
+ * calls, as dragging the slider would make. A step the user moved to is a history entry of its own
+ * (`push`: Back returns to the step before, as in the simulation); one the page chose (the first
+ * step, a linked step, Back itself) replaces the entry.
  */
 let hashTimer = 0;
-function setHashStep(i: number | null): void {
+let pushPending = false;
+function setHashStep(i: number | null, push = false): void {
   clearTimeout(hashTimer);
-  hashTimer = window.setTimeout(() => writeHashStep(i), 150);
+  pushPending ||= push;
+  hashTimer = window.setTimeout(() => {
+    writeHashStep(i, pushPending);
+    pushPending = false;
+  }, 150);
 }
-function writeHashStep(i: number | null): void {
+function writeHashStep(i: number | null, push: boolean): void {
   const q = new URLSearchParams(location.hash.replace(/^#/, ''));
   if (i === null) q.delete(HASH_KEY);
   else q.set(HASH_KEY, String(i + 1));
   const hash = '#' + q.toString();
-  if (hash !== location.hash && !(hash === '#' && !location.hash)) history.replaceState(null, '', hash);
+  if (hash !== location.hash && !(hash === '#' && !location.hash)) (push ? history.pushState : history.replaceState).call(history, null, '', hash);
 }
 
 /** The two chart slots, by the key main.ts keeps their regions under. */
@@ -88,6 +95,8 @@ export class ReplayView {
   /** The step last asked of the worker: next / previous move from it, not from the step shown, so a
    * click while the worker is still busy with the previous request is not lost. */
   private wanted = -1;
+  /** Whether the step being fetched is a history entry (go). */
+  private entry: 'push' | 'replace' = 'replace';
   private lastBlob: { blob: Blob; name: string } | null = null;
   private loadStart = 0;
   private rafPending = false;
@@ -281,9 +290,12 @@ export class ReplayView {
     delete this.el.dataset.loaded;
   }
 
-  /** The step on view (0-based), for the URL (url.ts: replayStep); undefined with no trace. */
+  /**
+   * The step for the URL (0-based; url.ts: replayStep): the one asked for, which the view shows once
+   * the worker answers (a URL written meanwhile must not name the step being left); undefined with no trace.
+   */
   get position(): number | undefined {
-    return this.current >= 0 ? this.current : undefined;
+    return this.wanted >= 0 && this.steps ? this.wanted : this.current >= 0 ? this.current : undefined;
   }
 
   load(blob: Blob, name: string): void {
@@ -326,7 +338,7 @@ export class ReplayView {
       this.sequence.setTrace(m.steps, this.lastBlob?.name ?? 'trace');
       const linked = this.linkedStep;
       this.linkedStep = null;
-      if (linked !== null && linked < m.steps) this.go(linked);
+      if (linked !== null && linked < m.steps) this.go(linked, 'replace');
       else if (this.current >= 0) this.sequence.show(this.current);
       this.el.dataset.loaded = 'true';
     } else if (m.type === 'error') {
@@ -366,7 +378,7 @@ export class ReplayView {
     this.slider.max = String(Math.max(0, n - 1));
     this.slider.disabled = n === 0;
     if (n === 0) this.pos.textContent = 'no trace loaded';
-    if (first) this.go(0);
+    if (first) this.go(0, 'replace');
     else this.updatePos();
   }
 
@@ -391,10 +403,12 @@ export class ReplayView {
     if (this.current >= 0) this.pos.textContent = `step ${this.current + 1} of ${this.steps}`;
   }
 
-  go(i: number): void {
+  /** Shows step `i`; `entry` 'push' makes it a history entry (a move of the user's), 'replace' does not. */
+  go(i: number, entry: 'push' | 'replace' = 'push'): void {
     if (!this.worker || !this.steps) return;
     i = Math.max(0, Math.min(this.steps - 1, i));
     this.wanted = i;
+    this.entry = entry;
     this.slider.value = String(i);
     // One request per frame: dragging the slider over a big trace stays smooth.
     if (this.rafPending) return;
@@ -460,7 +474,9 @@ export class ReplayView {
         (p?.departure ? ' — ⚠ departure at this step' : '');
     }
     this.el.dataset.step = String(d.index);
-    setHashStep(d.index);
+    // Only the step asked for is an entry: later updates of it (the worker catching up) replace it.
+    setHashStep(d.index, this.entry === 'push' && d.index === this.wanted);
+    this.entry = 'replace';
     this.sequence.show(d.index);
     this.onStep?.(d);
   }
