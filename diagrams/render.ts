@@ -32,6 +32,30 @@ export const SVG_STYLE = `
 .msv .junction { fill: #6d7a8e; }
 .msv .edge.taken .junction { fill: #b86e00; }
 .msv .initial-edge { fill: none; stroke: #1d2433; stroke-width: 1.3; }
+@media (prefers-color-scheme: dark) {
+  .msv .box > rect { fill: #1c222c; stroke: #8a97ab; }
+  .msv .box.parallel > rect { fill: #202733; stroke: #9fb0c8; }
+  .msv .box.region > rect { fill: #171c24; stroke: #7d8ba0; }
+  .msv .box.compound > rect { fill: #1e2530; }
+  .msv .box > text.title { fill: #c9d3e3; }
+  .msv .state > rect { fill: #232a35; stroke: #9fb0c8; }
+  .msv .state > text { fill: #e4e8ef; }
+  .msv .state.selected > rect { stroke: #7fb0ff; }
+  .msv .state.active > rect { fill: #5c4300; stroke: #ffc14d; }
+  .msv .state.possible > rect { fill: #3a3016; stroke: #ffc14d; }
+  .msv .edge > path { stroke: #8a97ab; }
+  .msv .edge.taken > path { stroke: #ffb84d; }
+  .msv .edge.hover > path, .msv .edge.selected > path { stroke: #7fb0ff; }
+  .msv .lbl > rect { fill: #171c24; }
+  .msv .tl.qmp { fill: #8cb8ff; }
+  .msv .tl.internal { fill: #cdbdf2; }
+  .msv .tl.other { fill: #cfd6e0; }
+  .msv .tl.selected { fill: #ff9a62; }
+  .msv .initial { fill: #e4e8ef; }
+  .msv .junction { fill: #8a97ab; }
+  .msv .edge.taken .junction { fill: #ffb84d; }
+  .msv .initial-edge { stroke: #e4e8ef; }
+}
 `;
 
 function pathOf(pts: { x: number; y: number }[]): string {

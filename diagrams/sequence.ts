@@ -295,6 +295,23 @@ export const SEQ_STYLE = `
 .seq .msg.departure text, .seq .dep text { fill: #c81e1e; }
 .seq .dep rect { fill: #fde8e8; stroke: #c81e1e; }
 .seq .note text { fill: #64748b; font-size: 12px; }
+@media (prefers-color-scheme: dark) {
+  .seq .head rect { fill: #232a35; stroke: #9fb0c8; }
+  .seq .head text, .seq .msg text { fill: #e4e8ef; }
+  .seq .life { stroke: #5d6b80; }
+  .seq .msg line { stroke: #b8c4d6; }
+  .seq .msg.error text { fill: #ffb08a; }
+  .seq .msg.event line { stroke: #cdbdf2; }
+  .seq .msg.event text { fill: #cdbdf2; }
+  .seq .msg.greeting text, .seq .note text { fill: #a4afc0; }
+  .seq .msg:hover .bg { fill: #22304a; }
+  .seq .msg.current .bg { fill: #4d3d0c; }
+  .seq .mark rect { fill: #3a3016; stroke: #ffc14d; }
+  .seq .mark text { fill: #ffd98a; }
+  .seq .msg.departure line { stroke: #ff8a8a; }
+  .seq .msg.departure text, .seq .dep text { fill: #ff8a8a; }
+  .seq .dep rect { fill: #3a1d1b; stroke: #ff8a8a; }
+}
 `;
 
 export interface SvgOptions {

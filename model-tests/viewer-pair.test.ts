@@ -187,8 +187,25 @@ describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await open();
     expect(await lum()).toBeGreaterThan(0.8);
+    // The charts' drawing too (diagrams/render.ts: its own style): a dark region, light state names.
+    const chartLum = () =>
+      page.evaluate(() => {
+        const l = (c: string) => {
+          const m = c.match(/\d+(\.\d+)?/g)!.map(Number);
+          return (0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2]) / 255;
+        };
+        const region = document.querySelector('section[data-side=source] svg.msv .box.region > rect')!;
+        const name = document.querySelector('section[data-side=source] svg.msv .state > text')!;
+        return { region: l(getComputedStyle(region).fill), name: l(getComputedStyle(name).fill) };
+      });
+    const light = await chartLum();
+    expect(light.region).toBeGreaterThan(0.8);
+    expect(light.name).toBeLessThan(0.3);
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await lum()).toBeLessThan(0.2);
+    const dark = await chartLum();
+    expect(dark.region).toBeLessThan(0.2);
+    expect(dark.name).toBeGreaterThan(0.7);
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
