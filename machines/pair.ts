@@ -214,8 +214,9 @@ export const SYNC: readonly SyncSpec[] = [
   {
     name: 'converge',
     ref: 'migration/migration.c: migration_iteration_run -> migration_completion (the stream must be up: migration_detect_error fails it otherwise)',
-    when: (s) => src(s)?.status === 'active' && (s.channel === 'connected' || toFile(src(s))),
-    needs: 'the source must be active, its stream up (connected to the destination, or a file)',
+    channelIn: ['connected'],
+    when: (s) => src(s)?.status === 'active' && !toFile(src(s)),
+    needs: 'the source must be active, migrating to a destination (file-converge: to a file)',
     steps: [{ vm: 'source', event: 'converged' }],
   },
   {
@@ -258,48 +259,6 @@ export const SYNC: readonly SyncSpec[] = [
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
   {
-    // file: and exec: (migration/file.c: file_start_outgoing_migration, migration/exec.c): the
-    // stream goes to a file or a command, with no QEMU at the other end. The source's thread starts
-    // at once; the destination is not involved (a later process reads the file: file-load).
-    name: 'file-open',
-    ref: 'migration/file.c: file_start_outgoing_migration / migration/exec.c: exec_start_outgoing_migration -> migration_channel_connect',
-    when: (s) => src(s)?.status === 'setup' && toFile(src(s)),
-    needs: 'the source must be in setup, migrating to a file or command (file:, exec:)',
-    steps: [{ vm: 'source', event: 'setup-done' }],
-  },
-  {
-    name: 'file-complete',
-    ref: 'migration/migration.c: migration_completion (the device state written to the file; no destination to wait for)',
-    when: (s) => toFile(src(s)) && src(s)!.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status) && !src(s)!.cancelRequested && !src(s)!.postcopyStarted,
-    needs: 'the source must be migrating to a file and have stopped the VM (finish-migrate) in active or device, with no migrate_cancel under way',
-    steps: [{ vm: 'source', event: 'switchover-done' }],
-  },
-  {
-    // migrate-incoming file: / exec: reads a whole stream with no source process: the load runs and
-    // completes (migration/file.c: file_start_incoming_migration -> migration_channel_process_incoming).
-    // The stream's globalstate section says how the saving source ran: a stopped one leaves the VM
-    // paused whatever autostart says (file-load-paused).
-    name: 'file-load',
-    ref: 'migration/file.c: file_start_incoming_migration / migration/exec.c: exec_start_incoming_migration -> process_incoming_migration_co -> process_incoming_migration_bh',
-    when: (s) => !!dst(s)?.listening && toFile(dst(s)) && ['none', 'setup'].includes(dst(s)!.status),
-    needs: 'the destination must be listening on a file or command (migrate-incoming file:, exec:) in none/setup',
-    steps: [
-      { vm: 'destination', event: 'source-connected' },
-      { vm: 'destination', event: 'load-done' },
-    ],
-  },
-  {
-    name: 'file-load-paused',
-    ref: 'migration/global_state.c: global_state_post_load (the saved run state: paused) + process_incoming_migration_bh',
-    when: (s) => !!dst(s)?.listening && toFile(dst(s)) && ['none', 'setup'].includes(dst(s)!.status),
-    needs: 'the destination must be listening on a file or command (migrate-incoming file:, exec:) in none/setup',
-    steps: [
-      { vm: 'destination', event: 'source-connected' },
-      { vm: 'destination', event: 'globalstate-paused' },
-      { vm: 'destination', event: 'load-done' },
-    ],
-  },
-  {
     // Seen on both binaries: the source goes active and fails ("Unable to write to socket: Connection
     // reset by peer"); the destination reports the mismatch and its load fails (it exits: exit-on-error).
     name: 'uuid-mismatch',
@@ -332,6 +291,55 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'cleanup',
     ref: 'migration/migration.c: migration_iteration_finish / migrate_fd_cleanup',
     steps: [{ vm: 'source', event: 'cleanup-done' }],
+  },
+  {
+    // file: and exec: (migration/file.c: file_start_outgoing_migration, migration/exec.c): the
+    // stream goes to a file or a command, with no QEMU at the other end. The source's thread starts
+    // at once; the destination is not involved (a later process reads the file: file-load).
+    name: 'file-open',
+    ref: 'migration/file.c: file_start_outgoing_migration / migration/exec.c: exec_start_outgoing_migration -> migration_channel_connect',
+    when: (s) => src(s)?.status === 'setup' && toFile(src(s)),
+    needs: 'the source must be in setup, migrating to a file or command (file:, exec:)',
+    steps: [{ vm: 'source', event: 'setup-done' }],
+  },
+  {
+    name: 'file-converge',
+    ref: 'migration/migration.c: migration_iteration_run -> migration_completion (the stream is the file)',
+    when: (s) => src(s)?.status === 'active' && toFile(src(s)),
+    needs: 'the source must be active, migrating to a file or command (file:, exec:)',
+    steps: [{ vm: 'source', event: 'converged' }],
+  },
+  {
+    name: 'file-complete',
+    ref: 'migration/migration.c: migration_completion (the device state written to the file; no destination to wait for)',
+    when: (s) => toFile(src(s)) && src(s)!.runstate === 'finish-migrate' && ['active', 'device'].includes(src(s)!.status) && !src(s)!.cancelRequested && !src(s)!.postcopyStarted,
+    needs: 'the source must be migrating to a file and have stopped the VM (finish-migrate) in active or device, with no migrate_cancel under way',
+    steps: [{ vm: 'source', event: 'switchover-done' }],
+  },
+  {
+    // migrate-incoming file: / exec: reads a whole stream with no source process: the load runs and
+    // completes (migration/file.c: file_start_incoming_migration -> migration_channel_process_incoming).
+    // The stream's globalstate section says how the saving source ran: a stopped one leaves the VM
+    // paused whatever autostart says (file-load-paused).
+    name: 'file-load',
+    ref: 'migration/file.c: file_start_incoming_migration / migration/exec.c: exec_start_incoming_migration -> process_incoming_migration_co -> process_incoming_migration_bh',
+    when: (s) => !!dst(s)?.listening && toFile(dst(s)) && ['none', 'setup'].includes(dst(s)!.status),
+    needs: 'the destination must be listening on a file or command (migrate-incoming file:, exec:) in none/setup',
+    steps: [
+      { vm: 'destination', event: 'source-connected' },
+      { vm: 'destination', event: 'load-done' },
+    ],
+  },
+  {
+    name: 'file-load-paused',
+    ref: 'migration/global_state.c: global_state_post_load (the saved run state: paused) + process_incoming_migration_bh',
+    when: (s) => !!dst(s)?.listening && toFile(dst(s)) && ['none', 'setup'].includes(dst(s)!.status),
+    needs: 'the destination must be listening on a file or command (migrate-incoming file:, exec:) in none/setup',
+    steps: [
+      { vm: 'destination', event: 'source-connected' },
+      { vm: 'destination', event: 'globalstate-paused' },
+      { vm: 'destination', event: 'load-done' },
+    ],
   },
   {
     name: 'postcopy-start',

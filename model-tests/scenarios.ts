@@ -818,7 +818,7 @@ export function fileQtestCases(p: Profile): Scenario[] {
         ...(o.live ? [] : [q('source', 'stop', undefined, { source: { runstate: 'paused' } })]),
         q('source', 'migrate', { uri }, { source: { status: 'setup' } }),
         sync('file-open', { source: { status: 'active' }, destination: { status: 'none' } }),
-        sync('converge', { source: { runstate: 'finish-migrate' } }),
+        sync('file-converge', { source: { runstate: 'finish-migrate' } }),
         ...switchover(p),
         sync('file-complete', { source: { status: 'completed' } }),
         sync('cleanup', { source: { runstate: 'postmigrate' } }),
