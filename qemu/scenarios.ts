@@ -49,6 +49,47 @@ const precopyWithEvents = (): Step[] => [
   wait(D, 'completed', 'running'),
 ];
 
+/**
+ * Postcopy with postcopy-preempt on both sides, held in postcopy-active, paused and recovered, then
+ * completed. 10.0 refuses postcopy-preempt once the incoming side has started ("Postcopy preempt
+ * must be set before incoming starts"): the destination (-incoming defer) listens only after its
+ * capabilities are set.
+ */
+const preemptPauseRecover = (): Step[] => [
+  caps(S, 'events', 'postcopy-ram', 'postcopy-preempt'),
+  caps(D, 'events', 'postcopy-ram', 'postcopy-preempt'),
+  cmd(D, 'migrate-incoming', { uri: '$DST_URI' }),
+  params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
+  PACE_10,
+  cmd(S, 'migrate', { uri: '$DST_URI' }),
+  wait(S, 'active', 'running'),
+  wait(D, 'active', 'inmigrate'),
+  ...startPostcopy('paused'),
+  ...pauseBoth,
+  ...recoverAndFinish(),
+];
+
+/**
+ * A save into a file with no destination process, then a destination started later (-incoming
+ * defer) loading it, with the same capabilities and parameters on both. A stopped source's VM stays
+ * paused after the load (the stream says so) and is continued.
+ */
+function saveThenRestore(o: { uri: string; stopped?: boolean; caps?: string[]; params?: Record<string, unknown> }): Step[] {
+  const setup = (vm: VmName): Step[] => [caps(vm, 'events', ...(o.caps ?? [])), ...(o.params ? [params(vm, o.params)] : [])];
+  return [
+    ...setup(S),
+    ...(o.stopped ? [cmd(S, 'stop')] : []),
+    cmd(S, 'migrate', { uri: o.uri }),
+    wait(S, 'completed', 'postmigrate'),
+    { fault: 'kill-source' },
+    { launch: { vm: D, incoming: 'defer' } },
+    ...setup(D),
+    cmd(D, 'migrate-incoming', { uri: o.uri }),
+    wait(D, 'completed', o.stopped ? 'paused' : 'running'),
+    ...(o.stopped ? [cmd(D, 'cont')] : []),
+  ];
+}
+
 /** PSK credentials for this end (a client on the source, a server on the destination) and tls-creds naming them. */
 const tlsPsk = (vm: VmName, dir: string): Step[] => [
   cmd(vm, 'object-add', { 'qom-type': 'tls-creds-psk', id: 'tlscreds0', endpoint: vm === S ? 'client' : 'server', dir }),
@@ -765,22 +806,8 @@ export const SCENARIOS: Scenario[] = [
     name: 'postcopy-preempt-pause-recover',
     description: 'Postcopy with postcopy-preempt on both sides (postcopy-tests.c: postcopy/preempt/plain, preempt/recovery/plain; destination -S): the preempt channel is QEMU\'s own, QMP shows the same statuses: postcopy-active, migrate-pause pauses both, recovery re-creates both channels, completed.',
     destinationPaused: true,
-    // 10.0 refuses postcopy-preempt once the incoming side has started ("Postcopy preempt must be
-    // set before incoming starts"): the destination listens only after its capabilities are set.
     incoming: 'defer',
-    steps: [
-      caps(S, 'events', 'postcopy-ram', 'postcopy-preempt'),
-      caps(D, 'events', 'postcopy-ram', 'postcopy-preempt'),
-      cmd(D, 'migrate-incoming', { uri: '$DST_URI' }),
-      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
-      PACE_10,
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'active', 'running'),
-      wait(D, 'active', 'inmigrate'),
-      ...startPostcopy('paused'),
-      ...pauseBoth,
-      ...recoverAndFinish(),
-    ],
+    steps: preemptPauseRecover(),
   },
   {
     name: 'tls-psk-postcopy-preempt-pause-recover',
@@ -790,17 +817,7 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       ...tlsPsk(S, '$TLS_PSK_DIR'),
       ...tlsPsk(D, '$TLS_PSK_DIR'),
-      caps(S, 'events', 'postcopy-ram', 'postcopy-preempt'),
-      caps(D, 'events', 'postcopy-ram', 'postcopy-preempt'),
-      cmd(D, 'migrate-incoming', { uri: '$DST_URI' }),
-      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }),
-      PACE_10,
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'active', 'running'),
-      wait(D, 'active', 'inmigrate'),
-      ...startPostcopy('paused'),
-      ...pauseBoth,
-      ...recoverAndFinish(),
+      ...preemptPauseRecover(),
     ],
   },
   // validate-uuid (tests/qtest/migration/misc-tests.c: the validate_uuid cases): -uuid on the command lines.
@@ -939,89 +956,35 @@ export const SCENARIOS: Scenario[] = [
     description: 'Non-live save into a file (file-tests.c: precopy/file): the source is stopped, migrate file: completes with no destination; a destination started later with -incoming defer loads it (migrate-incoming file:) and stays paused, as the saved VM was; cont runs it.',
     destinationLater: true,
     only: { profiles: ['qemu-10.0', 'qemu-master'], why: 'file: is QEMU >= 8.1' },
-    steps: [
-      caps(S, 'events'),
-      cmd(S, 'stop'),
-      cmd(S, 'migrate', { uri: '$FILE_URI' }),
-      wait(S, 'completed', 'postmigrate'),
-      { fault: 'kill-source' },
-      { launch: { vm: D, incoming: 'defer' } },
-      caps(D, 'events'),
-      cmd(D, 'migrate-incoming', { uri: '$FILE_URI' }),
-      wait(D, 'completed', 'paused'),
-      cmd(D, 'cont'),
-      cmd(D, 'query-migrate'),
-    ],
+    steps: [...saveThenRestore({ uri: '$FILE_URI', stopped: true }), cmd(D, 'query-migrate')],
   },
   {
     name: 'file-cpr-reboot-save-then-restore',
     description: 'mode cpr-reboot and x-ignore-shared on both sides, the source stopped, saved into a file (cpr-tests.c: mode/reboot); a destination started later loads it and stays paused; cont runs it. (The qtest shares guest RAM in a memory file; here RAM is private and copied whole: the statuses are the same.)',
     destinationLater: true,
     only: { profiles: ['qemu-10.0', 'qemu-master'], why: 'mode is QEMU >= 8.2, file: >= 8.1' },
-    steps: [
-      caps(S, 'events', 'x-ignore-shared'),
-      params(S, { mode: 'cpr-reboot' }),
-      cmd(S, 'stop'),
-      cmd(S, 'migrate', { uri: '$FILE_URI' }),
-      wait(S, 'completed', 'postmigrate'),
-      { fault: 'kill-source' },
-      { launch: { vm: D, incoming: 'defer' } },
-      caps(D, 'events', 'x-ignore-shared'),
-      params(D, { mode: 'cpr-reboot' }),
-      cmd(D, 'migrate-incoming', { uri: '$FILE_URI' }),
-      wait(D, 'completed', 'paused'),
-      cmd(D, 'cont'),
-    ],
+    steps: saveThenRestore({ uri: '$FILE_URI', stopped: true, caps: ['x-ignore-shared'], params: { mode: 'cpr-reboot' } }),
   },
   {
     name: 'file-offset-save-then-restore',
     description: 'Live save into a file at offset 0x1000 (file-tests.c: precopy/file/offset): completes; the later destination loads from the same offset and runs.',
     destinationLater: true,
     only: { profiles: ['qemu-10.0', 'qemu-master'], why: 'file: is QEMU >= 8.1' },
-    steps: [
-      caps(S, 'events'),
-      cmd(S, 'migrate', { uri: '$FILE_OFFSET_URI' }),
-      wait(S, 'completed', 'postmigrate'),
-      { fault: 'kill-source' },
-      { launch: { vm: D, incoming: 'defer' } },
-      caps(D, 'events'),
-      cmd(D, 'migrate-incoming', { uri: '$FILE_OFFSET_URI' }),
-      wait(D, 'completed', 'running'),
-    ],
+    steps: saveThenRestore({ uri: '$FILE_OFFSET_URI' }),
   },
   {
     name: 'file-mapped-ram-save-then-restore',
     description: 'Live save with mapped-ram and multifd into a file (file-tests.c: multifd/file/mapped-ram/live): completes; the later destination, with the same capabilities, loads it and runs.',
     destinationLater: true,
     only: { profiles: ['qemu-10.0', 'qemu-master'], why: 'mapped-ram is QEMU >= 9.0' },
-    steps: [
-      caps(S, 'events', 'multifd', 'mapped-ram'),
-      cmd(S, 'migrate', { uri: '$FILE_URI' }),
-      wait(S, 'completed', 'postmigrate'),
-      { fault: 'kill-source' },
-      { launch: { vm: D, incoming: 'defer' } },
-      caps(D, 'events', 'multifd', 'mapped-ram'),
-      cmd(D, 'migrate-incoming', { uri: '$FILE_URI' }),
-      wait(D, 'completed', 'running'),
-    ],
+    steps: saveThenRestore({ uri: '$FILE_URI', caps: ['multifd', 'mapped-ram'] }),
   },
   {
     name: 'file-mapped-ram-dio-save-then-restore',
     description: 'The same with direct-io on both sides (file-tests.c: multifd/file/mapped-ram/dio): the file is opened O_DIRECT for the multifd channels.',
     destinationLater: true,
     only: { profiles: ['qemu-10.0', 'qemu-master'], why: 'direct-io is QEMU >= 9.1' },
-    steps: [
-      caps(S, 'events', 'multifd', 'mapped-ram'),
-      params(S, { 'direct-io': true }),
-      cmd(S, 'migrate', { uri: '$FILE_URI' }),
-      wait(S, 'completed', 'postmigrate'),
-      { fault: 'kill-source' },
-      { launch: { vm: D, incoming: 'defer' } },
-      caps(D, 'events', 'multifd', 'mapped-ram'),
-      params(D, { 'direct-io': true }),
-      cmd(D, 'migrate-incoming', { uri: '$FILE_URI' }),
-      wait(D, 'completed', 'running'),
-    ],
+    steps: saveThenRestore({ uri: '$FILE_URI', caps: ['multifd', 'mapped-ram'], params: { 'direct-io': true } }),
   },
   {
     name: 'colo',
