@@ -160,7 +160,7 @@ export const SYNC: readonly SyncSpec[] = [
     // destination starts loading only once every channel is in (migration_ioc_process_incoming:
     // migration_has_all_channels), and none follow: it may keep waiting instead (the multifd qtest
     // expects MIG_TEST_FAIL, not MIG_TEST_FAIL_DEST_QUIT_ERR; 7.2 waits), which tls-handshake-failed
-    // describes. 10.0 was seen both ways (qemu/scenarios.ts: tls-x509-multifd-mismatch-host).
+    // describes. 10.0 was seen both ways (docs/findings.md F16).
     name: 'tls-refused-by-source',
     ref: 'migration/tls.c: migration_tls_outgoing_handshake (the source fails) + migration/savevm.c: qemu_loadvm_state (the destination\'s load fails)',
     channelIn: ['closed'],
@@ -179,7 +179,8 @@ export const SYNC: readonly SyncSpec[] = [
     // handshake completed, starts sending (active) and fails on the closed connection. A plain
     // source to a TLS destination ends the same way ("Unable to write to socket: Connection reset
     // by peer"). Both seen on both binaries (qemu/scenarios.ts: tls-x509-reject-anon-client, "Verify
-    // failed: No certificate was found" on the destination; plain-to-tls-destination).
+    // failed: No certificate was found" on the destination; plain-to-tls-destination). A source whose
+    // whole stream fit in the socket buffers may complete first instead: not modelled (docs/findings.md F15).
     name: 'tls-refused-by-destination',
     ref: 'migration/tls.c: migration_tls_incoming_handshake (error_report_err only) + migration/migration.c: migration_thread -> migration_detect_error (the source fails)',
     channelIn: ['closed'],

@@ -49,11 +49,7 @@ const precopyWithEvents = (): Step[] => [
   wait(D, 'completed', 'running'),
 ];
 
-/**
- * 7.2 with postcopy-preempt, recovering: in one of six runs the destination's query-migrate answered
- * postcopy-paused after its MIGRATION postcopy-recover event, which the model does not have (why 7.2
- * does it is not established). Played on 10.0, where ten runs never showed it.
- */
+/** 7.2 with postcopy-preempt, recovering: docs/findings.md F17. Played on 10.0, where ten runs never showed it. */
 const PREEMPT_72 = "7.2's destination with postcopy-preempt can report postcopy-paused after its postcopy-recover event (racy, not modelled)";
 
 /**
@@ -184,8 +180,8 @@ const PACE_10: QmpStep = params(S, { 'zero-page-detection': 'none' }, { only: ON
 /**
  * Where the destination refuses the stream after the source started sending, a small guest's whole
  * precopy fits in the socket buffers: an unthrottled source can report completed before the reset
- * reaches it (seen once on 7.2, plain-to-tls-destination). The model fails the source there; the
- * limit keeps it in active until the reset, which is what these scenarios are about.
+ * reaches it (docs/findings.md F15). The model fails the source there; the limit keeps it in active
+ * until the reset, which is what these scenarios are about.
  */
 const HOLD_ACTIVE: Step[] = [params(S, { 'max-bandwidth': 10 }), PACE_10];
 
