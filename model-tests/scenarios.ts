@@ -840,10 +840,6 @@ export function fileQtestCases(p: Profile): Scenario[] {
       c('/migration/multifd/file/mapped-ram', 'test_multifd_file_mapped_ram', { caps: ['multifd', 'mapped-ram'] }),
       c('/migration/multifd/file/mapped-ram/live', 'test_multifd_file_mapped_ram_live', { live: true, caps: ['multifd', 'mapped-ram'] }),
     );
-  // cpr-tests.c: mode/reboot is a non-live file migration with mode cpr-reboot and x-ignore-shared on both sides.
-  const mode = p.parameters.find((x) => x.name === 'mode');
-  if (mode?.values?.includes('cpr-reboot') && p.capabilities.includes('x-ignore-shared'))
-    out.push(c('/migration/mode/reboot', 'tests/qtest/migration/cpr-tests.c: test_mode_reboot (migrate_hook_start_mode_reboot, test_file_common)', { caps: ['x-ignore-shared'], params: { mode: 'cpr-reboot' } }));
   if (p.capabilities.includes('mapped-ram') && p.parameters.some((x) => x.name === 'direct-io'))
     out.push(c('/migration/multifd/file/mapped-ram/dio', 'test_multifd_file_mapped_ram_dio (direct-io on)', { caps: ['multifd', 'mapped-ram'], params: { 'direct-io': true } }));
   return out;
