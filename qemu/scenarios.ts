@@ -93,6 +93,23 @@ function saveThenRestore(o: { uri: string; stopped?: boolean; caps?: string[]; p
   ];
 }
 
+/**
+ * The session is refused: events on both sides, migrate, the source fails; then the destination,
+ * still there, is asked where it is. `hold`: the source is held in active first (HOLD_ACTIVE).
+ */
+function refusedSourceFails(o: { caps?: string[]; hold?: boolean } = {}): Step[] {
+  return [
+    caps(S, 'events', ...(o.caps ?? [])),
+    caps(D, 'events', ...(o.caps ?? [])),
+    ...(o.hold ? HOLD_ACTIVE : []),
+    cmd(S, 'migrate', { uri: '$DST_URI' }),
+    wait(S, 'failed', 'running'),
+    { sleep: 300 },
+    cmd(D, 'query-migrate'),
+    cmd(D, 'query-status'),
+  ];
+}
+
 /** PSK credentials for this end (a client on the source, a server on the destination) and tls-creds naming them. */
 const tlsPsk = (vm: VmName, dir: string): Step[] => [
   cmd(vm, 'object-add', { 'qom-type': 'tls-creds-psk', id: 'tlscreds0', endpoint: vm === S ? 'client' : 'server', dir }),
@@ -668,13 +685,7 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       ...tlsPsk(S, '$TLS_PSK_DIR'),
       ...tlsPsk(D, '$TLS_PSK_OTHER_DIR'),
-      caps(S, 'events'),
-      caps(D, 'events'),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'failed', 'running'),
-      { sleep: 300 },
-      cmd(D, 'query-migrate'),
-      cmd(D, 'query-status'),
+      ...refusedSourceFails(),
     ],
   },
   {
@@ -687,14 +698,7 @@ export const SCENARIOS: Scenario[] = [
     description: 'TLS on the destination only: the plain source goes active and fails when the destination, whose handshake read garbage, drops the connection; the destination keeps listening.',
     steps: [
       ...tlsPsk(D, '$TLS_PSK_DIR'),
-      caps(S, 'events'),
-      caps(D, 'events'),
-      ...HOLD_ACTIVE,
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'failed', 'running'),
-      { sleep: 300 },
-      cmd(D, 'query-migrate'),
-      cmd(D, 'query-status'),
+      ...refusedSourceFails({ hold: true }),
     ],
   },
   // The same outcomes with certificates (tls-creds-x509 from a test CA made per run), as tls-tests.c
@@ -724,14 +728,7 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       ...tlsX509(S, '$TLS_X509_ANON_DIR'),
       ...tlsX509(D, '$TLS_X509_SERVER_DIR'),
-      caps(S, 'events'),
-      caps(D, 'events'),
-      ...HOLD_ACTIVE,
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'failed', 'running'),
-      { sleep: 300 },
-      cmd(D, 'query-migrate'),
-      cmd(D, 'query-status'),
+      ...refusedSourceFails({ hold: true }),
     ],
   },
   {
@@ -759,13 +756,7 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       ...tlsX509(S, '$TLS_X509_ANON_DIR'),
       ...tlsX509(D, '$TLS_X509_SERVER_DIR'),
-      caps(S, 'events', 'multifd'),
-      caps(D, 'events', 'multifd'),
-      cmd(S, 'migrate', { uri: '$DST_URI' }),
-      wait(S, 'failed', 'running'),
-      { sleep: 300 },
-      cmd(D, 'query-migrate'),
-      cmd(D, 'query-status'),
+      ...refusedSourceFails({ caps: ['multifd'] }),
     ],
   },
   {
