@@ -751,15 +751,6 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
-    name: 'tls-x509-multifd-reject-anon-client',
-    description: 'x509/reject-anon-client with multifd: the multifd channels are refused too, so the source fails from setup, never active; the destination keeps listening.',
-    steps: [
-      ...tlsX509(S, '$TLS_X509_ANON_DIR'),
-      ...tlsX509(D, '$TLS_X509_SERVER_DIR'),
-      ...refusedSourceFails({ caps: ['multifd'] }),
-    ],
-  },
-  {
     name: 'tls-psk-postcopy-pause-recover',
     description: 'Postcopy over TLS (tls-tests.c: postcopy/tls/psk, postcopy/recovery/tls/psk; destination -S): postcopy-active, migrate-pause on the source pauses both, migrate-recover and migrate resume make a new TLS session, completed.',
     destinationPaused: true,
