@@ -28,4 +28,5 @@ export const RUNSTATE_DOC: Record<string, string> = {
   'finish-migrate': 'guest stopped for the final stage of migration',
   postmigrate: 'guest stopped after its state migrated away',
   colo: 'guest stopped for a COLO checkpoint',
+  suspended: 'guest suspended to RAM (ACPI S3) until system_wakeup',
 };

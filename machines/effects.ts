@@ -113,6 +113,15 @@ export const EFFECTS = {
   // global_state_post_load: the source's run state as sent in the globalstate section.
   globalStatePaused: (s) => ({ ...s, globalState: 'paused' }),
   globalStatePrelaunch: (s) => ({ ...s, globalState: 'prelaunch' }),
+  // global_state_post_load (QEMU >= 9.0): vm_set_suspended(vm_was_suspended || state == SUSPENDED).
+  globalStateSuspended: (s) => ({ ...s, wasSuspended: true }),
+  // 7.2 migration_completion / postcopy_start: qemu_system_wakeup_request sets running before
+  // vm_old_state is read, so a suspended guest is remembered (and later restarted) as running.
+  wakeRememberRunState: (s) => ({ ...s, vmOldState: 'running' }),
+  // do_vm_stop from suspended (QEMU >= 9.0): vm_was_suspended = true.
+  markSuspended: (s) => ({ ...s, wasSuspended: true }),
+  // vm_prepare_start (QEMU >= 9.0): the VM started again (suspended or running); vm_was_suspended = false.
+  clearSuspended: (s) => ({ ...s, wasSuspended: false }),
 } satisfies Record<Effect, EffectFn> as Readonly<Record<Effect, EffectFn>>;
 
 /** Applies effects in order (a row's or transition's list); `args` are the command's, `{}` for a transition. */

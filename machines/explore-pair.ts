@@ -14,7 +14,7 @@ import { contextKey, fastStep } from './fast-step.ts';
 import { decide } from './rules.ts';
 import { startChannel, stepChannel, type ChannelEvent, type ChannelSnapshot } from './channel.ts';
 import {
-  SYNC, FAULTS, composeStep, startPair, stepPair, enabledInternal,
+  SYNC, FAULTS, composeStep, startPair, stepPair, enabledInternal, syncSpec,
   type CommandResult, type Composite, type PairState, type PairEvent, type PairInput, type PairReply, type Sent, type Stepper,
 } from './pair.ts';
 import { CAP_VARIANTS } from './matrix.ts';
@@ -67,6 +67,8 @@ export interface ExploreOptions {
   files?: boolean;
   /** Also start with different -uuid on the two processes and validate-uuid on (the uuid-mismatch step). */
   uuids?: boolean;
+  /** Also let each guest suspend itself (the guest-suspend steps of pair.ts SYNC): the suspended run state. */
+  suspend?: boolean;
 }
 
 /** The -uuid pair of a `uuids` start: two different UUIDs. */
@@ -135,14 +137,17 @@ export function pairKey(s: PairState): string {
   return `${s.source ? stateKey(s.source) : 'exited'}|${s.destination ? stateKey(s.destination) : 'exited'}|${s.channel.value}`;
 }
 
+/** Which optional parts of the alphabet to try (ExploreOptions of the same names). */
+export type AlphabetOptions = Pick<ExploreOptions, 'restart' | 'files' | 'suspend'>;
+
 /** Every event the explorer tries in a pair state, in a fixed order. */
-export function pairAlphabet(p: Profile, restart = false, files = false): PairEvent[] {
+export function pairAlphabet(p: Profile, o: AlphabetOptions = {}): PairEvent[] {
   const out: PairEvent[] = [];
   for (const vm of ['source', 'destination'] as const)
-    for (const x of [...pairProbes(p, vm), ...(files ? fileProbes(vm) : [])]) out.push(x.arguments ? { type: 'qmp', vm, command: x.command, arguments: x.arguments } : { type: 'qmp', vm, command: x.command });
-  for (const s of SYNC) out.push({ type: 'sync', name: s.name });
+    for (const x of [...pairProbes(p, vm), ...(o.files ? fileProbes(vm) : [])]) out.push(x.arguments ? { type: 'qmp', vm, command: x.command, arguments: x.arguments } : { type: 'qmp', vm, command: x.command });
+  for (const s of SYNC) if (!s.guest || o.suspend) out.push({ type: 'sync', name: s.name });
   for (const f of FAULTS) out.push({ type: 'fault', fault: f });
-  if (restart) out.push({ type: 'restart-destination' });
+  if (o.restart) out.push({ type: 'restart-destination' });
   return out;
 }
 
@@ -315,9 +320,9 @@ export class PairExplorer {
   private pendingQ = -1;
   private readonly stepper: Stepper<number, number>;
 
-  constructor(readonly p: Profile, opts: { restart?: boolean; files?: boolean } = {}) {
+  constructor(readonly p: Profile, opts: AlphabetOptions = {}) {
     this.restart = !!opts.restart;
-    this.alphabet = pairAlphabet(p, this.restart, opts.files);
+    this.alphabet = pairAlphabet(p, opts);
     const qmp: Record<Side, SideEvent[]> = { source: [], destination: [] };
     for (const e of this.alphabet) {
       if (e.type !== 'qmp') {
@@ -501,7 +506,7 @@ export class PairExplorer {
 
 /** Explores a profile (see PairExplorer). */
 export function explorePair(p: Profile, opts: ExploreOptions = {}): { explorer: PairExplorer; result: ExploreResult } {
-  const explorer = new PairExplorer(p, { restart: opts.restart, files: opts.files });
+  const explorer = new PairExplorer(p, { restart: opts.restart, files: opts.files, suspend: opts.suspend });
   const result = explorer.explore(opts);
   return { explorer, result };
 }
@@ -513,7 +518,7 @@ export function explorePair(p: Profile, opts: ExploreOptions = {}): { explorer: 
 export function explorePairPlain(p: Profile, opts: ExploreOptions = {}): Set<string> {
   const caps = opts.caps ? opts.caps.map((c) => [...c].sort()) : capVariants(p);
   const maxDepth = opts.maxDepth ?? Infinity;
-  const qmps = pairAlphabet(p, false).filter((e) => e.type === 'qmp');
+  const qmps = pairAlphabet(p).filter((e) => e.type === 'qmp');
   const seen = new Set<string>();
   let frontier: PairState[] = [];
   for (const r of rootStates(p, caps, opts.incoming)) {
@@ -526,7 +531,7 @@ export function explorePairPlain(p: Profile, opts: ExploreOptions = {}): Set<str
   for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
     const next: PairState[] = [];
     for (const s of frontier) {
-      const events: PairEvent[] = [...qmps, ...enabledInternal(p, s)];
+      const events: PairEvent[] = [...qmps, ...enabledInternal(p, s).filter((e) => e.type !== 'sync' || opts.suspend || !syncSpec(e.name).guest)];
       if (opts.restart && !s.destination) events.push({ type: 'restart-destination' });
       for (const e of events) {
         const r = stepPair(p, s, e);

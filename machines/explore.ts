@@ -36,6 +36,7 @@ export function movingProbes(p: Profile, side: Side): Probe[] {
     { label: 'migrate-start-postcopy', command: 'migrate-start-postcopy' },
     { label: 'cont', command: 'cont' },
     { label: 'stop', command: 'stop' },
+    { label: 'system_wakeup', command: 'system_wakeup' },
     { label: 'x-colo-lost-heartbeat', command: 'x-colo-lost-heartbeat' },
   ];
   if (side === 'destination' && (p.commandArgs['migrate-incoming'] ?? []).includes('exit-on-error'))

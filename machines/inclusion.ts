@@ -47,8 +47,18 @@ export function exitEvents(d: SideState): EventKey[] {
   return d.caps.includes('events') ? ['MIGRATION:failed'] : [];
 }
 
-/** An event as the engine names it: `MIGRATION:<status>`, `STOP`, `RESUME`, or `EXIT` (the process exits). */
+/** An event as the engine names it: `MIGRATION:<status>`, `STOP`, `RESUME`, `SUSPEND`, or `EXIT` (the process exits). */
 export type EventKey = string;
+
+/**
+ * Internal steps that QEMU announces with an event sent as they happen, and that no migration step
+ * leads to: the guest's own suspend (system/runstate.c: qemu_system_suspend sets the run state and
+ * sends SUSPEND in the same main-loop step). They are taken when their event is read (takeEvent,
+ * observe.ts: announce), not assumed in a closure: a guest may suspend at any time, and a closure
+ * that assumed it would keep "suspended, SUSPEND owed" beside every running state until the next
+ * reply.
+ */
+export const ANNOUNCED: Readonly<Partial<Record<InternalEventType, EventKey>>> = { 'guest-suspend': 'SUSPEND' };
 
 /** How deep the closure goes: internal steps between two observations. */
 export const CLOSURE_DEPTH = 12;
@@ -59,7 +69,8 @@ const MAX_OWED = 8;
 export interface GNode {
   readonly ctx: SideState;
   readonly key: string;
-  succ?: { type: InternalEventType; to: GNode; sends: readonly EventKey[] }[];
+  /** Internal successors; `announced`: taken only when its event is read (ANNOUNCED). */
+  succ?: { type: InternalEventType; to: GNode; sends: readonly EventKey[]; announced?: true }[];
   cmds?: Map<string, readonly CmdResult[]>;
 }
 export interface CmdResult {
@@ -101,14 +112,32 @@ export function stepEvents(before: SideState, after: SideState, statusFirst: boo
   for (const s of always) if (!sentByChange(s)) mig.push('MIGRATION:' + s);
   if (changed && events) mig.push('MIGRATION:' + after.status);
   if (outChanged && events) mig.push('MIGRATION:' + after.outgoing);
-  const run: EventKey[] =
-    before.runstate === 'running' && after.runstate !== 'running' ? ['STOP'] : before.runstate !== 'running' && after.runstate === 'running' ? ['RESUME'] : [];
+  const run = runStateEvents(before.runstate, after.runstate);
   if (!run.length) return mig;
-  if (!mig.length) return run;
+  if (!mig.length) return [...run];
   return statusFirst ? [...mig, ...run] : [...run, ...mig];
 }
 
 const NO_EVENTS: readonly EventKey[] = [];
+
+/**
+ * The event a run-state change sends. "Live" is running or suspended (include/sysemu/runstate.h:
+ * runstate_is_live): leaving a live state sends STOP (system/cpus.c: do_vm_stop), entering one sends
+ * RESUME (vm_prepare_start, which starts a VM that was suspended as suspended), and the guest's own
+ * suspend sends SUSPEND (system/runstate.c: qemu_system_suspend). Waking up sends WAKEUP, which the
+ * engine does not track: in 7.2 a migration wakes a suspended guest and stops it, and WAKEUP came
+ * after STOP in a precopy and before it in a postcopy on the binary (the main loop sends it).
+ */
+export function runStateEvents(before: string, after: string): readonly EventKey[] {
+  if (before === after) return NO_EVENTS;
+  if (before === 'running' && after === 'suspended') return SUSPEND;
+  const wasLive = before === 'running' || before === 'suspended';
+  const isLive = after === 'running' || after === 'suspended';
+  return wasLive && !isLive ? STOP : !wasLive && isLive ? RESUME : NO_EVENTS;
+}
+const STOP: readonly EventKey[] = ['STOP'];
+const RESUME: readonly EventKey[] = ['RESUME'];
+const SUSPEND: readonly EventKey[] = ['SUSPEND'];
 
 /** The state graph of one profile, shared by every user in the process. */
 export class StateGraph {
@@ -132,17 +161,17 @@ export class StateGraph {
   }
 
   /** Internal successors of a node, each with the events it sends (memoised). */
-  succ(n: GNode): readonly { type: InternalEventType; to: GNode; sends: readonly EventKey[] }[] {
+  succ(n: GNode): readonly { type: InternalEventType; to: GNode; sends: readonly EventKey[]; announced?: true }[] {
     if (!n.succ) {
       const p = this.p;
-      const out: { type: InternalEventType; to: GNode; sends: readonly EventKey[] }[] = [];
+      const out: { type: InternalEventType; to: GNode; sends: readonly EventKey[]; announced?: true }[] = [];
       for (const type of INTERNAL_EVENTS) {
         if (!mayMove(p, n.ctx, { type })) continue;
         const r = fastStepDetail(p, n.ctx, { type });
         if (!r) continue;
         const to = this.node(r.next);
         const sends = stepEvents(n.ctx, r.next, r.transitions.some((t) => t.statusFirst));
-        out.push({ type, to, sends: sends.length ? sends : NO_EVENTS });
+        out.push(ANNOUNCED[type] ? { type, to, sends: sends.length ? sends : NO_EVENTS, announced: true } : { type, to, sends: sends.length ? sends : NO_EVENTS });
       }
       // A destination whose incoming load fails on a channel error announces `failed` and exits
       // (pair.ts: loadFailureExits, the same condition the pair applies).
@@ -232,7 +261,7 @@ export function closure(g: StateGraph, from: readonly Hyp[]): Hyp[] {
     const next: Hyp[] = [];
     for (const h of frontier) {
       for (const s of g.succ(h.n)) {
-        if (h.owed.length + s.sends.length > MAX_OWED) continue;
+        if (s.announced || h.owed.length + s.sends.length > MAX_OWED) continue;
         const x: Hyp = { n: s.to, owed: s.sends.length ? [...h.owed, ...s.sends] : h.owed, assumed: [...h.assumed, s.type], drain: h.drain };
         const k = hypKey(x) + (x.drain ? '/' + x.drain : '');
         if (seen.has(k)) continue;
@@ -246,12 +275,22 @@ export function closure(g: StateGraph, from: readonly Hyp[]): Hyp[] {
   return out;
 }
 
-/** An observed event: the hypotheses (after internal events) whose first owed event it is, with it taken off. */
+/**
+ * An observed event: the hypotheses (after internal events) whose first owed event it is, with it
+ * taken off; and, for the event of an ANNOUNCED step, the hypotheses that take that step now (the
+ * event is its own: what they owed before stays owed, from steps whose events it overtook).
+ */
 export function takeEvent(g: StateGraph, from: readonly Hyp[], ev: EventKey): Hyp[] {
   const out: Hyp[] = [];
+  const announcing = Object.values(ANNOUNCED).includes(ev);
   for (const h of closure(g, from)) {
-    if (h.owed[0] !== ev) continue;
-    out.push({ n: h.n, owed: h.owed.slice(1), assumed: h.assumed, drain: h.drain ? h.drain - 1 : undefined });
+    if (h.owed[0] === ev) out.push({ n: h.n, owed: h.owed.slice(1), assumed: h.assumed, drain: h.drain ? h.drain - 1 : undefined });
+    if (!announcing || !h.n.ctx) continue;
+    for (const s of g.succ(h.n)) {
+      if (!s.announced || ANNOUNCED[s.type] !== ev) continue;
+      const rest = s.sends[0] === ev ? s.sends.slice(1) : s.sends;
+      out.push({ n: s.to, owed: rest.length ? [...h.owed, ...rest] : h.owed, assumed: [...h.assumed, s.type], drain: h.drain });
+    }
   }
   return out;
 }

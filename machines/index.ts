@@ -15,13 +15,13 @@ export { sideMachine, startSide, stepSide, qmp, viewOf, valueOfContext, initialS
 export { exploreSide, SideSearch, locate, answer, mayMove, stateKey, movingProbes, matrixProbes, probeEvent, MIGRATION_URI, type Probe, type Reached, type StateQuery } from './explore.ts';
 export { permissionMatrix, matrixMarkdown, eventLabel, CAP_VARIANTS, type Matrix, type MatrixRow, type Cell } from './matrix.ts';
 export { STATUS_DOC, RUNSTATE_DOC } from './docs-text.ts';
-export { internalClosure, explain, applyCommand, advanceBy, agrees, type Hypothesis, type Observation, type CommandOutcome } from './observe.ts';
+export { internalClosure, explain, applyCommand, advanceBy, agrees, announce, type Hypothesis, type Observation, type CommandOutcome } from './observe.ts';
 export { channelMachine, startChannel, stepChannel, type ChannelSnapshot, type ChannelEvent } from './channel.ts';
 export {
   SYNC, FAULTS, startPair, stepPair, enabledInternal, pairView, composeStep, enabledSyncs, snapshotStepper, syncSpec,
   type PairView, type ChannelValue, type Composite, type Stepper, type CommandResult, type Sent, type PairState, type PairEvent, type PairStep, type PairReply, type PairInput, type SyncSpec, type Fault } from './pair.ts';
 export { fastStep, contextKey } from './fast-step.ts';
 export {
-  StateGraph, graphOf, hypsOf, closure, takeEvent, runCommand, startObservation, settleReply, settleEnd, stepEvents, loadFailureExits, exitEvents, hypKey, sameOutcome,
+  StateGraph, graphOf, hypsOf, closure, takeEvent, runCommand, startObservation, settleReply, settleEnd, stepEvents, runStateEvents, loadFailureExits, exitEvents, hypKey, sameOutcome,
   type EventKey, type GNode, type Hyp, type CmdResult, type Outcome,
 } from './inclusion.ts';

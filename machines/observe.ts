@@ -54,7 +54,7 @@ export function internalClosure(p: Profile, from: readonly Hypothesis[], maxDept
     const next: typeof frontier = [];
     for (const { h, n } of frontier) {
       for (const s of g.succ(n)) {
-        if (s.to === g.exited || seen.has(s.to)) continue;
+        if (s.announced || s.to === g.exited || seen.has(s.to)) continue;
         seen.add(s.to);
         const nh = { snapshot: snapshotOf(p, s.to), assumed: [...h.assumed, s.type] };
         out.push(nh);
@@ -62,6 +62,24 @@ export function internalClosure(p: Profile, from: readonly Hypothesis[], maxDept
       }
     }
     frontier = next;
+  }
+  return out;
+}
+
+/**
+ * A step QEMU announced with its event (inclusion.ts ANNOUNCED: the guest's suspend) was seen: the
+ * states, reachable by internal events from `from`, that take it, each after it.
+ */
+export function announce(p: Profile, from: readonly Hypothesis[], type: InternalEventType): Hypothesis[] {
+  const g = graphOf(p);
+  const out: Hypothesis[] = [];
+  const seen = new Set<GNode>();
+  for (const h of internalClosure(p, from)) {
+    for (const s of g.succ(g.node(h.snapshot.context))) {
+      if (s.type !== type || seen.has(s.to)) continue;
+      seen.add(s.to);
+      out.push({ snapshot: snapshotOf(p, s.to), assumed: [...h.assumed, type] });
+    }
   }
   return out;
 }

@@ -82,6 +82,8 @@ export type SyncSpec = SyncGuard & {
   kills?: Side;
   /** After the steps, the destination's load fails on what it read (not a break of a stream both ends had). */
   loadFails?: (s: PairView) => boolean;
+  /** The guest's own doing, not QEMU's or the network's: the explorer tries it only on request (ExploreOptions.suspend). */
+  guest?: true;
 };
 
 const src = (s: PairView) => s.source;
@@ -283,6 +285,8 @@ export const SYNC: readonly SyncSpec[] = [
     steps: [
       { vm: 'destination', event: 'globalstate-paused', optional: true, when: (s) => src(s)?.vmOldState === 'paused' },
       { vm: 'destination', event: 'globalstate-prelaunch', optional: true, when: (s) => src(s)?.vmOldState === 'prelaunch' },
+      // QEMU >= 9.0: the section also carries vm_was_suspended (a 7.2 source woke the guest first).
+      { vm: 'destination', event: 'globalstate-suspended', optional: true, when: (s) => !!src(s)?.wasSuspended },
       { vm: 'destination', event: 'load-done' },
       // migration_incoming_state_destroy sends MIG_RP_MSG_SHUT (not when the destination enters COLO).
       { vm: 'source', event: 'rp-shut', optional: true, when: (s) => dst(s)?.status === 'completed' },
@@ -398,6 +402,8 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/savevm.c: loadvm_postcopy_handle_run',
     channelIn: ['connected'],
     steps: [
+      // The package's device state (loaded before RUN) holds the globalstate section.
+      { vm: 'destination', event: 'globalstate-suspended', optional: true, when: (s) => !!src(s)?.wasSuspended },
       { vm: 'destination', event: 'postcopy-run' },
       { vm: 'source', event: 'postcopy-device-done', optional: true },
     ],
@@ -497,6 +503,10 @@ export const SYNC: readonly SyncSpec[] = [
     channel: 'break',
   },
   { name: 'failover-relaunch', ref: 'migration/colo.c: colo_process_incoming_thread', steps: [{ vm: 'destination', event: 'failover-relaunch' }] },
+  // The guest's own doing, not migration's: it suspends to RAM (ACPI S3) whenever it runs. Explored
+  // only on request (ExploreOptions.suspend).
+  { name: 'guest-suspend:source', ref: 'hw/acpi/core.c: acpi_pm1_cnt_write -> system/runstate.c: qemu_system_suspend', steps: [{ vm: 'source', event: 'guest-suspend' }], guest: true },
+  { name: 'guest-suspend:destination', ref: 'hw/acpi/core.c: acpi_pm1_cnt_write -> system/runstate.c: qemu_system_suspend', steps: [{ vm: 'destination', event: 'guest-suspend' }], guest: true },
 ];
 
 export function startPair(p: Profile, input: PairInput = {}): PairState {

@@ -89,6 +89,12 @@ export interface SideState {
    * vmstate_uuid_post_load).
    */
   uuid: string | null;
+  /**
+   * QEMU >= 9.0: vm_was_suspended (system/cpus.c). A VM stopped while suspended (do_vm_stop from
+   * suspended), or loaded from a stream that says so (global_state_post_load), starts again
+   * suspended (vm_prepare_start). Always false in 7.2, which has no such flag.
+   */
+  wasSuspended: boolean;
 }
 
 export type Transport = 'none' | 'peer' | 'file';
@@ -133,7 +139,7 @@ export interface Cond {
   notRunstate?: readonly RunState[];
   /** Every listed capability has the given value. */
   caps?: Readonly<Record<string, boolean>>;
-  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled' | 'pausePosted' | 'cancelRequested' | 'postcopyStarted' | 'parked' | 'globalState'>>;
+  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled' | 'pausePosted' | 'cancelRequested' | 'postcopyStarted' | 'parked' | 'globalState' | 'wasSuspended'>>;
   args?: Readonly<Record<string, ArgTest>>;
   check?: CheckName;
   /** The COLO / failover / return-path chart is in (or inside) one of these paths. */
@@ -164,7 +170,9 @@ export type EffectName =
   | 'parkThread'
   | 'addFd'
   | 'closeFd'
-  | 'takeFd';
+  | 'takeFd'
+  | 'markSuspended'
+  | 'clearSuspended';
 
 /** What an accepted command answers with: `{}` or a reply built from the state. */
 export type ReplyName =
@@ -287,7 +295,11 @@ export type TransitionEffect =
   | 'enterPostcopy'
   | 'globalStatePaused'
   | 'parkThread'
-  | 'globalStatePrelaunch';
+  | 'globalStatePrelaunch'
+  | 'globalStateSuspended'
+  | 'wakeRememberRunState'
+  | 'markSuspended'
+  | 'clearSuspended';
 
 /** The operations `blockConfig` blocks (proposed profile). */
 export const CONFIG_OPS = ['migrate-set-capabilities', 'migrate-set-parameters'] as const;

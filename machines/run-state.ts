@@ -8,8 +8,8 @@ import { RUNSTATE_DOC } from './docs-text.ts';
 
 /** The run states each role passes through. A destination starts in inmigrate (-incoming). */
 export const RUN_STATES_OF: Record<Side, readonly RunState[]> = {
-  source: ['prelaunch', 'running', 'paused', 'finish-migrate', 'postmigrate', 'colo'],
-  destination: ['inmigrate', 'running', 'paused', 'prelaunch', 'colo'],
+  source: ['prelaunch', 'running', 'suspended', 'paused', 'finish-migrate', 'postmigrate', 'colo'],
+  destination: ['inmigrate', 'running', 'suspended', 'paused', 'prelaunch', 'colo'],
 };
 
 export function runStateChart(_p: Profile, side: Side, initial: RunState): ChartSpec {

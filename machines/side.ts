@@ -79,6 +79,7 @@ export function initialSideState(input: SideInput): SideState {
     fds: [],
     transport: 'none',
     uuid: input.uuid ?? null,
+    wasSuspended: false,
   };
 }
 

@@ -35,6 +35,7 @@ export const RUN_STATES = [
   'finish-migrate',
   'postmigrate',
   'colo',
+  'suspended',
 ] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
@@ -79,6 +80,8 @@ export const INTERNAL_EVENTS = [
   'postcopy-done', // destination: postcopy_ram_listen_thread finished loading
   'globalstate-paused', // destination: the globalstate section says the source was paused
   'globalstate-prelaunch', // destination: the globalstate section says the source was in prelaunch
+  'globalstate-suspended', // destination (QEMU >= 9.0): the globalstate section says the guest was suspended (vm_was_suspended)
+  'guest-suspend', // the guest entered S3 (ACPI PM1a_CNT SLP_EN): qemu_system_suspend -> runstate suspended, SUSPEND event
   'rp-open', // destination: MIG_CMD_OPEN_RETURN_PATH received (loadvm_process_command)
   'rp-shut', // source: MIG_RP_MSG_SHUT received (source_return_path_thread)
   'colo-enable', // destination (QEMU 7.2): MIG_CMD_ENABLE_COLO received

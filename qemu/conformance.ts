@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
-  advanceBy, agrees, chartEdges, decideAll, loadFailureExits, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
+  advanceBy, agrees, announce, chartEdges, decideAll, loadFailureExits, runStateEvents, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
   type ChartEdge, type CommandOutcome, type Hypothesis, type Observation, type Profile, type Side, type SideSnapshot,
 } from '../machines/index.ts';
 import { QmpClosedError, QmpTimeoutError, type QmpArgs, type QmpResult } from './qmp.ts';
@@ -74,7 +74,17 @@ export interface SleepStep {
 export interface LaunchStep {
   launch: { vm: VmName; incoming: 'defer' | 'uri'; paused?: boolean };
 }
-export type Step = QmpStep | WaitStep | FaultStep | SleepStep | LaunchStep;
+/**
+ * The guest does something of its own, which QMP cannot ask for. `suspend`: it enters ACPI S3 (the
+ * model's guest-suspend). The runner makes it happen from outside: an HMP `o` (human-monitor-command)
+ * writes SLP_TYP S3 | SLP_EN (0x2400) to the PM1a control register at 0x604 (SeaBIOS puts the
+ * PIIX4 PM I/O base of `-M pc` at 0x600; hw/acpi/core.c: acpi_pm1_cnt_write), as the guest's kernel
+ * would, then waits for the SUSPEND event.
+ */
+export interface GuestStep {
+  guest: { vm: VmName; does: 'suspend' };
+}
+export type Step = QmpStep | WaitStep | FaultStep | SleepStep | LaunchStep | GuestStep;
 
 export interface Scenario {
   name: string;
@@ -308,6 +318,7 @@ export function stepText(s: Step): string {
   if ('wait' in s) return `wait ${s.wait.vm} ${s.wait.exit ? 'exit' : [s.wait.status, s.wait.runstate].filter(Boolean).join('/')}`;
   if ('fault' in s) return `fault ${s.fault}`;
   if ('launch' in s) return `launch ${s.launch.vm} (-incoming ${s.launch.incoming}${s.launch.paused ? ', -S' : ''})`;
+  if ('guest' in s) return `the ${s.guest.vm}'s guest: ${s.guest.does}`;
   return `sleep ${s.sleep} ms`;
 }
 
@@ -392,8 +403,8 @@ class Successors {
 /** What a VM's events say happened (ScenarioRun.collectEdges). */
 interface EventsSeen {
   statuses: Map<string, number>;
-  stops: number;
-  resumes: number;
+  /** How many STOP, RESUME and SUSPEND events (the run-state events machines/inclusion.ts tracks). */
+  runEvents: Map<string, number>;
   migrationEvents: boolean;
 }
 
@@ -403,17 +414,14 @@ interface EventsSeen {
  */
 function agreesWithEvents(trail: Set<string>, edges: ReadonlyMap<string, ChartEdge>, seen: EventsSeen): boolean {
   const into = new Map<string, number>();
-  let stops = 0;
-  let starts = 0;
+  const run = new Map<string, number>();
   for (const id of trail) {
     const e = edges.get(id);
     if (!e || e.from === e.to) continue;
-    if (e.chart === 'run-state') {
-      if (e.from === 'running') stops++;
-      else if (e.to === 'running') starts++;
-    } else into.set(e.to, (into.get(e.to) ?? 0) + 1);
+    if (e.chart === 'run-state') for (const k of runStateEvents(e.from, e.to)) run.set(k, (run.get(k) ?? 0) + 1);
+    else into.set(e.to, (into.get(e.to) ?? 0) + 1);
   }
-  if (stops > seen.stops || starts > seen.resumes) return false;
+  for (const [k, n] of run) if (n > (seen.runEvents.get(k) ?? 0)) return false;
   if (seen.migrationEvents) for (const [to, n] of into) if (n > (seen.statuses.get(to) ?? 0)) return false;
   return true;
 }
@@ -632,11 +640,11 @@ class ScenarioRun {
    * Edges on the trail of every surviving explanation of a VM (called as the scenario ends).
    * Explanations are searched one observation at a time, so some survive that the VM's events rule
    * out: QEMU sends a MIGRATION event for every status change once the events capability is on
-   * (migration/migration.c: migrate_set_state -> migrate_generate_event), STOP whenever a running
-   * VM stops and RESUME whenever it starts (softmmu/cpus.c: do_vm_stop, vm_prepare_start). Each
-   * distinct edge of a trail was taken at least once, so a trail with more distinct edges into a
-   * status than events of that status, or more that stop (start) the VM than STOP (RESUME) events,
-   * is not what happened; the trails that agree with the events decide.
+   * (migration/migration.c: migrate_set_state -> migrate_generate_event), and STOP, RESUME or
+   * SUSPEND for each run-state change (machines/inclusion.ts: runStateEvents). Each distinct edge of
+   * a trail was taken at least once, so a trail with more distinct edges into a status than events
+   * of that status, or more run-state edges sending an event than such events, is not what
+   * happened; the trails that agree with the events decide.
    */
   collectEdges(): void {
     for (const t of Object.values(this.tracks)) {
@@ -667,7 +675,9 @@ class ScenarioRun {
     const on = steps.findIndex(
       (x) => 'qmp' in x && x.vm === vm && x.qmp === 'migrate-set-capabilities' && ((x.arguments?.capabilities ?? []) as { capability: string; state: boolean }[]).some((c) => c.capability === 'events' && c.state),
     );
-    return { statuses, stops: evs.filter((e) => e.event === 'STOP').length, resumes: evs.filter((e) => e.event === 'RESUME').length, migrationEvents: on >= 0 && first >= 0 && on < first };
+    const runEvents = new Map<string, number>();
+    for (const e of evs) if (e.event !== 'MIGRATION') runEvents.set(e.event, (runEvents.get(e.event) ?? 0) + 1);
+    return { statuses, runEvents, migrationEvents: on >= 0 && first >= 0 && on < first };
   }
 
   /** A VM's connection closed: it exited. Record how; a mismatch unless the model explains it. */
@@ -906,6 +916,30 @@ class ScenarioRun {
     }
   }
 
+  private async guestStep(s: GuestStep): Promise<void> {
+    this.pair.trace.note({ step: this.stepIndex, guest: s.guest.does, vm: s.guest.vm });
+    const c = this.vm(s.guest.vm).client;
+    const from = c.events.length;
+    // The register answers once the firmware has set the PM I/O base (SeaBIOS does it early in boot,
+    // which a process started a moment ago may not have reached): write again until SUSPEND comes.
+    const seen = () => c.events.slice(from).some((e) => e.event === 'SUSPEND');
+    for (let i = 0; i < 20 && !seen(); i++) {
+      await this.qmpStep({ vm: s.guest.vm, qmp: 'human-monitor-command', arguments: { 'command-line': 'o /h 0x604 0x2400' } });
+      if (!seen()) await c.waitEvent((e) => e.event === 'SUSPEND', 500).catch((e: unknown) => {
+        if (!(e instanceof QmpTimeoutError)) throw e;
+      });
+    }
+    if (!seen()) this.mismatch('scenario', s.guest.vm, 'the guest suspends (a SUSPEND event) after its PM1a control register is written', 'no SUSPEND event in 20 writes, 500 ms apart');
+    // The SUSPEND event announces the step (machines/inclusion.ts ANNOUNCED): take it now.
+    const t = this.track(s.guest.vm);
+    const next = new Successors(t.role);
+    t.hyps.forEach((h, i) => {
+      for (const a of announce(this.p, [h], 'guest-suspend')) next.add(a.snapshot, t.trails[i], replayEdges(this.p, t.role, h.snapshot, a.assumed).edges);
+    });
+    if (next.hyps.length === 0) this.mismatch('observation', t.name, 'a running guest that can suspend (guest-suspend)', { event: 'SUSPEND', via: 'the guest suspended' }, stateSummary(t.hyps));
+    this.adopt(t, next);
+  }
+
   private async faultStep(s: FaultStep): Promise<void> {
     this.pair.trace.note({ step: this.stepIndex, fault: s.fault });
     switch (s.fault) {
@@ -984,6 +1018,7 @@ class ScenarioRun {
       else if ('wait' in s) await this.waitStep(s);
       else if ('fault' in s) await this.faultStep(s);
       else if ('launch' in s) await this.launchStep(s);
+      else if ('guest' in s) await this.guestStep(s);
       else await sleep(s.sleep);
       await this.pollAll();
       return true;

@@ -36,7 +36,6 @@ export interface QtestCase {
   missing?: string;
 }
 
-const SUSPEND = "the suspended run state and system_wakeup are not modelled (no 'suspended' run state; system_wakeup is an unmodelled command); the test waits for the guest's SUSPEND event";
 const UUID = 'validate-uuid is in no scenario, and the UUID check (from -uuid on each command line) is not modelled';
 const FDSET = 'add-fd / remove-fd are unmodelled commands and query-fdsets is not modelled, so file:/dev/fdset/N cannot be expressed';
 const CPR_TRANSFER = 'cpr-transfer is not modelled: the cpr channel and its state transfer, -incoming cpr on the command line, a destination whose monitor is unavailable until the source migrates (migrate with a cpr channel is accepted like any channels list)';
@@ -50,8 +49,8 @@ const RDMA = 'rdma: is accepted as a scheme, but nothing RDMA-specific is modell
 // destination refuses those the way it refuses an anonymous client (tls-x509-reject-anon-client).
 export const QTEST_CASES: readonly QtestCase[] = [
   // ---- tests/qtest/migration/precopy-tests.c ----
-  { path: '/migration/precopy/unix/suspend/live', source: 'qtest', file: 'tests/qtest/migration/precopy-tests.c', family: 'precopy', coverage: 'not', profile: 'qemu-master', covers: [], missing: SUSPEND },
-  { path: '/migration/precopy/unix/suspend/notlive', source: 'qtest', file: 'tests/qtest/migration/precopy-tests.c', family: 'precopy', coverage: 'not', profile: 'qemu-master', covers: [], missing: SUSPEND },
+  { path: '/migration/precopy/unix/suspend/live', source: 'qtest', file: 'tests/qtest/migration/precopy-tests.c', family: 'precopy', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/precopy/unix/suspend/live' }, { conformance: 'suspend-live' }] },
+  { path: '/migration/precopy/unix/suspend/notlive', source: 'qtest', file: 'tests/qtest/migration/precopy-tests.c', family: 'precopy', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/precopy/unix/suspend/notlive' }, { conformance: 'suspend-notlive' }] },
   { path: '/migration/precopy/unix/plain', source: 'qtest', file: 'tests/qtest/migration/precopy-tests.c', family: 'precopy', coverage: 'covered', profile: 'qemu-master', covers: [{ conformance: 'precopy-defer-complete' }, { conformance: 'precopy-active-probes-complete' }, { paths: ['events'] }] },
   // non-live: the source stopped before migrate, the destination completes paused and is continued (precopy/fd/tcp plays that order)
   { path: '/migration/precopy/tcp/plain', source: 'qtest', file: 'tests/qtest/migration/precopy-tests.c', family: 'precopy', coverage: 'covered', profile: 'qemu-master', covers: [{ model: 'precopy/fd/tcp' }, { conformance: 'stopped-source-completes' }, { paths: ['events'] }] },
@@ -94,7 +93,7 @@ export const QTEST_CASES: readonly QtestCase[] = [
   // master accepts multifd with postcopy-ram; the multifd channels themselves are below the model
   { path: '/migration/multifd+postcopy/plain', source: 'qtest', file: 'tests/qtest/migration/postcopy-tests.c', family: 'postcopy', coverage: 'covered', profile: 'qemu-master', covers: [{ model: 'multifd+postcopy/plain' }] },
   { path: '/migration/multifd+postcopy/preempt/plain', source: 'qtest', file: 'tests/qtest/migration/postcopy-tests.c', family: 'postcopy', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/multifd+postcopy/preempt/plain' }] },
-  { path: '/migration/postcopy/suspend', source: 'qtest', file: 'tests/qtest/migration/postcopy-tests.c', family: 'postcopy', coverage: 'not', profile: 'qemu-master', covers: [], missing: SUSPEND },
+  { path: '/migration/postcopy/suspend', source: 'qtest', file: 'tests/qtest/migration/postcopy-tests.c', family: 'postcopy', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/postcopy/suspend' }, { conformance: 'suspend-postcopy' }] },
   // ---- tests/qtest/migration/tls-tests.c ----
   { path: '/migration/precopy/tcp/tls/psk/match', source: 'qtest', file: 'tests/qtest/migration/tls-tests.c', family: 'tls', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/precopy/tcp/tls/psk/match' }, { conformance: 'tls-psk-precopy' }] },
   // tls-creds reset to null is an accepted parameter; the flow is the non-live precopy

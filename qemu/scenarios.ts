@@ -24,7 +24,7 @@
 //   monitor hangs in postcopy-paused (a vCPU waits on a missing page holding the BQL);
 // - postcopy-recover: a resume to a server that accepts and never talks (source), or a silent
 //   client on the migrate-recover port (destination).
-import type { QmpStep, Scenario, Step, WaitStep } from './conformance.ts';
+import type { GuestStep, QmpStep, Scenario, Step, WaitStep } from './conformance.ts';
 import type { VmName } from './trace.ts';
 
 const S: VmName = 'source';
@@ -39,6 +39,9 @@ const wait = (vm: VmName, status: string | undefined, runstate?: string, timeout
 const waitExit = (vm: VmName, timeoutMs = 10_000): WaitStep => ({ wait: { vm, exit: true, timeoutMs } });
 const caps = (vm: VmName, ...names: string[]) => cmd(vm, 'migrate-set-capabilities', { capabilities: names.map((capability) => ({ capability, state: true })) });
 const params = (vm: VmName, p: Record<string, unknown>, extra: Partial<QmpStep> = {}) => cmd(vm, 'migrate-set-parameters', p, extra);
+
+/** The source's guest enters ACPI S3 (conformance.ts GuestStep). */
+const SUSPEND_SOURCE: GuestStep = { guest: { vm: S, does: 'suspend' } };
 
 /** Events on at both ends, then a precopy from source to destination to completion. */
 const precopyWithEvents = (): Step[] => [
@@ -825,6 +828,34 @@ export const SCENARIOS: Scenario[] = [
     description: 'A -uuid on the source only, validate-uuid on (validate_uuid_dst_not_set): the destination warns and completes.',
     uuids: { source: UUID_A },
     steps: [caps(S, 'events', 'validate-uuid'), caps(D, 'events'), cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'completed', 'postmigrate'), wait(D, 'completed', 'running')],
+  },
+  // A suspended guest (tests/qtest/migration: precopy/unix/suspend/live and notlive, postcopy/suspend).
+  // 7.2 wakes the guest as it stops it (the destination runs, system_wakeup is refused there); 10.0
+  // migrates it suspended (the destination is suspended until system_wakeup). One scenario for both:
+  // the model answers each step per profile.
+  {
+    name: 'suspend-live',
+    description: 'The source\'s guest suspends (ACPI S3), then a precopy (suspend/live): the destination is suspended (10.0) or running (7.2, which woke the guest); system_wakeup on the destination.',
+    steps: [caps(S, 'events'), caps(D, 'events'), SUSPEND_SOURCE, wait(S, undefined, 'suspended'), cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'completed', 'postmigrate'), wait(D, 'completed'), cmd(D, 'system_wakeup'), wait(D, undefined, 'running')],
+  },
+  {
+    name: 'suspend-notlive',
+    description: 'The guest suspends, stop (10.0: paused, remembered as suspended; 7.2: nothing), a precopy (suspend/notlive), cont on the destination (10.0: suspended again), system_wakeup.',
+    steps: [
+      caps(S, 'events'), caps(D, 'events'), SUSPEND_SOURCE, wait(S, undefined, 'suspended'), cmd(S, 'stop'), cmd(S, 'query-status'),
+      cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'completed', 'postmigrate'), wait(D, 'completed'), cmd(D, 'cont'), cmd(D, 'system_wakeup'), wait(D, undefined, 'running'),
+    ],
+  },
+  {
+    name: 'suspend-postcopy',
+    description: 'The guest suspends, then a postcopy held in active and started (postcopy/suspend): 7.2 wakes the guest at the start, 10.0 keeps it suspended on the destination; system_wakeup there.',
+    steps: [
+      caps(S, 'events', 'postcopy-ram'), caps(D, 'events', 'postcopy-ram'), SUSPEND_SOURCE, wait(S, undefined, 'suspended'),
+      params(S, { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 }), PACE_10,
+      cmd(S, 'migrate', { uri: '$DST_URI' }), wait(S, 'active', 'suspended'), wait(D, 'active', 'inmigrate'),
+      cmd(S, 'migrate-start-postcopy'), wait(S, 'postcopy-active', 'finish-migrate'), wait(D, 'postcopy-active'),
+      unthrottle({ racy: true }), wait(S, 'completed', 'postmigrate', 30_000), wait(D, 'completed'), cmd(D, 'system_wakeup'), wait(D, undefined, 'running'),
+    ],
   },
   {
     name: 'kill-destination-active',

@@ -27,8 +27,14 @@ const NO_EVENTS: EventIn[] = [];
 const NOTHING_OWED: readonly EventKey[] = [];
 
 const NEGOTIATION_ERROR = "Expecting capabilities negotiation with 'qmp_capabilities'";
-/** Run states a STOP event can leave a VM in (it was running: vm_stop / vm_stop_force_state). */
+/** Run states a STOP event can leave a VM in (it was running or suspended: vm_stop / vm_stop_force_state). */
 const AFTER_STOP = new Set(['paused', 'finish-migrate', 'postmigrate', 'colo']);
+/** The run-state events the engine tracks (machines/inclusion.ts: runStateEvents), each with the run states it can leave a VM in. */
+const RUN_EVENTS: Readonly<Record<string, { after: ReadonlySet<string>; words: string }>> = {
+  STOP: { after: AFTER_STOP, words: 'from running or suspended' },
+  RESUME: { after: new Set(['running', 'suspended']), words: 'to running or suspended' },
+  SUSPEND: { after: new Set(['suspended']), words: 'from running to suspended' },
+};
 
 // ---- interned hypothesis sets -----------------------------------------------------------------
 
@@ -469,9 +475,11 @@ export class TraceChecker {
     const key: EventKey = mig ? 'MIGRATION:' + o.status : o.event;
     const ok = takeEvent(g, from, key);
     const cl = closure(g, from).filter((h) => h.n.ctx);
-    const pred = mig ? (c: SideState) => c.status === o.status : o.event === 'STOP' ? (c: SideState) => AFTER_STOP.has(c.runstate) : (c: SideState) => c.runstate === 'running';
+    const pred = mig ? (c: SideState) => c.status === o.status : (c: SideState) => RUN_EVENTS[o.event].after.has(c.runstate);
     // A trace that starts mid-way: the event may also report a change made before its first line.
-    if (unseenPast) ok.push(...cl.filter((h) => pred(h.n.ctx)).map((h) => ({ n: h.n, owed: NOTHING_OWED, assumed: h.assumed })));
+    // A loop, not push(...): a trace that starts mid-way has tens of thousands of hypotheses, more
+    // arguments than a browser's stack takes (the viewer's replay runs this in a worker).
+    if (unseenPast) for (const h of cl) if (pred(h.n.ctx)) ok.push({ n: h.n, owed: NOTHING_OWED, assumed: h.assumed });
     if (ok.length) return { hyps: ok };
     const heads = distinct(cl.filter((h) => h.owed.length).map((h) => h.owed[0].replace(':', ' ')));
     const owed = heads.length ? `the next event the model owes: ${heads.join(' or ')}` : 'no event owed here';
@@ -494,7 +502,7 @@ export class TraceChecker {
     return {
       hyps: cl,
       reseedBy: pred,
-      finding: { kind: 'unexpected-event', expected: heads.length ? owed : `a run-state change ${o.event === 'STOP' ? 'from running' : 'to running'} (the model has only: ${distinct(cl.map((h) => h.n.ctx.runstate)).sort().join(', ')})`, observed: o.event },
+      finding: { kind: 'unexpected-event', expected: heads.length ? owed : `a run-state change ${RUN_EVENTS[o.event].words} (the model has only: ${distinct(cl.map((h) => h.n.ctx.runstate)).sort().join(', ')})`, observed: o.event },
     };
   }
 
@@ -548,7 +556,7 @@ export class TraceChecker {
     let bestProgress = -1;
     for (let at = 0; at < placements; at++) {
       const r = run(at, false);
-      if (!r.findings.length) good.push(...r.hyps);
+      if (!r.findings.length) for (const h of r.hyps) good.push(h);
       else if (r.progress > bestProgress) {
         bestProgress = r.progress;
         bestAt = at;
@@ -783,7 +791,7 @@ export class TraceChecker {
 
   /** An event: `dataStatus` is extract.ts: statusOfEvent of its data (only MIGRATION's is read). */
   private onEvent(vm: VmState, n: number, ev: string, dataStatus: string | undefined, ts?: number): void {
-    if (ev !== 'MIGRATION' && ev !== 'STOP' && ev !== 'RESUME') {
+    if (ev !== 'MIGRATION' && !(ev in RUN_EVENTS)) {
       this.ignored[ev] = (this.ignored[ev] ?? 0) + 1;
       return;
     }

@@ -135,6 +135,13 @@ const replaceRules: Rule[] = [
 ];
 
 const addRules: { item: Rule; before?: string; after?: string }[] = [
+  // A suspended guest is live (runstate_is_live, QEMU >= 9.0): stop pauses it and remembers it was
+  // suspended, cont starts it suspended again (seen on the binary: STOP, paused; RESUME, suspended).
+  // Not in prelaunch: a guest that never ran was never suspended.
+  { before: 'cont.start', item: { id: 'cont.start.suspended', side: 'both', command: 'cont', when: { runstate: ['paused', 'postmigrate'], ctx: { wasSuspended: true } },
+    accept: { reply: 'empty', runstate: 'suspended', effects: ['clearSuspended'] }, ref: 'monitor/qmp-cmds.c: qmp_cont -> system/cpus.c: vm_start -> vm_prepare_start (vm_was_suspended: RUN_STATE_SUSPENDED)' } },
+  { before: 'stop.running', item: { id: 'stop.suspended', side: 'both', command: 'stop', when: { runstate: ['suspended'] },
+    accept: { reply: 'empty', runstate: 'paused', effects: ['markSuspended'] }, ref: 'monitor/qmp-cmds.c: qmp_stop -> system/cpus.c: vm_stop -> do_vm_stop (runstate_is_live; vm_was_suspended = true)' } },
   { after: 'migrate.args', item: { id: 'migrate.uri-parse', side: 'both', command: 'migrate', when: { check: 'uriInvalid' },
     reject: { class: GE, desc: 'unknown migration protocol: {uri}' }, ref: `${MC}: qmp_migrate -> migrate_uri_parse`,
     note: 'before migrate_prepare: nothing changes (7.2 set setup, then failed)' } },
@@ -192,6 +199,23 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
 
 // ---- internal transitions -------------------------------------------------------------------------
 const replaceTransitions: ChartTransition[] = [
+  // A suspended guest is stopped as it is (QEMU >= 9.0: vm_stop_force_state -> vm_stop, since
+  // suspended is live): vm_old_state and the globalstate section say suspended, vm_was_suspended is
+  // set, and the destination starts suspended (seen on the binary: STOP, no WAKEUP; the
+  // destination's RESUME, then suspended until system_wakeup).
+  { id: 'src.run.converged.suspended', chart: 'run-state', side: 'source', from: ['suspended'], event: 'converged', to: 'finish-migrate',
+    when: { status: ['active'] }, effects: ['rememberRunState', 'markSuspended'],
+    ref: `${MC}: migration_completion_precopy -> migration_stop_vm (vm_old_state, global_state_store, vm_stop_force_state -> system/cpus.c: do_vm_stop)` },
+  { id: 'src.run.postcopy-start.suspended', chart: 'run-state', side: 'source', from: ['suspended'], event: 'postcopy-start', to: 'finish-migrate',
+    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': false } }, effects: ['rememberRunState', 'markSuspended'],
+    ref: `${MC}: postcopy_start -> migration_stop_vm (vm_stop_force_state -> system/cpus.c: do_vm_stop)` },
+  { id: 'src.run.postcopy-start.pause.suspended', chart: 'run-state', side: 'source', from: ['suspended'], event: 'postcopy-start', to: 'finish-migrate',
+    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': true } }, effects: ['rememberRunState', 'markSuspended', 'enterPostcopy'],
+    ref: `${MC}: postcopy_start -> migration_stop_vm, then migration_switchover_start -> migration_switchover_prepare` },
+  { id: 'dst.run.autostart', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'load-done', to: 'running',
+    when: { status: ['active'], ctx: { autostart: true, coloEnabled: false, globalState: 'running', wasSuspended: false } }, ref: `${MC}: process_incoming_migration_bh -> vm_start` },
+  { id: 'dst.run.postcopy-autostart', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'postcopy-run', to: 'running',
+    when: { status: ['postcopy-active'], ctx: { autostart: true, wasSuspended: false } }, ref: `${SV}: loadvm_postcopy_handle_run_bh -> vm_start` },
   { id: 'src.converged.pause', chart: 'source-status', from: ['active'], event: 'switchover-start', to: 'pre-switchover',
     when: { caps: { 'pause-before-switchover': true }, runstate: ['finish-migrate'] }, ref: `${MC}: migration_completion_precopy -> migration_switchover_start -> migration_switchover_prepare`,
     note: 'the VM is already stopped (finish-migrate) when the status becomes pre-switchover' },
@@ -312,6 +336,26 @@ const DESTINATION_CHECKPOINTS = [
 ];
 
 const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
+  // A VM stopped from suspended starts again suspended (vm_start -> vm_prepare_start).
+  { after: 'src.run.failed.restart', item: { id: 'src.run.failed.restart.suspended', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'suspended',
+    when: { status: ['failed'], ctx: { vmOldState: 'suspended' } }, effects: ['unregisterYank', 'clearSuspended'],
+    ref: `${MC}: migration_iteration_finish (runstate_is_live(vm_old_state)) -> vm_start -> system/cpus.c: vm_prepare_start (vm_was_suspended)` } },
+  { after: 'src.run.cancelled.restart', item: { id: 'src.run.cancelled.restart.suspended', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'suspended',
+    when: { status: ['cancelling'], ctx: { vmOldState: 'suspended', parked: false } }, effects: ['clearSuspended'],
+    ref: `${MC}: migration_iteration_finish (runstate_is_live(vm_old_state)) -> vm_start -> system/cpus.c: vm_prepare_start (vm_was_suspended)` } },
+  // The globalstate section carries vm_was_suspended (QEMU >= 9.0): a suspended guest, or one
+  // stopped while suspended, starts suspended on the destination (vm_prepare_start).
+  { after: 'dst.globalstate-prelaunch', item: { id: 'dst.globalstate-suspended', chart: 'destination-status', from: ['active'], event: 'globalstate-suspended', to: 'active',
+    effects: ['globalStateSuspended'], ref: 'migration/global_state.c: global_state_post_load (vm_set_suspended(vm_was_suspended || r == RUN_STATE_SUSPENDED))' } },
+  // In a postcopy the section comes in the package, loaded while the status is postcopy-active.
+  { after: 'dst.globalstate-suspended', item: { id: 'dst.globalstate-suspended.postcopy', chart: 'destination-status', from: ['postcopy-active'], event: 'globalstate-suspended', to: 'postcopy-active',
+    effects: ['globalStateSuspended'], ref: 'migration/savevm.c: loadvm_handle_cmd_packaged -> migration/global_state.c: global_state_post_load' } },
+  { after: 'dst.run.autostart', item: { id: 'dst.run.autostart.suspended', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'load-done', to: 'suspended',
+    when: { status: ['active'], ctx: { autostart: true, coloEnabled: false, globalState: 'running', wasSuspended: true } }, effects: ['clearSuspended'],
+    ref: `${MC}: process_incoming_migration_bh (runstate_is_live) -> vm_start -> system/cpus.c: vm_prepare_start (vm_was_suspended: RUN_STATE_SUSPENDED)` } },
+  { after: 'dst.run.postcopy-autostart', item: { id: 'dst.run.postcopy-autostart.suspended', chart: 'run-state', side: 'destination', from: ['inmigrate'], event: 'postcopy-run', to: 'suspended',
+    when: { status: ['postcopy-active'], ctx: { autostart: true, wasSuspended: true } }, effects: ['clearSuspended'],
+    ref: `${SV}: loadvm_postcopy_handle_run_bh -> vm_start -> system/cpus.c: vm_prepare_start (vm_was_suspended: RUN_STATE_SUSPENDED)` } },
   // The status is colo and the VM still inmigrate until vm_start; a poll can land there (seen on the
   // binary). CHECKPOINT_READY then goes to a source that has completed and closed the stream.
   { after: 'dst.colo.start', item: { id: 'dst.colo.vm-start', chart: 'colo', side: 'destination', from: ['secondary.starting'], event: 'colo-vm-start', to: 'secondary.running',

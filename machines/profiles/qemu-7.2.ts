@@ -58,7 +58,6 @@ export const UNMODELLED_72: UnmodelledCommand[] = [
   { id: 'calc-dirty-rate', changes: 'starts a dirty-rate measurement (dirty logging in dirty-bitmap and dirty-ring modes)', ref: 'migration/dirtyrate.c: qmp_calc_dirty_rate' },
   { id: 'set-vcpu-dirty-limit', changes: 'throttles vCPUs by dirty rate, as the dirty-limit capability does', ref: 'softmmu/dirtylimit.c: qmp_set_vcpu_dirty_limit' },
   { id: 'cancel-vcpu-dirty-limit', changes: 'ends the vCPU dirty-rate throttle', ref: 'softmmu/dirtylimit.c: qmp_cancel_vcpu_dirty_limit' },
-  { id: 'system_wakeup', changes: 'the run state: suspended → running', ref: 'monitor/qmp-cmds.c: qmp_system_wakeup' },
   { id: 'system_reset', changes: 'a reset request: the run state may leave shutdown, guest-panicked or suspended', ref: 'monitor/qmp-cmds.c: qmp_system_reset' },
   { id: 'system_powerdown', changes: 'an ACPI power button: the guest may shut down (run state shutdown)', ref: 'monitor/qmp-cmds.c: qmp_system_powerdown' },
   { id: 'quit', changes: 'the process exits', ref: 'monitor/qmp-cmds.c: qmp_quit' },
@@ -339,12 +338,24 @@ const rules: Rule[] = [
     accept: { reply: 'empty', effects: ['autostartOn'] }, ref: `${QMP_CMDS}: qmp_cont`, note: 'sets autostart: the VM starts when the load completes' },
   { id: 'cont.start', side: 'both', command: 'cont', when: { runstate: ['prelaunch', 'paused', 'postmigrate'] },
     accept: { reply: 'empty', runstate: 'running' }, ref: `${QMP_CMDS}: qmp_cont -> vm_start` },
+  // Seen on both binaries: cont on a suspended guest answers {} and changes nothing (no event).
+  { id: 'cont.suspended', side: 'both', command: 'cont', when: { runstate: ['suspended'] }, accept: { reply: 'empty' }, ref: `${QMP_CMDS}: qmp_cont`,
+    note: 'suspended: nothing to do (system_wakeup wakes the guest)' },
   { id: 'cont.running', side: 'both', command: 'cont', accept: { reply: 'empty' }, ref: `${QMP_CMDS}: qmp_cont -> vm_start`, note: 'already running: nothing to do' },
   { id: 'stop.inmigrate', side: 'both', command: 'stop', when: { runstate: ['inmigrate'] },
     accept: { reply: 'empty', effects: ['autostartOff'] }, ref: `${QMP_CMDS}: qmp_stop`, note: 'clears autostart: the VM stays paused after the load' },
   { id: 'stop.running', side: 'both', command: 'stop', when: { runstate: ['running'] },
     accept: { reply: 'empty', runstate: 'paused' }, ref: `${QMP_CMDS}: qmp_stop -> vm_stop(RUN_STATE_PAUSED)` },
-  { id: 'stop.idle', side: 'both', command: 'stop', accept: { reply: 'empty' }, ref: `softmmu/cpus.c: do_vm_stop`, note: 'not running: nothing to do' },
+  { id: 'stop.idle', side: 'both', command: 'stop', accept: { reply: 'empty' }, ref: `softmmu/cpus.c: do_vm_stop`, note: 'not running (also suspended): nothing to do' },
+
+  // ---- system_wakeup ---------------------------------------------------------------------------
+  // The pc machine registers wakeup support (qemu_register_wakeup_support), so qmp_system_wakeup's
+  // "wake-up from suspend is not supported by this guest" never answers here.
+  { id: 'system_wakeup.not-suspended', side: 'both', command: 'system_wakeup', when: { notRunstate: ['suspended'] },
+    reject: { class: GE, desc: 'Unable to wake up: guest is not in suspended state' }, ref: `${QMP_CMDS}: qmp_system_wakeup -> softmmu/runstate.c: qemu_system_wakeup_request` },
+  { id: 'system_wakeup.wake', side: 'both', command: 'system_wakeup', accept: { reply: 'empty', runstate: 'running' },
+    ref: `${QMP_CMDS}: qmp_system_wakeup -> softmmu/runstate.c: qemu_system_wakeup_request (runstate_set(RUN_STATE_RUNNING))`,
+    note: 'then WAKEUP and the guest\'s RESET from the main loop (qemu_system_wakeup)' },
 ];
 
 const transitions: ChartTransition[] = [
@@ -432,7 +443,24 @@ const transitions: ChartTransition[] = [
   { id: 'src.recover-done', chart: 'source-status', from: ['postcopy-recover'], event: 'recover-done', to: 'postcopy-active',
     ref: `${MC}: postcopy_do_resume (MIG_RP_MSG_RESUME_ACK)` },
 
+  // ---- the guest suspends (either process, whatever migration does) -----------------------------
+  // The guest writes SLP_TYP S3 | SLP_EN to its ACPI PM1a control register (hw/acpi/core.c:
+  // acpi_pm1_cnt_write -> qemu_system_suspend_request); the main loop stops the vCPUs and sets the
+  // run state (softmmu/runstate.c: qemu_system_suspend: SUSPEND event).
+  { id: 'src.run.guest-suspend', chart: 'run-state', side: 'source', from: ['running'], event: 'guest-suspend', to: 'suspended',
+    ref: 'softmmu/runstate.c: qemu_system_suspend (runstate_set(RUN_STATE_SUSPENDED))' },
+  { id: 'dst.run.guest-suspend', chart: 'run-state', side: 'destination', from: ['running'], event: 'guest-suspend', to: 'suspended',
+    ref: 'softmmu/runstate.c: qemu_system_suspend (runstate_set(RUN_STATE_SUSPENDED))' },
+
   // ---- source run state ----------------------------------------------------------------------
+  // 7.2 wakes a suspended guest before it stops it (qemu_system_wakeup_request: running at once),
+  // so vm_old_state and the globalstate section say running, and the destination runs (seen on the
+  // binary: STOP and WAKEUP on the source, RESUME on the destination, then the guest's RESET;
+  // docs/findings.md F18).
+  { id: 'src.run.converged.suspended', chart: 'run-state', side: 'source', from: ['suspended'], event: 'converged', to: 'finish-migrate',
+    when: { status: ['active'] }, effects: ['wakeRememberRunState'],
+    ref: `${MC}: migration_completion (qemu_system_wakeup_request, then vm_stop_force_state(RUN_STATE_FINISH_MIGRATE))`,
+    note: 'woken, then stopped: STOP (WAKEUP comes too, in either order)' },
   { id: 'src.run.converged', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'converged', to: 'finish-migrate',
     when: { status: ['active'] }, effects: ['rememberRunState'], ref: `${MC}: migration_completion -> vm_stop_force_state(RUN_STATE_FINISH_MIGRATE)` },
   // 7.2's postcopy_start sets postcopy-active, then takes the BQL and stops the VM: two steps, and a
@@ -448,6 +476,14 @@ const transitions: ChartTransition[] = [
     when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': true } }, effects: ['rememberRunState', 'enterPostcopy'],
     ref: `${MC}: migration_iteration_run -> postcopy_start (qemu_mutex_lock_iothread; vm_stop_force_state), then migration_maybe_pause`,
     note: 'STOP, then MIGRATION pre-switchover' },
+  // postcopy_start wakes a suspended guest first, as migration_completion does (seen on the binary:
+  // WAKEUP, STOP, and the destination runs).
+  { id: 'src.run.postcopy-start.suspended', chart: 'run-state', side: 'source', from: ['suspended'], event: 'postcopy-stop', to: 'finish-migrate',
+    when: { status: ['postcopy-active'], ctx: { postcopyStarted: true } }, effects: ['wakeRememberRunState'],
+    ref: `${MC}: postcopy_start (qemu_system_wakeup_request; global_state_store; vm_stop_force_state)` },
+  { id: 'src.run.postcopy-start.pause.suspended', chart: 'run-state', side: 'source', from: ['suspended'], event: 'postcopy-start', to: 'finish-migrate',
+    when: { status: ['active'], ctx: { startPostcopy: true }, caps: { 'pause-before-switchover': true } }, effects: ['wakeRememberRunState', 'enterPostcopy'],
+    ref: `${MC}: postcopy_start (qemu_system_wakeup_request; vm_stop_force_state), then migration_maybe_pause` },
   { id: 'src.run.completed', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'postmigrate',
     when: { status: ['completed'] }, effects: ['unregisterYank'],
     ref: `${MC}: migration_iteration_finish -> runstate_set(RUN_STATE_POSTMIGRATE); migrate_fd_cleanup -> yank_unregister_instance`,
@@ -756,7 +792,7 @@ export const qemu72: Profile = {
   commands: [
     'migrate', 'migrate-incoming', 'migrate-recover', 'migrate_cancel', 'migrate-continue', 'migrate-pause', 'migrate-start-postcopy',
     'migrate-set-capabilities', 'migrate-set-parameters', 'query-migrate', 'query-migrate-capabilities', 'query-migrate-parameters',
-    'query-status', 'cont', 'stop', 'x-colo-lost-heartbeat', 'query-colo-status', 'yank', 'getfd', 'closefd',
+    'query-status', 'cont', 'stop', 'system_wakeup', 'x-colo-lost-heartbeat', 'query-colo-status', 'yank', 'getfd', 'closefd',
     ...Object.keys(OPAQUE_COMMANDS),
   ],
   // Removed in QEMU 6.1 (docs/about/removed-features.rst); libvirt 6.0 still sent migrate_set_speed.
@@ -789,6 +825,7 @@ export const qemu72: Profile = {
     'query-status': [],
     cont: [],
     stop: [],
+    system_wakeup: [],
     'x-colo-lost-heartbeat': [],
     'query-colo-status': [],
     getfd: ['fdname'],
