@@ -30,7 +30,8 @@ export function pairProbes(p: Profile, vm: Side): Probe[] {
   // The pair is one migration between two processes. A destination that completed may migrate on
   // (rule migrate.start.dst: it becomes a source), but that is the next migration, another pair's;
   // the destination's `migrate` moves nothing else (it is refused everywhere else), so it is left out.
-  const out = movingProbes(p, vm).filter((x) => !(vm === 'destination' && x.command === 'migrate'));
+  // A cpr mode is a start of its own (ExploreOptions.cpr), not a step the explorer takes anywhere.
+  const out = movingProbes(p, vm).filter((x) => !(vm === 'destination' && x.command === 'migrate') && x.command !== 'migrate-set-parameters');
   if (!out.some((x) => x.command === 'x-colo-lost-heartbeat') && p.commands.includes('x-colo-lost-heartbeat')) out.push({ label: 'x-colo-lost-heartbeat', command: 'x-colo-lost-heartbeat' });
   if (p.commands.includes('yank')) out.push({ label: 'yank', command: 'yank', arguments: YANK_ARGS });
   return out;
@@ -69,7 +70,12 @@ export interface ExploreOptions {
   uuids?: boolean;
   /** Also let each guest suspend itself (the guest-suspend steps of pair.ts SYNC): the suspended run state. */
   suspend?: boolean;
+  /** Also start with mode cpr-reboot on the source (QEMU >= 8.2): the cpr-stop step of pair.ts SYNC. */
+  cpr?: boolean;
 }
+
+/** The starts besides the capability sets (ExploreOptions of the same names). */
+export type RootOptions = Pick<ExploreOptions, 'tls' | 'uuids' | 'cpr'>;
 
 /** The -uuid pair of a `uuids` start: two different UUIDs. */
 export const MISMATCHED_UUIDS = { sourceUuid: '11111111-1111-1111-1111-111111111111', destinationUuid: '22222222-2222-2222-2222-222222222222' } as const;
@@ -85,6 +91,8 @@ export interface Start {
   input: PairInput;
   caps: readonly string[];
   tls?: TlsStart;
+  /** Parameters set on the source after the capabilities (a cpr start: mode cpr-reboot). */
+  sourceParams?: Readonly<Record<string, string>>;
 }
 
 /** The commands that make a start's root state once both processes are up, in order. */
@@ -92,6 +100,7 @@ export function startEvents(start: Start): PairEvent[] {
   const out: PairEvent[] = start.caps.length ? (['source', 'destination'] as const).map((vm) => setCapsEvent(vm, start.caps)) : [];
   for (const vm of ['source', 'destination'] as const)
     if (start.tls === vm || start.tls === 'both') out.push({ type: 'qmp', vm, command: 'migrate-set-parameters', arguments: { 'tls-creds': TLS_CREDS_ID } });
+  if (start.sourceParams) out.push({ type: 'qmp', vm: 'source', command: 'migrate-set-parameters', arguments: { ...start.sourceParams } });
   return out;
 }
 
@@ -105,13 +114,14 @@ export function capVariants(p: Profile): (readonly string[])[] {
 }
 
 /** The root states: every start (-incoming defer/uri, -S or not on each side), with caps set on both sides; null where refused. */
-export function rootStates(p: Profile, caps: readonly (readonly string[])[], incoming: readonly IncomingMode[] = ['defer', 'uri'], tls = false, uuids = false): { start: Start; state: PairState }[] {
+export function rootStates(p: Profile, caps: readonly (readonly string[])[], incoming: readonly IncomingMode[] = ['defer', 'uri'], o: RootOptions = {}): { start: Start; state: PairState }[] {
   const out: { start: Start; state: PairState }[] = [];
   type Kind = Omit<Start, 'input'> & { input?: Partial<PairInput> };
   const kinds: Kind[] = [
     ...caps.map((c) => ({ caps: c })),
-    ...(tls ? TLS_STARTS.map((t) => ({ caps: [], tls: t })) : []),
-    ...(uuids && p.capabilities.includes('validate-uuid') ? [{ caps: ['validate-uuid'], input: MISMATCHED_UUIDS }] : []),
+    ...(o.tls ? TLS_STARTS.map((t) => ({ caps: [], tls: t })) : []),
+    ...(o.uuids && p.capabilities.includes('validate-uuid') ? [{ caps: ['validate-uuid'], input: MISMATCHED_UUIDS }] : []),
+    ...(o.cpr && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-reboot')) ? [{ caps: [], sourceParams: { mode: 'cpr-reboot' } }] : []),
   ];
   for (const { input: extra, ...k } of kinds)
     for (const inc of incoming)
@@ -435,7 +445,7 @@ export class PairExplorer {
         else violations.set(inv.name, { invariant: inv.name, count: 1, state: i, depth: this.depthOf[i] });
       }
     };
-    const roots = rootStates(p, caps, opts.incoming, opts.tls, opts.uuids);
+    const roots = rootStates(p, caps, opts.incoming, { tls: opts.tls, uuids: opts.uuids, cpr: opts.cpr });
     for (const r of roots) {
       const t = this.ids(r.state);
       this.starts.push(r.start);

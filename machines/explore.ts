@@ -39,6 +39,10 @@ export function movingProbes(p: Profile, side: Side): Probe[] {
     { label: 'system_wakeup', command: 'system_wakeup' },
     { label: 'x-colo-lost-heartbeat', command: 'x-colo-lost-heartbeat' },
   ];
+  // A cpr mode (QEMU >= 8.2) changes how migrate goes on (the cpr-stop step); the pair explores it
+  // as a start of its own (ExploreOptions.cpr).
+  if (side === 'source' && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-reboot')))
+    out.push({ label: 'migrate-set-parameters mode cpr-reboot', command: 'migrate-set-parameters', arguments: { mode: 'cpr-reboot' } });
   if (side === 'destination' && (p.commandArgs['migrate-incoming'] ?? []).includes('exit-on-error'))
     out.push({ label: 'migrate-incoming exit-on-error=false', command: 'migrate-incoming', arguments: { uri: MIGRATION_URI, 'exit-on-error': false } });
   return out.filter((x) => p.commands.includes(x.command));

@@ -104,6 +104,15 @@ const tlsAgrees = (s: PairView) => tls(src(s)) === tls(dst(s));
  * (migration/savevm.c: vmstate_uuid_post_load, "UUID received is ... and local is ..."). A
  * destination with no -uuid only warns.
  */
+/**
+ * A source in a cpr mode (QEMU >= 8.2: the mode parameter is not normal) whose VM migration_connect
+ * has not stopped yet: it stops it before the migration thread starts (cpr-stop, then connect or
+ * file-open).
+ */
+const cprPending = (s: PairView) => {
+  const a = src(s);
+  return !!a && a.status === 'setup' && typeof a.params.mode === 'string' && a.params.mode !== 'normal' && a.runstate !== 'finish-migrate';
+};
 const uuidMismatch = (s: PairView) => {
   const a = src(s);
   const b = dst(s);
@@ -116,8 +125,8 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'connect',
     ref: 'migration/socket.c: socket_outgoing_migration + socket_accept_incoming_migration',
     channelIn: ['closed'],
-    when: (s) => srcConnecting(s) && dstAccepts(s) && tlsAgrees(s),
-    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without',
+    when: (s) => srcConnecting(s) && dstAccepts(s) && tlsAgrees(s) && !cprPending(s),
+    needs: 'the source must be in setup (in a cpr mode, with its VM stopped: cpr-stop) and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without',
     steps: [
       { vm: 'source', event: 'setup-done' },
       { vm: 'destination', event: 'source-connected' },
@@ -299,13 +308,22 @@ export const SYNC: readonly SyncSpec[] = [
     steps: [{ vm: 'source', event: 'cleanup-done' }],
   },
   {
+    // migration_connect in a cpr mode: migration_stop_vm before the thread starts (inside qmp_migrate
+    // for file: and exec:; as the channel connects for a socket).
+    name: 'cpr-stop',
+    ref: 'migration/migration.c: migration_connect (migrate_mode_is_cpr: migration_stop_vm)',
+    when: cprPending,
+    needs: 'the source must be in setup in a cpr mode (mode cpr-reboot, cpr-transfer, cpr-exec), its VM not stopped yet',
+    steps: [{ vm: 'source', event: 'cpr-stop' }],
+  },
+  {
     // file: and exec: (migration/file.c: file_start_outgoing_migration, migration/exec.c): the
     // stream goes to a file or a command, with no QEMU at the other end. The source's thread starts
     // at once; the destination is not involved (a later process reads the file: file-load).
     name: 'file-open',
     ref: 'migration/file.c: file_start_outgoing_migration / migration/exec.c: exec_start_outgoing_migration -> migration_channel_connect',
-    when: (s) => src(s)?.status === 'setup' && toFile(src(s)),
-    needs: 'the source must be in setup, migrating to a file or command (file:, exec:)',
+    when: (s) => src(s)?.status === 'setup' && toFile(src(s)) && !cprPending(s),
+    needs: 'the source must be in setup, migrating to a file or command (file:, exec:), in a cpr mode with its VM stopped (cpr-stop)',
     steps: [{ vm: 'source', event: 'setup-done' }],
   },
   {

@@ -129,7 +129,8 @@ export type CheckName =
   | 'fdNotHeld'
   | 'fdNameUnknown'
   | 'fdParamUnknown'
-  | 'fileOffsetInvalid';
+  | 'fileOffsetInvalid'
+  | 'cprMode';
 
 /** A condition over a SideState and the command's arguments. All given fields must hold. */
 export interface Cond {

@@ -367,6 +367,11 @@ const checks: Record<CheckName, Check> = {
     }
     return false;
   },
+  // migration/migration.c: migrate_mode_is_cpr: the mode parameter is not normal (cpr-reboot,
+  // cpr-transfer, cpr-exec).
+  cprMode(s, _args, p) {
+    return p.parameters.some((x) => x.name === 'mode') && storedParams(s, p).mode !== 'normal' ? {} : false;
+  },
   // The URI's scheme is not one the profile's QEMU dispatches on (Profile.uriSchemes).
   uriInvalid(_s, args, p) {
     const uri = args.uri;

@@ -30,8 +30,8 @@ function replay(p: ReturnType<typeof getProfile>, path: SidePath) {
 describe.each(profileNames().map((n) => [n] as const))('%s', (name) => {
   const p = getProfile(name);
   it('covers every chart transition of both sides with replayable paths', { timeout: 180_000 }, () => {
-    // suspend: the guest-suspend steps, without which no pair state has a suspended guest.
-    const { explorer } = explorePair(p, { invariants: [], restart: true, suspend: true });
+    // suspend, cpr: the guest-suspend and cpr-stop steps, which no other start reaches.
+    const { explorer } = explorePair(p, { invariants: [], restart: true, suspend: true, cpr: true });
     for (const side of SIDES) {
       const r = sidePaths(p, side, { within: explorer.sideKeys(side) });
       for (const path of r.cover) replay(p, path);

@@ -803,7 +803,8 @@ export function fileQtestCases(p: Profile): Scenario[] {
   if (!p.uriSchemes.includes('file')) return [];
   const from = 'tests/qtest/migration/file-tests.c';
   const FILE = 'file:/tmp/migstate/migfile';
-  type O = { live?: boolean; caps?: string[]; uri?: string; params?: Record<string, unknown> };
+  /** cpr: a cpr mode, whose migration_connect stops the VM (the pair's cpr-stop): no file-converge. */
+  type O = { live?: boolean; caps?: string[]; uri?: string; params?: Record<string, unknown>; cpr?: boolean };
   const c = (name: string, fn: string, o: O = {}): Scenario => {
     const list = ['events', ...(o.caps ?? [])];
     const uri = o.uri ?? FILE;
@@ -817,8 +818,9 @@ export function fileQtestCases(p: Profile): Scenario[] {
         ...(o.params ? [q('source', 'migrate-set-parameters', o.params), q('destination', 'migrate-set-parameters', o.params)] : []),
         ...(o.live ? [] : [q('source', 'stop', undefined, { source: { runstate: 'paused' } })]),
         q('source', 'migrate', { uri }, { source: { status: 'setup' } }),
+        ...(o.cpr ? [sync('cpr-stop', { source: { status: 'setup', runstate: 'finish-migrate' } })] : []),
         sync('file-open', { source: { status: 'active' }, destination: { status: 'none' } }),
-        sync('file-converge', { source: { runstate: 'finish-migrate' } }),
+        ...(o.cpr ? [] : [sync('file-converge', { source: { runstate: 'finish-migrate' } })]),
         ...switchover(p),
         sync('file-complete', { source: { status: 'completed' } }),
         sync('cleanup', { source: { runstate: 'postmigrate' } }),
@@ -840,6 +842,10 @@ export function fileQtestCases(p: Profile): Scenario[] {
       c('/migration/multifd/file/mapped-ram', 'test_multifd_file_mapped_ram', { caps: ['multifd', 'mapped-ram'] }),
       c('/migration/multifd/file/mapped-ram/live', 'test_multifd_file_mapped_ram_live', { live: true, caps: ['multifd', 'mapped-ram'] }),
     );
+  // cpr-tests.c: mode/reboot is a non-live file migration with mode cpr-reboot and x-ignore-shared on both sides.
+  const mode = p.parameters.find((x) => x.name === 'mode');
+  if (mode?.values?.includes('cpr-reboot') && p.capabilities.includes('x-ignore-shared'))
+    out.push(c('/migration/mode/reboot', 'tests/qtest/migration/cpr-tests.c: test_mode_reboot (migrate_hook_start_mode_reboot, test_file_common)', { caps: ['x-ignore-shared'], params: { mode: 'cpr-reboot' }, cpr: true }));
   if (p.capabilities.includes('mapped-ram') && p.parameters.some((x) => x.name === 'direct-io'))
     out.push(c('/migration/multifd/file/mapped-ram/dio', 'test_multifd_file_mapped_ram_dio (direct-io on)', { caps: ['multifd', 'mapped-ram'], params: { 'direct-io': true } }));
   return out;

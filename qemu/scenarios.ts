@@ -977,6 +977,13 @@ export const SCENARIOS: Scenario[] = [
     steps: [...saveThenRestore({ uri: '$FILE_URI', stopped: true }), cmd(D, 'query-migrate')],
   },
   {
+    name: 'file-cpr-reboot-save-then-restore',
+    description: 'mode cpr-reboot and x-ignore-shared on both sides, the source stopped, saved into a file (cpr-tests.c: mode/reboot): migrate answers with the VM already in finish-migrate (migration_connect stops it, in setup); a destination started later loads it and stays paused; cont runs it. (The qtest shares guest RAM in a memory file; here RAM is private and copied whole: the statuses are the same.)',
+    destinationLater: true,
+    only: { profiles: ['qemu-10.0', 'qemu-master'], why: 'mode is QEMU >= 8.2, file: >= 8.1' },
+    steps: saveThenRestore({ uri: '$FILE_URI', stopped: true, caps: ['x-ignore-shared'], params: { mode: 'cpr-reboot' } }),
+  },
+  {
     name: 'file-offset-save-then-restore',
     description: 'Live save into a file at offset 0x1000 (file-tests.c: precopy/file/offset): completes; the later destination loads from the same offset and runs.',
     destinationLater: true,

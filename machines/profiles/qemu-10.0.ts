@@ -336,6 +336,14 @@ const DESTINATION_CHECKPOINTS = [
 ];
 
 const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
+  // A cpr mode stops the VM in migration_connect, before the migration thread (and its setup) runs:
+  // inside qmp_migrate for file: and exec: (file_start_outgoing_migration ->
+  // migration_channel_connect), when the channel connects for a socket. Seen on the binary: setup
+  // with run state finish-migrate. A step of its own (the pair's cpr-stop), before setup-done.
+  { after: 'src.run.converged.suspended', item: { id: 'src.run.cpr-stop', chart: 'run-state', side: 'source', from: ['running', 'paused', 'prelaunch'], event: 'cpr-stop', to: 'finish-migrate',
+    when: { status: ['setup'], check: 'cprMode' }, effects: ['rememberRunState'], ref: `${MC}: migration_connect (migrate_mode_is_cpr: migration_stop_vm)` } },
+  { after: 'src.run.cpr-stop', item: { id: 'src.run.cpr-stop.suspended', chart: 'run-state', side: 'source', from: ['suspended'], event: 'cpr-stop', to: 'finish-migrate',
+    when: { status: ['setup'], check: 'cprMode' }, effects: ['rememberRunState', 'markSuspended'], ref: `${MC}: migration_connect (migrate_mode_is_cpr: migration_stop_vm -> system/cpus.c: do_vm_stop)` } },
   // A VM stopped from suspended starts again suspended (vm_start -> vm_prepare_start).
   { after: 'src.run.failed.restart', item: { id: 'src.run.failed.restart.suspended', chart: 'run-state', side: 'source', from: ['finish-migrate'], event: 'cleanup-done', to: 'suspended',
     when: { status: ['failed'], ctx: { vmOldState: 'suspended' } }, effects: ['unregisterYank', 'clearSuspended'],
