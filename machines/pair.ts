@@ -126,7 +126,7 @@ export const SYNC: readonly SyncSpec[] = [
     ref: 'migration/socket.c: socket_outgoing_migration + socket_accept_incoming_migration',
     channelIn: ['closed'],
     when: (s) => srcConnecting(s) && dstAccepts(s) && tlsAgrees(s) && !cprPending(s),
-    needs: 'the source must be in setup (in a cpr mode, with its VM stopped: cpr-stop) and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without',
+    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without; in a cpr mode, the source\'s VM stopped first (cpr-stop)',
     steps: [
       { vm: 'source', event: 'setup-done' },
       { vm: 'destination', event: 'source-connected' },
@@ -323,7 +323,7 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'file-open',
     ref: 'migration/file.c: file_start_outgoing_migration / migration/exec.c: exec_start_outgoing_migration -> migration_channel_connect',
     when: (s) => src(s)?.status === 'setup' && toFile(src(s)) && !cprPending(s),
-    needs: 'the source must be in setup, migrating to a file or command (file:, exec:), in a cpr mode with its VM stopped (cpr-stop)',
+    needs: 'the source must be in setup, migrating to a file or command (file:, exec:); in a cpr mode, its VM stopped first (cpr-stop)',
     steps: [{ vm: 'source', event: 'setup-done' }],
   },
   {
