@@ -25,6 +25,14 @@ export function transportOf(args: QmpArguments): Transport {
   return t === 'file' || t === 'exec' ? 'file' : 'peer';
 }
 
+/**
+ * migration/migration.c: migrate_mode_is_cpr: the mode parameter is set and not normal (cpr-reboot,
+ * cpr-transfer, cpr-exec; profiles without it refuse to set it, so it stays absent there).
+ */
+export function cprModeOn(s: SideState): boolean {
+  return typeof s.params.mode === 'string' && s.params.mode !== 'normal';
+}
+
 /** The name of any effect, command or transition. */
 export type Effect = EffectName | TransitionEffect;
 

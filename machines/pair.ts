@@ -11,6 +11,7 @@ import type { Profile, SideState } from './profile.ts';
 import { mayMove } from './explore.ts';
 import { startSide, stepSide, type SideInput, type SideSnapshot } from './side.ts';
 import { startChannel, stepChannel, type ChannelEvent, type ChannelSnapshot } from './channel.ts';
+import { cprModeOn } from './effects.ts';
 import { exitEvents, graphOf, loadFailureExits, type EventKey } from './inclusion.ts';
 import type { Decision } from './rules.ts';
 import type { IncomingMode, InternalEventType, QmpArguments, QmpError, QmpEvent, Side } from './vocabulary.ts';
@@ -111,7 +112,7 @@ const tlsAgrees = (s: PairView) => tls(src(s)) === tls(dst(s));
  */
 const cprPending = (s: PairView) => {
   const a = src(s);
-  return !!a && a.status === 'setup' && typeof a.params.mode === 'string' && a.params.mode !== 'normal' && a.runstate !== 'finish-migrate';
+  return !!a && a.status === 'setup' && cprModeOn(a) && a.runstate !== 'finish-migrate';
 };
 const uuidMismatch = (s: PairView) => {
   const a = src(s);

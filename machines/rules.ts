@@ -1,7 +1,7 @@
 // The rule engine: a profile's command table decides, for a side's state and a QMP command, whether
 // QEMU accepts it (with the reply and the change) or rejects it (with QEMU's exact error). Pure.
 import type { Cond, CheckName, Environment, Profile, Rule, SideState, ParamValue, ParamSpec, ReplyName } from './profile.ts';
-import { applyEffects, capsAfter, fdUriName } from './effects.ts';
+import { applyEffects, capsAfter, cprModeOn, fdUriName } from './effects.ts';
 import type { QmpArguments, QmpError, MigrationStatus, RunState } from './vocabulary.ts';
 
 export type Bindings = Record<string, string>;
@@ -369,8 +369,8 @@ const checks: Record<CheckName, Check> = {
   },
   // migration/migration.c: migrate_mode_is_cpr: the mode parameter is not normal (cpr-reboot,
   // cpr-transfer, cpr-exec).
-  cprMode(s, _args, p) {
-    return p.parameters.some((x) => x.name === 'mode') && storedParams(s, p).mode !== 'normal' ? {} : false;
+  cprMode(s) {
+    return cprModeOn(s) ? {} : false;
   },
   // The URI's scheme is not one the profile's QEMU dispatches on (Profile.uriSchemes).
   uriInvalid(_s, args, p) {
