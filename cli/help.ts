@@ -42,8 +42,8 @@ model, owed events and all. Each departure is one JSON line: the line, the proce
 expected and what the trace shows. Commands still waiting for a reply at the end are reported as
 "pending" and are not departures.
 
-A command that changes what migration reads but that the model does not model (add-fd feeding a
-/dev/fdset path, system_reset, quit, calc-dirty-rate, ...: the profile's unmodelledCommands) is
+A command that changes what migration reads but that the model does not model (system_reset,
+quit, calc-dirty-rate, add-fd on qemu-7.2, ...: the profile's unmodelledCommands) is
 reported as "unchecked". It is not a departure, but the trace is not shown to conform either: exit
 1, unless --allow-unchecked. Other commands the model does not know (queries, devices) are listed in
 the text summary as not checked.

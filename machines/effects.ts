@@ -12,6 +12,22 @@ export function fdUriName(uri: unknown): string | null {
 }
 
 /**
+ * The file a file: URI (or the main channel's file address) names, without its `,offset=`: the
+ * path migration/file.c opens (file_parse_offset cuts the offset off first). null for other schemes.
+ */
+export function fileUriPath(args: QmpArguments): string | null {
+  if (typeof args.uri === 'string') {
+    if (!args.uri.startsWith('file:')) return null;
+    const path = args.uri.slice('file:'.length);
+    const at = path.indexOf(',offset=');
+    return at < 0 ? path : path.slice(0, at);
+  }
+  const channels = Array.isArray(args.channels) ? (args.channels as { 'channel-type'?: string; addr?: { transport?: string; filename?: unknown } }[]) : [];
+  const main = channels.find((c) => c?.['channel-type'] === 'main') ?? channels[0];
+  return main?.addr?.transport === 'file' && typeof main.addr.filename === 'string' ? main.addr.filename : null;
+}
+
+/**
  * Where a migrate / migrate-incoming / migrate-recover stream goes, from its `uri` or the main
  * channel of `channels` (migration/migration.c: migrate_uri_parse; file: and exec: have no QEMU at
  * the other end: migration/file.c, migration/exec.c).
@@ -91,6 +107,22 @@ export const EFFECTS = {
   addFd: (s, args) => ({ ...s, fds: [...new Set([...s.fds, String(args.fdname)])].sort() }),
   // qmp_closefd: the named fd is closed.
   closeFd: (s, args) => ({ ...s, fds: s.fds.filter((x) => x !== args.fdname) }),
+  // monitor_fdset_add_fd: the fd joins set `fdset-id`, or without one the lowest id no set has.
+  addFdset: (s, args) => {
+    const id = typeof args['fdset-id'] === 'number' ? args['fdset-id'] : freeFdsetId(s);
+    const old = s.fdsets.find((x) => x.id === id);
+    const rest = s.fdsets.filter((x) => x.id !== id);
+    return { ...s, fdsets: [...rest, { id, fds: (old?.fds ?? 0) + 1 }].sort((a, b) => a.id - b.id) };
+  },
+  // qmp_remove_fd (QEMU >= 9.1): the fd (or, without `fd`, every fd) is closed at once, and the set
+  // freed once empty (monitor_fdset_free_if_empty). A set a running migration still dups from stays
+  // listed, empty, until that migration closes its fd (seen on the 10.0 binary): not modelled, as
+  // the model does not keep which set a URI opened.
+  removeFdset: (s, args) => {
+    const id = args['fdset-id'];
+    const left = (x: { id: number; fds: number }) => ('fd' in args ? x.fds - 1 : 0);
+    return { ...s, fdsets: s.fdsets.flatMap((x) => (x.id !== id ? [x] : left(x) > 0 ? [{ id: x.id, fds: left(x) }] : [])) };
+  },
   // monitor_get_fd (an fd:NAME URI): the fd is taken out of the monitor's list, so a second use fails.
   takeFd: (s, args) => {
     const name = fdUriName(args.uri);
@@ -131,6 +163,16 @@ export const EFFECTS = {
   // vm_prepare_start (QEMU >= 9.0): the VM started again (suspended or running); vm_was_suspended = false.
   clearSuspended: (s) => ({ ...s, wasSuspended: false }),
 } satisfies Record<Effect, EffectFn> as Readonly<Record<Effect, EffectFn>>;
+
+/** monitor_fdset_add_fd without an fdset-id: the first id after the run of ids from 0 the sets have. */
+export function freeFdsetId(s: SideState): number {
+  let id = 0;
+  for (const x of s.fdsets) {
+    if (x.id !== id) break;
+    id++;
+  }
+  return id;
+}
 
 /** Applies effects in order (a row's or transition's list); `args` are the command's, `{}` for a transition. */
 export function applyEffects(s: SideState, effects: readonly Effect[] | undefined, args: QmpArguments = {}): SideState {

@@ -39,6 +39,12 @@ export function movingProbes(p: Profile, side: Side): Probe[] {
     { label: 'system_wakeup', command: 'system_wakeup' },
     { label: 'x-colo-lost-heartbeat', command: 'x-colo-lost-heartbeat' },
   ];
+  // file:/dev/fdset/N with no such set on the monitor, where fd sets are modelled (no probe adds one).
+  if (p.commands.includes('add-fd') && p.uriSchemes.includes('file'))
+    out.push(
+      { label: 'migrate unknown fdset', command: 'migrate', arguments: { uri: 'file:/dev/fdset/9' } },
+      { label: 'migrate-incoming unknown fdset', command: 'migrate-incoming', arguments: { uri: 'file:/dev/fdset/9' } },
+    );
   // A cpr mode (QEMU >= 8.2) changes how migrate goes on (the cpr-stop step); the pair explores it
   // as a start of its own (ExploreOptions.cpr).
   if (side === 'source' && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-reboot')))

@@ -76,6 +76,13 @@ export interface SideState {
    */
   fds: readonly string[];
   /**
+   * The monitor's fd sets (add-fd, QEMU >= 8.1 in monitor/fds.c): each set's id and how many fds the
+   * client added to it, sorted by id. A `file:/dev/fdset/N` URI dups an fd of set N
+   * (monitor_fdset_dup_fd_add). Which fd numbers and access modes they are is the client's: beyond
+   * the model. Empty in profiles that leave add-fd unmodelled.
+   */
+  fdsets: readonly Fdset[];
+  /**
    * Where this process's stream goes (source) or comes from (destination), from the URI or channel
    * of its last migrate / migrate-incoming / migrate-recover: 'peer' (a socket, fd or rdma: another
    * QEMU at the other end), 'file' (file: or exec:, a file or a command: the stream is written
@@ -98,6 +105,12 @@ export interface SideState {
 }
 
 export type Transport = 'none' | 'peer' | 'file';
+
+/** One fd set on the monitor (monitor/fds.c: MonFdset): its id and the number of fds in it. */
+export interface Fdset {
+  id: number;
+  fds: number;
+}
 
 /** A parameter's value as QMP carries it: numbers, strings, booleans; lists and objects (block-bitmap-mapping, cpr-exec-command). */
 export type ParamValue = number | string | boolean | null | readonly ParamValue[] | { readonly [key: string]: ParamValue };
@@ -130,7 +143,10 @@ export type CheckName =
   | 'fdNameUnknown'
   | 'fdParamUnknown'
   | 'fileOffsetInvalid'
-  | 'cprMode';
+  | 'cprMode'
+  | 'fdsetIdNegative'
+  | 'fdsetNotHeld'
+  | 'fdsetUnknown';
 
 /** A condition over a SideState and the command's arguments. All given fields must hold. */
 export interface Cond {
@@ -172,6 +188,8 @@ export type EffectName =
   | 'addFd'
   | 'closeFd'
   | 'takeFd'
+  | 'addFdset'
+  | 'removeFdset'
   | 'markSuspended'
   | 'clearSuspended';
 
@@ -182,7 +200,9 @@ export type ReplyName =
   | 'query-migrate-capabilities'
   | 'query-migrate-parameters'
   | 'query-status'
-  | 'query-colo-status';
+  | 'query-colo-status'
+  | 'add-fd'
+  | 'query-fdsets';
 
 export interface Reject {
   class: string;

@@ -1,7 +1,7 @@
 // The rule engine: a profile's command table decides, for a side's state and a QMP command, whether
 // QEMU accepts it (with the reply and the change) or rejects it (with QEMU's exact error). Pure.
 import type { Cond, CheckName, Environment, Profile, Rule, SideState, ParamValue, ParamSpec, ReplyName } from './profile.ts';
-import { applyEffects, capsAfter, cprModeOn, fdUriName } from './effects.ts';
+import { applyEffects, capsAfter, cprModeOn, fdUriName, fileUriPath, freeFdsetId } from './effects.ts';
 import type { QmpArguments, QmpError, MigrationStatus, RunState } from './vocabulary.ts';
 
 export type Bindings = Record<string, string>;
@@ -372,6 +372,27 @@ const checks: Record<CheckName, Check> = {
   cprMode(s) {
     return cprModeOn(s) ? {} : false;
   },
+  // monitor_fdset_add_fd: an fdset-id given must not be negative.
+  fdsetIdNegative(_s, args) {
+    const id = args['fdset-id'];
+    return typeof id === 'number' && id < 0 ? {} : false;
+  },
+  // qmp_remove_fd: no set of that id. With `fd`, the fd must be in it: its number is the client's,
+  // so only a set the model knows is empty of added fds (none) can tell.
+  fdsetNotHeld(s, args) {
+    const id = args['fdset-id'];
+    if (s.fdsets.some((x) => x.id === id)) return false;
+    return { fdset: 'fd' in args ? `fdset-id:${String(id)}, fd:${String(args.fd)}` : `fdset-id:${String(id)}` };
+  },
+  // util/osdep.c: qemu_open_internal -> monitor_fdset_dup_fd_add: a file: URI's /dev/fdset/N path
+  // names a set the monitor does not have (migration/file.c: file_start_outgoing_migration and
+  // file_start_incoming_migration open it through qio_channel_file_new_path).
+  fdsetUnknown(s, args) {
+    const path = fileUriPath(args);
+    if (path === null || !path.startsWith('/dev/fdset/')) return false;
+    const id = path.slice('/dev/fdset/'.length);
+    return /^[0-9]+$/.test(id) && s.fdsets.some((x) => x.id === Number(id)) ? false : { path };
+  },
   // The URI's scheme is not one the profile's QEMU dispatches on (Profile.uriSchemes).
   uriInvalid(_s, args, p) {
     const uri = args.uri;
@@ -469,7 +490,8 @@ export function knownCommands(p: Profile): readonly string[] {
   return [...p.commands, ...p.absentCommands];
 }
 
-export function buildReply(r: ReplyName, s: SideState, p: Profile): unknown {
+/** The reply of an accepted command, from the state after it (`s`); `args` and `before` for the replies that name what the command chose. */
+export function buildReply(r: ReplyName, s: SideState, p: Profile, args: QmpArguments = {}, before: SideState = s): unknown {
   switch (r) {
     case 'empty':
       return {};
@@ -495,6 +517,14 @@ export function buildReply(r: ReplyName, s: SideState, p: Profile): unknown {
       const reason = s.failover === 'none' ? 'none' : s.failover === 'completed' ? 'request' : s.side === 'source' && s.status === 'colo' ? 'processing' : 'error';
       return { mode, 'last-mode': s.lastMode, reason };
     }
+    case 'add-fd':
+      // monitor/fds.c: monitor_fdset_add_fd answers the set's id and the fd's number, which is the
+      // process's own (left out here). The set is the one named, or the first free id.
+      return { 'fdset-id': typeof args['fdset-id'] === 'number' ? args['fdset-id'] : freeFdsetId(before) };
+    case 'query-fdsets':
+      // monitor/fds.c: qmp_query_fdsets prepends each set, so the highest id comes first. An fd's
+      // number is the process's own: each fd stands as an empty object.
+      return [...s.fdsets].reverse().map((x) => ({ 'fdset-id': x.id, fds: Array.from({ length: x.fds }, () => ({})) }));
     case 'query-status':
       // qapi/run-state.json: StatusInfo; `running` is runstate_is_running().
       return { status: s.runstate, running: s.runstate === 'running' };
@@ -535,7 +565,7 @@ export function decide(p: Profile, s: SideState, command: string, args: QmpArgum
     if (a.becomes) next = { ...next, side: a.becomes, listening: false, rp: 'closed', colo: 'none', outgoing: 'none' };
     if (a.status) next = { ...next, status: a.status as MigrationStatus };
     if (a.runstate) next = { ...next, runstate: a.runstate as RunState };
-    return { allowed: true, rule, reply: buildReply(a.reply, next, p), next };
+    return { allowed: true, rule, reply: buildReply(a.reply, next, p, args, s), next };
   }
   throw new Error(`profile ${p.name}: no rule matched '${command}' on the ${s.side} in status ${s.status}, run state ${s.runstate}`);
 }

@@ -77,6 +77,7 @@ export function initialSideState(input: SideInput): SideState {
     globalState: 'running',
     outgoing: 'none',
     fds: [],
+    fdsets: [],
     transport: 'none',
     uuid: input.uuid ?? null,
     wasSuspended: false,

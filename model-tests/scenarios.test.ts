@@ -16,6 +16,10 @@ function check(s: PairState, vm: Side, e: SideExpect, where: string, p: (typeof 
     got[k] = c[k];
     want[k] = e[k];
   }
+  if (e.fdsets) {
+    got.fdsets = buildReply('query-fdsets', c, p);
+    want.fdsets = e.fdsets;
+  }
   if (e.coloStatus) {
     got.coloStatus = buildReply('query-colo-status', c, p);
     want.coloStatus = e.coloStatus;

@@ -9,6 +9,8 @@ export interface SideExpect {
   failover?: string;
   rp?: string;
   exited?: boolean;
+  /** query-fdsets, checked by asking the model (no step). */
+  fdsets?: unknown[];
   /** query-colo-status, checked by asking the model (no step). */
   coloStatus?: { mode: string; 'last-mode': string; reason: string };
 }
@@ -804,15 +806,23 @@ export function fileQtestCases(p: Profile): Scenario[] {
   const from = 'tests/qtest/migration/file-tests.c';
   const FILE = 'file:/tmp/migstate/migfile';
   /** cpr: a cpr mode, whose migration_connect stops the VM (the pair's cpr-stop): no file-converge. */
-  type O = { live?: boolean; caps?: string[]; uri?: string; params?: Record<string, unknown>; cpr?: boolean };
+  /**
+   * fdset: each side adds that many fds to fd set 1 first (fdset_add_fds: the source's opened
+   * O_WRONLY, the destination's O_RDONLY), and the URI names the set; removeFdset: the end hook
+   * (migrate_hook_end_multifd_mapped_ram_fdset) removes the source's set and finds none left.
+   */
+  type O = { live?: boolean; caps?: string[]; uri?: string; params?: Record<string, unknown>; cpr?: boolean; fdset?: number; removeFdset?: boolean };
   const c = (name: string, fn: string, o: O = {}): Scenario => {
     const list = ['events', ...(o.caps ?? [])];
     const uri = o.uri ?? FILE;
+    const addFds = (vm: Side) => Array.from({ length: o.fdset ?? 0 }, (_x, i) => q(vm, 'add-fd', { 'fdset-id': 1 }, { [vm]: { fdsets: [{ 'fdset-id': 1, fds: Array.from({ length: i + 1 }, () => ({})) }] } }));
     return {
       name,
       from: `${from}: ${fn}`,
       incoming: 'defer',
       steps: [
+        ...addFds('source'),
+        ...addFds('destination'),
         q('source', 'migrate-set-capabilities', caps(list)),
         q('destination', 'migrate-set-capabilities', caps(list)),
         ...(o.params ? [q('source', 'migrate-set-parameters', o.params), q('destination', 'migrate-set-parameters', o.params)] : []),
@@ -828,6 +838,7 @@ export function fileQtestCases(p: Profile): Scenario[] {
         ...(o.live
           ? [sync('file-load', { destination: { status: 'completed', runstate: 'running' } })]
           : [sync('file-load-paused', { destination: { status: 'completed', runstate: 'paused' } }), q('destination', 'cont', undefined, { destination: { runstate: 'running' } })]),
+        ...(o.removeFdset ? [q('source', 'remove-fd', { 'fdset-id': 1 }, { source: { fdsets: [] } }), q('source', 'query-fdsets', undefined, { source: { fdsets: [] } })] : []),
       ],
     };
   };
@@ -848,6 +859,16 @@ export function fileQtestCases(p: Profile): Scenario[] {
     out.push(c('/migration/mode/reboot', 'tests/qtest/migration/cpr-tests.c: test_mode_reboot (migrate_hook_start_mode_reboot, test_file_common)', { caps: ['x-ignore-shared'], params: { mode: 'cpr-reboot' }, cpr: true }));
   if (p.capabilities.includes('mapped-ram') && p.parameters.some((x) => x.name === 'direct-io'))
     out.push(c('/migration/multifd/file/mapped-ram/dio', 'test_multifd_file_mapped_ram_dio (direct-io on)', { caps: ['multifd', 'mapped-ram'], params: { 'direct-io': true } }));
+  // The fd set cases: the file reached through /dev/fdset/1 (where add-fd is modelled).
+  if (p.commands.includes('add-fd')) {
+    const FDSET = 'file:/dev/fdset/1,offset=4096';
+    out.push(c('/migration/precopy/file/offset/fdset', 'test_precopy_file_offset_fdset (migrate_hook_start_file_offset_fdset: one fd per side)', { uri: FDSET, fdset: 1 }));
+    if (p.capabilities.includes('mapped-ram')) {
+      out.push(c('/migration/multifd/file/mapped-ram/fdset', 'test_multifd_file_mapped_ram_fdset (two fds per side; the end hook removes the set)', { caps: ['multifd', 'mapped-ram'], uri: FDSET, fdset: 2, removeFdset: true }));
+      if (p.parameters.some((x) => x.name === 'direct-io'))
+        out.push(c('/migration/multifd/file/mapped-ram/fdset/dio', 'test_multifd_file_mapped_ram_fdset_dio (two fds per side, the second O_DIRECT; direct-io on)', { caps: ['multifd', 'mapped-ram'], params: { 'direct-io': true }, uri: FDSET, fdset: 2, removeFdset: true }));
+    }
+  }
   return out;
 }
 

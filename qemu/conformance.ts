@@ -886,6 +886,10 @@ class ScenarioRun {
         const diff = Object.entries(replies[0] as Record<string, unknown>).filter(([k, v]) => canonical(g[k]) !== canonical(v)).map(([k, v]) => ({ parameter: k, model: v, qemu: g[k] }));
         this.mismatch('reply-content', t.name, replies[0], diff, stateSummary(t.hyps));
       }
+    } else if (command === 'query-fdsets') {
+      // An fd's number is the process's own: each set's id and how many fds it holds are compared.
+      const shape = (x: unknown) => (Array.isArray(x) ? canonical(x.map((f: { 'fdset-id'?: unknown; fds?: unknown }) => [f['fdset-id'], Array.isArray(f.fds) ? f.fds.length : null])) : canonical(x));
+      if (!replies.some((x) => shape(x) === shape(got))) this.mismatch('reply-content', t.name, replies, got, stateSummary(t.hyps));
     }
   }
 

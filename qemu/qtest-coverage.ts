@@ -37,7 +37,6 @@ export interface QtestCase {
 }
 
 const UUID = 'validate-uuid is in no scenario, and the UUID check (from -uuid on each command line) is not modelled';
-const FDSET = 'add-fd / remove-fd are unmodelled commands and query-fdsets is not modelled, so file:/dev/fdset/N cannot be expressed';
 const CPR_TRANSFER = 'cpr-transfer is not modelled: the cpr channel and its state transfer, -incoming cpr on the command line, a destination whose monitor is unavailable until the source migrates (migrate with a cpr channel is accepted like any channels list)';
 const RDMA = 'rdma: is accepted as a scheme, but nothing RDMA-specific is modelled and no scenario or generated path migrates over rdma:';
 
@@ -139,15 +138,15 @@ export const QTEST_CASES: readonly QtestCase[] = [
   { path: '/migration/precopy/file', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/precopy/file' }, { conformance: 'file-save-then-restore' }] },
   { path: '/migration/multifd/file/mapped-ram/dio', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-10.0', covers: [{ model: '/migration/multifd/file/mapped-ram/dio' }, { conformance: 'file-mapped-ram-dio-save-then-restore' }] },
   { path: '/migration/precopy/file/offset', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/precopy/file/offset' }, { conformance: 'file-offset-save-then-restore' }] },
-  { path: '/migration/precopy/file/offset/fdset', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'not', profile: 'qemu-master', covers: [], missing: FDSET },
+  { path: '/migration/precopy/file/offset/fdset', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/precopy/file/offset/fdset' }, { conformance: 'fdset-missing' }] },
   // the model now parses the file: offset (the inventory found it accepted)
   { path: '/migration/precopy/file/offset/bad', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: 'precopy/file/offset/bad' }] },
   { path: '/migration/precopy/file/mapped-ram', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/precopy/file/mapped-ram' }, { conformance: 'file-mapped-ram-save-then-restore' }] },
   { path: '/migration/precopy/file/mapped-ram/live', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/precopy/file/mapped-ram/live' }, { conformance: 'file-mapped-ram-save-then-restore' }] },
   { path: '/migration/multifd/file/mapped-ram', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/multifd/file/mapped-ram' }, { conformance: 'file-mapped-ram-save-then-restore' }] },
   { path: '/migration/multifd/file/mapped-ram/live', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/multifd/file/mapped-ram/live' }, { conformance: 'file-mapped-ram-save-then-restore' }] },
-  { path: '/migration/multifd/file/mapped-ram/fdset', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'not', profile: 'qemu-master', covers: [], missing: FDSET },
-  { path: '/migration/multifd/file/mapped-ram/fdset/dio', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'not', profile: 'qemu-master', covers: [], missing: FDSET },
+  { path: '/migration/multifd/file/mapped-ram/fdset', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/multifd/file/mapped-ram/fdset' }, { conformance: 'fdset-missing' }] },
+  { path: '/migration/multifd/file/mapped-ram/fdset/dio', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/multifd/file/mapped-ram/fdset/dio' }, { conformance: 'fdset-missing' }] },
   // ---- tests/qtest/migration/cpr-tests.c ----
   { path: '/migration/mode/reboot', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/mode/reboot' }, { conformance: 'file-cpr-reboot-save-then-restore' }] },
   { path: '/migration/mode/transfer', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'not', profile: 'qemu-master', covers: [], missing: CPR_TRANSFER },

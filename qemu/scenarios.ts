@@ -1005,6 +1005,28 @@ export const SCENARIOS: Scenario[] = [
     steps: saveThenRestore({ uri: '$FILE_URI', caps: ['multifd', 'mapped-ram'], params: { 'direct-io': true } }),
   },
   {
+    name: 'fdset-missing',
+    description:
+      "The fd set commands and a file: URI naming a set the monitor lacks (file-tests.c's fdset cases, the errors): add-fd with no fd passed, remove-fd of no set, query-fdsets empty; migrate-incoming file:/dev/fdset/3 leaves the destination in setup and migrate to it fails, each with \"Failed to find fdset\".",
+    incoming: 'defer',
+    only: { profiles: ['qemu-10.0', 'qemu-master'], why: 'file: is QEMU >= 8.1, and add-fd is modelled where a file: URI can name a set' },
+    steps: [
+      caps(S, 'events'),
+      caps(D, 'events'),
+      cmd(S, 'query-fdsets'),
+      cmd(S, 'add-fd', { 'fdset-id': 1 }),
+      cmd(S, 'remove-fd', { 'fdset-id': 1 }),
+      cmd(S, 'remove-fd', { 'fdset-id': 1, fd: 3 }),
+      cmd(D, 'add-fd', {}),
+      cmd(D, 'query-fdsets'),
+      cmd(D, 'migrate-incoming', { uri: 'file:/dev/fdset/3,offset=4096' }),
+      cmd(D, 'query-migrate'),
+      cmd(S, 'migrate', { uri: 'file:/dev/fdset/3,offset=4096' }),
+      wait(S, 'failed', 'running'),
+      cmd(S, 'query-fdsets'),
+    ],
+  },
+  {
     name: 'colo',
     description: 'x-colo on both sides without any replication setup: both sides reach colo; probes; x-colo-lost-heartbeat on the source.',
     only: { profiles: ONLY_72, why: WHY_COLO_72 },

@@ -8,7 +8,7 @@
 // left out, and 10.0's own behaviour decides where the two part (COLO, the setup cancel, the
 // failed bind, migrate-recover's events).
 import type { CapConflict, ChartTransition, ListDelta, ParamCheck, ParamSpec, ProfileDelta, Rule } from '../profile.ts';
-import { backgroundSnapshotRows, FD_NOT_FOUND, parameters72, paramChecks72, qemu72, UNMODELLED_72 } from './qemu-7.2.ts';
+import { backgroundSnapshotRows, FD_NOT_FOUND, openFailsRows, parameters72, paramChecks72, qemu72, UNMODELLED_72 } from './qemu-7.2.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
 
 const MC = 'migration/migration.c';
@@ -134,6 +134,42 @@ const replaceRules: Rule[] = [
     note: 'replies at once; colo_failover_bh does the failover afterwards' },
 ];
 
+/** Where the monitor's fd sets are kept (monitor/fds.c since 8.1). */
+const MON_FDS = 'monitor/fds.c';
+/**
+ * util/osdep.c: qemu_open_internal -> monitor_fdset_dup_fd_add: a /dev/fdset/N path whose set the
+ * monitor lacks (seen on the binary, from migrate and migrate-incoming alike).
+ */
+const FDSET_UNKNOWN = 'Failed to find fdset {path}';
+const FDSET_OPEN = 'util/osdep.c: qemu_open_internal -> monitor/fds.c: monitor_fdset_dup_fd_add';
+/** The commands of the monitor's fd sets, modelled here: a file: URI (8.2) can name a set. 7.2 has no file: and leaves them unmodelled. */
+const FDSET_COMMANDS = ['add-fd', 'remove-fd', 'query-fdsets'];
+/**
+ * add-fd / remove-fd / query-fdsets (seen on the binary: each error below; add-fd with no fdset-id
+ * takes the lowest free id; remove-fd of a set closes its fds and frees it, and query-fdsets lists
+ * what is left). The fd numbers are the process's own and not modelled.
+ */
+const fdsetRows: Rule[] = [
+  { id: 'add-fd.no-fd', side: 'both', command: 'add-fd', env: 'no-fd-passed',
+    reject: { class: GE, desc: 'No file descriptor supplied via SCM_RIGHTS' }, ref: `${MON_FDS}: qmp_add_fd (qemu_chr_fe_get_msgfd)`,
+    note: 'an environment outcome: the command came without an fd (SCM_RIGHTS) on the socket' },
+  { id: 'add-fd.negative', side: 'both', command: 'add-fd', when: { check: 'fdsetIdNegative' },
+    reject: { class: GE, desc: "Parameter 'fdset-id' expects a non-negative value" }, ref: `${MON_FDS}: qmp_add_fd -> monitor_fdset_add_fd` },
+  { id: 'add-fd.add', side: 'both', command: 'add-fd', accept: { reply: 'add-fd', effects: ['addFdset'] }, ref: `${MON_FDS}: qmp_add_fd -> monitor_fdset_add_fd`,
+    note: 'the fd joins set fdset-id, made if need be; without fdset-id, a new set with the lowest free id' },
+  { id: 'remove-fd.args', side: 'both', command: 'remove-fd', when: { args: { 'fdset-id': 'absent' } },
+    reject: { class: GE, desc: "Parameter 'fdset-id' is missing" }, ref: 'qapi/qobject-input-visitor.c: qobject_input_get_object (qmp_marshal_remove_fd)' },
+  { id: 'remove-fd.unknown', side: 'both', command: 'remove-fd', when: { check: 'fdsetNotHeld' },
+    reject: { class: GE, desc: "File descriptor named '{fdset}' not found" }, ref: `${MON_FDS}: qmp_remove_fd` },
+  { id: 'remove-fd.remove', side: 'both', command: 'remove-fd', accept: { reply: 'empty', effects: ['removeFdset'] }, ref: `${MON_FDS}: qmp_remove_fd -> monitor_fdset_fd_free, monitor_fdset_free_if_empty`,
+    note: 'with fd: that fd (its number is the client\'s: the model takes it to be in the set); without: every fd of the set. An empty set is freed unless a migration still holds a dup of it (then it is listed empty until that fd closes: not modelled)' },
+  { id: 'query-fdsets.list', side: 'both', command: 'query-fdsets', accept: { reply: 'query-fdsets' }, ref: `${MON_FDS}: qmp_query_fdsets` },
+];
+
+/** A file: URI naming a set the monitor lacks: migrate fails as for an unknown fd: name (setup, then failed, and the error). */
+const fdsetUnknownRows = openFailsRows('migrate.fdset-unknown', 'fdsetUnknown', FDSET_UNKNOWN,
+  `${MC}: qmp_migrate -> migration/file.c: file_start_outgoing_migration -> qio_channel_file_new_path -> ${FDSET_OPEN}; migrate_fd_error (SETUP -> FAILED)`);
+
 const addRules: { item: Rule; before?: string; after?: string }[] = [
   // A suspended guest is live (runstate_is_live, QEMU >= 9.0): stop pauses it and remembers it was
   // suspended, cont starts it suspended again (seen on the binary: STOP, paused; RESUME, suspended).
@@ -195,6 +231,23 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
     reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_channels_and_transport_compatible` } },
   { after: 'migrate-recover.unknown-protocol', item: { id: 'migrate-recover.transport', side: 'destination', command: 'migrate-recover', when: { check: 'transportIncompatible' },
     reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> migration_channels_and_transport_compatible` } },
+  // ---- fd sets: the commands, and a file: URI whose set is missing ----
+  ...fdsetRows.map((item) => ({ item })),
+  ...fdsetUnknownRows.map((item, n, all) => ({ after: n ? all[n - 1].id : 'migrate.fd-unknown.again.quiet', item })),
+  { after: 'migrate.fd-unknown.dst.quiet', item: { id: 'migrate.fdset-unknown.dst', side: 'destination', command: 'migrate', when: { check: 'fdsetUnknown', caps: { events: true } },
+    reject: { class: GE, desc: FDSET_UNKNOWN, outgoing: 'failed' }, alwaysSends: ['setup', 'failed'],
+    ref: `${MC}: qmp_migrate -> migrate_init (NONE -> SETUP); migration/file.c: file_start_outgoing_migration -> ${FDSET_OPEN}; migrate_fd_error (SETUP -> FAILED)` } },
+  { after: 'migrate.fdset-unknown.dst', item: { id: 'migrate.fdset-unknown.dst.quiet', side: 'destination', command: 'migrate', when: { check: 'fdsetUnknown', caps: { events: false } },
+    reject: { class: GE, desc: FDSET_UNKNOWN, outgoing: 'failed' },
+    ref: `${MC}: qmp_migrate -> migrate_init (NONE -> SETUP); migration/file.c: file_start_outgoing_migration -> ${FDSET_OPEN}; migrate_fd_error (SETUP -> FAILED)`, note: 'as migrate.fdset-unknown.dst, events off' } },
+  // As fd:NAME with no such fd (migrate-incoming.fd-unknown): the status stays setup (seen on the binary).
+  { after: 'migrate-incoming.fd-unknown', item: { id: 'migrate-incoming.fdset-unknown', side: 'destination', command: 'migrate-incoming', when: { check: 'fdsetUnknown', status: ['none'], caps: { events: true } },
+    reject: { class: GE, desc: FDSET_UNKNOWN, status: 'setup' }, alwaysSends: ['setup'],
+    ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); migration/file.c: file_start_incoming_migration -> qio_channel_file_new_path -> ${FDSET_OPEN}` } },
+  { before: 'migrate-incoming.fdset-unknown', item: { id: 'migrate-incoming.fdset-unknown.quiet', side: 'destination', command: 'migrate-incoming', when: { check: 'fdsetUnknown', status: ['none'], caps: { events: false } },
+    reject: { class: GE, desc: FDSET_UNKNOWN, status: 'setup' },
+    ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_incoming_state_setup (NONE -> SETUP); migration/file.c: file_start_incoming_migration -> qio_channel_file_new_path -> ${FDSET_OPEN}`,
+    note: 'as migrate-incoming.fdset-unknown, events off: no MIGRATION setup' } },
 ];
 
 // ---- internal transitions -------------------------------------------------------------------------
@@ -512,10 +565,22 @@ export const qemu100Delta: ProfileDelta = {
   paramChecks: paramChecksDelta,
   // qapi/migration.json (10.0): migrate lost blk and inc (9.1), keeps detach (ignored), gained
   // channels; migrate-incoming gained channels and exit-on-error.
-  commandArgs: { migrate: ['uri', 'channels', 'detach', 'resume'], 'migrate-incoming': ['uri', 'channels', 'exit-on-error'] },
+  commandArgs: {
+    migrate: ['uri', 'channels', 'detach', 'resume'],
+    'migrate-incoming': ['uri', 'channels', 'exit-on-error'],
+    // qapi/misc.json (the fd sets, modelled from here on).
+    'add-fd': ['fdset-id', 'opaque'],
+    'remove-fd': ['fdset-id', 'fd'],
+    'query-fdsets': [],
+  },
+  commands: { add: FDSET_COMMANDS },
   // migrate_uri_parse: file: (8.2) joined the schemes.
   uriSchemes: { add: ['file'] },
-  unmodelledCommands: { replace: UNMODELLED_72.filter((c) => movedRef(c.ref) !== c.ref).map((c) => ({ ...c, ref: movedRef(c.ref) })) },
+  // add-fd / remove-fd are modelled here (fdsetRows); the rest keep 7.2's reasons, at their new places.
+  unmodelledCommands: {
+    remove: FDSET_COMMANDS.filter((c) => UNMODELLED_72.some((x) => x.id === c)),
+    replace: UNMODELLED_72.filter((c) => !FDSET_COMMANDS.includes(c.id) && movedRef(c.ref) !== c.ref).map((c) => ({ ...c, ref: movedRef(c.ref) })),
+  },
   // migration_channels_and_transport_compatible (seen on the binary: each refusal, seekable first,
   // from migrate and migrate-incoming alike, nothing changed). Not a row: direct-io's extra fds,
   // which cannot fail first (migrate_direct_io() needs mapped-ram, so the seekable test refuses

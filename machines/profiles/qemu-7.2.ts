@@ -3,7 +3,7 @@
 // Source of truth: migration/migration.c and monitor/qmp-cmds.c at v7.2.0, and the real binary
 // (docs/research/qemu-7.2-observed.jsonl is what it answered; model-tests/observed.test.ts
 // replays those answers against this table).
-import type { Profile, Rule, ChartTransition, ParamSpec, ParamCheck, CapConflict, UnmodelledCommand } from '../profile.ts';
+import type { Profile, Rule, ChartTransition, ParamSpec, ParamCheck, CapConflict, UnmodelledCommand, CheckName } from '../profile.ts';
 import type { MigrationStatus } from '../vocabulary.ts';
 
 const MC = 'migration/migration.c';
@@ -74,17 +74,20 @@ const FD_DST_REF = `${MC}: qmp_migrate -> migrate_init (NONE -> SETUP); migratio
 /**
  * migrate to fd:NAME with no such fd: qmp_migrate -> fd_start_outgoing_migration -> monitor_get_fd
  * fails after migrate_init (setup), and migrate_fd_error sets failed. The same four cases as an
- * unknown scheme (events on or off; from failed only the events tell).
+ * unknown scheme (events on or off; from failed only the events tell). Later profiles give a file:
+ * URI whose fd set is missing the same four (qemu-10.0 migrate.fdset-unknown).
  */
-function fdUnknownRows(): Rule[] {
-  const ref = `${MC}: qmp_migrate -> migration/fd.c: fd_start_outgoing_migration -> monitor_get_fd; migrate_fd_error (SETUP -> FAILED)`;
-  const when = (failed: boolean, events: boolean): Rule['when'] => ({ check: 'fdNameUnknown', args: { resume: { notEquals: true } }, ...(failed ? { status: ['failed'] } : { notStatus: ['failed'] }), caps: { events } });
+export function openFailsRows(id: string, check: CheckName, desc: string, ref: string): Rule[] {
+  const when = (failed: boolean, events: boolean): Rule['when'] => ({ check, args: { resume: { notEquals: true } }, ...(failed ? { status: ['failed'] } : { notStatus: ['failed'] }), caps: { events } });
   return [
-    { id: 'migrate.fd-unknown', side: 'source', command: 'migrate', when: when(false, true), reject: { class: GE, desc: FD_NOT_FOUND, status: 'failed' }, alwaysSends: ['setup'], ref },
-    { id: 'migrate.fd-unknown.quiet', side: 'source', command: 'migrate', when: when(false, false), reject: { class: GE, desc: FD_NOT_FOUND, status: 'failed' }, ref, note: 'as migrate.fd-unknown, events off' },
-    { id: 'migrate.fd-unknown.again', side: 'source', command: 'migrate', when: when(true, true), reject: { class: GE, desc: FD_NOT_FOUND }, alwaysSends: ['setup', 'failed'], ref },
-    { id: 'migrate.fd-unknown.again.quiet', side: 'source', command: 'migrate', when: when(true, false), reject: { class: GE, desc: FD_NOT_FOUND }, ref, note: 'as migrate.fd-unknown.again, events off' },
+    { id, side: 'source', command: 'migrate', when: when(false, true), reject: { class: GE, desc, status: 'failed' }, alwaysSends: ['setup'], ref },
+    { id: `${id}.quiet`, side: 'source', command: 'migrate', when: when(false, false), reject: { class: GE, desc, status: 'failed' }, ref, note: `as ${id}, events off` },
+    { id: `${id}.again`, side: 'source', command: 'migrate', when: when(true, true), reject: { class: GE, desc }, alwaysSends: ['setup', 'failed'], ref },
+    { id: `${id}.again.quiet`, side: 'source', command: 'migrate', when: when(true, false), reject: { class: GE, desc }, ref, note: `as ${id}.again, events off` },
   ];
+}
+function fdUnknownRows(): Rule[] {
+  return openFailsRows('migrate.fd-unknown', 'fdNameUnknown', FD_NOT_FOUND, `${MC}: qmp_migrate -> migration/fd.c: fd_start_outgoing_migration -> monitor_get_fd; migrate_fd_error (SETUP -> FAILED)`);
 }
 
 const BAD_URI = "Parameter 'uri' expects a valid migration protocol";
