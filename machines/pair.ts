@@ -139,6 +139,25 @@ export const SYNC: readonly SyncSpec[] = [
     channel: 'connect',
   },
   {
+    // QEMU >= 9.x: migrate_cancel in setup before the channel connected sets cancelled at once
+    // (migrate_cancel.setup) but leaves the connect under way. When it reaches a listening
+    // destination, migration_channel_connect -> migration_connect starts the thread all the same: it
+    // writes the header and setup sections, finds nothing active and cleans up (closing the stream,
+    // unregistering the yank instance: src.cancelled.connect-done). The destination has begun
+    // loading (active) and fails on the cut stream (tests/qtest/migration/precopy-tests.c:
+    // test_cancel_src_pre_switchover, phase setup, waits for it to be failed).
+    name: 'connect-after-cancel',
+    ref: 'migration/channel.c: migration_channel_connect -> migration/migration.c: migration_connect, migration_thread -> migration_iteration_finish (CANCELLED) -> migration_cleanup',
+    channelIn: ['closed'],
+    when: (s) => src(s)?.status === 'cancelled' && !!src(s)!.yankRegistered && !toFile(src(s)) && dstAccepts(s) && tlsAgrees(s),
+    needs: 'the source must be cancelled with its connect still under way (migrate_cancel in setup) and the destination listening (migrate-incoming) in none/setup, both with TLS or both without',
+    steps: [
+      { vm: 'destination', event: 'source-connected' },
+      { vm: 'source', event: 'cleanup-done' },
+      { vm: 'destination', event: 'channel-error' },
+    ],
+  },
+  {
     name: 'connect-refused',
     ref: 'migration/migration.c: migrate_fd_error (the connection fails)',
     channelIn: ['closed'],

@@ -581,6 +581,22 @@ export function cancelQtestCases(p: Profile): Scenario[] {
         ...(phase === 'cancelled' ? [q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled' } })] : []),
       ],
     })),
+    // The phase setup of test_cancel_src_pre_switchover, where a cancel in setup is taken at once
+    // (migrate_cancel.setup, QEMU >= 9.x): the cancel lands before the channel connects; the connect
+    // then reaches the destination, which starts loading and fails on the cut stream.
+    ...(p.rules.some((r) => r.id === 'migrate_cancel.setup')
+      ? [{
+          name: 'cancel/src/after/setup',
+          from: `${from}: test_cancel_src_pre_switchover (phase setup)`,
+          incoming: 'defer' as const,
+          steps: [
+            ...both(['events', 'pause-before-switchover', 'multifd']), listen(),
+            q('source', 'migrate', { uri: URI }, { source: { status: 'setup' } }),
+            q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled', runstate: 'running' }, destination: { status: 'setup' } }),
+            sync('connect-after-cancel', { source: { status: 'cancelled', runstate: 'running' }, destination: failedDst }),
+          ],
+        }]
+      : []),
     ...(['active', 'pre-switchover'] as const).map((phase): Scenario => ({
       name: `cancel/src/after/${phase}`,
       from: `${from}: test_cancel_src_pre_switchover`,
