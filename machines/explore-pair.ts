@@ -72,6 +72,8 @@ export interface ExploreOptions {
   suspend?: boolean;
   /** Also start with mode cpr-reboot on the source (QEMU >= 8.2): the cpr-stop step of pair.ts SYNC. */
   cpr?: boolean;
+  /** Also let a process's stream meet a peer that is not the other QEMU (the stray steps of pair.ts SYNC). */
+  stray?: boolean;
 }
 
 /** The starts besides the capability sets (ExploreOptions of the same names). */
@@ -148,14 +150,14 @@ export function pairKey(s: PairState): string {
 }
 
 /** Which optional parts of the alphabet to try (ExploreOptions of the same names). */
-export type AlphabetOptions = Pick<ExploreOptions, 'restart' | 'files' | 'suspend'>;
+export type AlphabetOptions = Pick<ExploreOptions, 'restart' | 'files' | 'suspend' | 'stray'>;
 
 /** Every event the explorer tries in a pair state, in a fixed order. */
 export function pairAlphabet(p: Profile, o: AlphabetOptions = {}): PairEvent[] {
   const out: PairEvent[] = [];
   for (const vm of ['source', 'destination'] as const)
     for (const x of [...pairProbes(p, vm), ...(o.files ? fileProbes(vm) : [])]) out.push(x.arguments ? { type: 'qmp', vm, command: x.command, arguments: x.arguments } : { type: 'qmp', vm, command: x.command });
-  for (const s of SYNC) if (!s.guest || o.suspend) out.push({ type: 'sync', name: s.name });
+  for (const s of SYNC) if ((!s.guest || o.suspend) && (!s.stray || o.stray)) out.push({ type: 'sync', name: s.name });
   for (const f of FAULTS) out.push({ type: 'fault', fault: f });
   if (o.restart) out.push({ type: 'restart-destination' });
   return out;
@@ -516,7 +518,7 @@ export class PairExplorer {
 
 /** Explores a profile (see PairExplorer). */
 export function explorePair(p: Profile, opts: ExploreOptions = {}): { explorer: PairExplorer; result: ExploreResult } {
-  const explorer = new PairExplorer(p, { restart: opts.restart, files: opts.files, suspend: opts.suspend });
+  const explorer = new PairExplorer(p, { restart: opts.restart, files: opts.files, suspend: opts.suspend, stray: opts.stray });
   const result = explorer.explore(opts);
   return { explorer, result };
 }
@@ -541,7 +543,7 @@ export function explorePairPlain(p: Profile, opts: ExploreOptions = {}): Set<str
   for (let depth = 0; depth < maxDepth && frontier.length; depth++) {
     const next: PairState[] = [];
     for (const s of frontier) {
-      const events: PairEvent[] = [...qmps, ...enabledInternal(p, s).filter((e) => e.type !== 'sync' || opts.suspend || !syncSpec(e.name).guest)];
+      const events: PairEvent[] = [...qmps, ...enabledInternal(p, s).filter((e) => e.type !== 'sync' || ((opts.suspend || !syncSpec(e.name).guest) && (opts.stray || !syncSpec(e.name).stray)))];
       if (opts.restart && !s.destination) events.push({ type: 'restart-destination' });
       for (const e of events) {
         const r = stepPair(p, s, e);

@@ -85,6 +85,12 @@ export type SyncSpec = SyncGuard & {
   loadFails?: (s: PairView) => boolean;
   /** The guest's own doing, not QEMU's or the network's: the explorer tries it only on request (ExploreOptions.suspend). */
   guest?: true;
+  /**
+   * One process's stream meets a peer that is not the other QEMU (an unpaired socket given with
+   * getfd, a stray client): that process alone moves, and the pair's channel is not involved. The
+   * explorer tries it only on request (ExploreOptions.stray).
+   */
+  stray?: true;
 };
 
 const src = (s: PairView) => s.source;
@@ -471,6 +477,31 @@ export const SYNC: readonly SyncSpec[] = [
     channel: 'connect',
   },
   {
+    // The resume's connection reaches something that is not the destination and never answers
+    // (tests/qtest/migration/framework.c: postcopy_recover_fail, POSTCOPY_FAIL_RECOVERY: an unpaired
+    // socket given with getfd): migration_connect takes it as the new channel and the source waits
+    // in postcopy-recover for a RESUME_ACK that never comes. Only a migrate-pause gets it out.
+    name: 'resume-connect-stray',
+    ref: 'migration/migration.c: migration_connect (resume: POSTCOPY_RECOVER_SETUP -> POSTCOPY_RECOVER; postcopy_do_resume waits on rp_sem)',
+    channelIn: ['broken', 'closed'],
+    when: (s) => !!src(s)?.resumeRequested && ['postcopy-paused', 'postcopy-recover-setup'].includes(src(s)!.status),
+    needs: 'needs migrate resume on a paused source (its connection then reaches a peer that is not the destination)',
+    steps: [{ vm: 'source', event: 'resume-connected' }],
+    stray: true,
+  },
+  {
+    // The listener migrate-recover opened is reached by something that is not the source (the
+    // qtest's unpaired socket, with a first byte QEMU_VM_COMMAND written to it): the destination
+    // enters postcopy-recover and waits on a stream that never goes on (postcopy_try_recover).
+    name: 'recover-connect-stray',
+    ref: 'migration/migration.c: migration_ioc_process_incoming -> migration/savevm.c: postcopy_try_recover (POSTCOPY_PAUSED -> POSTCOPY_RECOVER)',
+    channelIn: ['broken', 'closed'],
+    when: (s) => !!dst(s)?.listening && dst(s)?.status === 'postcopy-paused',
+    needs: 'needs a postcopy-paused destination listening after migrate-recover (a peer that is not the source then connects)',
+    steps: [{ vm: 'destination', event: 'resume-connected' }],
+    stray: true,
+  },
+  {
     // The connection a `migrate resume` started fails at once when the destination does not listen
     // (no migrate-recover yet): the source drops the request and does not retry; the destination
     // listening later does not make it connect (7.2 seen on the binary: resume-before-recover.jsonl).
@@ -635,6 +666,13 @@ function breakChannel<S, C>(st: Stepper<S, C>, s: Composite<S, C>): Composite<S,
   return exitOnFailedLoad(st, out);
 }
 
+/** A shut stream that is not the pair's channel (SyncSpec.stray): the process in postcopy-recover on it pauses, alone. */
+function shutStray<S, C>(st: Stepper<S, C>, s: Composite<S, C>, vm: Side): Composite<S, C> {
+  const side = s[vm];
+  if (side === null || st.ctx(vm, side).status !== 'postcopy-recover') return s;
+  return take(st, s, vm, 'channel-error') ?? s;
+}
+
 /** Where a step that changes nothing says why (composeStep's `why`): the words are written only when asked. */
 export interface Why {
   reason: string;
@@ -724,7 +762,9 @@ export function composeStep<S, C>(st: Stepper<S, C>, s: Composite<S, C>, e: Pair
       if (r.crash) return breakChannel(st, withSide(s, e.vm, null));
       let out = r.next === null ? s : withSide(s, e.vm, r.next);
       // A command whose effect reaches the channel, and so the other process (yank, migrate-pause, a cancel).
-      if (r.allowed && r.shutsChannel) out = breakChannel(st, out);
+      // A process in postcopy-recover with no channel to the other has a stray peer (SyncSpec.stray):
+      // shutting its stream moves it alone.
+      if (r.allowed && r.shutsChannel) out = st.channel(out.channel) === 'connected' ? breakChannel(st, out) : shutStray(st, out, e.vm);
       if (out !== s) return out;
       return why ? blocked(why, r.allowed ? `QEMU answers it; nothing of ${whoIn(e.vm, st.ctx(e.vm, side))} changes` : `${whoIn(e.vm, st.ctx(e.vm, side))} refuses it`) : null;
     }

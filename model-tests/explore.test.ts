@@ -113,7 +113,7 @@ describe('the pair\'s own transitions', () => {
     // QEMU takes that no run of the model can take (or its guard is wrong).
     const taken = new Set<string>();
     for (const name of ['qemu-7.2', 'qemu-10.0', 'qemu-master', 'proposed']) {
-      const { explorer } = explorePair(getProfile(name), { invariants: [], restart: true, tls: true, files: true, uuids: true, suspend: true, cpr: true });
+      const { explorer } = explorePair(getProfile(name), { invariants: [], restart: true, tls: true, files: true, uuids: true, suspend: true, cpr: true, stray: true });
       const events = explorer.alphabet.map((e, ei) => [e, ei] as const).filter(([e]) => e.type === 'sync' || e.type === 'fault');
       for (let i = 0; i < explorer.size; i++) {
         const t = explorer.idsAt(i);

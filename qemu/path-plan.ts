@@ -220,10 +220,11 @@ export class EdgeStepper {
   /**
    * The synchronised steps enabled in a state. Not the guest's own (SyncSpec.guest): the conformance
    * guest is idle firmware that suspends only when a scenario makes it (conformance.ts GuestStep).
+   * Nor a stray peer's (SyncSpec.stray): the planned paths run a pair with nothing else connecting.
    */
   enabledSyncs(s: PairState): string[] {
     this.acc = { source: [], destination: [] };
-    return enabledSyncs(this.stepper, s).filter((x) => !x.guest).map((x) => x.name);
+    return enabledSyncs(this.stepper, s).filter((x) => !x.guest && !x.stray).map((x) => x.name);
   }
 
   /** The same state, with the stepper's own channel snapshots (for keys). */
