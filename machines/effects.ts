@@ -160,6 +160,11 @@ export const EFFECTS = {
   wakeRememberRunState: (s) => ({ ...s, vmOldState: 'running' }),
   // do_vm_stop from suspended (QEMU >= 9.0): vm_was_suspended = true.
   markSuspended: (s) => ({ ...s, wasSuspended: true }),
+  // cpr_state_load returned (-incoming cpr): qemu_init goes on and the monitor comes up.
+  cprLoaded: (s) => ({ ...s, cprLoading: false }),
+  // qemu_init -> qmp_migrate_incoming for -incoming URI, once the cpr state is loaded: as the command
+  // (migrate-incoming.start) does: it listens, `once` is set, the yank instance registered.
+  cprStartIncoming: (s) => ({ ...s, listening: true, incomingStarted: true, yankRegistered: true, transport: 'peer' }),
   // vm_prepare_start (QEMU >= 9.0): the VM started again (suspended or running); vm_was_suspended = false.
   clearSuspended: (s) => ({ ...s, wasSuspended: false }),
 } satisfies Record<Effect, EffectFn> as Readonly<Record<Effect, EffectFn>>;

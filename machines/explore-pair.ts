@@ -124,6 +124,8 @@ export function rootStates(p: Profile, caps: readonly (readonly string[])[], inc
     ...(o.tls ? TLS_STARTS.map((t) => ({ caps: [], tls: t })) : []),
     ...(o.uuids && p.capabilities.includes('validate-uuid') ? [{ caps: ['validate-uuid'], input: MISMATCHED_UUIDS }] : []),
     ...(o.cpr && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-reboot')) ? [{ caps: [], sourceParams: { mode: 'cpr-reboot' } }] : []),
+    // cpr-transfer: the new QEMU started with -incoming cpr as well, the old one in mode cpr-transfer.
+    ...(o.cpr && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-transfer')) ? [{ caps: [], sourceParams: { mode: 'cpr-transfer' }, input: { cprTransfer: true } }] : []),
   ];
   for (const { input: extra, ...k } of kinds)
     for (const inc of incoming)
@@ -565,7 +567,7 @@ export function explorePairPlain(p: Profile, opts: ExploreOptions = {}): Set<str
 export type TraceLine = { t: number; vm: Side; dir: 'send' | 'recv'; msg: Record<string, unknown> } | { t: number; note: Record<string, unknown> };
 
 function replyMsg(r: PairReply | undefined, id: string): Record<string, unknown> | null {
-  if (!r || 'exited' in r) return null;
+  if (!r || 'exited' in r || 'noMonitor' in r) return null;
   return 'return' in r ? { return: r.return, id } : { error: r.error, id };
 }
 

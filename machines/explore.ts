@@ -17,6 +17,11 @@ export interface Probe {
 }
 
 export const MIGRATION_URI = 'tcp:127.0.0.1:4444';
+/** migrate's channels for cpr-transfer: the main one (as MIGRATION_URI) and the cpr one the new QEMU waits on. */
+export const CPR_TRANSFER_CHANNELS = [
+  { 'channel-type': 'main', addr: { transport: 'socket', type: 'inet', host: '127.0.0.1', port: '4444' } },
+  { 'channel-type': 'cpr', addr: { transport: 'socket', type: 'unix', path: '/tmp/migstate-cpr.sock' } },
+];
 
 /** The commands the explorer may send to move a side (state-changing ones, canonical arguments). */
 export function movingProbes(p: Profile, side: Side): Probe[] {
@@ -45,6 +50,9 @@ export function movingProbes(p: Profile, side: Side): Probe[] {
       { label: 'migrate unknown fdset', command: 'migrate', arguments: { uri: 'file:/dev/fdset/9' } },
       { label: 'migrate-incoming unknown fdset', command: 'migrate-incoming', arguments: { uri: 'file:/dev/fdset/9' } },
     );
+  // cpr-transfer (QEMU >= 10.0) needs a cpr channel beside the main one (migrate.cpr-channel-missing).
+  if (side === 'source' && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-transfer')))
+    out.push({ label: 'migrate with a cpr channel', command: 'migrate', arguments: { channels: CPR_TRANSFER_CHANNELS } });
   // A cpr mode (QEMU >= 8.2) changes how migrate goes on (the cpr-stop step); the pair explores it
   // as a start of its own (ExploreOptions.cpr).
   if (side === 'source' && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-reboot')))
@@ -176,6 +184,8 @@ export class SideSearch {
     paused: readonly boolean[] = [false, true],
   ) {
     const starts: SideInput[] = paused.map((pz) => (side === 'source' ? { side, paused: pz } : { side, incoming, paused: pz }));
+    // cpr-transfer (QEMU >= 10.0): a destination started with -incoming cpr too, waiting for the cpr state.
+    if (side === 'destination' && p.transitions.some((t) => t.event === 'cpr-loaded')) starts.push(...paused.map((pz) => ({ side, incoming, paused: pz, cpr: true })));
     this.alphabet = [...movingProbes(p, side).map(probeEvent), ...INTERNAL_EVENTS.map((type) => ({ type }) as SideEvent)];
     const setCaps: SideEvent = { type: 'qmp', command: 'migrate-set-capabilities', arguments: { capabilities: caps.map((capability) => ({ capability, state: true })) } };
     let accepted = false;
@@ -205,6 +215,8 @@ export class SideSearch {
     const cur = this.queue[this.head++];
     this.reached.push(cur);
     for (const e of this.alphabet) {
+      // No monitor yet (-incoming cpr, SideState.cprLoading): no command reaches the process.
+      if (e.type === 'qmp' && cur.context.cprLoading) continue;
       const next = fastStep(this.p, cur.context, e);
       // A process that takes the other role (Accept.becomes) leaves this side's search (mayMove).
       if (!next || next.side !== cur.context.side) continue;

@@ -87,6 +87,8 @@ export function permissionMatrix(p: Profile, side: Side): Matrix {
     if (!caps.every((c) => p.capabilities.includes(c))) continue;
     const seenHere = new Set<string>();
     for (const r of exploreSide(p, side, caps)) {
+      // A process with no monitor yet (-incoming cpr) answers no command: not a row.
+      if (r.context.cprLoading) continue;
       const k = rowKey(r);
       if (seenHere.has(k)) continue;
       seenHere.add(k);

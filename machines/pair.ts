@@ -23,6 +23,8 @@ export interface PairInput {
   /** -uuid on each command line (none when absent). */
   sourceUuid?: string;
   destinationUuid?: string;
+  /** The destination is started with a further `-incoming cpr,...` (cpr-transfer): its monitor is up only after the cpr-transfer step. */
+  cprTransfer?: boolean;
 }
 
 /** The channel's state as the composition reads it. */
@@ -48,7 +50,8 @@ export type PairEvent =
   /** A fresh destination process (e.g. a new secondary to resume replication after a failover). */
   | { type: 'restart-destination'; incoming?: IncomingMode };
 
-export type PairReply = { return: unknown } | { error: QmpError } | { exited: true };
+/** A command's answer: a return, an error, none (the process has exited), or none yet (no monitor: -incoming cpr, SideState.cprLoading). */
+export type PairReply = { return: unknown } | { error: QmpError } | { exited: true } | { noMonitor: true };
 
 export interface PairStep {
   state: PairState;
@@ -120,6 +123,17 @@ const cprPending = (s: PairView) => {
   const a = src(s);
   return !!a && a.status === 'setup' && cprModeOn(a) && a.runstate !== 'finish-migrate';
 };
+/**
+ * A cpr-transfer source waits for the HUP of its cpr channel before it connects the main one
+ * (qmp_migrate -> migrate_hup_add; qmp_migrate_finish_cb): the new QEMU closes that socket as it
+ * starts listening (qemu_start_incoming_migration -> cpr_state_close), so not before its incoming
+ * migration is started.
+ */
+const cprHupPending = (s: PairView) => {
+  const a = src(s);
+  const b = dst(s);
+  return !!a && a.status === 'setup' && a.params.mode === 'cpr-transfer' && !(b && !b.cprLoading && b.incomingStarted);
+};
 const uuidMismatch = (s: PairView) => {
   const a = src(s);
   const b = dst(s);
@@ -132,8 +146,8 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'connect',
     ref: 'migration/socket.c: socket_outgoing_migration + socket_accept_incoming_migration',
     channelIn: ['closed'],
-    when: (s) => srcConnecting(s) && dstAccepts(s) && tlsAgrees(s) && !cprPending(s),
-    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without; in a cpr mode, the source\'s VM stopped first (cpr-stop)',
+    when: (s) => srcConnecting(s) && dstAccepts(s) && tlsAgrees(s) && !cprPending(s) && !cprHupPending(s),
+    needs: 'the source must be in setup and the destination listening (migrate-incoming) in none/setup, both with TLS (tls-creds) or both without; in a cpr mode, the source\'s VM stopped first (cpr-stop); in cpr-transfer, the new QEMU\'s incoming migration started (the cpr socket\'s HUP)',
     steps: [
       { vm: 'source', event: 'setup-done' },
       { vm: 'destination', event: 'source-connected' },
@@ -145,18 +159,20 @@ export const SYNC: readonly SyncSpec[] = [
     channel: 'connect',
   },
   {
-    // QEMU >= 9.x: migrate_cancel in setup before the channel connected sets cancelled at once
-    // (migrate_cancel.setup) but leaves the connect under way. When it reaches a listening
-    // destination, migration_channel_connect -> migration_connect starts the thread all the same: it
-    // writes the header and setup sections, finds nothing active and cleans up (closing the stream,
-    // unregistering the yank instance: src.cancelled.connect-done). The destination has begun
-    // loading (active) and fails on the cut stream (tests/qtest/migration/precopy-tests.c:
-    // test_cancel_src_pre_switchover, phase setup, waits for it to be failed).
+    // migrate_cancel in setup, before the channel connected, leaves the connect under way: the
+    // status is cancelling (7.2, master) or already cancelled (10.0: migrate_cancel.setup, the yank
+    // instance still registered). When the connect reaches a listening destination,
+    // migration_channel_connect -> migration_connect starts the thread all the same: it writes the
+    // header and setup sections, finds nothing active and cleans up (closing the stream,
+    // unregistering the yank instance). The destination has begun loading (active) and fails on the
+    // cut stream (tests/qtest/migration/precopy-tests.c: test_cancel_src_pre_switchover, phase
+    // setup, waits for it to be failed). Not told apart here: a destination restarted while the
+    // cancelled source still holds its yank instance is taken for the one the connect reaches.
     name: 'connect-after-cancel',
-    ref: 'migration/channel.c: migration_channel_connect -> migration/migration.c: migration_connect, migration_thread -> migration_iteration_finish (CANCELLED) -> migration_cleanup',
+    ref: 'migration/channel.c: migration_channel_connect -> migration/migration.c: migration_connect, migration_thread -> migration_iteration_finish (CANCELLING/CANCELLED) -> migration_cleanup',
     channelIn: ['closed'],
-    when: (s) => src(s)?.status === 'cancelled' && !!src(s)!.yankRegistered && !toFile(src(s)) && dstAccepts(s) && tlsAgrees(s),
-    needs: 'the source must be cancelled with its connect still under way (migrate_cancel in setup) and the destination listening (migrate-incoming) in none/setup, both with TLS or both without',
+    when: (s) => ['cancelling', 'cancelled'].includes(src(s)?.status ?? '') && !!src(s)!.yankRegistered && !toFile(src(s)) && dstAccepts(s) && tlsAgrees(s),
+    needs: 'the source must be cancelling or cancelled with its connect still under way (migrate_cancel in setup) and the destination listening (migrate-incoming) in none/setup, both with TLS or both without',
     steps: [
       { vm: 'destination', event: 'source-connected' },
       { vm: 'source', event: 'cleanup-done' },
@@ -167,8 +183,8 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'connect-refused',
     ref: 'migration/migration.c: migrate_fd_error (the connection fails)',
     channelIn: ['closed'],
-    when: (s) => srcConnecting(s) && !dstAccepts(s),
-    needs: 'the source must be in setup with no destination listening',
+    when: (s) => srcConnecting(s) && !dstAccepts(s) && !cprHupPending(s),
+    needs: 'the source must be in setup with no destination listening (in cpr-transfer: after the cpr socket\'s HUP)',
     steps: [{ vm: 'source', event: 'channel-error' }],
   },
   {
@@ -332,6 +348,15 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'cleanup',
     ref: 'migration/migration.c: migration_iteration_finish / migrate_fd_cleanup',
     steps: [{ vm: 'source', event: 'cleanup-done' }],
+  },
+  {
+    // cpr-transfer: the source's migrate sent its cpr state over the cpr channel (cpr_state_save);
+    // the new QEMU, waiting for it in qemu_init (cpr_state_load), reads it and comes up.
+    name: 'cpr-transfer',
+    ref: 'migration/migration.c: qmp_migrate -> migration/cpr.c: cpr_state_save / system/vl.c: qemu_init -> cpr_state_load',
+    when: (s) => src(s)?.status === 'setup' && src(s)!.params.mode === 'cpr-transfer' && !!dst(s)?.cprLoading,
+    needs: 'the source must be in setup in mode cpr-transfer (its migrate named a cpr channel) and the destination started with -incoming cpr, waiting for the cpr state',
+    steps: [{ vm: 'destination', event: 'cpr-loaded' }],
   },
   {
     // migration_connect in a cpr mode: migration_stop_vm before the thread starts (inside qmp_migrate
@@ -581,7 +606,7 @@ export const SYNC: readonly SyncSpec[] = [
 export function startPair(p: Profile, input: PairInput = {}): PairState {
   return {
     source: startSide(p, { side: 'source', paused: input.sourcePaused, uuid: input.sourceUuid }),
-    destination: startSide(p, { side: 'destination', incoming: input.incoming ?? 'defer', paused: input.destinationPaused, uuid: input.destinationUuid }),
+    destination: startSide(p, { side: 'destination', incoming: input.incoming ?? 'defer', paused: input.destinationPaused, uuid: input.destinationUuid, cpr: input.cprTransfer }),
     channel: startChannel(),
   };
 }
@@ -756,6 +781,8 @@ export function composeStep<S, C>(st: Stepper<S, C>, s: Composite<S, C>, e: Pair
     case 'qmp': {
       const side = s[e.vm];
       if (side === null) return why ? blocked(why, `the ${e.vm} has exited`) : null;
+      // -incoming cpr: qemu_init waits for the cpr state before it creates the monitor (SideState.cprLoading).
+      if (st.ctx(e.vm, side).cprLoading) return why ? blocked(why, `the ${e.vm} has no monitor yet: it waits for the source's cpr state (-incoming cpr)`) : null;
       const r = st.command(e.vm, side, e.arguments ? { type: 'qmp', command: e.command, arguments: e.arguments } : { type: 'qmp', command: e.command });
       onCommand?.(r);
       // A row whose handling kills QEMU (Rule.crash): the process is gone, the peer sees EOF.
@@ -877,6 +904,7 @@ export function stepPair(p: Profile, s: PairState, e: PairEvent, opts: { events?
   const onSent = sent ? (x: Sent) => sent.push(x) : undefined;
   if (e.type === 'qmp') {
     if (!s[e.vm]) return { state: s, changed: false, reply: { exited: true }, sent };
+    if (s[e.vm]!.context.cprLoading) return { state: s, changed: false, reply: { noMonitor: true }, sent };
     let d: Decision | undefined;
     const out = composeStep(snapshotStepper(p, (x) => (d = x), onSent), s, e) ?? s;
     const reply: PairReply = d!.allowed ? { return: d!.reply } : { error: d!.error };

@@ -102,6 +102,12 @@ export interface SideState {
    * suspended (vm_prepare_start). Always false in 7.2, which has no such flag.
    */
   wasSuspended: boolean;
+  /**
+   * Destination started with `-incoming cpr,...` (cpr-transfer, QEMU >= 10.0): qemu_init waits in
+   * cpr_state_load (migration/cpr.c) for the source's cpr state, before the monitor exists, so no
+   * command reaches it until the source's migrate sends that state (the pair's cpr-transfer step).
+   */
+  cprLoading: boolean;
 }
 
 export type Transport = 'none' | 'peer' | 'file';
@@ -146,7 +152,8 @@ export type CheckName =
   | 'cprMode'
   | 'fdsetIdNegative'
   | 'fdsetNotHeld'
-  | 'fdsetUnknown';
+  | 'fdsetUnknown'
+  | 'cprChannelMissing';
 
 /** A condition over a SideState and the command's arguments. All given fields must hold. */
 export interface Cond {
@@ -156,7 +163,7 @@ export interface Cond {
   notRunstate?: readonly RunState[];
   /** Every listed capability has the given value. */
   caps?: Readonly<Record<string, boolean>>;
-  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled' | 'pausePosted' | 'cancelRequested' | 'postcopyStarted' | 'parked' | 'globalState' | 'wasSuspended'>>;
+  ctx?: Partial<Pick<SideState, 'listening' | 'incoming' | 'incomingStarted' | 'autostart' | 'startPostcopy' | 'resumeRequested' | 'vmOldState' | 'exitOnError' | 'yankRegistered' | 'coloEnabled' | 'pausePosted' | 'cancelRequested' | 'postcopyStarted' | 'parked' | 'globalState' | 'wasSuspended' | 'cprLoading'>>;
   args?: Readonly<Record<string, ArgTest>>;
   check?: CheckName;
   /** The COLO / failover / return-path chart is in (or inside) one of these paths. */
@@ -320,7 +327,9 @@ export type TransitionEffect =
   | 'globalStateSuspended'
   | 'wakeRememberRunState'
   | 'markSuspended'
-  | 'clearSuspended';
+  | 'clearSuspended'
+  | 'cprLoaded'
+  | 'cprStartIncoming';
 
 /** The operations `blockConfig` blocks (proposed profile). */
 export const CONFIG_OPS = ['migrate-set-capabilities', 'migrate-set-parameters'] as const;

@@ -372,6 +372,13 @@ const checks: Record<CheckName, Check> = {
   cprMode(s) {
     return cprModeOn(s) ? {} : false;
   },
+  // qmp_migrate: mode cpr-transfer needs a channel of type cpr in `channels` (the old QEMU sends its
+  // cpr state there first: cpr_state_save).
+  cprChannelMissing(s, args) {
+    if (s.params.mode !== 'cpr-transfer') return false;
+    const channels = Array.isArray(args.channels) ? (args.channels as { 'channel-type'?: unknown }[]) : [];
+    return channels.some((c) => c?.['channel-type'] === 'cpr') ? false : {};
+  },
   // monitor_fdset_add_fd: an fdset-id given must not be negative.
   fdsetIdNegative(_s, args) {
     const id = args['fdset-id'];

@@ -24,6 +24,8 @@ export interface SideInput {
   paused?: boolean;
   /** Started with -uuid (system/vl.c: qemu_uuid, qemu_uuid_set). */
   uuid?: string;
+  /** Destination: started with a further `-incoming cpr,...` (cpr-transfer): SideState.cprLoading. */
+  cpr?: boolean;
 }
 
 // Decisions are pure functions of (context, event); both are immutable, so cache by identity: a
@@ -81,6 +83,7 @@ export function initialSideState(input: SideInput): SideState {
     transport: 'none',
     uuid: input.uuid ?? null,
     wasSuspended: false,
+    cprLoading: dest && !!input.cpr,
   };
 }
 
@@ -161,7 +164,8 @@ export function startSide(p: Profile, input: SideInput): SideSnapshot {
   const init = initialSideState(input);
   const machine = sideMachine(p, input.side, init.runstate);
   let [snap] = initialTransition(machine, input);
-  if (input.side === 'destination' && input.incoming === 'uri') {
+  // With -incoming cpr the URI is listened on only once the cpr state is loaded (dst.cpr-loaded.listen).
+  if (input.side === 'destination' && input.incoming === 'uri' && !input.cpr) {
     snap = stepSide(p, snap, { type: 'qmp', command: 'migrate-incoming', arguments: { uri: 'tcp:127.0.0.1:0' } }).snapshot;
   }
   return snap;

@@ -9,7 +9,7 @@ import type { SideState } from './profile.ts';
 const DATA_FIELDS = [
   'side', 'caps', 'params', 'listening', 'incomingStarted', 'autostart', 'startPostcopy', 'resumeRequested', 'vmOldState', 'exitOnError',
   'blocked', 'lastMode', 'yankRegistered', 'coloEnabled', 'pausePosted', 'cancelRequested', 'postcopyStarted', 'parked', 'globalState',
-  'outgoing', 'fds', 'fdsets', 'transport', 'uuid', 'wasSuspended',
+  'outgoing', 'fds', 'fdsets', 'transport', 'uuid', 'wasSuspended', 'cprLoading',
 ] as const satisfies readonly (keyof SideState)[];
 
 /** Fixed when the process starts (how -incoming was given): no step changes it. The role does change (Accept.becomes). */

@@ -81,6 +81,7 @@ export const INTERNAL_EVENTS = [
   'globalstate-paused', // destination: the globalstate section says the source was paused
   'globalstate-prelaunch', // destination: the globalstate section says the source was in prelaunch
   'globalstate-suspended', // destination (QEMU >= 9.0): the globalstate section says the guest was suspended (vm_was_suspended)
+  'cpr-loaded', // destination started with -incoming cpr (cpr-transfer, QEMU >= 10.0): cpr_state_load read the source's cpr state; qemu_init goes on (the monitor comes up, -incoming URI listens)
   'cpr-stop', // source, a cpr mode (QEMU >= 8.2): migration_connect -> migration_stop_vm, in setup, before the thread starts
   'guest-suspend', // the guest entered S3 (ACPI PM1a_CNT SLP_EN): qemu_system_suspend -> runstate suspended, SUSPEND event
   'rp-open', // destination: MIG_CMD_OPEN_RETURN_PATH received (loadvm_process_command)

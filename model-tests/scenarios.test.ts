@@ -29,14 +29,14 @@ function check(s: PairState, vm: Side, e: SideExpect, where: string, p: (typeof 
 
 describe.each(PROFILES.map((p) => [p.name, p] as const))('%s', (_n, p) => {
   it.each(allScenarios(p).map((s) => [s.name, s] as const))('%s', (_name, sc) => {
-    let s = startPair(p, { incoming: sc.incoming, sourceUuid: sc.uuids?.source, destinationUuid: sc.uuids?.destination });
+    let s = startPair(p, { incoming: sc.incoming, sourceUuid: sc.uuids?.source, destinationUuid: sc.uuids?.destination, cprTransfer: sc.cprTransfer });
     sc.steps.forEach((st, i) => {
       const e = st.event;
       const where = `step ${i + 1} (${e.type === 'qmp' ? `${e.vm} ${e.command}` : e.type === 'sync' ? e.name : e.type === 'fault' ? e.fault : e.type})`;
       const r = stepPair(p, s, e);
       if (e.type === 'qmp') {
         const want = st.reply ?? 'ok';
-        const got = r.reply && 'return' in r.reply ? 'ok' : r.reply && 'error' in r.reply ? r.reply.error.desc : 'exited';
+        const got = r.reply && 'return' in r.reply ? 'ok' : r.reply && 'error' in r.reply ? r.reply.error.desc : r.reply && 'noMonitor' in r.reply ? 'no monitor' : 'exited';
         expect(got, `${where}: reply`).toBe(want);
       } else {
         expect(r.changed, `${where}: must be possible here`).toBe(true);

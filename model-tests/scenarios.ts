@@ -31,6 +31,8 @@ export interface Scenario {
   incoming?: 'defer' | 'uri';
   /** -uuid on each command line (PairInput.sourceUuid / destinationUuid). */
   uuids?: { source?: string; destination?: string };
+  /** The destination is started with a further -incoming cpr (PairInput.cprTransfer). */
+  cprTransfer?: boolean;
   steps: ScenarioStep[];
 }
 
@@ -622,22 +624,20 @@ export function cancelQtestCases(p: Profile): Scenario[] {
         ...(phase === 'cancelled' ? [q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled' } })] : []),
       ],
     })),
-    // The phase setup of test_cancel_src_pre_switchover, where a cancel in setup is taken at once
-    // (migrate_cancel.setup, QEMU >= 9.x): the cancel lands before the channel connects; the connect
-    // then reaches the destination, which starts loading and fails on the cut stream.
-    ...(p.rules.some((r) => r.id === 'migrate_cancel.setup')
-      ? [{
-          name: 'cancel/src/after/setup',
-          from: `${from}: test_cancel_src_pre_switchover (phase setup)`,
-          incoming: 'defer' as const,
-          steps: [
-            ...both(['events', 'pause-before-switchover', 'multifd']), listen(),
-            q('source', 'migrate', { uri: URI }, { source: { status: 'setup' } }),
-            q('source', 'migrate_cancel', undefined, { source: { status: 'cancelled', runstate: 'running' }, destination: { status: 'setup' } }),
-            sync('connect-after-cancel', { source: { status: 'cancelled', runstate: 'running' }, destination: failedDst }),
-          ],
-        }]
-      : []),
+    // The phase setup of test_cancel_src_pre_switchover: the cancel lands before the channel
+    // connects (10.0 takes it at once: migrate_cancel.setup; master goes through cancelling); the
+    // connect then reaches the destination, which starts loading and fails on the cut stream.
+    {
+      name: 'cancel/src/after/setup',
+      from: `${from}: test_cancel_src_pre_switchover (phase setup)`,
+      incoming: 'defer',
+      steps: [
+        ...both(['events', 'pause-before-switchover', 'multifd']), listen(),
+        q('source', 'migrate', { uri: URI }, { source: { status: 'setup' } }),
+        q('source', 'migrate_cancel', undefined, { source: { status: p.rules.some((r) => r.id === 'migrate_cancel.setup') ? 'cancelled' : 'cancelling', runstate: 'running' }, destination: { status: 'setup' } }),
+        sync('connect-after-cancel', { source: { status: 'cancelled', runstate: 'running' }, destination: failedDst }),
+      ],
+    },
     ...(['active', 'pre-switchover'] as const).map((phase): Scenario => ({
       name: `cancel/src/after/${phase}`,
       from: `${from}: test_cancel_src_pre_switchover`,
@@ -1096,9 +1096,45 @@ export function suspendQtestCases(p: Profile): Scenario[] {
   ];
 }
 
+/**
+ * tests/qtest/migration/cpr-tests.c: test_mode_transfer_common, non-live (test_precopy_common with
+ * defer_target_connect). The new QEMU is started with -incoming cpr (and -incoming URI, or defer);
+ * the old one, in mode cpr-transfer and stopped, migrates with a main and a cpr channel. Only then
+ * does the new QEMU's monitor come up (the cpr-transfer step); with defer it is told
+ * migrate-incoming, whose listening closes the cpr socket (its HUP lets the source connect).
+ */
+export function cprTransferQtestCases(p: Profile): Scenario[] {
+  const mode = p.parameters.find((x) => x.name === 'mode');
+  if (!mode?.values?.includes('cpr-transfer')) return [];
+  const from = 'tests/qtest/migration/cpr-tests.c: test_mode_transfer_common';
+  const main = { 'channel-type': 'main', addr: { transport: 'socket', type: 'unix', path: '/tmp/migstate/migsocket' } };
+  const cpr = { 'channel-type': 'cpr', addr: { transport: 'socket', type: 'unix', path: '/tmp/migstate/cpr.sock' } };
+  return (['uri', 'defer'] as const).map((incoming): Scenario => ({
+    name: incoming === 'uri' ? '/migration/mode/transfer' : '/migration/mode/transfer/defer',
+    from: `${from} (incoming_defer ${incoming === 'defer'})`,
+    incoming,
+    cprTransfer: true,
+    steps: [
+      q('destination', 'query-status', undefined, { reply: 'no monitor', destination: { status: 'none', runstate: 'inmigrate' } }),
+      q('source', 'migrate-set-parameters', { mode: 'cpr-transfer' }),
+      q('source', 'stop', undefined, { source: { runstate: 'paused' } }),
+      q('source', 'migrate', { channels: [main] }, { reply: "missing 'cpr' migration channel", source: { status: 'none' } }),
+      q('source', 'migrate', { channels: [main, cpr] }, { source: { status: 'setup' } }),
+      sync('cpr-transfer', { destination: { status: incoming === 'uri' ? 'setup' : 'none', runstate: 'inmigrate' } }),
+      ...(incoming === 'defer' ? [q('destination', 'migrate-incoming', { channels: [main] }, { destination: { status: 'setup' } })] : []),
+      sync('cpr-stop', { source: { status: 'setup', runstate: 'finish-migrate' } }),
+      sync('connect', { source: { status: 'active' }, destination: { status: 'active' } }),
+      ...switchover(p),
+      sync('complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'paused' } }),
+      sync('cleanup', { source: { runstate: 'postmigrate' } }),
+      q('destination', 'cont', undefined, { destination: { runstate: 'running' } }),
+    ],
+  }));
+}
+
 export function allScenarios(p: Profile): Scenario[] {
   return [
     ...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p),
-    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p), ...capPrecopyQtestCases(p), ...preemptQtestCases(p), ...suspendQtestCases(p),
+    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p), ...capPrecopyQtestCases(p), ...preemptQtestCases(p), ...suspendQtestCases(p), ...cprTransferQtestCases(p),
   ];
 }

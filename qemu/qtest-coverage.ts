@@ -37,7 +37,6 @@ export interface QtestCase {
 }
 
 const UUID = 'validate-uuid is in no scenario, and the UUID check (from -uuid on each command line) is not modelled';
-const CPR_TRANSFER = 'cpr-transfer is not modelled: the cpr channel and its state transfer, -incoming cpr on the command line, a destination whose monitor is unavailable until the source migrates (migrate with a cpr channel is accepted like any channels list)';
 const RDMA = 'rdma: is accepted as a scheme, but nothing RDMA-specific is modelled and no scenario or generated path migrates over rdma:';
 
 // tls-tests.c: the certificates are outside the model (the issue's own terms); which way the session
@@ -149,8 +148,8 @@ export const QTEST_CASES: readonly QtestCase[] = [
   { path: '/migration/multifd/file/mapped-ram/fdset/dio', source: 'qtest', file: 'tests/qtest/migration/file-tests.c', family: 'file/mapped-ram', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/multifd/file/mapped-ram/fdset/dio' }, { conformance: 'fdset-missing' }] },
   // ---- tests/qtest/migration/cpr-tests.c ----
   { path: '/migration/mode/reboot', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/mode/reboot' }, { conformance: 'file-cpr-reboot-save-then-restore' }] },
-  { path: '/migration/mode/transfer', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'not', profile: 'qemu-master', covers: [], missing: CPR_TRANSFER },
-  { path: '/migration/mode/transfer/defer', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'not', profile: 'qemu-master', covers: [], missing: CPR_TRANSFER },
+  { path: '/migration/mode/transfer', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/mode/transfer' }] },
+  { path: '/migration/mode/transfer/defer', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/mode/transfer/defer' }] },
   { path: '/migration/mode/exec', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'not', profile: 'qemu-master', covers: [], missing: 'cpr-exec is not modelled: the source exec-ing into its destination (one process changing role); cpr-exec-command is only an accepted parameter' },
   // ---- tests/qtest/migration/misc-tests.c ----
   // the same exec:cat > file save; validate-uuid and x-ignore-shared only add vmstate subsections for the script, which is outside QMP

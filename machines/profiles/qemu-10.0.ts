@@ -231,6 +231,10 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
     reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate_incoming -> qemu_start_incoming_migration -> migration_channels_and_transport_compatible` } },
   { after: 'migrate-recover.unknown-protocol', item: { id: 'migrate-recover.transport', side: 'destination', command: 'migrate-recover', when: { check: 'transportIncompatible' },
     reject: { class: GE, desc: '{message}' }, ref: `${MC}: qmp_migrate_recover -> qemu_start_incoming_migration -> migration_channels_and_transport_compatible` } },
+  // qmp_migrate, after the transport test and before migrate_prepare: cpr-transfer sends the cpr
+  // state over a channel of its own first (cpr_state_save), so `channels` must name one.
+  { after: 'migrate.transport', item: { id: 'migrate.cpr-channel-missing', side: 'both', command: 'migrate', when: { check: 'cprChannelMissing' },
+    reject: { class: GE, desc: "missing 'cpr' migration channel" }, ref: `${MC}: qmp_migrate (MIG_MODE_CPR_TRANSFER && !cpr_channel)` } },
   // ---- fd sets: the commands, and a file: URI whose set is missing ----
   ...fdsetRows.map((item) => ({ item })),
   ...fdsetUnknownRows.map((item, n, all) => ({ after: n ? all[n - 1].id : 'migrate.fd-unknown.again.quiet', item })),
@@ -389,6 +393,16 @@ const DESTINATION_CHECKPOINTS = [
 ];
 
 const addTransitions: { item: ChartTransition; before?: string; after?: string }[] = [
+  // cpr-transfer: a destination started with -incoming cpr waits in qemu_init (cpr_state_load) for
+  // the source's cpr state, which the source's migrate sends (qmp_migrate -> cpr_state_save); then
+  // the monitor comes up, and -incoming URI listens (qemu_start_incoming_migration, which also closes
+  // the cpr socket: the HUP that lets the source connect its main channel, qmp_migrate_finish_cb).
+  { item: { id: 'dst.cpr-loaded', chart: 'destination-status', from: ['none'], event: 'cpr-loaded', to: 'none',
+    when: { ctx: { cprLoading: true, incoming: 'defer' } }, effects: ['cprLoaded'],
+    ref: 'system/vl.c: qemu_init -> migration/cpr.c: cpr_state_load (-incoming defer: nothing listens until migrate-incoming)' } },
+  { item: { id: 'dst.cpr-loaded.listen', chart: 'destination-status', from: ['none'], event: 'cpr-loaded', to: 'setup',
+    when: { ctx: { cprLoading: true, incoming: 'uri' } }, effects: ['cprLoaded', 'cprStartIncoming'],
+    ref: `system/vl.c: qemu_init -> migration/cpr.c: cpr_state_load, then qmp_migrate_incoming -> ${MC}: qemu_start_incoming_migration (NONE -> SETUP; cpr_state_close)` } },
   // A cpr mode stops the VM in migration_connect, before the migration thread (and its setup) runs:
   // inside qmp_migrate for file: and exec: (file_start_outgoing_migration ->
   // migration_channel_connect), when the channel connects for a socket. Seen on the binary: setup

@@ -75,6 +75,7 @@ function movedText(r: StepRecord): string {
 function outcome(r: StepRecord | undefined): string {
   if (!r) return 'not taken';
   if (r.reply && 'exited' in r.reply) return 'no answer: the process has exited';
+  if (r.reply && 'noMonitor' in r.reply) return 'no answer: the process has no monitor yet (-incoming cpr)';
   if (r.decision && !r.decision.allowed) return `refused: ${r.decision.error.desc}`;
   return (r.decision ? 'accepted' : r.changed ? 'taken' : 'cannot happen') + (movedText(r) ? `, ${movedText(r)}` : '');
 }
@@ -506,6 +507,8 @@ class App {
       const rejected = !!r.reply && !('return' in r.reply);
       const res = r.reply && 'exited' in r.reply
         ? h('span', { class: 'err' }, '✗ the process has exited')
+        : r.reply && 'noMonitor' in r.reply
+        ? h('span', { class: 'err' }, '✗ no monitor yet: it waits for the cpr state')
         : r.decision && !r.decision.allowed
           ? h('span', { class: 'err' }, `✗ ${r.decision.error.desc}`)
           : h('span', { class: r.changed || r.decision ? 'ok' : 'err' }, movedText(r) || (r.decision ? '✓ accepted' : r.changed ? 'changed' : 'cannot happen now'));

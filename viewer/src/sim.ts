@@ -178,7 +178,7 @@ export class Simulation {
     const rec: StepRecord = {
       step: setup ? { event, setup } : { event },
       decision: r.decision ?? null,
-      reply: r.reply ? ('exited' in r.reply ? r.reply : r.decision ? qmpReply(r.decision) : r.reply) : null,
+      reply: r.reply ? ('exited' in r.reply || 'noMonitor' in r.reply ? r.reply : r.decision ? qmpReply(r.decision) : r.reply) : null,
       before: { source: view(before.source), destination: view(before.destination) },
       after: { source: view(after.source), destination: view(after.destination) },
       channelBefore: String(before.channel.value),
@@ -273,7 +273,7 @@ export function toTrace(sim: Simulation): string {
     }
     if (e.type === 'qmp') {
       // Nothing can be sent to a process that has exited: its monitor socket is closed.
-      if (r.reply && 'exited' in r.reply) continue;
+      if (r.reply && ('exited' in r.reply || 'noMonitor' in r.reply)) continue;
       id++;
       const msg: Record<string, unknown> = { execute: e.command, id };
       if (e.arguments) msg.arguments = e.arguments;
