@@ -124,6 +124,8 @@ export function rootStates(p: Profile, caps: readonly (readonly string[])[], inc
     ...(o.tls ? TLS_STARTS.map((t) => ({ caps: [], tls: t })) : []),
     ...(o.uuids && p.capabilities.includes('validate-uuid') ? [{ caps: ['validate-uuid'], input: MISMATCHED_UUIDS }] : []),
     ...(o.cpr && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-reboot')) ? [{ caps: [], sourceParams: { mode: 'cpr-reboot' } }] : []),
+    // cpr-exec (master): the source alone; its exec makes the destination (the cpr-exec step).
+    ...(o.cpr && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-exec')) ? [{ caps: [], sourceParams: { mode: 'cpr-exec' }, input: { noDestination: true } }] : []),
     // cpr-transfer: the new QEMU started with -incoming cpr as well, the old one in mode cpr-transfer.
     ...(o.cpr && p.parameters.some((x) => x.name === 'mode' && x.values?.includes('cpr-transfer')) ? [{ caps: [], sourceParams: { mode: 'cpr-transfer' }, input: { cprTransfer: true } }] : []),
   ];

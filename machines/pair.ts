@@ -25,6 +25,8 @@ export interface PairInput {
   destinationUuid?: string;
   /** The destination is started with a further `-incoming cpr,...` (cpr-transfer): its monitor is up only after the cpr-transfer step. */
   cprTransfer?: boolean;
+  /** Only the source is started (cpr-exec: the destination is the source's own process after its exec, the cpr-exec step). */
+  noDestination?: boolean;
 }
 
 /** The channel's state as the composition reads it. */
@@ -88,6 +90,11 @@ export type SyncSpec = SyncGuard & {
   loadFails?: (s: PairView) => boolean;
   /** The guest's own doing, not QEMU's or the network's: the explorer tries it only on request (ExploreOptions.suspend). */
   guest?: true;
+  /**
+   * The source's process execs a new QEMU image (cpr-exec): the source is gone, and the new image,
+   * started with -incoming defer, is the destination.
+   */
+  execs?: true;
   /**
    * One process's stream meets a peer that is not the other QEMU (an unpaired socket given with
    * getfd, a stray client): that process alone moves, and the pair's channel is not involved. The
@@ -359,6 +366,18 @@ export const SYNC: readonly SyncSpec[] = [
     steps: [{ vm: 'destination', event: 'cpr-loaded' }],
   },
   {
+    // cpr-exec (master): once the migration to the file completed, the source's process execs
+    // cpr-exec-command (migration/cpr-exec.c: cpr_exec_notifier on MIG_EVENT_PRECOPY_DONE ->
+    // cpr_exec_cb -> execvp): the same process, a new QEMU with -incoming defer that reads the cpr
+    // state the old one left (cpr_exec_unpersist_state) and is then told migrate-incoming from that file.
+    name: 'cpr-exec',
+    ref: 'migration/cpr-exec.c: cpr_exec_notifier -> cpr_exec_cb (execvp of cpr-exec-command)',
+    when: (s) => src(s)?.status === 'completed' && src(s)!.params.mode === 'cpr-exec' && toFile(src(s)) && dst(s) === null,
+    needs: 'the source must have completed a migration to a file in mode cpr-exec, with no destination process of its own (the exec makes it)',
+    steps: [],
+    execs: true,
+  },
+  {
     // migration_connect in a cpr mode: migration_stop_vm before the thread starts (inside qmp_migrate
     // for file: and exec:; as the channel connects for a socket).
     name: 'cpr-stop',
@@ -606,7 +625,7 @@ export const SYNC: readonly SyncSpec[] = [
 export function startPair(p: Profile, input: PairInput = {}): PairState {
   return {
     source: startSide(p, { side: 'source', paused: input.sourcePaused, uuid: input.sourceUuid }),
-    destination: startSide(p, { side: 'destination', incoming: input.incoming ?? 'defer', paused: input.destinationPaused, uuid: input.destinationUuid, cpr: input.cprTransfer }),
+    destination: input.noDestination ? null : startSide(p, { side: 'destination', incoming: input.incoming ?? 'defer', paused: input.destinationPaused, uuid: input.destinationUuid, cpr: input.cprTransfer }),
     channel: startChannel(),
   };
 }
@@ -737,6 +756,7 @@ function syncWith<S, C>(st: Stepper<S, C>, s: Composite<S, C>, spec: SyncSpec, w
   if (spec.channel === 'connect' && st.channel(out.channel) !== 'connected') out = withChannel(st, out, 'connect');
   if (spec.channel === 'break' && st.channel(out.channel) === 'connected') out = exitOnFailedLoad(st, withChannel(st, out, 'break'));
   if (spec.kills) out = breakChannel(st, withSide(out, spec.kills, null));
+  if (spec.execs) out = { source: null, destination: st.start({ side: 'destination', incoming: 'defer' }), channel: st.channelStart() };
   if (spec.loadFails?.(viewWith(st, out))) out = exitOnFailedLoad(st, take(st, out, 'destination', 'channel-error') ?? out);
   // Both ends finished with the stream: the sockets are closed.
   if (st.channel(out.channel) === 'connected') {

@@ -29,7 +29,7 @@ function check(s: PairState, vm: Side, e: SideExpect, where: string, p: (typeof 
 
 describe.each(PROFILES.map((p) => [p.name, p] as const))('%s', (_n, p) => {
   it.each(allScenarios(p).map((s) => [s.name, s] as const))('%s', (_name, sc) => {
-    let s = startPair(p, { incoming: sc.incoming, sourceUuid: sc.uuids?.source, destinationUuid: sc.uuids?.destination, cprTransfer: sc.cprTransfer });
+    let s = startPair(p, { incoming: sc.incoming, sourceUuid: sc.uuids?.source, destinationUuid: sc.uuids?.destination, cprTransfer: sc.cprTransfer, noDestination: sc.noDestination });
     sc.steps.forEach((st, i) => {
       const e = st.event;
       const where = `step ${i + 1} (${e.type === 'qmp' ? `${e.vm} ${e.command}` : e.type === 'sync' ? e.name : e.type === 'fault' ? e.fault : e.type})`;

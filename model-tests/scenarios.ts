@@ -33,6 +33,8 @@ export interface Scenario {
   uuids?: { source?: string; destination?: string };
   /** The destination is started with a further -incoming cpr (PairInput.cprTransfer). */
   cprTransfer?: boolean;
+  /** Only the source is started (PairInput.noDestination: cpr-exec makes the destination). */
+  noDestination?: boolean;
   steps: ScenarioStep[];
 }
 
@@ -1132,9 +1134,39 @@ export function cprTransferQtestCases(p: Profile): Scenario[] {
   }));
 }
 
+/**
+ * tests/qtest/migration/cpr-tests.c: test_mode_exec (test_cpr_exec). One QEMU, in mode cpr-exec with
+ * cpr-exec-command set to itself with -incoming defer, migrates to a file; at completed it execs
+ * that command (the pair's cpr-exec step: the source is gone, the new image is the destination),
+ * which is told migrate-incoming from the file and resumes the VM.
+ */
+export function cprExecQtestCases(p: Profile): Scenario[] {
+  const mode = p.parameters.find((x) => x.name === 'mode');
+  if (!mode?.values?.includes('cpr-exec') || !p.uriSchemes.includes('file')) return [];
+  const FILE = '/tmp/migstate/migfile';
+  return [{
+    name: '/migration/mode/exec',
+    from: 'tests/qtest/migration/cpr-tests.c: test_mode_exec (test_cpr_exec, set_cpr_exec_args)',
+    noDestination: true,
+    steps: [
+      q('source', 'migrate-set-parameters', { mode: 'cpr-exec' }),
+      q('source', 'migrate-set-parameters', { 'cpr-exec-command': ['qemu-system-x86_64', '-incoming', 'defer', '-machine', 'aux-ram-share=on', '-nodefaults'] }),
+      q('source', 'migrate-set-capabilities', caps(['events'])),
+      q('source', 'migrate', { uri: `file:${FILE}` }, { source: { status: 'setup' } }),
+      sync('cpr-stop', { source: { status: 'setup', runstate: 'finish-migrate' } }),
+      sync('file-open', { source: { status: 'active' } }),
+      ...switchover(p),
+      sync('file-complete', { source: { status: 'completed' } }),
+      sync('cpr-exec', { source: { exited: true }, destination: { status: 'none', runstate: 'inmigrate' } }),
+      q('destination', 'migrate-incoming', { channels: [{ 'channel-type': 'main', addr: { transport: 'file', filename: FILE, offset: 0 } }] }, { destination: { status: 'setup' } }),
+      sync('file-load', { destination: { status: 'completed', runstate: 'running' } }),
+    ],
+  }];
+}
+
 export function allScenarios(p: Profile): Scenario[] {
   return [
     ...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p),
-    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p), ...capPrecopyQtestCases(p), ...preemptQtestCases(p), ...suspendQtestCases(p), ...cprTransferQtestCases(p),
+    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p), ...capPrecopyQtestCases(p), ...preemptQtestCases(p), ...suspendQtestCases(p), ...cprTransferQtestCases(p), ...cprExecQtestCases(p),
   ];
 }

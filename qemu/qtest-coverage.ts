@@ -150,7 +150,7 @@ export const QTEST_CASES: readonly QtestCase[] = [
   { path: '/migration/mode/reboot', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/mode/reboot' }, { conformance: 'file-cpr-reboot-save-then-restore' }] },
   { path: '/migration/mode/transfer', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/mode/transfer' }] },
   { path: '/migration/mode/transfer/defer', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/mode/transfer/defer' }] },
-  { path: '/migration/mode/exec', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'not', profile: 'qemu-master', covers: [], missing: 'cpr-exec is not modelled: the source exec-ing into its destination (one process changing role); cpr-exec-command is only an accepted parameter' },
+  { path: '/migration/mode/exec', source: 'qtest', file: 'tests/qtest/migration/cpr-tests.c', family: 'cpr', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/mode/exec' }] },
   // ---- tests/qtest/migration/misc-tests.c ----
   // the same exec:cat > file save; validate-uuid and x-ignore-shared only add vmstate subsections for the script, which is outside QMP
   { path: '/migration/analyze-script', source: 'qtest', file: 'tests/qtest/migration/misc-tests.c', family: 'misc/validate/bad-dest', coverage: 'covered', profile: 'qemu-10.0', covers: [{ conformance: 'save-then-restore' }] },
