@@ -539,6 +539,28 @@ export function buildReply(r: ReplyName, s: SideState, p: Profile, args: QmpArgu
 }
 
 /**
+ * What the model says of a reply's content beyond what buildReply fills in: for a value it cannot
+ * know (the environment's), the bounds QEMU keeps it in. null when `got` is within them, else why not.
+ *
+ * query-migrate's cpu-throttle-percentage (migration/migration.c: populate_ram_info, while
+ * cpu_throttle_active): the auto-converge throttle. migration/ram.c: mig_throttle_guest_down starts
+ * it at cpu-throttle-initial and raises it by cpu-throttle-increment up to max-cpu-throttle
+ * (migrate_params_check keeps initial <= max), and only migration_trigger_throttle with
+ * migrate_auto_converge() calls it. How fast it rises is the guest's dirty rate: the environment.
+ */
+export function replyViolation(p: Profile, s: SideState, command: string, got: unknown): string | null {
+  if (command !== 'query-migrate' || typeof got !== 'object' || got === null) return null;
+  const v = (got as Record<string, unknown>)['cpu-throttle-percentage'];
+  if (v === undefined) return null;
+  if (!s.caps.includes('auto-converge')) return `cpu-throttle-percentage ${String(v)} without the auto-converge capability`;
+  const params = storedParams(s, p);
+  const lo = Number(params['cpu-throttle-initial']);
+  const hi = Number(params['max-cpu-throttle']);
+  if (typeof v !== 'number' || v < lo || v > hi) return `cpu-throttle-percentage ${String(v)} outside cpu-throttle-initial ${lo} .. max-cpu-throttle ${hi}`;
+  return null;
+}
+
+/**
  * QEMU's answer to `command` in state `s`: the first row of the profile's table that matches.
  * Throws if no row matches: every command must be handled in every state (a test enumerates them).
  */

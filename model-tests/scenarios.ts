@@ -1164,9 +1164,39 @@ export function cprExecQtestCases(p: Profile): Scenario[] {
   }];
 }
 
+/**
+ * tests/qtest/migration/precopy-tests.c: test_auto_converge. The throttle's percentage is the
+ * environment's (the guest's dirty rate): the model bounds it (rules.ts replyViolation), and the
+ * conformance scenario auto-converge-throttle holds a real guest to those bounds. As a pair run:
+ * the capabilities and parameters, then a precopy held at pre-switchover and continued.
+ */
+export function autoConvergeQtestCase(p: Profile): Scenario[] {
+  if (!p.capabilities.includes('auto-converge') || !p.capabilities.includes('pause-before-switchover')) return [];
+  return [{
+    name: '/migration/auto_converge',
+    from: 'tests/qtest/migration/precopy-tests.c: test_auto_converge',
+    steps: [
+      q('source', 'migrate-set-capabilities', caps(['auto-converge'])),
+      q('source', 'migrate-set-parameters', { 'cpu-throttle-initial': 5, 'cpu-throttle-increment': 25, 'max-cpu-throttle': 95 }),
+      q('source', 'migrate-set-parameters', { 'max-cpu-throttle': 4 }, { reply: p.paramChecks.find((c) => c.id === 'max-cpu-throttle')!.desc }),
+      q('source', 'migrate-set-parameters', { 'max-bandwidth': 3_000_000, 'downtime-limit': 1 }),
+      q('source', 'migrate-set-capabilities', { capabilities: [{ capability: 'auto-converge', state: true }, { capability: 'pause-before-switchover', state: true }] }),
+      q('destination', 'migrate-incoming', { uri: URI }),
+      q('source', 'migrate', { uri: URI }),
+      sync('connect', { source: { status: 'active' }, destination: { status: 'active' } }),
+      q('source', 'migrate-set-parameters', { 'max-bandwidth': 1_000_000_000, 'downtime-limit': 300 }),
+      sync('converge', { source: { status: 'active', runstate: 'finish-migrate' } }),
+      sync('switchover-start', { source: { status: 'pre-switchover' } }),
+      q('source', 'migrate-continue', { state: 'pre-switchover' }),
+      sync('pause-released', { source: { status: 'device' } }),
+      sync('complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
+    ],
+  }];
+}
+
 export function allScenarios(p: Profile): Scenario[] {
   return [
     ...coloQtestCases(p), ...procedureScenarios(p), ...precopyScenarios(p), ...cancelScenarios(p), raceScenario(p),
-    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p), ...capPrecopyQtestCases(p), ...preemptQtestCases(p), ...suspendQtestCases(p), ...cprTransferQtestCases(p), ...cprExecQtestCases(p),
+    ...fdScenarios(p), ...cancelQtestCases(p), ...postcopyQtestCases(p), ...migrateArgScenarios(p), ...tlsQtestCases(p), ...fileQtestCases(p), ...uuidQtestCases(p), ...capPrecopyQtestCases(p), ...preemptQtestCases(p), ...suspendQtestCases(p), ...cprTransferQtestCases(p), ...cprExecQtestCases(p), ...autoConvergeQtestCase(p),
   ];
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
-  advanceBy, agrees, announce, chartEdges, decideAll, loadFailureExits, runStateEvents, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
+  replyViolation, advanceBy, agrees, announce, chartEdges, decideAll, loadFailureExits, runStateEvents, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
   type ChartEdge, type CommandOutcome, type Hypothesis, type Observation, type Profile, type Side, type SideSnapshot,
 } from '../machines/index.ts';
 import { QmpClosedError, QmpTimeoutError, type QmpArgs, type QmpResult } from './qmp.ts';
@@ -48,7 +48,11 @@ export interface QmpStep {
   only?: readonly string[];
 }
 export interface WaitStep {
-  wait: { vm: VmName; status?: string; runstate?: string; exit?: boolean; timeoutMs?: number };
+  /**
+   * `throttle`: until query-migrate reports cpu-throttle-percentage (the auto-converge throttle
+   * started), each reply checked against the model's bounds (rules.ts replyViolation).
+   */
+  wait: { vm: VmName; status?: string; runstate?: string; exit?: boolean; throttle?: boolean; timeoutMs?: number };
 }
 export type Fault =
   | 'kill-destination'
@@ -97,6 +101,8 @@ export interface Scenario {
   destinationLater?: boolean;
   /** -uuid on each command line (validate-uuid compares them). */
   uuids?: { source?: string; destination?: string };
+  /** Both processes boot this firmware instead of SeaBIOS (qemu/guest-firmware.ts). */
+  firmware?: 'dirty-loop';
   /** The accelerator of both VMs (default tcg; kvm: qemu/vm.ts kvmUsable). */
   accel?: 'tcg' | 'kvm';
   /** Run the whole scenario again (fresh pair) until `vm` was seen in `status`, at most `attempts` times. */
@@ -315,7 +321,7 @@ function sameOutcome(a: CommandOutcome, b: CommandOutcome): boolean {
 
 export function stepText(s: Step): string {
   if ('qmp' in s) return `${s.vm}: ${s.oob ? 'exec-oob ' : ''}${s.qmp}${s.arguments ? ' ' + JSON.stringify(s.arguments) : ''}${s.racy ? ' (racy)' : ''}${s.pipelineQuery ? ' (+pipelined queries)' : ''}${s.only ? ` (only ${s.only.join(', ')})` : ''}`;
-  if ('wait' in s) return `wait ${s.wait.vm} ${s.wait.exit ? 'exit' : [s.wait.status, s.wait.runstate].filter(Boolean).join('/')}`;
+  if ('wait' in s) return `wait ${s.wait.vm} ${s.wait.exit ? 'exit' : s.wait.throttle ? 'throttle' : [s.wait.status, s.wait.runstate].filter(Boolean).join('/')}`;
   if ('fault' in s) return `fault ${s.fault}`;
   if ('launch' in s) return `launch ${s.launch.vm} (-incoming ${s.launch.incoming}${s.launch.paused ? ', -S' : ''})`;
   if ('guest' in s) return `the ${s.guest.vm}'s guest: ${s.guest.does}`;
@@ -877,6 +883,9 @@ class ScenarioRun {
   private checkQueryContent(t: Track, command: string, got: unknown, preds: { outcome: CommandOutcome; reply?: unknown }[]) {
     const replies = preds.filter((x) => x.outcome.allowed).map((x) => x.reply);
     if (replies.length === 0) return;
+    // Values the model bounds rather than knows (rules.ts replyViolation: the auto-converge throttle).
+    const why = t.hyps.map((h) => replyViolation(this.p, h.snapshot.context, command, got));
+    if (why.length && why.every((x) => x !== null)) this.mismatch('reply-content', t.name, 'a reply within the bounds the model sets', { reply: got, why: why[0] }, stateSummary(t.hyps));
     if (command === 'query-migrate-capabilities') {
       if (!replies.some((x) => canonical(x) === canonical(got))) this.mismatch('reply-content', t.name, replies, got, stateSummary(t.hyps));
     } else if (command === 'query-migrate-parameters') {
@@ -907,6 +916,15 @@ class ScenarioRun {
         await this.onExit(t, true);
       }
       return;
+    }
+    if (w.throttle) {
+      for (;;) {
+        await this.qmpStep({ vm: w.vm, qmp: 'query-migrate' });
+        const r = this.lastReply;
+        if (r?.ok && typeof (r.return as Record<string, unknown>)['cpu-throttle-percentage'] === 'number') return;
+        if (performance.now() > deadline) this.mismatch('scenario', w.vm, `query-migrate reporting cpu-throttle-percentage within ${timeoutMs} ms`, r?.ok ? r.return : r?.error, stateSummary(t.hyps));
+        await sleep(250);
+      }
     }
     for (;;) {
       await this.poll(w.vm);
@@ -1065,7 +1083,7 @@ class ScenarioRun {
  */
 /** A pair started as a scenario asks: how the destination listens, -S on either side, the accelerator. */
 function launchFor(sc: Omit<Scenario, 'steps'>, qemu: string | undefined, traceFile: string): Promise<Pair> {
-  return Pair.launch({ qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, destinationLater: sc.destinationLater, accel: sc.accel, uuids: sc.uuids, traceFile });
+  return Pair.launch({ qemu, incoming: sc.incoming ?? 'uri', sourcePaused: sc.sourcePaused, destinationPaused: sc.destinationPaused, destinationLater: sc.destinationLater, accel: sc.accel, uuids: sc.uuids, firmware: sc.firmware, traceFile });
 }
 
 export class LiveRun {

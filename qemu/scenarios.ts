@@ -1005,6 +1005,27 @@ export const SCENARIOS: Scenario[] = [
     steps: saveThenRestore({ uri: '$FILE_URI', caps: ['multifd', 'mapped-ram'], params: { 'direct-io': true } }),
   },
   {
+    name: 'auto-converge-throttle',
+    description:
+      "migration-test's auto_converge on a guest that dirties 576 KiB a round (qemu/guest-firmware.ts): auto-converge, cpu-throttle-initial 5, increment 25, max 95, pause-before-switchover, 200 kB/s; query-migrate until cpu-throttle-percentage shows (each reply within the model's bounds); the limit lifted: pre-switchover, where the percentage is still within them; migrate-continue: completed, the destination running.",
+    firmware: 'dirty-loop',
+    only: { profiles: ['qemu-10.0', 'qemu-master'], why: "7.2's first pass at a rate slow enough not to converge takes over 20 s on the 64 MiB guest before any throttling" },
+    steps: [
+      caps(S, 'events', 'auto-converge', 'pause-before-switchover'),
+      caps(D, 'events'),
+      params(S, { 'cpu-throttle-initial': 5, 'cpu-throttle-increment': 25, 'max-cpu-throttle': 95, 'max-bandwidth': 200_000 }),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'active', 'running'),
+      { wait: { vm: S, throttle: true, timeoutMs: 30_000 } },
+      params(S, { 'max-bandwidth': 0 }),
+      wait(S, 'pre-switchover', 'finish-migrate', 30_000),
+      cmd(S, 'query-migrate'),
+      cmd(S, 'migrate-continue', { state: 'pre-switchover' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+    ],
+  },
+  {
     name: 'fdset-missing',
     description:
       "The fd set commands and a file: URI naming a set the monitor lacks (file-tests.c's fdset cases, the errors): add-fd with no fd passed, remove-fd of no set, query-fdsets empty; migrate-incoming file:/dev/fdset/3 leaves the destination in setup and migrate to it fails, each with \"Failed to find fdset\".",

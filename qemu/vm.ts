@@ -11,6 +11,7 @@ import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import { QmpClient, QmpProtocolError } from './qmp.ts';
 import { TraceRecorder, type VmName } from './trace.ts';
+import { dirtyLoopArgs } from './guest-firmware.ts';
 
 export const DEFAULT_QEMU = 'qemu-system-x86_64';
 /** Temp folders of this launcher are named so (in os.tmpdir()). */
@@ -487,6 +488,8 @@ export interface PairOptions {
   accel?: 'tcg' | 'kvm';
   /** -uuid on each command line (system/vl.c: qemu_uuid): what validate-uuid compares. */
   uuids?: { source?: string; destination?: string };
+  /** Both processes boot this firmware instead of SeaBIOS (qemu/guest-firmware.ts: 'dirty-loop' dirties memory). */
+  firmware?: 'dirty-loop';
   /** JSON-lines trace file (null or absent: in memory only). */
   traceFile?: string | null;
   trace?: TraceRecorder;
@@ -563,10 +566,11 @@ export class Pair {
     try {
       const port = await freePort();
       const incoming = o.incoming === 'uri' ? `tcp:127.0.0.1:${port}` : 'defer';
-      trace.note({ launch: 'pair', dir, incoming, sourcePaused: !!o.sourcePaused, destinationPaused: !!o.destinationPaused, accel: o.accel ?? 'tcg' });
+      trace.note({ launch: 'pair', dir, incoming, sourcePaused: !!o.sourcePaused, destinationPaused: !!o.destinationPaused, accel: o.accel ?? 'tcg', ...(o.firmware ? { firmware: o.firmware } : {}) });
+      const fw = o.firmware === 'dirty-loop' ? dirtyLoopArgs(dir) : [];
       const [d, s] = await Promise.allSettled([
-        o.destinationLater ? Promise.resolve(null) : Vm.launch({ name: 'destination', qemu: o.qemu, dir, incoming, paused: o.destinationPaused, accel: o.accel, trace, extraArgs: uuidArgs(o.uuids?.destination) }),
-        Vm.launch({ name: 'source', qemu: o.qemu, dir, paused: o.sourcePaused, accel: o.accel, trace, extraArgs: uuidArgs(o.uuids?.source) }),
+        o.destinationLater ? Promise.resolve(null) : Vm.launch({ name: 'destination', qemu: o.qemu, dir, incoming, paused: o.destinationPaused, accel: o.accel, trace, extraArgs: [...fw, ...uuidArgs(o.uuids?.destination)] }),
+        Vm.launch({ name: 'source', qemu: o.qemu, dir, paused: o.sourcePaused, accel: o.accel, trace, extraArgs: [...fw, ...uuidArgs(o.uuids?.source)] }),
       ]);
       if (d.status === 'fulfilled') dst = d.value;
       if (s.status === 'rejected' || d.status === 'rejected') {
