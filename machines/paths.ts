@@ -91,11 +91,15 @@ export interface SidePaths {
   stateCount: number;
 }
 
-function starts(side: Side): SideInput[] {
-  return side === 'source'
-    ? [{ side }, { side, paused: true }]
-    : [{ side, incoming: 'defer' }]; // -incoming URI and -S are migrate-incoming and stop from here
+function starts(p: Profile, side: Side): SideInput[] {
+  if (side === 'source') return [{ side }, { side, paused: true }];
+  // -incoming URI and -S are migrate-incoming and stop from here; not so with -incoming cpr
+  // (cpr-transfer), where the URI is listened on only once the cpr state is loaded.
+  const cpr = p.transitions.some((t) => t.event === 'cpr-loaded');
+  return [{ side, incoming: 'defer' }, ...(cpr ? [{ side, incoming: 'defer', cpr: true }, { side, incoming: 'uri', cpr: true }] satisfies SideInput[] : [])];
 }
+/** No command reaches a process with no monitor yet (-incoming cpr: SideState.cprLoading). */
+const reachable = (s: SideSnapshot, e: SideEvent) => e.type !== 'qmp' || !s.context.cprLoading;
 
 /**
  * The paths of one side of a profile, generated with @xstate/graph's getShortestPaths. `within`:
@@ -123,9 +127,10 @@ export function sidePaths(p: Profile, side: Side, opts: { within?: ReadonlySet<s
     return v;
   };
   for (const caps of capVariants(p)) {
-    for (const start of starts(side)) {
+    for (const start of starts(p, side)) {
       let from = startSide(p, start);
       if (caps.length) {
+        if (start.cpr) continue; // no monitor to set them on
         const r = stepSide(p, from, { type: 'qmp', command: 'migrate-set-capabilities', arguments: { capabilities: caps.map((capability) => ({ capability, state: true })) } });
         if (!r.decision?.allowed) continue;
         from = r.snapshot;
@@ -134,7 +139,7 @@ export function sidePaths(p: Profile, side: Side, opts: { within?: ReadonlySet<s
       const paths = getShortestPaths(machine, {
         input: start,
         fromState: from as never,
-        events: (s: SideSnapshot) => (inside(s) ? alphabet.filter((e) => mayMove(p, s.context, e)) : []),
+        events: (s: SideSnapshot) => (inside(s) ? alphabet.filter((e) => reachable(s, e) && mayMove(p, s.context, e)) : []),
         serializeState: (s: SideSnapshot) => stateKey(s),
       } as never) as unknown as { state: SideSnapshot; steps: { state: SideSnapshot; event: SideEvent }[] }[];
       for (const gp of paths) {
@@ -153,7 +158,7 @@ export function sidePaths(p: Profile, side: Side, opts: { within?: ReadonlySet<s
         all.push({ side, start, caps, steps });
         // One step further from this state: transitions that no shortest path takes.
         for (const e of alphabet) {
-          if (!mayMove(p, gp.state.context, e)) continue;
+          if (!reachable(gp.state, e) || !mayMove(p, gp.state.context, e)) continue;
           const r = stepOf(gp.state, e);
           if (!r.changed || !inside(r.next)) continue;
           const takes = r.takes;

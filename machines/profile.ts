@@ -106,8 +106,10 @@ export interface SideState {
    * Destination started with `-incoming cpr,...` (cpr-transfer, QEMU >= 10.0): qemu_init waits in
    * cpr_state_load (migration/cpr.c) for the source's cpr state, before the monitor exists, so no
    * command reaches it until the source's migrate sends that state (the pair's cpr-transfer step).
+   * The value is how -incoming gave the main channel, which is listened on only then: `incoming` is
+   * fixed at the start and so not part of a state's key, and this is (state-key.ts). false once loaded.
    */
-  cprLoading: boolean;
+  cprLoading: false | 'defer' | 'uri';
 }
 
 export type Transport = 'none' | 'peer' | 'file';

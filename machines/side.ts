@@ -83,7 +83,7 @@ export function initialSideState(input: SideInput): SideState {
     transport: 'none',
     uuid: input.uuid ?? null,
     wasSuspended: false,
-    cprLoading: dest && !!input.cpr,
+    cprLoading: dest && input.cpr ? (input.incoming ?? 'defer') : false,
   };
 }
 

@@ -108,11 +108,14 @@ describe('migstate explore / hazards / paths', () => {
 });
 
 describe('the pair\'s own transitions', () => {
-  it('every synchronised step of pair.ts SYNC and every fault changes some reachable state of some profile', { timeout: 180_000 }, () => {
+  it('every synchronised step of pair.ts SYNC and every fault changes some reachable state of some profile', { timeout: 360_000 }, () => {
     // A SYNC row or fault that never moves any reachable state is dead data: the model claims a step
-    // QEMU takes that no run of the model can take (or its guard is wrong).
+    // QEMU takes that no run of the model can take (or its guard is wrong). Profiles in the order
+    // that takes most steps first; the search stops once every step is taken.
     const taken = new Set<string>();
-    for (const name of ['qemu-7.2', 'qemu-10.0', 'qemu-master', 'proposed']) {
+    const all = [...SYNC.map((s) => `sync ${s.name}`), ...FAULTS.map((f) => `fault ${f}`)];
+    for (const name of ['qemu-master', 'qemu-7.2', 'qemu-10.0', 'proposed']) {
+      if (all.every((x) => taken.has(x))) break;
       const { explorer } = explorePair(getProfile(name), { invariants: [], restart: true, tls: true, files: true, uuids: true, suspend: true, cpr: true, stray: true });
       const events = explorer.alphabet.map((e, ei) => [e, ei] as const).filter(([e]) => e.type === 'sync' || e.type === 'fault');
       for (let i = 0; i < explorer.size; i++) {
@@ -123,7 +126,6 @@ describe('the pair\'s own transitions', () => {
         }
       }
     }
-    const all = [...SYNC.map((s) => `sync ${s.name}`), ...FAULTS.map((f) => `fault ${f}`)];
     expect(all.filter((x) => !taken.has(x))).toEqual([]);
   });
 });

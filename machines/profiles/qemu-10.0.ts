@@ -398,10 +398,10 @@ const addTransitions: { item: ChartTransition; before?: string; after?: string }
   // the monitor comes up, and -incoming URI listens (qemu_start_incoming_migration, which also closes
   // the cpr socket: the HUP that lets the source connect its main channel, qmp_migrate_finish_cb).
   { item: { id: 'dst.cpr-loaded', chart: 'destination-status', from: ['none'], event: 'cpr-loaded', to: 'none',
-    when: { ctx: { cprLoading: true, incoming: 'defer' } }, effects: ['cprLoaded'],
+    when: { ctx: { cprLoading: 'defer' } }, effects: ['cprLoaded'],
     ref: 'system/vl.c: qemu_init -> migration/cpr.c: cpr_state_load (-incoming defer: nothing listens until migrate-incoming)' } },
   { item: { id: 'dst.cpr-loaded.listen', chart: 'destination-status', from: ['none'], event: 'cpr-loaded', to: 'setup',
-    when: { ctx: { cprLoading: true, incoming: 'uri' } }, effects: ['cprLoaded', 'cprStartIncoming'],
+    when: { ctx: { cprLoading: 'uri' } }, effects: ['cprLoaded', 'cprStartIncoming'],
     ref: `system/vl.c: qemu_init -> migration/cpr.c: cpr_state_load, then qmp_migrate_incoming -> ${MC}: qemu_start_incoming_migration (NONE -> SETUP; cpr_state_close)` } },
   // A cpr mode stops the VM in migration_connect, before the migration thread (and its setup) runs:
   // inside qmp_migrate for file: and exec: (file_start_outgoing_migration ->
