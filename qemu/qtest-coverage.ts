@@ -124,9 +124,9 @@ export const QTEST_CASES: readonly QtestCase[] = [
   { path: '/migration/multifd/tcp/tls/x509/reject-anon-client', source: 'qtest', file: 'tests/qtest/migration/tls-tests.c', family: 'tls', coverage: 'covered', profile: 'qemu-master', covers: [{ model: '/migration/multifd/tcp/tls/x509/reject-anon-client' }, { conformance: 'tls-x509-reject-anon-client' }] },
   // ---- tests/qtest/migration/compression-tests.c ----
   // the compression is below QMP: multifd-compression and its level are accepted parameters
-  { path: '/migration/multifd/tcp/plain/zlib', source: 'qtest', file: 'tests/qtest/migration/compression-tests.c', family: 'compression', coverage: 'covered', profile: 'qemu-master', covers: [{ paths: ['multifd'] }] },
+  { path: '/migration/multifd/tcp/plain/zlib', source: 'qtest', file: 'tests/qtest/migration/compression-tests.c', family: 'compression', coverage: 'covered', profile: 'qemu-master', covers: [{ paths: ['multifd'] }, { conformance: 'multifd-zlib' }] },
   // the compression is below QMP: multifd-compression and its level are accepted parameters
-  { path: '/migration/multifd/tcp/plain/zstd', source: 'qtest', file: 'tests/qtest/migration/compression-tests.c', family: 'compression', coverage: 'covered', profile: 'qemu-master', covers: [{ paths: ['multifd'] }] },
+  { path: '/migration/multifd/tcp/plain/zstd', source: 'qtest', file: 'tests/qtest/migration/compression-tests.c', family: 'compression', coverage: 'covered', profile: 'qemu-master', covers: [{ paths: ['multifd'] }, { conformance: 'multifd-zstd' }] },
   // precopy only: its second migration completes with multifd and postcopy-ram on
   { path: '/migration/multifd+postcopy/tcp/plain/zstd', source: 'qtest', file: 'tests/qtest/migration/compression-tests.c', family: 'compression', coverage: 'covered', profile: 'qemu-master', covers: [{ model: 'multifd+postcopy/tcp/plain/cancel' }, { paths: ['multifd'] }] },
   { path: '/migration/multifd/tcp/plain/qatzip', source: 'qtest', file: 'tests/qtest/migration/compression-tests.c', family: 'compression', coverage: 'not', profile: 'qemu-master', covers: [], missing: "no profile accepts multifd-compression 'qatzip': the QAPI value is build-conditional and no modelled build has it" },

@@ -790,6 +790,22 @@ export const SCENARIOS: Scenario[] = [
       wait(D, 'completed', 'running'),
     ],
   },
+  // compression-tests.c: multifd/tcp/plain/zlib and zstd (Debian builds both in, 7.2 and 10.0).
+  ...(['zlib', 'zstd'] as const).map((method): Scenario => ({
+    name: `multifd-${method}`,
+    description: `multifd with multifd-compression ${method} on both sides, 4 channels (compression-tests.c: multifd/tcp/plain/${method}): completes.`,
+    incoming: 'defer',
+    steps: [
+      caps(S, 'events', 'multifd'),
+      caps(D, 'events', 'multifd'),
+      params(S, { 'multifd-channels': 4, 'multifd-compression': method }),
+      params(D, { 'multifd-channels': 4, 'multifd-compression': method }),
+      cmd(D, 'migrate-incoming', { uri: '$DST_URI' }),
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+    ],
+  })),
   {
     name: 'postcopy-preempt-pause-recover',
     description: 'Postcopy with postcopy-preempt on both sides (postcopy-tests.c: postcopy/preempt/plain, preempt/recovery/plain; destination -S): the preempt channel is QEMU\'s own, QMP shows the same statuses: postcopy-active, migrate-pause pauses both, recovery re-creates both channels, completed.',
