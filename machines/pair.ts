@@ -166,27 +166,6 @@ export const SYNC: readonly SyncSpec[] = [
     channel: 'connect',
   },
   {
-    // migrate_cancel in setup, before the channel connected, leaves the connect under way: the
-    // status is cancelling (7.2, master) or already cancelled (10.0: migrate_cancel.setup, the yank
-    // instance still registered). When the connect reaches a listening destination,
-    // migration_channel_connect -> migration_connect starts the thread all the same: it writes the
-    // header and setup sections, finds nothing active and cleans up (closing the stream,
-    // unregistering the yank instance). The destination has begun loading (active) and fails on the
-    // cut stream (tests/qtest/migration/precopy-tests.c: test_cancel_src_pre_switchover, phase
-    // setup, waits for it to be failed). Not told apart here: a destination restarted while the
-    // cancelled source still holds its yank instance is taken for the one the connect reaches.
-    name: 'connect-after-cancel',
-    ref: 'migration/channel.c: migration_channel_connect -> migration/migration.c: migration_connect, migration_thread -> migration_iteration_finish (CANCELLING/CANCELLED) -> migration_cleanup',
-    channelIn: ['closed'],
-    when: (s) => ['cancelling', 'cancelled'].includes(src(s)?.status ?? '') && !!src(s)!.yankRegistered && !toFile(src(s)) && dstAccepts(s) && tlsAgrees(s),
-    needs: 'the source must be cancelling or cancelled with its connect still under way (migrate_cancel in setup) and the destination listening (migrate-incoming) in none/setup, both with TLS or both without',
-    steps: [
-      { vm: 'destination', event: 'source-connected' },
-      { vm: 'source', event: 'cleanup-done' },
-      { vm: 'destination', event: 'channel-error' },
-    ],
-  },
-  {
     name: 'connect-refused',
     ref: 'migration/migration.c: migrate_fd_error (the connection fails)',
     channelIn: ['closed'],
@@ -355,6 +334,27 @@ export const SYNC: readonly SyncSpec[] = [
     name: 'cleanup',
     ref: 'migration/migration.c: migration_iteration_finish / migrate_fd_cleanup',
     steps: [{ vm: 'source', event: 'cleanup-done' }],
+  },
+  {
+    // migrate_cancel in setup, before the channel connected, leaves the connect under way: the
+    // status is cancelling (7.2, master) or already cancelled (10.0: migrate_cancel.setup, the yank
+    // instance still registered). When the connect reaches a listening destination,
+    // migration_channel_connect -> migration_connect starts the thread all the same: it writes the
+    // header and setup sections, finds nothing active and cleans up (closing the stream,
+    // unregistering the yank instance). The destination has begun loading (active) and fails on the
+    // cut stream (tests/qtest/migration/precopy-tests.c: test_cancel_src_pre_switchover, phase
+    // setup, waits for it to be failed). Not told apart here: a destination restarted while the
+    // cancelled source still holds its yank instance is taken for the one the connect reaches.
+    name: 'connect-after-cancel',
+    ref: 'migration/channel.c: migration_channel_connect -> migration/migration.c: migration_connect, migration_thread -> migration_iteration_finish (CANCELLING/CANCELLED) -> migration_cleanup',
+    channelIn: ['closed'],
+    when: (s) => ['cancelling', 'cancelled'].includes(src(s)?.status ?? '') && !!src(s)!.yankRegistered && !toFile(src(s)) && dstAccepts(s) && tlsAgrees(s),
+    needs: 'the source must be cancelling or cancelled with its connect still under way (migrate_cancel in setup) and the destination listening (migrate-incoming) in none/setup, both with TLS or both without',
+    steps: [
+      { vm: 'destination', event: 'source-connected' },
+      { vm: 'source', event: 'cleanup-done' },
+      { vm: 'destination', event: 'channel-error' },
+    ],
   },
   {
     // cpr-transfer: the source's migrate sent its cpr state over the cpr channel (cpr_state_save);
