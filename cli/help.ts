@@ -43,7 +43,7 @@ expected and what the trace shows. Commands still waiting for a reply at the end
 "pending" and are not departures.
 
 A command that changes what migration reads but that the model does not model (system_reset,
-quit, calc-dirty-rate, add-fd on qemu-7.2, ...: the profile's unmodelledCommands) is
+quit, snapshot-save, add-fd on qemu-7.2, ...: the profile's unmodelledCommands) is
 reported as "unchecked". It is not a departure, but the trace is not shown to conform either: exit
 1, unless --allow-unchecked. Other commands the model does not know (queries, devices) are listed in
 the text summary as not checked.

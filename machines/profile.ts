@@ -155,7 +155,10 @@ export type CheckName =
   | 'fdsetIdNegative'
   | 'fdsetNotHeld'
   | 'fdsetUnknown'
-  | 'cprChannelMissing';
+  | 'cprChannelMissing'
+  | 'dirtyCalcTimeOutOfRange'
+  | 'dirtySamplePagesNotSampling'
+  | 'dirtySamplePagesOutOfRange';
 
 /** A condition over a SideState and the command's arguments. All given fields must hold. */
 export interface Cond {
@@ -286,7 +289,7 @@ export interface Rule {
 }
 
 /** What the machine QEMU runs on may be like, beyond the model: environment outcomes of commands (Rule.env). */
-export const ENVIRONMENTS = ['port-in-use', 'no-fd-passed'] as const;
+export const ENVIRONMENTS = ['port-in-use', 'no-fd-passed', 'dirty-rate-measuring'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 /** A transition taken by QEMU's own threads (an internal event), as data. */

@@ -379,6 +379,25 @@ const checks: Record<CheckName, Check> = {
     const channels = Array.isArray(args.channels) ? (args.channels as { 'channel-type'?: unknown }[]) : [];
     return channels.some((c) => c?.['channel-type'] === 'cpr') ? false : {};
   },
+  // migration/dirtyrate.c: qmp_calc_dirty_rate. 7.2: calc-time in seconds, 1 to 60
+  // (is_sample_period_valid); from 8.2 with calc-time-unit (second or millisecond), 50 ms to 60 s
+  // (is_calc_time_valid). The profile's QAPI tells which (commandArgs: calc-time-unit).
+  dirtyCalcTimeOutOfRange(_s, args, p) {
+    const t = args['calc-time'];
+    if (typeof t !== 'number') return false;
+    if (!(p.commandArgs['calc-dirty-rate'] ?? []).includes('calc-time-unit')) return t < 1 || t > 60 ? {} : false;
+    const ms = args['calc-time-unit'] === 'millisecond' ? t : t * 1000;
+    return ms < 50 || ms > 60000 ? {} : false;
+  },
+  // qmp_calc_dirty_rate: sample-pages only with the (default) page-sampling mode.
+  dirtySamplePagesNotSampling(_s, args) {
+    return 'sample-pages' in args && (args.mode ?? 'page-sampling') !== 'page-sampling' ? {} : false;
+  },
+  // qmp_calc_dirty_rate -> is_sample_pages_valid: 128 to 16384 pages per GiB.
+  dirtySamplePagesOutOfRange(_s, args) {
+    const n = args['sample-pages'];
+    return typeof n === 'number' && (n < 128 || n > 16384) ? {} : false;
+  },
   // monitor_fdset_add_fd: an fdset-id given must not be negative.
   fdsetIdNegative(_s, args) {
     const id = args['fdset-id'];

@@ -687,7 +687,7 @@ class ScenarioRun {
   }
 
   /** A VM's connection closed: it exited. Record how; a mismatch unless the model explains it. */
-  private async onExit(t: Track, expected: boolean): Promise<void> {
+  private async onExit(t: Track, expected: boolean, crashPredicted = false): Promise<void> {
     const vm = this.vm(t.name);
     await Promise.race([vm.exited, sleep(3000)]);
     const e = vm.exit;
@@ -695,7 +695,7 @@ class ScenarioRun {
     this.pair.trace.note({ exited: t.name, code: t.dead.code, signal: t.dead.signal, stderr: t.dead.stderr });
     // A 7.2 destination exits when its incoming (precopy) load fails: the model must allow a load
     // in progress (status active) from where it was.
-    const explained = t.role === 'destination' && t.hyps.some((x) => closureOf(this.p, x.snapshot).some((h) => h.snapshot.context.status === 'active'));
+    const explained = crashPredicted || (t.role === 'destination' && t.hyps.some((x) => closureOf(this.p, x.snapshot).some((h) => h.snapshot.context.status === 'active')));
     if (!explained)
       this.mismatch('exit', t.name, expected ? 'a destination whose precopy load can fail (status active)' : 'the process keeps running', t.dead, stateSummary(t.hyps));
   }
@@ -820,7 +820,9 @@ class ScenarioRun {
         // It exited before its reply went out (e.g. yank on a loading destination): a mismatch
         // unless the model explains the exit; the command's outcome is unknown.
         this.pair.trace.note({ step: this.stepIndex, noReply: s.qmp, reason: e.message });
-        return this.onExit(t, false);
+        // A row whose handling kills QEMU before its reply (Rule.crash, afterReply false) explains it.
+        const crashes = preds.some((x) => x.rule !== null && !!this.p.rules.find((r) => r.id === x.rule)?.crash && !this.p.rules.find((r) => r.id === x.rule)!.crash!.afterReply);
+        return this.onExit(t, false, crashes);
       }
       if (e instanceof QmpTimeoutError) this.mismatch('scenario', s.vm, predictedText, `no reply within ${timeoutMs} ms`, stateSummary(t.hyps));
       throw e;

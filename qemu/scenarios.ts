@@ -1042,6 +1042,42 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    name: 'dirty-rate',
+    description:
+      'calc-dirty-rate on a running source under TCG: out-of-range calc-time and sample-pages refused, a page-sampling measurement taken, a second one (after it ended) too; set-vcpu-dirty-limit refused (no KVM dirty ring), cancel-vcpu-dirty-limit taken; on 10.0 mode dirty-ring refused and dirty-bitmap taken; then a precopy completes as ever.',
+    steps: [
+      caps(S, 'events'),
+      caps(D, 'events'),
+      cmd(S, 'calc-dirty-rate', { 'calc-time': 0 }),
+      cmd(S, 'calc-dirty-rate', { 'calc-time': 1, 'sample-pages': 100 }),
+      cmd(S, 'calc-dirty-rate', { 'calc-time': 1 }),
+      cmd(S, 'query-dirty-rate'),
+      { sleep: 1500 },
+      cmd(S, 'calc-dirty-rate', { 'calc-time': 1, mode: 'page-sampling', 'sample-pages': 128 }),
+      { sleep: 1500 },
+      cmd(S, 'calc-dirty-rate', { 'calc-time': 1, mode: 'dirty-ring' }, { only: ['qemu-10.0', 'qemu-master'] }),
+      cmd(S, 'calc-dirty-rate', { 'calc-time': 1, mode: 'dirty-bitmap', 'sample-pages': 512 }, { only: ['qemu-10.0', 'qemu-master'] }),
+      cmd(S, 'calc-dirty-rate', { 'calc-time': 1, mode: 'dirty-bitmap' }, { only: ['qemu-10.0', 'qemu-master'] }),
+      cmd(S, 'set-vcpu-dirty-limit', { 'dirty-rate': 100 }),
+      cmd(S, 'cancel-vcpu-dirty-limit'),
+      cmd(S, 'query-vcpu-dirty-limit'),
+      { sleep: 1500 },
+      cmd(S, 'migrate', { uri: '$DST_URI' }),
+      wait(S, 'completed', 'postmigrate'),
+      wait(D, 'completed', 'running'),
+    ],
+  },
+  {
+    name: 'dirty-rate-bitmap-crash-7.2',
+    description: "calc-dirty-rate mode dirty-bitmap under TCG: QEMU 7.2 dies (kvm_dirty_ring_enabled reads the NULL kvm_state), with no reply; the destination stays as it was.",
+    only: { profiles: ['qemu-7.2'], why: '10.0 tests kvm_state first: dirty-bitmap is taken (dirty-rate)' },
+    steps: [
+      cmd(S, 'calc-dirty-rate', { 'calc-time': 1, mode: 'dirty-bitmap' }),
+      waitExit(S),
+      cmd(D, 'query-migrate'),
+    ],
+  },
+  {
     name: 'fdset-missing',
     description:
       "The fd set commands and a file: URI naming a set the monitor lacks (file-tests.c's fdset cases, the errors): add-fd with no fd passed, remove-fd of no set, query-fdsets empty; migrate-incoming file:/dev/fdset/3 leaves the destination in setup and migrate to it fails, each with \"Failed to find fdset\".",

@@ -53,6 +53,9 @@ export const configRows = (running: readonly MigrationStatus[]): Rule[] => [
 ];
 
 const replaceRules: Rule[] = [
+  // is_calc_time_valid (8.2: calc-time-unit second or millisecond).
+  { id: 'calc-dirty-rate.calc-time', side: 'both', command: 'calc-dirty-rate', when: { check: 'dirtyCalcTimeOutOfRange' },
+    reject: { class: GE, desc: 'Calculation time is out of range [50ms, 60000ms].' }, ref: 'migration/dirtyrate.c: qmp_calc_dirty_rate (is_calc_time_valid)' },
   // qmp_migrate: uri and channels are both optional in the schema now; exactly one is needed.
   { id: 'migrate.args', side: 'both', command: 'migrate', when: { check: 'uriNotExactlyOne' },
     reject: { class: GE, desc: "need either 'uri' or 'channels' argument" }, ref: `${MC}: qmp_migrate` },
@@ -235,6 +238,10 @@ const addRules: { item: Rule; before?: string; after?: string }[] = [
   // state over a channel of its own first (cpr_state_save), so `channels` must name one.
   { after: 'migrate.transport', item: { id: 'migrate.cpr-channel-missing', side: 'both', command: 'migrate', when: { check: 'cprChannelMissing' },
     reject: { class: GE, desc: "missing 'cpr' migration channel" }, ref: `${MC}: qmp_migrate (MIG_MODE_CPR_TRANSFER && !cpr_channel)` } },
+  // ---- calc-dirty-rate (seen on the binary, conformance dirty-rate) ----
+  { after: 'calc-dirty-rate.sample-pages', item: { id: 'calc-dirty-rate.dirty-ring', side: 'both', command: 'calc-dirty-rate', when: { args: { mode: { equals: 'dirty-ring' } } },
+    reject: { class: GE, desc: 'mode dirty-ring is not enabled, use other method instead.' }, ref: 'migration/dirtyrate.c: qmp_calc_dirty_rate (!kvm_dirty_ring_enabled())',
+    note: 'under TCG, as every run here (no KVM dirty ring); dirty-bitmap is taken' } },
   // ---- fd sets: the commands, and a file: URI whose set is missing ----
   ...fdsetRows.map((item) => ({ item })),
   ...fdsetUnknownRows.map((item, n, all) => ({ after: n ? all[n - 1].id : 'migrate.fd-unknown.again.quiet', item })),
@@ -586,6 +593,8 @@ export const qemu100Delta: ProfileDelta = {
     'add-fd': ['fdset-id', 'opaque'],
     'remove-fd': ['fdset-id', 'fd'],
     'query-fdsets': [],
+    // calc-time-unit (8.2).
+    'calc-dirty-rate': ['calc-time', 'calc-time-unit', 'sample-pages', 'mode'],
   },
   commands: { add: FDSET_COMMANDS },
   // migrate_uri_parse: file: (8.2) joined the schemes.
@@ -618,7 +627,9 @@ export const qemu100Delta: ProfileDelta = {
     // migrate.yank-duplicate (colo): migrate_prepare refuses colo first (migration_is_running).
     // 7.2's postcopy-paused cancel and pre-switchover cancel race: refused / not racing in 10.0.
     // migrate.unknown-protocol(.quiet): 10.0 parses the URI first and changes nothing (migrate.uri-parse).
-    remove: ['migrate-incoming.args', 'migrate.yank-duplicate', 'migrate_cancel.postcopy-paused', 'migrate_cancel.pre-switchover', 'migrate.unknown-protocol', 'migrate.unknown-protocol.quiet', 'migrate.unknown-protocol.again', 'migrate.unknown-protocol.again.quiet'],
+    // calc-dirty-rate.dirty-ring / .dirty-bitmap: 7.2's crash under TCG is gone (kvm_dirty_ring_enabled
+    // tests kvm_state); the dirty-ring refusal comes after the sample-pages tests (addRules).
+    remove: ['calc-dirty-rate.dirty-ring', 'calc-dirty-rate.dirty-bitmap', 'migrate-incoming.args', 'migrate.yank-duplicate', 'migrate_cancel.postcopy-paused', 'migrate_cancel.pre-switchover', 'migrate.unknown-protocol', 'migrate.unknown-protocol.quiet', 'migrate.unknown-protocol.again', 'migrate.unknown-protocol.again.quiet'],
   },
   transitions: {
     // SOURCE_COLO: 10.0's source never enters COLO (src.switchover). src.cancel-set: no 7.2 cancel

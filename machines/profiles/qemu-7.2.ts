@@ -55,9 +55,6 @@ export const OPAQUE_COMMANDS: Readonly<Record<string, string>> = {
 export const UNMODELLED_72: UnmodelledCommand[] = [
   { id: 'add-fd', changes: 'the fd sets a /dev/fdset/N path opens', ref: 'monitor/misc.c: qmp_add_fd' },
   { id: 'remove-fd', changes: 'the fd sets a /dev/fdset/N path opens', ref: 'monitor/misc.c: qmp_remove_fd' },
-  { id: 'calc-dirty-rate', changes: 'starts a dirty-rate measurement (dirty logging in dirty-bitmap and dirty-ring modes)', ref: 'migration/dirtyrate.c: qmp_calc_dirty_rate' },
-  { id: 'set-vcpu-dirty-limit', changes: 'throttles vCPUs by dirty rate, as the dirty-limit capability does', ref: 'softmmu/dirtylimit.c: qmp_set_vcpu_dirty_limit' },
-  { id: 'cancel-vcpu-dirty-limit', changes: 'ends the vCPU dirty-rate throttle', ref: 'softmmu/dirtylimit.c: qmp_cancel_vcpu_dirty_limit' },
   { id: 'system_reset', changes: 'a reset request: the run state may leave shutdown, guest-panicked or suspended', ref: 'monitor/qmp-cmds.c: qmp_system_reset' },
   { id: 'system_powerdown', changes: 'an ACPI power button: the guest may shut down (run state shutdown)', ref: 'monitor/qmp-cmds.c: qmp_system_powerdown' },
   { id: 'quit', changes: 'the process exits', ref: 'monitor/qmp-cmds.c: qmp_quit' },
@@ -88,6 +85,38 @@ export function openFailsRows(id: string, check: CheckName, desc: string, ref: s
 }
 function fdUnknownRows(): Rule[] {
   return openFailsRows('migrate.fd-unknown', 'fdNameUnknown', FD_NOT_FOUND, `${MC}: qmp_migrate -> migration/fd.c: fd_start_outgoing_migration -> monitor_get_fd; migrate_fd_error (SETUP -> FAILED)`);
+}
+
+const DR = 'migration/dirtyrate.c';
+/** calc-dirty-rate's rows up to its mode test, which 10.0 moved (dirtyRateRows72 order: args, measuring, calc-time, mode, sample-pages, start). */
+function dirtyRateRows72(): Rule[] {
+  const mode = (m: string): Rule => ({
+    id: `calc-dirty-rate.${m}`, side: 'both', command: 'calc-dirty-rate', when: { args: { mode: { equals: m } } },
+    reject: { class: GE, desc: 'the process exits (SIGSEGV)' },
+    crash: { afterReply: false, how: 'kvm_dirty_ring_enabled() reads kvm_state, which is NULL under TCG (no KVM): the mode test of qmp_calc_dirty_rate dereferences it (seen on the binary: the monitor connection closes with no reply; docs/findings.md F19)' },
+    ref: `${DR}: qmp_calc_dirty_rate -> accel/kvm/kvm-all.c: kvm_dirty_ring_enabled`,
+  });
+  return [
+    { id: 'calc-dirty-rate.args', side: 'both', command: 'calc-dirty-rate', when: { args: { 'calc-time': 'absent' } },
+      reject: { class: GE, desc: "Parameter 'calc-time' is missing" }, ref: `${QAPI}: qobject_input_get_object (qmp_marshal_calc_dirty_rate)` },
+    { id: 'calc-dirty-rate.measuring', side: 'both', command: 'calc-dirty-rate', env: 'dirty-rate-measuring',
+      reject: { class: GE, desc: 'the dirty rate is already being measured.' }, ref: `${DR}: qmp_calc_dirty_rate (CalculatingState == DIRTY_RATE_STATUS_MEASURING)`,
+      note: 'an environment outcome: an earlier measurement (calc-time long) is still running; query-dirty-rate, not modelled, says so' },
+    { id: 'calc-dirty-rate.calc-time', side: 'both', command: 'calc-dirty-rate', when: { check: 'dirtyCalcTimeOutOfRange' },
+      reject: { class: GE, desc: 'calc-time is out of range[1, 60].' }, ref: `${DR}: qmp_calc_dirty_rate (is_sample_period_valid)` },
+    mode('dirty-ring'),
+    mode('dirty-bitmap'),
+    { id: 'calc-dirty-rate.sample-pages-mode', side: 'both', command: 'calc-dirty-rate', when: { check: 'dirtySamplePagesNotSampling' },
+      reject: { class: GE, desc: 'sample-pages is used only in page-sampling mode' }, ref: `${DR}: qmp_calc_dirty_rate` },
+    { id: 'calc-dirty-rate.sample-pages', side: 'both', command: 'calc-dirty-rate', when: { check: 'dirtySamplePagesOutOfRange' },
+      reject: { class: GE, desc: 'sample-pages is out of range[128, 16384].' }, ref: `${DR}: qmp_calc_dirty_rate (is_sample_pages_valid)` },
+    { id: 'calc-dirty-rate.start', side: 'both', command: 'calc-dirty-rate', accept: { reply: 'empty' }, ref: `${DR}: qmp_calc_dirty_rate -> qemu_thread_create (get_dirtyrate_thread)`,
+      note: 'a thread measures for calc-time and then reports through query-dirty-rate (not modelled: a measurement changes nothing migration reads)' },
+    { id: 'set-vcpu-dirty-limit.no-dirty-ring', side: 'both', command: 'set-vcpu-dirty-limit',
+      reject: { class: GE, desc: "dirty page limit feature requires KVM with accelerator property 'dirty-ring-size' set'" }, ref: 'softmmu/dirtylimit.c: qmp_set_vcpu_dirty_limit (!kvm_enabled() || !kvm_dirty_ring_enabled())' },
+    { id: 'cancel-vcpu-dirty-limit.no-dirty-ring', side: 'both', command: 'cancel-vcpu-dirty-limit', accept: { reply: 'empty' },
+      ref: 'softmmu/dirtylimit.c: qmp_cancel_vcpu_dirty_limit (!kvm_enabled(): returns, nothing to cancel)' },
+  ];
 }
 
 const BAD_URI = "Parameter 'uri' expects a valid migration protocol";
@@ -318,6 +347,10 @@ const rules: Rule[] = [
     note: 'outside migration: an opaque accepted step (the COLO procedures need it)',
   })),
 
+  // ---- calc-dirty-rate, set-/cancel-vcpu-dirty-limit (migration/dirtyrate.c, softmmu/dirtylimit.c) --
+  // Under TCG (no KVM, so no dirty ring), as the conformance runs and the capConflict
+  // dirty-limit-needs-dirty-ring read the machine. Seen on the binary (conformance dirty-rate-7.2).
+  ...dirtyRateRows72(),
   // ---- getfd / closefd: the monitor's named fds, which an fd: URI takes --------------------------
   { id: 'getfd.args', side: 'both', command: 'getfd', when: { args: { fdname: 'absent' } },
     reject: { class: GE, desc: "Parameter 'fdname' is missing" }, ref: `${QAPI}: qobject_input_get_object (qmp_marshal_getfd)` },
@@ -796,6 +829,7 @@ export const qemu72: Profile = {
     'migrate', 'migrate-incoming', 'migrate-recover', 'migrate_cancel', 'migrate-continue', 'migrate-pause', 'migrate-start-postcopy',
     'migrate-set-capabilities', 'migrate-set-parameters', 'query-migrate', 'query-migrate-capabilities', 'query-migrate-parameters',
     'query-status', 'cont', 'stop', 'system_wakeup', 'x-colo-lost-heartbeat', 'query-colo-status', 'yank', 'getfd', 'closefd',
+    'calc-dirty-rate', 'set-vcpu-dirty-limit', 'cancel-vcpu-dirty-limit',
     ...Object.keys(OPAQUE_COMMANDS),
   ],
   // Removed in QEMU 6.1 (docs/about/removed-features.rst); libvirt 6.0 still sent migrate_set_speed.
@@ -833,6 +867,10 @@ export const qemu72: Profile = {
     'query-colo-status': [],
     getfd: ['fdname'],
     closefd: ['fdname'],
+    // qapi/migration.json: the dirty-rate commands.
+    'calc-dirty-rate': ['calc-time', 'sample-pages', 'mode'],
+    'set-vcpu-dirty-limit': ['cpu-index', 'dirty-rate'],
+    'cancel-vcpu-dirty-limit': ['cpu-index'],
     yank: ['instances'],
   },
   transitions,
