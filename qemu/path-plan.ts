@@ -53,6 +53,7 @@ export const HELD_ALWAYS: ReadonlyMap<string, string> = new Map([
   ['checkpoint-request', 'the COLO checkpoint is held by the x-checkpoint-delay timer (20 s) and nothing causes it without changing the run (a new x-checkpoint-delay starts a checkpoint at once, and under TCG the primary deadlocks after a checkpoint: docs/findings.md F7)'],
   ['unplug-pending', 'the pair has no virtio-net failover device, so QEMU never waits for an unplug (wait-unplug needs a failover pair with a guest that negotiated STANDBY)'],
   ['unplug-done', 'the pair has no virtio-net failover device, so QEMU never waits for an unplug'],
+  ['connect-after-cancel', 'the planned paths hold a source in setup by migrating to a stalled listener ($STALLED_URI): the pending connect of a source cancelled there goes to that listener, never to the destination'],
 ]);
 
 export const THROTTLE_ARGS = { 'max-bandwidth': 10, 'max-postcopy-bandwidth': 10 };
