@@ -506,6 +506,32 @@ export function fdScenarios(p: Profile): Scenario[] {
   ];
   // migrate-pause out of postcopy-recover, and postcopy-recover-setup, are QEMU >= 8.2.
   if (p.statuses.source.includes('postcopy-recover-setup')) {
+    // test_postcopy_recovery_common up to postcopy_recover_fail's getfd: a postcopy paused by the
+    // source's migrate-pause (bandwidth: the 4096 B/s limit set first), an fd named fd-mig on each side.
+    const pausedWithFds = (bandwidth: boolean): ScenarioStep[] => [
+      q('source', 'migrate-set-capabilities', caps(['events', 'postcopy-ram'])),
+      q('destination', 'migrate-set-capabilities', caps(['events', 'postcopy-ram'])),
+      q('destination', 'migrate-incoming', { uri: URI }),
+      q('source', 'migrate', { uri: URI }),
+      sync('connect'),
+      ...(bandwidth ? [q('source', 'migrate-set-parameters', { 'max-postcopy-bandwidth': 4096 })] : []),
+      q('source', 'migrate-start-postcopy'),
+      sync('postcopy-start'),
+      sync('postcopy-run', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
+      q('source', 'migrate-pause', undefined, { source: { status: 'postcopy-paused' }, destination: { status: 'postcopy-paused' } }),
+      q('source', 'getfd', NAME),
+      q('destination', 'getfd', NAME),
+    ];
+    // The good recovery that follows, to completion.
+    const goodRecovery = (): ScenarioStep[] => [
+      q('destination', 'migrate-recover', { uri: URI }),
+      q('source', 'migrate', { uri: URI, resume: true }, { source: { status: 'postcopy-recover-setup' } }),
+      q('source', 'migrate-set-parameters', { 'max-postcopy-bandwidth': 0 }),
+      sync('recover-connect', { source: { status: 'postcopy-recover' }, destination: { status: 'postcopy-recover' } }),
+      sync('recover-done', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
+      sync('postcopy-complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
+      sync('cleanup', { source: { runstate: 'postmigrate' } }),
+    ];
     // postcopy_recover_fail with each side given an unpaired socket: each meets a stray peer
     // (pair.ts SYNC stray steps), so each sits where it got alone and needs its own migrate-pause.
     // handshake: both reach postcopy-recover; reconnect: the source's peer is closed, so its resume
@@ -515,18 +541,7 @@ export function fdScenarios(p: Profile): Scenario[] {
         name: `/migration/postcopy/recovery/double-failures/${stage}`,
         from: `tests/qtest/migration/framework.c: postcopy_recover_fail (${stage === 'handshake' ? 'POSTCOPY_FAIL_RECOVERY' : 'POSTCOPY_FAIL_CHANNEL_ESTABLISH'}), test_postcopy_recovery_common`,
         steps: [
-          q('source', 'migrate-set-capabilities', caps(['events', 'postcopy-ram'])),
-          q('destination', 'migrate-set-capabilities', caps(['events', 'postcopy-ram'])),
-          q('destination', 'migrate-incoming', { uri: URI }),
-          q('source', 'migrate', { uri: URI }),
-          sync('connect'),
-          q('source', 'migrate-set-parameters', { 'max-postcopy-bandwidth': 4096 }),
-          q('source', 'migrate-start-postcopy'),
-          sync('postcopy-start'),
-          sync('postcopy-run', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
-          q('source', 'migrate-pause', undefined, { source: { status: 'postcopy-paused' }, destination: { status: 'postcopy-paused' } }),
-          q('source', 'getfd', NAME),
-          q('destination', 'getfd', NAME),
+          ...pausedWithFds(true),
           q('destination', 'migrate-recover', { uri: FD }),
           sync('recover-connect-stray', { destination: { status: 'postcopy-recover' }, source: { status: 'postcopy-paused' } }),
           q('source', 'migrate', { uri: FD, resume: true }, { source: { status: 'postcopy-recover-setup' } }),
@@ -537,14 +552,7 @@ export function fdScenarios(p: Profile): Scenario[] {
               ]
             : [sync('resume-connect-refused', { source: { status: 'postcopy-paused' }, destination: { status: 'postcopy-recover' } })]),
           q('destination', 'migrate-pause', undefined, { source: { status: 'postcopy-paused' }, destination: { status: 'postcopy-paused' } }),
-          // the good recovery
-          q('destination', 'migrate-recover', { uri: URI }),
-          q('source', 'migrate', { uri: URI, resume: true }, { source: { status: 'postcopy-recover-setup' } }),
-          q('source', 'migrate-set-parameters', { 'max-postcopy-bandwidth': 0 }),
-          sync('recover-connect', { source: { status: 'postcopy-recover' }, destination: { status: 'postcopy-recover' } }),
-          sync('recover-done', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
-          sync('postcopy-complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
-          sync('cleanup', { source: { runstate: 'postmigrate' } }),
+          ...goodRecovery(),
         ],
       });
     }
@@ -554,29 +562,12 @@ export function fdScenarios(p: Profile): Scenario[] {
       name: 'postcopy recovery over fd:NAME, left by migrate-pause in postcopy-recover',
       from: 'tests/qtest/migration/framework.c: postcopy_recover_fail (POSTCOPY_FAIL_RECOVERY), test_postcopy_recovery_common',
       steps: [
-        q('source', 'migrate-set-capabilities', caps(['events', 'postcopy-ram'])),
-        q('destination', 'migrate-set-capabilities', caps(['events', 'postcopy-ram'])),
-        q('destination', 'migrate-incoming', { uri: URI }),
-        q('source', 'migrate', { uri: URI }),
-        sync('connect'),
-        q('source', 'migrate-start-postcopy'),
-        sync('postcopy-start'),
-        sync('postcopy-run', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
-        q('source', 'migrate-pause', undefined, { source: { status: 'postcopy-paused' }, destination: { status: 'postcopy-paused' } }),
-        q('source', 'getfd', NAME),
-        q('destination', 'getfd', NAME),
+        ...pausedWithFds(false),
         q('destination', 'migrate-recover', { uri: FD }),
         q('source', 'migrate', { uri: FD, resume: true }, { source: { status: 'postcopy-recover-setup' } }),
         sync('recover-connect', { source: { status: 'postcopy-recover' }, destination: { status: 'postcopy-recover' } }),
         q('source', 'migrate-pause', undefined, { source: { status: 'postcopy-paused' }, destination: { status: 'postcopy-paused' }, channel: 'broken' }),
-        // the good recovery
-        q('destination', 'migrate-recover', { uri: URI }),
-        q('source', 'migrate', { uri: URI, resume: true }, { source: { status: 'postcopy-recover-setup' } }),
-        q('source', 'migrate-set-parameters', { 'max-postcopy-bandwidth': 0 }),
-        sync('recover-connect', { source: { status: 'postcopy-recover' }, destination: { status: 'postcopy-recover' } }),
-        sync('recover-done', { source: { status: 'postcopy-active' }, destination: { status: 'postcopy-active' } }),
-        sync('postcopy-complete', { source: { status: 'completed' }, destination: { status: 'completed', runstate: 'running' } }),
-        sync('cleanup', { source: { runstate: 'postmigrate' } }),
+        ...goodRecovery(),
       ],
     });
   }
