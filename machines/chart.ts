@@ -125,14 +125,24 @@ function alwaysDecidesIn(rule: Rule, state: string, region: Region): boolean {
   return Object.keys(rule.when ?? {}).every((k) => OWN_KEYS[region].includes(k)) && mayHoldIn(rule, state, region);
 }
 
+const sideRulesCache = new WeakMap<Profile, Partial<Record<Side, Rule[]>>>();
+/** The rows a side's chart may draw, in table order (asked once per leaf of each region: filtered once). */
+function sideRules(p: Profile, side: Side): Rule[] {
+  let bySide = sideRulesCache.get(p);
+  if (!bySide) sideRulesCache.set(p, (bySide = {}));
+  return (bySide[side] ??= p.rules.filter(
+    (rule) =>
+      (rule.side === 'both' || rule.side === side) &&
+      rule.env === undefined && // an environment outcome: not the chart's nominal answer (rules.ts: decide)
+      !rule.accept?.becomes, // the process changes role: the other role's machine takes over (side.ts: stepSide)
+  ));
+}
+
 /** The rows that can move this region out of `state`: not shadowed by an earlier row that always decides there. */
 function movingRules(p: Profile, side: Side, state: string, region: Region): Rule[] {
   const out: Rule[] = [];
   const shadowed = new Set<string>();
-  for (const rule of p.rules) {
-    if (rule.side !== 'both' && rule.side !== side) continue;
-    if (rule.env !== undefined) continue; // an environment outcome: not the chart's nominal answer (rules.ts: decide)
-    if (rule.accept?.becomes) continue; // the process changes role: the other role's machine takes over (side.ts: stepSide)
+  for (const rule of sideRules(p, side)) {
     if (shadowed.has(rule.command)) continue;
     if (ruleTarget(rule, region) && mayHoldIn(rule, state, region)) out.push(rule);
     if (alwaysDecidesIn(rule, state, region)) shadowed.add(rule.command);
@@ -149,6 +159,7 @@ export function chartConfig(p: Profile, spec: ChartSpec) {
   const leaves = new Set(leafPaths(spec.tree));
   const mirror = MIRROR[spec.region];
   const target = (to: string) => `#${stateId(spec.side, spec.region, to)}`;
+  const own = p.transitions.filter((t) => t.chart === spec.chart && (t.side === undefined || t.side === spec.side));
 
   function node(path: string, sub: StateTree | null): Record<string, unknown> {
     const on: Record<string, TransitionConfig[]> = {};
@@ -167,8 +178,8 @@ export function chartConfig(p: Profile, spec: ChartSpec) {
       }
       if (qmp.length) on.qmp = qmp;
     }
-    for (const t of p.transitions) {
-      if (t.chart !== spec.chart || (t.side !== undefined && t.side !== spec.side) || !t.from.includes(path) || !leaves.has(t.to)) continue;
+    for (const t of own) {
+      if (!t.from.includes(path) || !leaves.has(t.to)) continue;
       (on[t.event] ??= []).push({
         target: target(t.to),
         guard: { type: 'transitionEnabled', params: { transition: t.id } },
