@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getProfile, matrixProbes } from '../machines/index.ts';
 import { hasBrowser, startViewer, watchRequests } from './browser.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -67,6 +68,34 @@ describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
       expect(b.y + b.height).toBeLessThanOrEqual(900);
     }
     await page.screenshot({ path: join(ROOT, 'test-artifacts', 'viewer-pair-1440.png') });
+  });
+
+  it('the first render fills each command list as far as it shows; the other rows follow, and every command has its row once ready', async () => {
+    // Read at the moment the page marks its first render (performance.mark is synchronous).
+    await page.addInitScript(() => {
+      const mark = performance.mark.bind(performance);
+      performance.mark = ((name: string, o?: PerformanceMarkOptions) => {
+        if (name === 'migstate:first-render')
+          (window as unknown as { firstRender: unknown }).firstRender = [...document.querySelectorAll<HTMLElement>('ul.cmds')].map((ul) => ({ rows: ul.querySelectorAll('li.cmd').length, filled: ul.scrollHeight > ul.clientHeight, badges: [...ul.querySelectorAll('.badge')].every((b) => b.textContent) }));
+        return mark(name, o);
+      }) as typeof performance.mark;
+    });
+    await open();
+    const first = (await page.evaluate(() => (window as unknown as { firstRender: { rows: number; filled: boolean; badges: boolean }[] }).firstRender))!;
+    const all = getProfile('qemu-7.2');
+    const probes = matrixProbes(all).length;
+    expect(first).toHaveLength(2);
+    for (const l of first) {
+      expect(l.rows).toBeGreaterThan(0);
+      expect(l.rows).toBeLessThan(probes); // the rest come after the first frame
+      expect(l.filled).toBe(true); // more rows than the scroll box shows: nothing blank on screen
+      expect(l.badges).toBe(true); // each row built is already marked permitted or blocked
+    }
+    for (const s of ['source', 'destination'] as const) expect(await side(s).locator('ul.cmds li.cmd').count()).toBe(probes);
+    // A row built after the first frame is marked like the others.
+    expect(await side('source').locator('ul.cmds li.cmd').last().locator('.badge').textContent()).toMatch(/permitted|blocked/);
+    const order = await page.evaluate(() => ['migstate:first-render', 'migstate:ready'].map((n) => performance.getEntriesByName(n)[0].startTime));
+    expect(order[0]).toBeLessThanOrEqual(order[1]);
   });
 
   it('what can happen next: the moves of each process now, and the steps it takes part in, with why the others cannot happen', async () => {

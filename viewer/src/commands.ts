@@ -15,6 +15,16 @@ export const FAULT_DOC: Record<string, string> = {
   'crash-destination': 'the destination QEMU process dies: its end of the channel breaks',
 };
 
+/**
+ * Rows built with the page's first frame: more than a command list's scroll box shows (34vh, about
+ * five rows at 1440×900, eight on a 1440-tall screen). The other fifty-odd rows of each list cost
+ * a third of the first render (their DOM, decisions, style and layout) and are out of sight.
+ */
+const FIRST_ROWS = 12;
+
+/** After the next frame has been produced: a task queued from the frame's own callback. */
+const afterPaint = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
 interface Row {
   li: HTMLLIElement;
   button: HTMLButtonElement;
@@ -52,39 +62,53 @@ export class CommandPanel {
     );
   }
 
-  /** Builds the rows for a profile (its commands, with representative arguments). */
+  /** Builds the rows for a profile (its commands, with representative arguments): the first
+   * FIRST_ROWS now, the others once the frame that shows them is painted (`complete`). */
   build(p: Profile): void {
     this.profile = p;
     this.rows = [];
     this.list.replaceChildren();
     const probes = matrixProbes(p);
-    probes.forEach((probe, i) => {
-      const key = `${this.side}-${i}`;
-      const input = h('input', {
-        class: 'args',
-        type: 'text',
-        spellcheck: 'false',
-        value: probe.arguments ? JSON.stringify(probe.arguments) : '',
-        placeholder: 'no arguments',
-        'aria-label': `arguments of ${probe.label} (JSON)`,
-      });
-      const why = h('div', { class: 'why', id: `why-${key}` });
-      const badge = h('span', { class: 'badge' });
-      const button = h('button', { type: 'button', class: 'send', 'aria-describedby': `why-${key}`, 'data-command': probe.command }, probe.label);
-      const li = h('li', { class: 'cmd' }, h('div', { class: 'line' }, button, badge, input), why);
-      const row: Row = { li, button, badge, input, why, command: probe.command, key };
-      button.addEventListener('click', () => {
-        const args = this.args(row);
-        if (args === undefined) return;
-        this.send(args ? { type: 'qmp', vm: this.side, command: probe.command, arguments: args } : { type: 'qmp', vm: this.side, command: probe.command });
-      });
-      input.addEventListener('input', () => this.updateRow(row));
-      input.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter') button.click();
-      });
-      this.rows.push(row);
-      this.list.append(li);
+    const gen = ++this.generation;
+    probes.slice(0, FIRST_ROWS).forEach((probe, i) => this.addRow(probe, i));
+    this.complete = afterPaint().then(() => {
+      if (gen !== this.generation) return;
+      const from = this.rows.length;
+      probes.slice(from).forEach((probe, j) => this.updateRow(this.addRow(probe, from + j)));
     });
+  }
+
+  /** Resolves once every command has its row (the rows after the first screenful come a frame later). */
+  complete: Promise<void> = Promise.resolve();
+  private generation = 0;
+
+  private addRow(probe: ReturnType<typeof matrixProbes>[number], i: number): Row {
+    const key = `${this.side}-${i}`;
+    const input = h('input', {
+      class: 'args',
+      type: 'text',
+      spellcheck: 'false',
+      value: probe.arguments ? JSON.stringify(probe.arguments) : '',
+      placeholder: 'no arguments',
+      'aria-label': `arguments of ${probe.label} (JSON)`,
+    });
+    const why = h('div', { class: 'why', id: `why-${key}` });
+    const badge = h('span', { class: 'badge' });
+    const button = h('button', { type: 'button', class: 'send', 'aria-describedby': `why-${key}`, 'data-command': probe.command }, probe.label);
+    const li = h('li', { class: 'cmd' }, h('div', { class: 'line' }, button, badge, input), why);
+    const row: Row = { li, button, badge, input, why, command: probe.command, key };
+    button.addEventListener('click', () => {
+      const args = this.args(row);
+      if (args === undefined) return;
+      this.send(args ? { type: 'qmp', vm: this.side, command: probe.command, arguments: args } : { type: 'qmp', vm: this.side, command: probe.command });
+    });
+    input.addEventListener('input', () => this.updateRow(row));
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') button.click();
+    });
+    this.rows.push(row);
+    this.list.append(li);
+    return row;
   }
 
   /** The row's arguments: an object, null for none, undefined if the text is not a JSON object. */

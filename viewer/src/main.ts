@@ -592,7 +592,11 @@ const loadFailed = (what: string, panel: HTMLElement) => (e: unknown) => {
 };
 
 const app = new App(document.getElementById('app')!);
-void app.ready.then(() => {
+// The first render: charts drawn and highlighted, both panels and the pair's steps filled as far as
+// they show. Ready: every row of every list is there too (tests wait for it).
+void app.ready.then(async () => {
+  performance.mark('migstate:first-render');
+  await Promise.all(SIDES.map((s) => app.panels[s].complete));
   performance.mark('migstate:ready');
   document.body.dataset.ready = 'true';
 });
