@@ -4,7 +4,7 @@
 import type { ChartTransition, Cond, Profile, SideState } from './profile.ts';
 import { decide, evalCond, type Decision } from './rules.ts';
 import { transitionApplies, MIRROR, CHART_REGION } from './chart.ts';
-import { startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
+import { hasIncomingCpr, monitorUp, startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
 import { fastStep, contextKey } from './fast-step.ts';
 export { stateKey };
 import { INTERNAL_EVENTS, type IncomingMode, type MigrationStatus, type QmpArguments, type RunState, type Side, type SideEvent } from './vocabulary.ts';
@@ -185,7 +185,7 @@ export class SideSearch {
   ) {
     const starts: SideInput[] = paused.map((pz) => (side === 'source' ? { side, paused: pz } : { side, incoming, paused: pz }));
     // cpr-transfer (QEMU >= 10.0): a destination started with -incoming cpr too, waiting for the cpr state.
-    if (side === 'destination' && p.transitions.some((t) => t.event === 'cpr-loaded')) starts.push(...paused.map((pz) => ({ side, incoming, paused: pz, cpr: true })));
+    if (side === 'destination' && hasIncomingCpr(p)) starts.push(...paused.map((pz) => ({ side, incoming, paused: pz, cpr: true })));
     this.alphabet = [...movingProbes(p, side).map(probeEvent), ...INTERNAL_EVENTS.map((type) => ({ type }) as SideEvent)];
     const setCaps: SideEvent = { type: 'qmp', command: 'migrate-set-capabilities', arguments: { capabilities: caps.map((capability) => ({ capability, state: true })) } };
     let accepted = false;
@@ -215,8 +215,7 @@ export class SideSearch {
     const cur = this.queue[this.head++];
     this.reached.push(cur);
     for (const e of this.alphabet) {
-      // No monitor yet (-incoming cpr, SideState.cprLoading): no command reaches the process.
-      if (e.type === 'qmp' && cur.context.cprLoading) continue;
+      if (e.type === 'qmp' && !monitorUp(cur.context)) continue;
       const next = fastStep(this.p, cur.context, e);
       // A process that takes the other role (Accept.becomes) leaves this side's search (mayMove).
       if (!next || next.side !== cur.context.side) continue;

@@ -5,7 +5,7 @@
 import type { Profile, SideState } from './profile.ts';
 import { answer, exploreSide, matrixProbes, type Probe, type Reached } from './explore.ts';
 import { fastStep } from './fast-step.ts';
-import { startSide } from './side.ts';
+import { monitorUp, startSide } from './side.ts';
 import type { QmpError, Side } from './vocabulary.ts';
 
 /** Capability sets tried, in order: the first that reaches a state names its row. */
@@ -88,7 +88,7 @@ export function permissionMatrix(p: Profile, side: Side): Matrix {
     const seenHere = new Set<string>();
     for (const r of exploreSide(p, side, caps)) {
       // A process with no monitor yet (-incoming cpr) answers no command: not a row.
-      if (r.context.cprLoading) continue;
+      if (!monitorUp(r.context)) continue;
       const k = rowKey(r);
       if (seenHere.has(k)) continue;
       seenHere.add(k);

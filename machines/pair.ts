@@ -9,7 +9,7 @@
 // (blockedReason: the viewer's "cannot happen now"). Pure: every step returns a new state.
 import type { Profile, SideState } from './profile.ts';
 import { mayMove } from './explore.ts';
-import { startSide, stepSide, type SideInput, type SideSnapshot } from './side.ts';
+import { monitorUp, startSide, stepSide, type SideInput, type SideSnapshot } from './side.ts';
 import { startChannel, stepChannel, type ChannelEvent, type ChannelSnapshot } from './channel.ts';
 import { cprModeOn } from './effects.ts';
 import { exitEvents, graphOf, loadFailureExits, type EventKey } from './inclusion.ts';
@@ -801,8 +801,7 @@ export function composeStep<S, C>(st: Stepper<S, C>, s: Composite<S, C>, e: Pair
     case 'qmp': {
       const side = s[e.vm];
       if (side === null) return why ? blocked(why, `the ${e.vm} has exited`) : null;
-      // -incoming cpr: qemu_init waits for the cpr state before it creates the monitor (SideState.cprLoading).
-      if (st.ctx(e.vm, side).cprLoading) return why ? blocked(why, `the ${e.vm} has no monitor yet: it waits for the source's cpr state (-incoming cpr)`) : null;
+      if (!monitorUp(st.ctx(e.vm, side))) return why ? blocked(why, `the ${e.vm} has no monitor yet: it waits for the source's cpr state (-incoming cpr)`) : null;
       const r = st.command(e.vm, side, e.arguments ? { type: 'qmp', command: e.command, arguments: e.arguments } : { type: 'qmp', command: e.command });
       onCommand?.(r);
       // A row whose handling kills QEMU (Rule.crash): the process is gone, the peer sees EOF.
@@ -924,7 +923,7 @@ export function stepPair(p: Profile, s: PairState, e: PairEvent, opts: { events?
   const onSent = sent ? (x: Sent) => sent.push(x) : undefined;
   if (e.type === 'qmp') {
     if (!s[e.vm]) return { state: s, changed: false, reply: { exited: true }, sent };
-    if (s[e.vm]!.context.cprLoading) return { state: s, changed: false, reply: { noMonitor: true }, sent };
+    if (!monitorUp(s[e.vm]!.context)) return { state: s, changed: false, reply: { noMonitor: true }, sent };
     let d: Decision | undefined;
     const out = composeStep(snapshotStepper(p, (x) => (d = x), onSent), s, e) ?? s;
     const reply: PairReply = d!.allowed ? { return: d!.reply } : { error: d!.error };

@@ -13,7 +13,7 @@ import { sourceStatusChart } from './source-status.ts';
 import { destinationStatusChart } from './destination-status.ts';
 import { runStateChart } from './run-state.ts';
 import { mayMove, movingProbes, probeEvent } from './explore.ts';
-import { sideMachine, startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
+import { hasIncomingCpr, monitorUp, sideMachine, startSide, stepSide, stateKey, type SideInput, type SideSnapshot } from './side.ts';
 import { capVariants } from './explore-pair.ts';
 import { INTERNAL_EVENTS, type Side, type SideEvent } from './vocabulary.ts';
 
@@ -95,11 +95,10 @@ function starts(p: Profile, side: Side): SideInput[] {
   if (side === 'source') return [{ side }, { side, paused: true }];
   // -incoming URI and -S are migrate-incoming and stop from here; not so with -incoming cpr
   // (cpr-transfer), where the URI is listened on only once the cpr state is loaded.
-  const cpr = p.transitions.some((t) => t.event === 'cpr-loaded');
-  return [{ side, incoming: 'defer' }, ...(cpr ? [{ side, incoming: 'defer', cpr: true }, { side, incoming: 'uri', cpr: true }] satisfies SideInput[] : [])];
+  return [{ side, incoming: 'defer' }, ...(hasIncomingCpr(p) ? [{ side, incoming: 'defer', cpr: true }, { side, incoming: 'uri', cpr: true }] satisfies SideInput[] : [])];
 }
-/** No command reaches a process with no monitor yet (-incoming cpr: SideState.cprLoading). */
-const reachable = (s: SideSnapshot, e: SideEvent) => e.type !== 'qmp' || !s.context.cprLoading;
+/** No command reaches a process with no monitor yet (side.ts: monitorUp). */
+const reachable = (s: SideSnapshot, e: SideEvent) => e.type !== 'qmp' || monitorUp(s.context);
 
 /**
  * The paths of one side of a profile, generated with @xstate/graph's getShortestPaths. `within`:

@@ -28,6 +28,22 @@ export interface SideInput {
   cpr?: boolean;
 }
 
+/**
+ * Whether a command reaches the process. With `-incoming cpr` (cpr-transfer, QEMU >= 10.0) qemu_init
+ * waits in cpr_state_load for the source's cpr state before it creates the monitor (system/vl.c:
+ * qemu_init), so until the pair step cpr-transfer no command is read: no answer, no effect. The one
+ * reading of SideState.cprLoading for that: the pair (its reply and its reason), the searches and the
+ * path planner (no such step), the matrix (no such row).
+ */
+export function monitorUp(c: SideState): boolean {
+  return !c.cprLoading;
+}
+
+/** Whether the profile has destinations started with `-incoming cpr` (its dst.cpr-loaded transitions). */
+export function hasIncomingCpr(p: Profile): boolean {
+  return p.transitions.some((t) => t.event === 'cpr-loaded');
+}
+
 // Decisions are pure functions of (context, event); both are immutable, so cache by identity: a
 // guard may be asked about the same event several times in one step.
 const decisionCache = new WeakMap<object, WeakMap<object, Decision>>();
