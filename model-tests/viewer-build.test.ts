@@ -1,0 +1,102 @@
+// The production build as users get it (`npm run build`, then `npm run preview`): the other browser
+// tests use Vite's dev server, which serves the sources module by module, so what only the build
+// does (its chunks, the precomputed layouts of each profile in their own chunk, the one stylesheet,
+// the preloads in index.html) is checked here, in Debian's Chromium at 1440×900.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getProfile, matrixProbes } from '../machines/index.ts';
+import { CHROMIUM, hasBrowser, watchRequests } from './browser.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+
+describe.skipIf(!hasBrowser)('the production build in the browser', () => {
+  const out = mkdtempSync(join(tmpdir(), 'migstate-build-'));
+  let server: PreviewServer;
+  let browser: Browser;
+  let page: Page;
+  let base = '';
+  let external: string[] = [];
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    const { build, preview } = await import('vite');
+    const { chromium } = await import('playwright-core');
+    const config = join(ROOT, 'vite.config.ts');
+    await build({ configFile: config, logLevel: 'error', build: { outDir: out, emptyOutDir: true } });
+    server = await preview({ configFile: config, build: { outDir: out }, preview: { port: 0, host: '127.0.0.1' }, logLevel: 'error' });
+    base = `http://127.0.0.1:${(server.httpServer.address() as { port: number }).port}/`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    external = await watchRequests(page);
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (server ? server.httpServer.close(() => r()) : r()));
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  const side = (s: string) => page.locator(`section[data-side=${s}]`);
+  const status = (s: 'source' | 'destination') => side(s).locator('.cur-status').innerText();
+  const listening = async () => / · listening · /.test(await side('destination').locator('.panel .state-line').innerText());
+
+  it('index.html asks for one stylesheet and preloads the first profile’s layouts; every file it names was built', () => {
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    const files = new Set(readdirSync(join(out, 'assets')).map((f) => `./assets/${f}`));
+    const named = [...html.matchAll(/(?:href|src)="(\.\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(2);
+    for (const f of named) expect(files.has(f), f).toBe(true);
+    expect(named.filter((f) => f.endsWith('.css'))).toHaveLength(1);
+    // The layouts chunk of qemu-7.2 (viewer/src/sim.ts: DEFAULT_CONFIG) is fetched beside the page's script.
+    const preloads = [...html.matchAll(/rel="modulepreload"[^>]*href="(\.\/assets\/[^"]+)"/g)].map((m) => readFileSync(join(out, m[1]), 'utf8'));
+    expect(preloads.some((js) => js.includes('qemu-7.2|source|'))).toBe(true);
+  });
+
+  it('the first page: charts drawn from precomputed layouts with the active states marked, every command listed and judged, a step taken', async () => {
+    await page.goto(base);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+    const stats = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { precomputed: number; computed: number } } }).migstate.layoutStats);
+    expect(stats.computed).toBe(0);
+    expect(stats.precomputed).toBeGreaterThanOrEqual(3);
+    for (const s of ['source', 'destination'] as const) {
+      expect(await side(s).locator('svg .state.active').count()).toBeGreaterThan(0);
+      expect(await side(s).locator('ul.cmds li.cmd').count()).toBe(matrixProbes(getProfile('qemu-7.2')).length);
+      expect(await side(s).locator('ul.cmds li.cmd.allowed, ul.cmds li.cmd.blocked').count()).toBe(matrixProbes(getProfile('qemu-7.2')).length);
+    }
+    expect(await status('destination')).toBe('none');
+    expect(await listening()).toBe(false);
+    // 7.2 listens and keeps status none until a source connects (rule migrate-incoming.start).
+    await side('destination').locator('ul.cmds').getByRole('button', { name: 'migrate-incoming', exact: true }).click();
+    expect(await listening()).toBe(true);
+    expect(await side('source').locator('.next-now').getByRole('button', { name: /^migrate\b/ }).count()).toBeGreaterThan(0);
+  });
+
+  it('another profile: its commands and its own precomputed layouts, loaded when asked for', async () => {
+    await page.locator('#profile').selectOption('qemu-10.0');
+    await page.waitForFunction(() => document.querySelector('section[data-side=source] svg .state.active'));
+    const stats = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { precomputed: number; computed: number } } }).migstate.layoutStats);
+    expect(stats.computed).toBe(0);
+    expect(await side('source').locator('ul.cmds li.cmd').count()).toBe(matrixProbes(getProfile('qemu-10.0')).length);
+    // The step taken before the change is replayed under the new profile.
+    expect(await listening()).toBe(true);
+    expect(await page.locator('.history li').count()).toBeGreaterThan(0);
+  });
+
+  it('the lazily loaded views work from the build: the matrix and the replay tab', async () => {
+    await page.getByRole('tab', { name: 'Permission matrix' }).click();
+    await page.waitForSelector('table.matrix', { timeout: 60_000 });
+    await page.getByRole('tab', { name: 'Trace replay' }).click();
+    await page.waitForSelector('.replay-view', { timeout: 60_000 });
+  });
+
+  it('no page error, and no request left this machine', () => {
+    expect(errors).toEqual([]);
+    expect(external).toEqual([]);
+  });
+});
