@@ -17,8 +17,8 @@ export const FAULT_DOC: Record<string, string> = {
 
 /**
  * Rows built with the page's first frame: more than a command list's scroll box shows (34vh, about
- * five rows at 1440×900, eight on a 1440-tall screen). The other fifty-odd rows of each list cost
- * a third of the first render (their DOM, decisions, style and layout) and are out of sight.
+ * five rows at 1440×900, eight on a 1440-tall screen). The other fifty-odd rows of each list are out
+ * of sight, and their DOM, decisions, style and layout need not come before that frame.
  */
 const FIRST_ROWS = 12;
 
