@@ -36,7 +36,8 @@ const PAINTED = `new PerformanceObserver((l, o) => { if (l.getEntriesByName('mig
 try {
   // (1) First render, cold page each time (new context: no cache), the viewer and the baseline
   // page alternately (the first of each pair thrown away: a cold browser).
-  const runs = { viewer: { ready: [] as number[], painted: [] as number[], script: [] as number[], all: [] as number[] }, baseline: { ready: [] as number[], painted: [] as number[], script: [] as number[], all: [] as number[] } };
+  const series = () => ({ ready: [] as number[], painted: [] as number[], script: [] as number[], all: [] as number[] });
+  const runs = { viewer: series(), baseline: series() };
   let cold = 0;
   for (let i = 0; i < 13; i++)
     for (const which of (i % 2 ? ['viewer', 'baseline'] : ['baseline', 'viewer']) as (keyof typeof runs)[]) {
