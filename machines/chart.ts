@@ -120,11 +120,6 @@ function mayHoldIn(rule: Rule, state: string, region: Region): boolean {
   return (!list || list.some((x) => within(state, x))) && !(notList && notList.some((x) => within(state, x)));
 }
 
-/** A row decides in `state` whatever else holds: its condition looks at this region only. */
-function alwaysDecidesIn(rule: Rule, state: string, region: Region): boolean {
-  return Object.keys(rule.when ?? {}).every((k) => OWN_KEYS[region].includes(k)) && mayHoldIn(rule, state, region);
-}
-
 const sideRulesCache = new WeakMap<Profile, Partial<Record<Side, Rule[]>>>();
 /** The rows a side's chart may draw, in table order (asked once per leaf of each region: filtered once). */
 function sideRules(p: Profile, side: Side): Rule[] {
@@ -138,14 +133,30 @@ function sideRules(p: Profile, side: Side): Rule[] {
   ));
 }
 
+const regionRulesCache = new WeakMap<Rule[], Partial<Record<Region, { rule: Rule; moves: boolean; own: boolean }[]>>>();
+/**
+ * The rows of `rules` that matter to a region, in table order: those that move it, and those whose
+ * condition looks at it alone (they may shadow later rows). The rest neither move it nor shadow, so
+ * the per-state scan below (once per leaf of each region) need not look at them.
+ */
+function regionRules(rules: Rule[], region: Region) {
+  let byRegion = regionRulesCache.get(rules);
+  if (!byRegion) regionRulesCache.set(rules, (byRegion = {}));
+  return (byRegion[region] ??= rules
+    .map((rule) => ({ rule, moves: !!ruleTarget(rule, region), own: Object.keys(rule.when ?? {}).every((k) => OWN_KEYS[region].includes(k)) }))
+    .filter((r) => r.moves || r.own));
+}
+
 /** The rows that can move this region out of `state`: not shadowed by an earlier row that always decides there. */
 function movingRules(p: Profile, side: Side, state: string, region: Region): Rule[] {
   const out: Rule[] = [];
   const shadowed = new Set<string>();
-  for (const rule of sideRules(p, side)) {
+  for (const { rule, moves, own } of regionRules(sideRules(p, side), region)) {
     if (shadowed.has(rule.command)) continue;
-    if (ruleTarget(rule, region) && mayHoldIn(rule, state, region)) out.push(rule);
-    if (alwaysDecidesIn(rule, state, region)) shadowed.add(rule.command);
+    const holds = mayHoldIn(rule, state, region);
+    if (moves && holds) out.push(rule);
+    // A row whose condition looks at this region only, and holds here, decides whatever else holds.
+    if (own && holds) shadowed.add(rule.command);
   }
   return out;
 }
