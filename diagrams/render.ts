@@ -74,10 +74,31 @@ export interface RenderOptions {
   /** Classes to put on nodes (by node id) and edges (by edge id), e.g. the current highlight. */
   nodeClasses?: ReadonlyMap<string, string>;
   edgeClasses?: ReadonlyMap<string, string>;
+  /**
+   * Draws what lies wholly outside this rectangle (chart units) hidden (`display="none"`): a page
+   * showing only part of the chart then lays out only that part in its next frame, and reveals
+   * the rest after it (viewer/src/chart-view.ts). Files never cull.
+   */
+  cull?: Box;
+}
+
+type Box = { x: number; y: number; width: number; height: number };
+
+/** The bounding box of points (a spline's control points bound the curve), padded for stroke and arrow head. */
+function boundsOf(pts: { x: number; y: number }[], pad: number): Box {
+  const xs = pts.map((p) => p.x);
+  const ys = pts.map((p) => p.y);
+  const x = Math.min(...xs) - pad;
+  const y = Math.min(...ys) - pad;
+  return { x, y, width: Math.max(...xs) + pad - x, height: Math.max(...ys) + pad - y };
 }
 
 export function renderSvg(l: Layout, o: RenderOptions): string {
   const out: string[] = [];
+  const c = o.cull;
+  // ' display="none"' for an element whose box misses the cull rectangle.
+  const off = (b: Box) => (c && (b.x > c.x + c.width || b.y > c.y + c.height || b.x + b.width < c.x || b.y + b.height < c.y) ? ' display="none"' : '');
+  const offPts = (pts: { x: number; y: number }[]) => (c && pts.length ? off(boundsOf(pts, 10)) : '');
   const W = l.width + 2;
   const H = l.height + 2;
   out.push(
@@ -102,30 +123,30 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
     const title = n.description ? `<title>${esc(n.description)}</title>` : '';
     if (!p.children.length && n.kind !== 'parallel') {
       states.push(
-        `<g class="state ${n.kind} ${cls}" data-node="${esc(n.id)}" ${idAttr()} role="button" aria-label="${esc(`state ${n.label}${n.description ? ': ' + n.description : ''}`)}">${title}` +
+        `<g class="state ${n.kind} ${cls}"${off(p)} data-node="${esc(n.id)}" ${idAttr()} role="button" aria-label="${esc(`state ${n.label}${n.description ? ': ' + n.description : ''}`)}">${title}` +
           `<rect x="${r1(p.x)}" y="${r1(p.y)}" width="${r1(p.width)}" height="${r1(p.height)}" rx="14"/>` +
           `<text x="${r1(p.x + p.width / 2)}" y="${r1(p.y + p.height / 2)}">${esc(n.label)}</text></g>`,
       );
       return;
     }
     boxes.push(
-      `<g class="box ${n.kind} ${cls}" data-node="${esc(n.id)}">${title}<rect x="${r1(p.x)}" y="${r1(p.y)}" width="${r1(p.width)}" height="${r1(p.height)}" rx="${n.kind === 'region' ? 4 : 10}"/>` +
+      `<g class="box ${n.kind} ${cls}"${off(p)} data-node="${esc(n.id)}">${title}<rect x="${r1(p.x)}" y="${r1(p.y)}" width="${r1(p.width)}" height="${r1(p.height)}" rx="${n.kind === 'region' ? 4 : 10}"/>` +
         `<text class="title" x="${r1(p.x + 10)}" y="${r1(p.y + 18)}">${esc(n.label)}</text></g>`,
     );
     p.children.forEach(walk);
   };
   walk(l.root);
   out.push(...boxes);
-  for (const init of l.initials) out.push(`<circle class="initial" cx="${r1(init.x)}" cy="${r1(init.y)}" r="5"/>`);
+  for (const init of l.initials) out.push(`<circle class="initial"${off({ x: init.x - 5, y: init.y - 5, width: 10, height: 10 })} cx="${r1(init.x)}" cy="${r1(init.y)}" r="5"/>`);
   const labels: string[] = [];
   const short = (id: string) => id.split('.').pop()!;
   const lineText = (lb: NonNullable<PlacedEdge['label']>, i: number, t: { kind: string; label: string }, data: string, aria: string) =>
     `<text class="tl ${t.kind}" ${data} ${idAttr()} x="${r1(lb.x + 4)}" y="${r1(lb.y + (i + 1) * LINE - 1)}" role="button" aria-label="${esc(aria)}">${esc(t.label)}</text>`;
   const labelBox = (lb: NonNullable<PlacedEdge['label']>, data: string, lines: string) =>
-    `<g class="lbl" ${data}><rect x="${r1(lb.x)}" y="${r1(lb.y)}" width="${r1(lb.width)}" height="${r1(lb.height)}" rx="3"/>${lines}</g>`;
+    `<g class="lbl"${off(lb)} ${data}><rect x="${r1(lb.x)}" y="${r1(lb.y)}" width="${r1(lb.width)}" height="${r1(lb.height)}" rx="3"/>${lines}</g>`;
   for (const e of l.edges) {
     if (e.initial) {
-      out.push(`<path class="initial-edge" d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr-plain)"/>`);
+      out.push(`<path class="initial-edge"${offPts(e.points)} d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr-plain)"/>`);
       continue;
     }
     if (e.trunk && e.bundle !== undefined) {
@@ -134,7 +155,8 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
       const members = [...new Set(b.lines.flatMap((x) => x.members.map(([i]) => l.diagram.edges[i].id)))];
       const cls = members.map((id) => o.edgeClasses?.get(id) ?? '').find((c) => c) ?? '';
       const j = b.junction ? `<circle class="junction" cx="${r1(b.junction.x)}" cy="${r1(b.junction.y)}" r="4"/>` : '';
-      out.push(`<g class="edge trunk ${cls}" data-bundle="${e.bundle}" data-edges="${members.join(' ')}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/>${j}</g>`);
+      const pts = b.junction ? [...e.points, b.junction] : e.points;
+      out.push(`<g class="edge trunk ${cls}"${offPts(pts)} data-bundle="${e.bundle}" data-edges="${members.join(' ')}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/>${j}</g>`);
       if (e.label) {
         const from = b.sources.map(short).join(', ');
         const lines = b.lines.map((t, i) => lineText(e.label!, i, t, `data-bundle="${e.bundle}" data-line="${i}"`, `transition ${t.label}: ${from} to ${short(b.target)}`)).join('');
@@ -146,10 +168,10 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
     const cls = o.edgeClasses?.get(de.id) ?? '';
     if (e.bundle !== undefined) {
       // A branch: from one state into its bundle's junction (the trunk carries the arrow head).
-      out.push(`<g class="edge branch ${cls}" data-edge="${de.id}" data-bundle="${e.bundle}"><path d="${pathOf(e.points)}"/></g>`);
+      out.push(`<g class="edge branch ${cls}"${offPts(e.points)} data-edge="${de.id}" data-bundle="${e.bundle}"><path d="${pathOf(e.points)}"/></g>`);
       continue;
     }
-    out.push(`<g class="edge ${cls}" data-edge="${de.id}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/></g>`);
+    out.push(`<g class="edge ${cls}"${offPts(e.points)} data-edge="${de.id}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/></g>`);
     if (e.label) {
       const shown = e.lines ?? de.transitions.map((_, i) => i);
       const lines = shown

@@ -70,13 +70,46 @@ describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
     await page.screenshot({ path: join(ROOT, 'test-artifacts', 'viewer-pair-1440.png') });
   });
 
-  it('the first render fills each command list as far as it shows; the other rows follow, and every command has its row once ready', async () => {
+  it('the first render fills each command list as far as it shows and draws the part of each chart in view; the rest follows, and every command has its row once ready', async () => {
     // Read at the moment the page marks its first render (performance.mark is synchronous).
     await page.addInitScript(() => {
       const mark = performance.mark.bind(performance);
       performance.mark = ((name: string, o?: PerformanceMarkOptions) => {
-        if (name === 'migstate:first-render')
+        if (name === 'migstate:first-render') {
           (window as unknown as { firstRender: unknown }).firstRender = [...document.querySelectorAll<HTMLElement>('ul.cmds')].map((ul) => ({ rows: ul.querySelectorAll('li.cmd').length, filled: ul.scrollHeight > ul.clientHeight, badges: [...ul.querySelectorAll('.badge')].every((b) => b.textContent) }));
+          // The charts: what lies outside a chart's view is drawn hidden until after the first
+          // frame. Each hidden part's box, read from its own coordinates, must miss the view.
+          const bounds = (el: Element) => {
+            const xs: number[] = [];
+            const ys: number[] = [];
+            const num = (c: Element, a: string) => Number(c.getAttribute(a));
+            for (const c of [el, ...el.querySelectorAll('*')]) {
+              if (c.tagName === 'rect') xs.push(num(c, 'x'), num(c, 'x') + num(c, 'width')), ys.push(num(c, 'y'), num(c, 'y') + num(c, 'height'));
+              else if (c.tagName === 'circle') xs.push(num(c, 'cx') - num(c, 'r'), num(c, 'cx') + num(c, 'r')), ys.push(num(c, 'cy') - num(c, 'r'), num(c, 'cy') + num(c, 'r'));
+              else if (c.tagName === 'path') {
+                const n = (c.getAttribute('d')!.match(/-?[\d.]+/g) ?? []).map(Number);
+                for (let i = 0; i + 1 < n.length; i += 2) xs.push(n[i]), ys.push(n[i + 1]);
+              }
+            }
+            return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+          };
+          (window as unknown as { firstCharts: unknown }).firstCharts = [...document.querySelectorAll('.sim .viewport svg')].map((svg) => {
+            const [vx, vy, vw, vh] = svg.getAttribute('viewBox')!.split(' ').map(Number);
+            const hidden = [...svg.querySelectorAll(':scope > [display=none]')];
+            return {
+              parts: svg.children.length,
+              hidden: hidden.length,
+              hiddenInView: hidden.filter((el) => {
+                const b = bounds(el);
+                return b.x1 >= vx && b.x0 <= vx + vw && b.y1 >= vy && b.y0 <= vy + vh;
+              }).length,
+              activeShown: [...svg.querySelectorAll('g.state.active')].map((g) => g.getAttribute('display') === null),
+            };
+          });
+          // A view that leaves the part drawn shown (Fit, before the rest is revealed) shows everything at once.
+          document.querySelector<HTMLButtonElement>('section[data-side=source] button[title="Fit the chart"]')!.click();
+          (window as unknown as { afterFit: number }).afterFit = document.querySelectorAll('section[data-side=source] .viewport svg > [display]').length;
+        }
         return mark(name, o);
       }) as typeof performance.mark;
     });
@@ -96,6 +129,19 @@ describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
     expect(await side('source').locator('ul.cmds li.cmd').last().locator('.badge').textContent()).toMatch(/permitted|blocked/);
     const order = await page.evaluate(() => ['migstate:first-render', 'migstate:ready'].map((n) => performance.getEntriesByName(n)[0].startTime));
     expect(order[0]).toBeLessThanOrEqual(order[1]);
+    // The two sides' charts and the channel's: each drew hidden only what its view misses (the
+    // sides' charts are far larger than their views), and the active state it centres on shows.
+    // (Active states of other regions may lie outside the view.)
+    const charts = (await page.evaluate(() => (window as unknown as { firstCharts: { parts: number; hidden: number; hiddenInView: number; activeShown: boolean[] }[] }).firstCharts))!;
+    expect(charts).toHaveLength(3);
+    for (const c of charts) {
+      expect(c.hiddenInView).toBe(0);
+      expect(c.activeShown).toContain(true);
+    }
+    expect(charts.filter((c) => c.hidden > c.parts / 2)).toHaveLength(2);
+    expect(await page.evaluate(() => (window as unknown as { afterFit: number }).afterFit)).toBe(0);
+    // Once ready, every part of every chart shows.
+    expect(await page.locator('.sim .viewport svg > [display]').count()).toBe(0);
   });
 
   it('what can happen next: the moves of each process now, and the steps it takes part in, with why the others cannot happen', async () => {

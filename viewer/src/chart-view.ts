@@ -2,7 +2,7 @@
 // details box for the clicked state or transition (QEMU function, rule, note).
 import type { Diagram, DiagramNode, DiagramTransition } from '../../diagrams/diagram.ts';
 import { nodeIndex } from '../../diagrams/diagram.ts';
-import { download, h, kids } from './dom.ts';
+import { afterPaint, download, h, kids } from './dom.ts';
 import type { Layout, Placed } from '../../diagrams/layout.ts';
 import { renderSvg } from '../../diagrams/render.ts';
 import './charts.css';
@@ -27,6 +27,8 @@ let seq = 0;
 /** Smallest zoom the default view may use: text is drawn at 12–13 SVG units, so 1 keeps it ≥ 12 CSS px. */
 const NATURAL = 1;
 type Box = { x: number; y: number; width: number; height: number };
+/** Chart units drawn visible around the first view (ChartView.show). */
+const CULL_MARGIN = 24;
 
 export class ChartView {
   readonly el: HTMLElement;
@@ -51,6 +53,10 @@ export class ChartView {
   /** The keyboard's current item (aria-activedescendant). */
   private current: Element | null = null;
   private prefix = `c${++seq}`;
+  /** What was drawn shown (chart units) while the rest waits hidden for the next paint; null once all shows. */
+  private cullRect: Box | null = null;
+  /** Resolves when every element of the drawn chart shows (nothing waits hidden). */
+  settled: Promise<void> = Promise.resolve();
 
   constructor(
     private name: string,
@@ -128,11 +134,36 @@ export class ChartView {
     return this.layout?.diagram ?? null;
   }
 
-  show(l: Layout): void {
+  /**
+   * Draws a layout, marked with `hl` when given. When the viewport's size is known the view is set
+   * first, and only what it shows is drawn visible: the rest is drawn hidden and revealed after the
+   * next paint (`settled`), or at once when the view moves beyond it. The page's first frame then
+   * lays out a chart's visible part only (most of a chart lies outside its viewport at natural size).
+   */
+  show(l: Layout, hl?: Highlight): void {
     const keepView = !this.needDefault && this.layout && this.layout.width === l.width && this.layout.height === l.height && this.layout.diagram.id === l.diagram.id;
     const currentId = this.current?.id;
     this.layout = l;
-    this.viewport.innerHTML = renderSvg(l, { prefix: this.prefix });
+    if (hl) this.hl = hl;
+    this.nodesById = nodeIndex(l.diagram);
+    this.boxes.clear();
+    const walk = (p: Placed) => {
+      this.boxes.set(p.node.id, p);
+      p.children.forEach(walk);
+    };
+    walk(l.root);
+    this.needDefault = !keepView;
+    const { w, h: hh } = this.vpSize;
+    let cull: Box | null = null;
+    if (w && hh) {
+      if (this.needDefault) this.defaultView(false);
+      // A margin: the ResizeObserver's fractional size, or a nudge, need not reveal everything.
+      const v = this.viewRect();
+      cull = { x: v.x - CULL_MARGIN, y: v.y - CULL_MARGIN, width: v.width + 2 * CULL_MARGIN, height: v.height + 2 * CULL_MARGIN };
+    }
+    this.viewport.innerHTML = renderSvg(l, { prefix: this.prefix, cull: cull ?? undefined });
+    this.cullRect = cull;
+    if (cull) this.settled = afterPaint().then(() => this.revealAll());
     this.viewport.setAttribute('aria-busy', 'false');
     this.svg = this.viewport.querySelector('svg');
     this.svg!.removeAttribute('width');
@@ -142,13 +173,6 @@ export class ChartView {
     // (The viewport names the chart; a presentational SVG may not carry a name: aria-prohibited-attr.)
     this.svg!.setAttribute('role', 'presentation');
     this.svg!.removeAttribute('aria-label');
-    this.nodesById = nodeIndex(l.diagram);
-    this.boxes.clear();
-    const walk = (p: Placed) => {
-      this.boxes.set(p.node.id, p);
-      p.children.forEach(walk);
-    };
-    walk(l.root);
     this.nodeEls.clear();
     this.edgeEls.clear();
     this.applied.clear();
@@ -164,8 +188,7 @@ export class ChartView {
     }
     this.current = currentId ? this.svg!.querySelector(`#${CSS.escape(currentId)}`) : null;
     this.setCurrent(this.current, false);
-    this.needDefault = !keepView;
-    if (keepView) this.applyView();
+    if (!this.needDefault) this.applyView();
     this.highlight(this.hl);
   }
 
@@ -219,9 +242,25 @@ export class ChartView {
     else this.applyView();
   }
 
+  /** The chart's rectangle the view shows (chart units). */
+  private viewRect(): Box {
+    const { w, h: hh } = this.vpSize;
+    return { x: this.view.x, y: this.view.y, width: w / this.view.k, height: hh / this.view.k };
+  }
+
+  /** Shows what was drawn hidden outside the first view. */
+  private revealAll() {
+    if (!this.cullRect || !this.svg) return;
+    this.cullRect = null;
+    for (const el of this.svg.querySelectorAll(':scope > [display]')) el.removeAttribute('display');
+  }
+
   private applyView() {
     const { w, h: hh } = this.size();
     if (!this.svg || !w || !hh) return;
+    const c = this.cullRect;
+    const v = this.viewRect();
+    if (c && (v.x < c.x || v.y < c.y || v.x + v.width > c.x + c.width || v.y + v.height > c.y + c.height)) this.revealAll();
     this.svg.setAttribute('viewBox', `${this.view.x} ${this.view.y} ${w / this.view.k} ${hh / this.view.k}`);
   }
 
@@ -235,10 +274,14 @@ export class ChartView {
       .filter((b): b is Box => !!b);
   }
 
-  /** Centres the view on a chart box at the current zoom. */
+  /** The view centred on a chart box at the current zoom. */
+  private centredOn(b: Box) {
+    const { w, h: hh } = this.vpSize;
+    return { ...this.view, x: b.x + b.width / 2 - w / this.view.k / 2, y: b.y + b.height / 2 - hh / this.view.k / 2 };
+  }
+
   private centreOn(b: Box) {
-    const { w, h: hh } = this.size();
-    this.view = { ...this.view, x: b.x + b.width / 2 - w / this.view.k / 2, y: b.y + b.height / 2 - hh / this.view.k / 2 };
+    this.view = this.centredOn(b);
     this.applyView();
   }
 
@@ -253,20 +296,20 @@ export class ChartView {
     const bs = this.activeBoxes();
     if (!bs.length) return null;
     const u = union(bs);
-    const { w, h: hh } = this.size();
+    const { w, h: hh } = this.vpSize;
     return u.width <= w / this.view.k - 16 && u.height <= hh / this.view.k - 16 ? u : bs[0];
   }
 
   /** The default view: natural size (text at 12–13 CSS px), centred on the active states. */
-  defaultView(): void {
+  defaultView(apply = true): void {
     if (!this.layout) return;
-    const { w, h: hh } = this.size();
+    const { w, h: hh } = this.vpSize;
     if (!w || !hh) return; // hidden: done when it gets a size (ResizeObserver)
     this.needDefault = false;
     this.view = { x: -4, y: -4, k: NATURAL };
     const t = this.activeTarget() ?? this.boxes.get(this.layout.diagram.root.initial ?? '') ?? null;
-    if (t) this.centreOn(t);
-    else this.applyView();
+    if (t) this.view = this.centredOn(t);
+    if (apply) this.applyView();
   }
 
   /** After a step: re-centres when the active state left the view. */

@@ -4,7 +4,7 @@
 // synchronised steps and faults of the pair (machines/pair.ts), enabled where they can happen now,
 // the others greyed with why, plus "restart destination".
 import { FAULTS, matrixProbes, SYNC, type PairEvent, type Profile, type QmpArguments, type Side } from '../../machines/index.ts';
-import { h } from './dom.ts';
+import { afterPaint, h } from './dom.ts';
 import { whyNot, type Simulation } from './sim.ts';
 
 /** What each fault stands for. */
@@ -21,9 +21,6 @@ export const FAULT_DOC: Record<string, string> = {
  * of sight, and their DOM, decisions, style and layout need not come before that frame.
  */
 const FIRST_ROWS = 12;
-
-/** After the next frame has been produced: a task queued from the frame's own callback. */
-const afterPaint = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
 interface Row {
   li: HTMLLIElement;

@@ -28,3 +28,15 @@ export function kids(...xs: (Node | string | null | undefined | false)[]): (Node
 }
 
 export const json = (v: unknown) => JSON.stringify(v);
+
+/** After the next frame has been produced: a task queued from the frame's own callback. */
+export const afterPaint = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+/**
+ * Runs `f` as soon as the next frame has been produced: a user-blocking task queued from the
+ * frame's animation callback runs before the normal tasks queued there (afterPaint's).
+ */
+export function afterFrame(f: () => void): void {
+  const s = (globalThis as { scheduler?: { postTask(f: () => void, o: { priority: string }): unknown } }).scheduler;
+  requestAnimationFrame(() => (s ? s.postTask(f, { priority: 'user-blocking' }) : setTimeout(f, 0)));
+}

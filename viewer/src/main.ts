@@ -1,12 +1,12 @@
 // The viewer: simulation of a source/destination pair with its charts and command panels, the
 // permission matrix, trace replay and the inspector log. State lives in the URL (deep links).
 import { getProfile, profileNames, type PairEvent, type Side } from '../../machines/index.ts';
-import { ChartView } from './chart-view.ts';
+import { ChartView, type Highlight } from './chart-view.ts';
 import { ANY_PROFILE, channelDiagram, DEFAULT_REGIONS, REGION_TITLES, regionsOf, sideDiagram } from '../../diagrams/charts.ts';
 import { CommandPanel, PairPanel } from './commands.ts';
 import { NextSteps } from './next-steps.ts';
 import { activeIds, type Diagram } from '../../diagrams/diagram.ts';
-import { download, h } from './dom.ts';
+import { afterFrame, download, h } from './dom.ts';
 import { Inspector } from './inspector.ts';
 import { layoutFor, layoutStats, preloadLayouts } from './layouts.ts';
 import type { MatrixView } from './matrix-view.ts';
@@ -383,20 +383,27 @@ class App {
   /** Lays out and draws the charts of the current profile. */
   async drawCharts(): Promise<void> {
     const p = this.sim.profile;
-    await Promise.all([...SIDES.map((side) => this.drawChart(side, this.charts[side], p.name, true)), this.drawChannel()]);
-    // All measured, then all given their view: one layout of the page, not one per chart, and no
-    // wait for the next frame's ResizeObserver.
+    // Measured before they are drawn (a viewport's size does not depend on its chart): one layout
+    // of the page for all, no wait for the next frame's ResizeObserver, and each chart then draws
+    // visible only what its view shows (ChartView.show).
     const charts = [...SIDES.map((s) => this.charts[s]), this.channelChart];
     for (const c of charts) c.measure();
+    await Promise.all([...SIDES.map((side) => this.drawChart(side, this.charts[side], p.name, true)), this.drawChannel()]);
     for (const c of charts) c.settle();
     this.highlight();
+  }
+
+  /** Every chart of the simulation shows all of itself (nothing waits hidden for a paint). */
+  chartsSettled(): Promise<unknown> {
+    return Promise.all([...SIDES.map((s) => this.charts[s].settled), this.channelChart.settled]);
   }
 
   private channelDrawn = false;
   private async drawChannel(): Promise<void> {
     if (this.channelDrawn) return;
     this.channelDrawn = true;
-    this.channelChart.show(await layoutFor(ANY_PROFILE, channelDiagram(), []));
+    const l = await layoutFor(ANY_PROFILE, channelDiagram(), []);
+    this.channelChart.show(l, this.channelHighlight(l.diagram));
   }
 
   /** The role of the process in a slot of the simulation; an exited one keeps the chart it had. */
@@ -422,7 +429,7 @@ class App {
     const l = await layoutFor(p.name, d, regions);
     if (main && this.sim.profile.name !== p.name) return; // the profile changed meanwhile
     if (this.drawnRole.get(view) !== r) return; // the role changed meanwhile (a step, an undo)
-    view.show(l);
+    view.show(l, main ? this.sideHighlight(side, l.diagram) : undefined);
   }
 
   send(event: PairEvent): void {
@@ -454,9 +461,19 @@ class App {
       this.headings.get(side)!.textContent = sideTitle(side, role);
       this.sideEls.get(side)!.dataset.role = role;
       view.el.classList.toggle('exited', !snap);
-      view.highlight({ sure: new Set(snap ? activeIds(snap.value) : []), taken: takenEdges(view.diagram, last, side) });
+      view.highlight(this.sideHighlight(side, view.diagram, last));
     }
-    this.channelChart.highlight({ sure: new Set([String(this.sim.state.channel.value)]), taken: channelTaken(this.channelChart.diagram, last) });
+    this.channelChart.highlight(this.channelHighlight(this.channelChart.diagram, last));
+  }
+
+  /** A side's active states now, and the edges of `diagram` the last step took. */
+  private sideHighlight(side: Side, diagram: Diagram | null, last?: StepRecord): Highlight {
+    const snap = this.sim.snapshot(side);
+    return { sure: new Set(snap ? activeIds(snap.value) : []), taken: takenEdges(diagram, last, side) };
+  }
+
+  private channelHighlight(diagram: Diagram | null, last?: StepRecord): Highlight {
+    return { sure: new Set([String(this.sim.state.channel.value)]), taken: channelTaken(diagram, last) };
   }
 
   /** Where the time of the last step went (ms), for the bench. */
@@ -592,11 +609,14 @@ const loadFailed = (what: string, panel: HTMLElement) => (e: unknown) => {
 };
 
 const app = new App(document.getElementById('app')!);
-// The first render: charts drawn and highlighted, both panels and the pair's steps filled as far as
-// they show. Ready: every row of every list is there too (tests wait for it).
+// The first render: charts drawn and highlighted as far as their views show, both panels and the
+// pair's steps filled as far as they show. Ready: every row of every list is there, and every part
+// of every chart, too (tests wait for it).
 void app.ready.then(async () => {
   performance.mark('migstate:first-render');
-  await Promise.all(SIDES.map((s) => app.panels[s].complete));
+  // That frame produced, before the rows and chart parts deferred to after it.
+  afterFrame(() => performance.mark('migstate:first-frame'));
+  await Promise.all([...SIDES.map((s) => app.panels[s].complete), app.chartsSettled()]);
   performance.mark('migstate:ready');
   document.body.dataset.ready = 'true';
 });
