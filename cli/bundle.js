@@ -20,7 +20,7 @@ const ENTRIES = { main: 'cli/main.ts', scan: 'trace/scan.ts' };
 /** How long a replaced build is kept (the longest a CLI may still be running from it). */
 const KEEP_MS = 6 * 3600 * 1000;
 /** Bumped when the way of bundling changes, so an old bundle is not taken for a fresh one. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 function fresh(p) {
   if (p.format !== FORMAT || JSON.stringify(p.entries) !== JSON.stringify(ENTRIES)) return false;
@@ -72,7 +72,8 @@ const ownUrl = {
 const packagesWhereTheyAre = {
   name: 'packages-where-they-are',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => {
+    // Not '#…': the project's own subpath imports (package.json "imports") are its sources, bundled.
+    build.onResolve({ filter: /^[^./#]/ }, (args) => {
       if (isBuiltin(args.path)) return undefined;
       return { path: import.meta.resolve(args.path), external: true };
     });

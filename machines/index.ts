@@ -2,7 +2,7 @@
 export * from './vocabulary.ts';
 export type * from './profile.ts';
 export { applyDelta, CONFIG_OPS } from './profile.ts';
-export { PROFILES, getProfile, profileNames, validateProfile } from './profiles/index.ts';
+export { PROFILES, getProfile, loadProfile, profileNames, validateProfile } from './profiles/index.ts';
 export { decide, decideAll, evalCond, buildReply, replyViolation, commandNotFound, knownCommands, movingRule, reportedStatus, uriScheme, type Decision } from './rules.ts';
 export { chartConfig, chartEdges, flatTree, leafPaths, statePaths, within, stateId, REGIONS, MIRROR, type ChartEdge, type ChartSpec, type TransitionMeta, type Region, type StateTree } from './chart.ts';
 export { coloChart, COLO_TREE } from './colo.ts';

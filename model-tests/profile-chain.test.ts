@@ -2,7 +2,9 @@
 // delta on qemu-10.0 (so what master changes is what upstream changed since 10.0), proposed a delta
 // on qemu-master. And the rows the master audit corrected, each against the answer QEMU's source gives.
 import { describe, expect, it } from 'vitest';
-import { answer, exploreSide, fastStep, getProfile, loadFailureExits, locate, PROFILES, type Reached } from '../machines/index.ts';
+import { answer, exploreSide, fastStep, getProfile, loadFailureExits, loadProfile, locate, profileNames, PROFILES, type Reached } from '../machines/index.ts';
+import { DELTAS as staticDeltas } from '../machines/profiles/deltas.ts';
+import { DELTAS as lazyDeltas } from '../machines/profiles/deltas-lazy.ts';
 
 const found = (l: ReturnType<typeof locate>): Reached => {
   if ('invalid' in l) throw new Error(l.invalid);
@@ -11,6 +13,17 @@ const found = (l: ReturnType<typeof locate>): Reached => {
 const setCap = (capability: string) => ({ capabilities: [{ capability, state: true }] });
 
 describe('the profile chain', () => {
+  it('a browser bundle loads the same deltas, named the same, when first asked for (package.json "imports": deltas-lazy.ts)', async () => {
+    expect(lazyDeltas.map((d) => d.name)).toEqual(staticDeltas.map((d) => d.name));
+    expect(lazyDeltas.map((d) => d.name)).toEqual(profileNames().slice(1));
+    for (const [i, d] of lazyDeltas.entries()) {
+      expect(d.delta).toBeUndefined(); // not loaded with the registry
+      expect(await d.load()).toBe(staticDeltas[i].delta);
+    }
+    for (const name of profileNames()) expect(await loadProfile(name)).toBe(getProfile(name));
+    await expect(loadProfile('qemu-9.9')).rejects.toThrow(/unknown profile 'qemu-9.9' \(known: qemu-7.2, qemu-10.0/);
+  });
+
   it('runs qemu-7.2 -> qemu-10.0 -> qemu-master -> proposed, each built on the one before', () => {
     expect(PROFILES.map((p) => [p.name, p.base])).toEqual([
       ['qemu-7.2', null],

@@ -58,9 +58,18 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
     expect(preloads.some((js) => js.includes('qemu-7.2|source|'))).toBe(true);
   });
 
+  /** The page's requests for script files, by file name. */
+  const scripts: string[] = [];
+  const deltasChunk = () => readdirSync(join(out, 'assets')).filter((f) => f.startsWith('profile-deltas-') && f.endsWith('.js'));
+
   it('the first page: charts drawn from precomputed layouts with the active states marked, every command listed and judged, a step taken', async () => {
+    page.on('request', (r) => r.url().endsWith('.js') && scripts.push(r.url().split('/').pop()!));
     await page.goto(base);
     await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+    // The later profiles' deltas are a chunk of their own, not fetched for a page on qemu-7.2.
+    expect(deltasChunk()).toHaveLength(1);
+    expect(scripts.length).toBeGreaterThan(3);
+    expect(scripts).not.toContain(deltasChunk()[0]);
     const stats = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { precomputed: number; computed: number } } }).migstate.layoutStats);
     expect(stats.computed).toBe(0);
     expect(stats.precomputed).toBeGreaterThanOrEqual(3);
@@ -80,10 +89,13 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
 
   it('another profile: its commands and its own precomputed layouts, loaded when asked for', async () => {
     await page.locator('#profile').selectOption('qemu-10.0');
+    // Its delta is fetched now, then the pair restarts under it.
+    await page.waitForFunction(() => document.querySelector('section[data-side=source] svg > title')?.textContent?.includes('qemu-10.0'));
+    expect(scripts).toContain(deltasChunk()[0]);
     await page.waitForFunction(() => document.querySelector('section[data-side=source] svg .state.active'));
     const stats = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { precomputed: number; computed: number } } }).migstate.layoutStats);
     expect(stats.computed).toBe(0);
-    expect(await side('source').locator('ul.cmds li.cmd').count()).toBe(matrixProbes(getProfile('qemu-10.0')).length);
+    await expect.poll(() => side('source').locator('ul.cmds li.cmd').count()).toBe(matrixProbes(getProfile('qemu-10.0')).length);
     // The step taken before the change is replayed under the new profile.
     expect(await listening()).toBe(true);
     expect(await page.locator('.history li').count()).toBeGreaterThan(0);

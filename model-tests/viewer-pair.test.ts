@@ -213,7 +213,9 @@ describe.skipIf(!hasBrowser)('the simulation page at 1440×900', () => {
     await cmd('source', 'migrate').click();
     expect(await page.locator('ol.history li.rejected').count()).toBe(0);
     await page.locator('#profile').selectOption('proposed');
-    await expect.poll(() => page.locator('ol.history li:not(.setup)').count()).toBe(3);
+    // Applied once proposed is at hand (its delta is fetched on first use): the notice says so.
+    await expect.poll(() => page.locator('.notice').innerText()).toMatch(/^Profile qemu-7\.2 → proposed/);
+    expect(await page.locator('ol.history li:not(.setup)').count()).toBe(3);
     const notice = await page.locator('.notice').innerText();
     // qemu-7.2's listening destination stays in none; proposed's goes to setup at once, so the
     // first step already differs, and the second is refused.

@@ -4,9 +4,8 @@ import { applyDelta, type Profile } from '../profile.ts';
 import { RUN_STATES_OF } from '../run-state.ts';
 import { SIDES } from '../vocabulary.ts';
 import { qemu72 } from './qemu-7.2.ts';
-import { qemu100Delta } from './qemu-10.0.ts';
-import { qemuMasterDelta } from './qemu-master.ts';
-import { proposedDelta } from './proposed.ts';
+// deltas.ts, or deltas-lazy.ts in a browser bundle (package.json "imports").
+import { DELTAS } from '#profile-deltas';
 
 /** Checks that a profile's data is consistent; throws naming the row that is not. */
 export function validateProfile(p: Profile): Profile {
@@ -55,8 +54,9 @@ export function validateProfile(p: Profile): Profile {
 }
 
 /** The chain, oldest first: qemu-7.2 written out, then each delta on the one before it. */
-const DELTAS = [qemu100Delta, qemuMasterDelta, proposedDelta];
 const NAMES = [qemu72.name, ...DELTAS.map((d) => d.name)];
+/** The deltas at hand: all of them with deltas.ts; in a browser, those loadProfile fetched. */
+const deltas = DELTAS.map((d) => d.delta);
 const built: Profile[] = [];
 
 /** The chain's i-th profile, built (and checked) the first time it is asked for, with those before
@@ -65,14 +65,43 @@ const built: Profile[] = [];
 function upTo(i: number): Profile {
   while (built.length <= i) {
     const k = built.length;
-    built.push(validateProfile(k === 0 ? qemu72 : applyDelta(built[k - 1], DELTAS[k - 1])));
+    const delta = k === 0 ? undefined : deltas[k - 1];
+    if (k > 0 && !delta) throw new Error(`profile '${NAMES[i]}' is not loaded yet: its delta '${NAMES[k]}' comes from loadProfile('${NAMES[i]}')`);
+    built.push(validateProfile(k === 0 ? qemu72 : applyDelta(built[k - 1], delta!)));
   }
   return built[i];
 }
 
+/**
+ * The profile called `name`, once the deltas it is built from are at hand (at once, except in a
+ * browser bundle, which fetches them here); getProfile answers for it from then on.
+ */
+export async function loadProfile(name: string): Promise<Profile> {
+  const i = NAMES.indexOf(name);
+  if (i < 0) throw new Error(`unknown profile '${name}' (known: ${profileNames().join(', ')})`);
+  await Promise.all(
+    DELTAS.slice(0, i).map(async (src, k) => {
+      if (deltas[k]) return;
+      const d = await src.load();
+      if (d.name !== src.name) throw new Error(`profile delta '${src.name}' loaded as '${d.name}'`);
+      deltas[k] = d;
+    }),
+  );
+  return upTo(i);
+}
+
 /** Every profile, oldest first. Pure: a bundle that never reads it (the viewer's page) builds the
- * profiles one by one as getProfile asks for them. */
-export const PROFILES: readonly Profile[] = /* @__PURE__ */ NAMES.map((_, i) => upTo(i));
+ * profiles one by one as getProfile asks for them. With deltas-lazy.ts (a browser bundle) they
+ * are not all at hand when this module runs: there any use of it throws, naming loadProfile. */
+export const PROFILES: readonly Profile[] = /* @__PURE__ */ allProfiles();
+
+function allProfiles(): readonly Profile[] {
+  if (deltas.every(Boolean)) return NAMES.map((_, i) => upTo(i));
+  const fail = (): never => {
+    throw new Error('PROFILES is not available where the later profiles are fetched on first use (a browser bundle): use loadProfile(name)');
+  };
+  return new Proxy([] as Profile[], { get: fail, has: fail, ownKeys: fail });
+}
 
 export function profileNames(): string[] {
   return [...NAMES];

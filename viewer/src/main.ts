@@ -1,6 +1,6 @@
 // The viewer: simulation of a source/destination pair with its charts and command panels, the
 // permission matrix, trace replay and the inspector log. State lives in the URL (deep links).
-import { getProfile, profileNames, type PairEvent, type Side } from '../../machines/index.ts';
+import { getProfile, loadProfile, profileNames, type PairEvent, type Side } from '../../machines/index.ts';
 import { ChartView, type Highlight } from './chart-view.ts';
 import { ANY_PROFILE, channelDiagram, DEFAULT_REGIONS, REGION_TITLES, regionsOf, sideDiagram } from '../../diagrams/charts.ts';
 import { CommandPanel, PairPanel } from './commands.ts';
@@ -22,8 +22,10 @@ const TABS = [
 ] as const;
 
 performance.mark('migstate:script');
-// The first profile's layouts are their own chunk, preloaded beside this one (vite.config.ts).
-await preloadLayouts(readUrl(location.hash, profileNames()).state.config.profile);
+// The first profile's layouts are their own chunk, preloaded beside this one (vite.config.ts); a
+// profile after qemu-7.2 needs its delta too (fetched on first use: package.json "imports").
+const firstProfile = readUrl(location.hash, profileNames()).state.config.profile;
+await Promise.all([preloadLayouts(firstProfile), loadProfile(firstProfile)]);
 
 /** The edges a step took in a side's diagram: a region left for another on one of the step's events. */
 function takenEdges(d: Diagram | null, rec: StepRecord | undefined, side: Side): Set<string> {
@@ -167,12 +169,14 @@ class App {
     );
     this.setupForm.addEventListener('submit', (e) => {
       e.preventDefault();
-      this.restart(this.formConfig(), []);
+      void this.restartWith(this.formConfig(), []);
     });
     // A new profile or capability set replays the steps taken so far under it (nothing is lost) and
     // marks where they now go differently.
-    this.profileSel.addEventListener('change', () => {
-      this.fillCaps(this.profileSel.value, this.checkedCaps());
+    this.profileSel.addEventListener('change', async () => {
+      const name = this.profileSel.value;
+      if (!(await this.profileLoaded(name)) || this.profileSel.value !== name) return;
+      this.fillCaps(name, this.checkedCaps());
       this.restart(this.formConfig(), this.sim.userSteps(), true);
     });
     this.notice = h('div', { class: 'notice', role: 'status', hidden: true });
@@ -246,7 +250,7 @@ class App {
     });
     if (problems.length) this.say(`Link: ${problems.join('; ')}`);
     // Back and Forward: the entry's tab and steps, in place (undoing to a prefix when it is one).
-    window.addEventListener('popstate', () => this.goTo(location.hash));
+    window.addEventListener('popstate', () => void this.goTo(location.hash));
     // A link pasted or edited in the address bar: start over from it.
     window.addEventListener('hashchange', () => {
       if (location.hash !== this.written) location.reload();
@@ -260,8 +264,9 @@ class App {
   }
 
   /** Shows the state a URL describes (a history entry): its tab, its configuration and steps. */
-  private goTo(hash: string) {
+  private async goTo(hash: string) {
     const { state } = readUrl(hash, profileNames());
+    if (!(await this.profileLoaded(state.config.profile)) || location.hash !== hash) return;
     this.written = hash;
     const cur = this.sim.userSteps();
     const same = JSON.stringify(state.config) === JSON.stringify(this.sim.config);
@@ -305,7 +310,7 @@ class App {
     const p = getProfile(profile);
     this.capsBox.replaceChildren(
       ...p.capabilities.map((c) =>
-        h('label', {}, h('input', { type: 'checkbox', value: c, checked: checked.includes(c), onchange: () => (this.updateCapsSummary(), this.restart(this.formConfig(), this.sim.userSteps(), true)) }), ' ', c),
+        h('label', {}, h('input', { type: 'checkbox', value: c, checked: checked.includes(c), onchange: () => (this.updateCapsSummary(), void this.restartWith(this.formConfig(), this.sim.userSteps(), true)) }), ' ', c),
       ),
     );
     this.updateCapsSummary();
@@ -343,6 +348,22 @@ class App {
    * simulation being replaced: the first one whose answer or effect differs is marked (history and
    * notice), so a profile or capability change shows what it changes instead of wiping the work.
    */
+  /** Whether profile `name` is at hand, fetching its delta on first use; says so when it did not load. */
+  private async profileLoaded(name: string): Promise<boolean> {
+    try {
+      await loadProfile(name);
+      return true;
+    } catch (e) {
+      this.say(`The profile ${name} did not load: ${(e as Error).message}. Reload the page.`);
+      return false;
+    }
+  }
+
+  /** restart, once the configuration's profile is at hand. */
+  private async restartWith(config: SimConfig, steps: SimStep[], compare = false): Promise<void> {
+    if (await this.profileLoaded(config.profile)) this.restart(config, steps, compare);
+  }
+
   restart(config: SimConfig, steps: SimStep[], compare = false): void {
     const profileChanged = config.profile !== this.sim.config.profile;
     const before = compare ? this.sim.records.filter((r) => !r.step.setup) : [];
@@ -416,9 +437,9 @@ class App {
    * its role now: a destination that migrated on shows the source chart).
    */
   private async drawChart(side: Side, view: ChartView, profile: string, main = false, role?: Side): Promise<void> {
-    const p = getProfile(profile);
     const r = main ? this.roleIn(side) : (role ?? side);
     this.drawnRole.set(view, r);
+    const p = await loadProfile(profile); // a replay may name a profile not yet at hand
     const all = regionsOf(p, r);
     const regions = this.regions[side].filter((x) => all.includes(x));
     view.setRegions(all, regions, REGION_TITLES, (shown) => {

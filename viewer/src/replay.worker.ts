@@ -5,7 +5,7 @@
 // trace/check.ts's TraceChecker (feedRecord); replay.ts reads each step's states off that checker.
 // So a trace the CLI rejects (exit 2) is rejected here with the checker's own message naming the
 // line, one it accepts is accepted, and the departures are the same findings.
-import { getProfile } from '../../machines/index.ts';
+import { loadProfile } from '../../machines/index.ts';
 import { isDeparture, summaryLine, type Finding } from '../../trace/check.ts';
 import { REC_WIDTH } from '../../trace/extract.ts';
 import { parseTraceLine } from '../../trace/format.ts';
@@ -129,8 +129,10 @@ function stepOfLine(line: number): number {
 
 async function load(f: Blob, profile: string) {
   const gen = ++generation;
+  const prof = await loadProfile(profile); // a later profile's delta is fetched on first use
+  if (gen !== generation) return;
   file = f;
-  replayer = new Replayer(getProfile(profile));
+  replayer = new Replayer(prof);
   const r = replayer;
   const checker = r.checker;
   let seenFindings = 0;
