@@ -108,6 +108,21 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
     await page.waitForSelector('.replay-view', { timeout: 60_000 });
   });
 
+  it('a profile whose delta does not load (the server went away): said on the page, and the menu goes back to the profile the pair runs under', async () => {
+    const other = await (await browser.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
+    try {
+      await other.route(/profile-deltas-[^/]*\.js$/, (r) => r.abort());
+      await other.goto(base);
+      await other.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+      await other.locator('#profile').selectOption('qemu-master');
+      await expect.poll(() => other.locator('.notice').innerText()).toMatch(/^The profile qemu-master did not load: .+\. Reload the page\.$/);
+      expect(await other.locator('#profile').inputValue()).toBe('qemu-7.2');
+      expect(await other.locator('section[data-side=source] svg > title').textContent()).toContain('qemu-7.2');
+    } finally {
+      await other.context().close();
+    }
+  });
+
   it('no page error, and no request left this machine', () => {
     expect(errors).toEqual([]);
     expect(external).toEqual([]);

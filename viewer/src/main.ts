@@ -175,7 +175,9 @@ class App {
     // marks where they now go differently.
     this.profileSel.addEventListener('change', async () => {
       const name = this.profileSel.value;
-      if (!(await this.profileLoaded(name)) || this.profileSel.value !== name) return;
+      // Not loaded (the server went away): the menu goes back to the profile the pair runs under.
+      if (!(await this.profileLoaded(name))) this.profileSel.value = this.sim.config.profile;
+      if (this.profileSel.value !== name) return;
       this.fillCaps(name, this.checkedCaps());
       this.restart(this.formConfig(), this.sim.userSteps(), true);
     });
