@@ -125,11 +125,18 @@ describe('machines/ is pure', () => {
     const dir = resolve(import.meta.dirname, '..', 'machines');
     const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
     expect(files.length).toBeGreaterThan(10);
+    const subpaths = (JSON.parse(readFileSync(resolve(dir, '..', 'package.json'), 'utf8')) as { imports?: Record<string, Record<string, string>> }).imports ?? {};
     for (const f of files) {
       const src = readFileSync(join(dir, f), 'utf8');
       const imports = [...src.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
-      // xstate and @xstate/graph are pure libraries (no I/O); nothing else from outside.
-      for (const i of imports) expect(i === 'xstate' || i === '@xstate/graph' || i.startsWith('./') || i.startsWith('../'), `${f} imports ${i}`).toBe(true);
+      // xstate and @xstate/graph are pure libraries (no I/O); nothing else from outside. A subpath
+      // import (package.json "imports", '#…') must lead into machines/ under every condition.
+      for (const i of imports) expect(i === 'xstate' || i === '@xstate/graph' || i.startsWith('./') || i.startsWith('../') || i.startsWith('#'), `${f} imports ${i}`).toBe(true);
+      for (const i of imports.filter((x) => x.startsWith('#'))) {
+        const targets = Object.values(subpaths[i] ?? {});
+        expect(targets.length, `${f} imports ${i}, which package.json does not map`).toBeGreaterThan(0);
+        for (const t of targets) expect(resolve(dir, '..', t).startsWith(dir + '/'), `${f} imports ${i} -> ${t}`).toBe(true);
+      }
       for (const i of imports) if (i.startsWith('../')) expect(join(dir, f, '..', i).startsWith(dir), `${f} imports ${i}`).toBe(true);
       // In the code, not in comments (which may well say "the process.").
       const code = src.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"])\/\/.*$/gm, '$1');
