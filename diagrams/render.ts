@@ -82,7 +82,7 @@ export interface RenderOptions {
   cull?: Box;
 }
 
-type Box = { x: number; y: number; width: number; height: number };
+export type Box = { x: number; y: number; width: number; height: number };
 
 /** The bounding box of points (a spline's control points bound the curve), padded for stroke and arrow head. */
 function boundsOf(pts: { x: number; y: number }[], pad: number): Box {

@@ -4,7 +4,7 @@ import type { Diagram, DiagramNode, DiagramTransition } from '../../diagrams/dia
 import { nodeIndex } from '../../diagrams/diagram.ts';
 import { afterPaint, download, h, kids } from './dom.ts';
 import type { Layout, Placed } from '../../diagrams/layout.ts';
-import { renderSvg } from '../../diagrams/render.ts';
+import { renderSvg, type Box } from '../../diagrams/render.ts';
 import './charts.css';
 
 const union = (bs: { x: number; y: number; width: number; height: number }[]) => {
@@ -26,7 +26,6 @@ let seq = 0;
 
 /** Smallest zoom the default view may use: text is drawn at 12–13 SVG units, so 1 keeps it ≥ 12 CSS px. */
 const NATURAL = 1;
-type Box = { x: number; y: number; width: number; height: number };
 /** Chart units drawn visible around the first view (ChartView.show). */
 const CULL_MARGIN = 24;
 
