@@ -40,12 +40,25 @@ try {
   for (let i = 0; i < 13; i++)
     for (const which of (i % 2 ? ['viewer', 'baseline'] : ['baseline', 'viewer']) as (keyof typeof runs)[]) {
       const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      // Waits without running the harness in the page while it loads: Playwright's waitForSelector
+      // and waitForFunction evaluate its injected script in the page and poll, on the page's own
+      // thread, and that delayed both pages' scripts by 50–65 ms and the viewer's first render by
+      // 30+ ms. Instead the page tells: an observer of its own marks (a few lines, run before the
+      // page's scripts) logs once the first frame and ready are both marked.
+      await ctx.addInitScript(() => {
+        const want = new Set(['migstate:first-frame', 'migstate:ready']);
+        new PerformanceObserver((list, o) => {
+          for (const e of list.getEntries()) want.delete(e.name);
+          if (!want.size) {
+            o.disconnect();
+            console.debug('migstate:bench-done');
+          }
+        }).observe({ type: 'mark', buffered: true });
+      });
       const page = await ctx.newPage();
+      const done = page.waitForEvent('console', { predicate: (m) => m.text() === 'migstate:bench-done', timeout: 30_000 });
       await page.goto(which === 'viewer' ? base : `${base}bench-baseline.html`, { waitUntil: 'commit' });
-      // Waits without running anything in the page while it renders (the harness's scripts once
-      // delayed the first render by 40–80 ms); the page is ready only after its first frame.
-      await page.waitForSelector('body[data-ready=true]', { timeout: 30_000, state: 'attached' });
-      await page.waitForFunction(() => performance.getEntriesByName('migstate:first-frame').length, undefined, { timeout: 30_000 });
+      await done;
       const [r, p, sc, all] = await page.evaluate(() => ['migstate:first-render', 'migstate:first-frame', 'migstate:script', 'migstate:ready'].map((n) => performance.getEntriesByName(n)[0].startTime));
       if (i === 0) {
         if (which === 'viewer') cold = r;
