@@ -142,6 +142,26 @@ describe.skipIf(!hasBrowser)('charts in headless Chromium at 1440×900', () => {
     expect(await statusInView()).toBe(true);
   }, 120_000);
 
+  it('a resized window: each chart’s view takes the viewport’s new size at the same zoom (the first report of its size is ignored, not the later ones)', async () => {
+    await open('#profile=qemu-7.2');
+    // Chart units per CSS px, across and down: the viewBox over the viewport's content box.
+    const scale = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('.sim .viewport')].map((vp) => {
+          const [, , w, hh] = vp.querySelector('svg')!.getAttribute('viewBox')!.split(' ').map(Number);
+          return { x: w / vp.clientWidth, y: hh / vp.clientHeight, size: `${vp.clientWidth}×${vp.clientHeight}` };
+        }),
+      );
+    const before = await scale();
+    expect(before).toHaveLength(3);
+    try {
+      await page.setViewportSize({ width: 1200, height: 760 });
+      await expect.poll(async () => (await scale()).every((s, i) => s.size !== before[i].size && Math.abs(s.x - before[i].x) < 0.01 && Math.abs(s.y - before[i].y) < 0.01), { timeout: 10_000 }).toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  }, 120_000);
+
   it('the exported SVG parses, renders standalone and marks only the active leaf states, never a region', async () => {
     await open('#profile=qemu-7.2');
     const take = async () => {

@@ -422,7 +422,11 @@ export class ChartView {
     const vp = this.viewport;
     // Keeps the zoom when the box changes size; the default view waits for a size.
     new ResizeObserver(([e]) => {
-      this.vpSize = { w: e.contentRect.width, h: e.contentRect.height };
+      const { width: w, height: hh } = e.contentRect;
+      // Its first report is the size `measure` read before the chart was drawn: re-applying the view
+      // then would only lay the page out a second time in its first frame.
+      if (Math.abs(w - this.vpSize.w) < 1 && Math.abs(hh - this.vpSize.h) < 1) return;
+      this.vpSize = { w, h: hh };
       this.settle();
     }).observe(vp);
     vp.addEventListener(

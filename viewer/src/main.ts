@@ -561,8 +561,9 @@ class App {
     else this.history.replaceChildren(...items);
     this.shownRecords = recs;
     this.shownCount = recs.length;
-    // Scrolling needs layout: after this frame, not inside the click.
-    requestAnimationFrame(() => (this.history.scrollTop = this.history.scrollHeight));
+    // Scrolling needs layout: after this frame, not inside the click; and only when there is a
+    // step to show (at start-up it would force the first frame's layout inside its animation callbacks).
+    if (items.length) requestAnimationFrame(() => (this.history.scrollTop = this.history.scrollHeight));
     this.undoBtn.disabled = !this.sim.canUndo();
   }
 
