@@ -103,12 +103,17 @@ export function mutations(text: string, maxPerKind = Infinity): Mutation[] {
 export const EQUIVALENT: readonly { why: string; matches: (m: Mutation, original: string[]) => boolean }[] = [
   {
     why: 'a cancel in pre-switchover may pass device (precopy) or postcopy-active (a postcopy that paused before switchover) or not (migrate_fd_cancel races migration_maybe_pause)',
-    // The cancelling event is next to the deleted device / postcopy-active, after it or (overtaken on
-    // the wire) before it. (conformance postcopy-pre-switchover-cancel shows the postcopy one.)
-    matches: (m, original) =>
-      m.kind === 'delete-event' &&
-      /MIGRATION (device|postcopy-active) deleted/.test(m.what) &&
-      [original.slice(m.line).find((l) => l.includes(`"vm":"${m.vm}"`)), original.slice(0, m.line - 1).reverse().find((l) => l.includes(`"vm":"${m.vm}"`))].some((l) => /"status":"cancelling"/.test(l ?? '')),
+    // The cancelling event is the process's event next to the deleted device / postcopy-active, after
+    // it or (overtaken on the wire) before it, the cancel's reply possibly between them (F20).
+    // (conformance postcopy-pre-switchover-cancel shows the postcopy one.)
+    matches: (m, original) => {
+      const event = (l: string) => l.includes(`"vm":"${m.vm}"`) && l.includes('"event":');
+      return (
+        m.kind === 'delete-event' &&
+        /MIGRATION (device|postcopy-active) deleted/.test(m.what) &&
+        [original.slice(m.line).find(event), original.slice(0, m.line - 1).reverse().find(event)].some((l) => /"status":"cancelling"/.test(l ?? ''))
+      );
+    },
   },
 ];
 

@@ -344,6 +344,38 @@ describe('docs/findings.md F13: a 10.0 postcopy start that fails after device st
   });
 });
 
+describe('docs/findings.md F20: an event stamped before a reply that reaches the wire after it (recorded on the 7.2 binary)', () => {
+  const text = readFileSync(join(import.meta.dirname, '..', 'docs', 'findings', 'cancel-pre-switchover-device-after-reply.jsonl'), 'utf8');
+  const lines = text.split('\n').filter(Boolean);
+  /** The source's MIGRATION events after its migrate_cancel, in wire order: [line number, status, stamp]. */
+  const after = () => {
+    const i = lines.findIndex((l) => l.includes('"execute":"migrate_cancel"'));
+    return lines
+      .map((l, j) => [j + 1, JSON.parse(l) as { vm?: string; msg?: { event?: string; data?: { status?: string }; timestamp?: { microseconds: number } } }] as const)
+      .filter(([j, l]) => j > i && l.vm === 'source' && l.msg?.event === 'MIGRATION')
+      .map(([j, l]) => [j, l.msg!.data!.status, l.msg!.timestamp!.microseconds] as const);
+  };
+
+  it('conforms to qemu-7.2: device, which arrives after the reply but is stamped before cancelling, is taken in its stamped place', () => {
+    const evs = after();
+    expect(evs.map((e) => e[1])).toEqual(['cancelling', 'device', 'cancelled']);
+    expect(evs[1][2]).toBeLessThan(evs[0][2]);
+    const reply = lines.findIndex((l, j) => j > evs[0][0] - 1 && l.includes('"vm":"source"') && l.includes('"return":{}'));
+    expect(reply + 1).toBeLessThan(evs[1][0]);
+    const r = checkTraceText(p72, text, 'text');
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/MIGRATION device stamped before an event of the last step/);
+  });
+
+  it('departs when device is stamped after cancelling: only an event made first is put back in its place', () => {
+    const late = text.replace(/"microseconds":(\d+)\},"event":"MIGRATION","data":\{"status":"device"\}/, (_, us) => `"microseconds":${Number(us) + 100}},"event":"MIGRATION","data":{"status":"device"}`);
+    expect(late).not.toBe(text);
+    const r = checkTraceText(p72, late);
+    expect(r.code).toBe(1);
+    expect(findings(r.stdout).filter(isDeparture)[0]).toMatchObject({ vm: 'source', kind: 'unexpected-status', observed: 'device', line: after()[1][0] });
+  });
+});
+
 /**
  * docs/findings.md F1-F11 on QEMU 10.0: the traces recorded from the 10.0 binary
  * (docs/findings/*-10.0.jsonl, by docs/findings/record-10.0.ts). Each conforms to qemu-10.0 and shows

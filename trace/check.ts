@@ -214,6 +214,12 @@ interface VmState {
   /** The line of the last observation applied to this process. */
   appliedAt: number;
   unchanged: number;
+  /**
+   * The last step applied (a reply with the events of its window, or events alone), kept while it
+   * stands and departed from nothing: an event stamped before one of its events that arrives after
+   * it redoes it (redoOvertaken, docs/findings.md F20).
+   */
+  last: { before: HSet; cmd: CmdIn | null; events: EventIn[]; after: HSet; describe: () => string } | null;
 }
 
 export interface CheckOptions {
@@ -372,7 +378,7 @@ export class TraceChecker {
   private vm(vm: Vm): VmState {
     let s = vm === 'source' ? this.src : vm === 'destination' ? this.dst : this.vms.get(vm);
     if (!s) {
-      s = { vm, side: roleOf(vm), set: null, capsExact: false, fromUniverse: true, negotiated: true, inband: new PendingQueue(), noId: new PendingQueue(), byId: new Map(), sentAny: false, unchanged: 0, lastLine: 0, appliedAt: 0 };
+      s = { vm, side: roleOf(vm), set: null, capsExact: false, fromUniverse: true, negotiated: true, inband: new PendingQueue(), noId: new PendingQueue(), byId: new Map(), sentAny: false, unchanged: 0, lastLine: 0, appliedAt: 0, last: null };
       this.vms.set(vm, s);
       if (vm === 'source') this.src = s;
       else if (vm === 'destination') this.dst = s;
@@ -572,6 +578,11 @@ export class TraceChecker {
 
   private apply(vm: VmState, cmd: CmdIn | null, events: EventIn[], describe: () => string): void {
     const set = this.setOf(vm);
+    this.commit(vm, set, this.step(vm, set, cmd, events), cmd, events, describe);
+  }
+
+  /** A step's outcome from `set` (memoised on the set). */
+  private step(vm: VmState, set: HSet, cmd: CmdIn | null, events: EventIn[]): Outcome {
     const slot = (vm.capsExact ? 1 : 0) + (this.text ? 2 : 0);
     let m: Map<string, Outcome>;
     let key: string;
@@ -602,6 +613,11 @@ export class TraceChecker {
       }
       m.set(key, out);
     }
+    return out;
+  }
+
+  /** Reports a step's findings and moves the process to its outcome. */
+  private commit(vm: VmState, set: HSet, out: Outcome, cmd: CmdIn | null, events: EventIn[], describe: () => string): void {
     const wasUniverse = out.findings.length > 0 && vm.fromUniverse && set === this.shared.universes.get(vm.side);
     for (const f of out.findings) {
       const ev = cmd ? (f.step === 0 ? null : events[f.step - 1]) : events[f.step];
@@ -629,6 +645,30 @@ export class TraceChecker {
     vm.appliedAt = cmd ? cmd.replyLine : events[events.length - 1].line;
     this.byId.set(out.next.id, out.next);
     vm.fromUniverse = vm.fromUniverse && out.next === set;
+    vm.last = out.findings.length || out.reseeded ? null : { before: set, cmd, events, after: out.next, describe };
+  }
+
+  /**
+   * An event that arrives after the last step, stamped before one of that step's events: another
+   * thread made it first and queued it on the monitor after the main thread's event and reply (7.2's
+   * migrate_cancel in pre-switchover: cancelling, the reply, then device stamped before cancelling;
+   * docs/findings.md F20). Made before an event that came before the reply, it came before the reply
+   * too: the step is redone with it in its stamped place. false: that does not explain it either.
+   */
+  private redoOvertaken(vm: VmState, e: EventIn): boolean {
+    const l = vm.last;
+    const ts = e.ts;
+    if (ts === undefined || !l || vm.set !== l.after) return false;
+    const at = l.events.findIndex((x) => x.ts !== undefined && x.ts > ts);
+    if (at < 0) return false;
+    const events = [...l.events.slice(0, at), e, ...l.events.slice(at)];
+    const out = this.step(vm, l.before, l.cmd, events);
+    if (out.findings.length) return false;
+    if (this.text) this.say(`line ${e.line} ${vm.vm}: ${e.event}${e.status ? ' ' + e.status : ''} stamped before an event of the last step: that step again, with it in its place`);
+    const appliedAt = vm.appliedAt;
+    this.commit(vm, l.before, out, l.cmd, events, l.describe);
+    vm.appliedAt = Math.max(appliedAt, e.line);
+    return true;
   }
 
   // ---- lines -----------------------------------------------------------------------------------
@@ -811,7 +851,7 @@ export class TraceChecker {
         head.events.splice(i, 0, e);
       }
     }
-    else this.apply(vm, null, [e], this.text ? () => `${ev}${status ? ' ' + status : ''}` : NO_TEXT);
+    else if (!this.redoOvertaken(vm, e)) this.apply(vm, null, [e], this.text ? () => `${ev}${status ? ' ' + status : ''}` : NO_TEXT);
   }
 
   /** Commands still awaiting a reply: reported as pending; their events are checked either way. */
