@@ -294,6 +294,26 @@ interface Track {
   dead: null | { how: 'killed' | 'exited'; code: number | null; signal: string | null; stderr: string };
   /** How many of the VM's QMP events were taken into account (MIGRATION events are observations). */
   evIdx: number;
+  /**
+   * The last command's reply with the MIGRATION events of its window, while its outcome stands: a
+   * later event stamped before one of them redoes it (redoOvertaken, docs/findings.md F20).
+   */
+  lastWindow?: Window & { base: HState; evs: TakenEvent[]; after: Hypothesis[] };
+}
+
+/** A command's reply as the window of events around it is explained against it. */
+interface Window {
+  qmp: string;
+  args: QmpArgs | undefined;
+  racy: boolean;
+  preds: { outcome: CommandOutcome; rule: string | null; reply?: unknown }[];
+  observed: CommandOutcome;
+}
+
+/** A MIGRATION event taken into account: its status and QEMU's stamp (µs; 0 without one). */
+interface TakenEvent {
+  status: string;
+  ts: number;
 }
 
 /** A VM's possible states with their trails, as a value (for trying orders of events). */
@@ -614,12 +634,12 @@ class ScenarioRun {
    * fails with exit-on-error (7.2 and 10.0 send it, then exit: inclusion.ts loadFailureExits), which
    * the exit is judged by.
    */
-  private takeEvents(t: Track, upTo: number, command?: string): string[] {
+  private takeEvents(t: Track, upTo: number, command?: string): TakenEvent[] {
     const all = this.vm(t.name).client.events;
     // In QEMU's order: two threads' events can reach the wire in the other order than their
     // timestamps (7.2's migrate_cancel in pre-switchover: cancelling before device), as check-trace reads them.
     const evs = all.slice(t.evIdx, Math.min(upTo, all.length)).sort((a, b) => (a.timestampUs && b.timestampUs ? a.timestampUs - b.timestampUs : 0));
-    const out: string[] = [];
+    const out: TakenEvent[] = [];
     for (const e of evs) {
       if (e.event !== 'MIGRATION') continue;
       const status = String(e.data.status);
@@ -631,7 +651,7 @@ class ScenarioRun {
         this.pair.trace.note({ step: this.stepIndex, vm: t.name, ignoredEvent: 'MIGRATION failed', why: 'the load failed; QEMU exits (judged by the exit)' });
         continue;
       }
-      out.push(status);
+      out.push({ status, ts: e.timestampUs });
     }
     t.evIdx = Math.max(t.evIdx, Math.min(upTo, all.length));
     return out;
@@ -639,7 +659,50 @@ class ScenarioRun {
 
   /** Observes a VM's MIGRATION events received before event index `upTo`, in order. */
   private drainEvents(t: Track, upTo: number): void {
-    for (const status of this.takeEvents(t, upTo)) this.observe(t, { status }, `MIGRATION event ${status}`);
+    for (const e of this.takeEvents(t, upTo)) if (!this.redoOvertaken(t, e)) this.observe(t, { status: e.status }, `MIGRATION event ${e.status}`);
+  }
+
+  /**
+   * An event taken after the last command's window, stamped before one of that window's events, that
+   * the states now do not explain: another thread made it first and queued it after the main
+   * thread's event and reply (7.2's migrate_cancel in pre-switchover: cancelling, the reply, then
+   * device stamped before cancelling; docs/findings.md F20). Made before an event that came before
+   * the reply, it came before the reply too: the window is explained again with it in its stamped
+   * place, as check-trace does (trace/check.ts: redoOvertaken). false: not such an event, or that
+   * does not explain it either.
+   */
+  private redoOvertaken(t: Track, e: TakenEvent): boolean {
+    const w = t.lastWindow;
+    if (!w || !e.ts || t.hyps !== w.after || this.observePure(t.role, { hyps: t.hyps, trails: t.trails, possible: new Set() }, { status: e.status })) return false;
+    const at = w.evs.findIndex((x) => x.ts > e.ts);
+    if (at < 0) return false;
+    const evs = [...w.evs.slice(0, at), e, ...w.evs.slice(at)];
+    const chosen = this.explainWindow(t.role, w.base, w, evs.map((x) => x.status));
+    if (!chosen) return false;
+    this.pair.trace.note({ step: this.stepIndex, vm: t.name, overtakenEvent: `MIGRATION ${e.status}`, why: `stamped before MIGRATION ${w.evs[at].status}, which came before the ${w.qmp} reply: taken in its place (F20)` });
+    this.statuses[t.role].add(e.status);
+    this.adopt(t, chosen.st);
+    t.lastWindow = { ...w, evs, after: t.hyps };
+    return true;
+  }
+
+  /**
+   * A command's reply and the MIGRATION events of its window (received between the command and its
+   * reply, in QEMU's order): the first split of the events into before and after the command that
+   * explains them, all-after first. null: none.
+   */
+  private explainWindow(side: Side, base: HState, w: Window, evs: string[]): { k: number; st: HState } | null {
+    let before: HState | null = base;
+    for (let k = 0; k <= evs.length && before; k++) {
+      if (k > 0) before = this.observePure(side, before, { status: evs[k - 1] });
+      if (!before) break;
+      const strict = (k === 0 ? w.preds : this.predict(before.hyps, w.qmp, w.args)).some((x) => sameOutcome(x.outcome, w.observed));
+      if (!strict && !w.racy) continue;
+      let after = this.applyPure(side, before, w.qmp, w.args ?? {}, w.observed);
+      for (const x of evs.slice(k)) after = after && this.observePure(side, after, { status: x });
+      if (after) return { k, st: after };
+    }
+    return null;
   }
 
   /**
@@ -728,7 +791,7 @@ class ScenarioRun {
     // 7.2 may put an event on the wire before the reply of a query that read the status just before
     // the change (seen: a destination's `completed` event, then query-migrate `active`). Every
     // placement of the readings among those events is tried, the order on the wire first.
-    const evs = this.takeEvents(t, e2);
+    const evs = this.takeEvents(t, e2).map((x) => x.status);
     if (!evs.length) return this.observeReplies(t, qm, qs, 'poll');
     const e1 = Math.max(0, (qm.eventsBefore ?? sentAt) - sentAt);
     const base: HState = { hyps: t.hyps, trails: t.trails, possible: new Set() };
@@ -831,20 +894,13 @@ class ScenarioRun {
     const observed = outcomeOf(r);
     // MIGRATION events that came between the command and its reply: QEMU sent them before it ran the
     // command or while it ran it. Every split is tried, all-after first.
-    const evs = this.takeEvents(t, r.eventsBefore ?? c.events.length, s.qmp);
+    const taken = this.takeEvents(t, r.eventsBefore ?? c.events.length, s.qmp);
+    const evs = taken.map((x) => x.status);
+    t.lastWindow = undefined;
     if (modelled) {
       const base: HState = { hyps: t.hyps, trails: t.trails, possible: new Set() };
-      let chosen: { k: number; st: HState } | null = null;
-      let before: HState | null = base;
-      for (let k = 0; k <= evs.length && before && !chosen; k++) {
-        if (k > 0) before = this.observePure(t.role, before, { status: evs[k - 1] });
-        if (!before) break;
-        const strict = (k === 0 ? preds : this.predict(before.hyps, s.qmp, args)).some((x) => sameOutcome(x.outcome, observed));
-        if (!strict && !s.racy) continue;
-        let after = this.applyPure(t.role, before, s.qmp, args ?? {}, observed);
-        for (const x of evs.slice(k)) after = after && this.observePure(t.role, after, { status: x });
-        if (after) chosen = { k, st: after };
-      }
+      const w: Window = { qmp: s.qmp, args, racy: !!s.racy, preds, observed };
+      const chosen = this.explainWindow(t.role, base, w, evs);
       if (!chosen) {
         const strict = preds.some((x) => sameOutcome(x.outcome, observed));
         // Refused where the model refuses too, with another error: the state is unchanged on both
@@ -862,6 +918,7 @@ class ScenarioRun {
       if (chosen.k > 0) this.pair.trace.note({ step: this.stepIndex, vm: s.vm, eventsBeforeCommand: evs.slice(0, chosen.k) });
       for (const x of evs) this.statuses[t.role].add(x);
       this.adopt(t, chosen.st);
+      t.lastWindow = { ...w, base, evs: taken, after: t.hyps };
       if (r.ok) this.checkQueryContent(t, s.qmp, r.return, preds);
     } else for (const x of evs) this.observe(t, { status: x }, `MIGRATION event ${x}`);
     if (piped) {
