@@ -664,11 +664,11 @@ class ScenarioRun {
 
   /**
    * An event taken after the last command's window, stamped before one of that window's events:
-   * another thread made it first and queued it after the main thread's event and reply (7.2's migrate_cancel in pre-switchover: cancelling, the reply, then
-   * device stamped before cancelling; docs/findings.md F20). Made before an event that came before
-   * the reply, it came before the reply too: the window is explained again with it in its stamped
-   * place, as check-trace does (trace/check.ts: redoOvertaken). false: not such an event, or that
-   * does not explain it either.
+   * another thread made it first and queued it after the main thread's event and reply (7.2's
+   * migrate_cancel in pre-switchover: cancelling, the reply, then device stamped before cancelling;
+   * docs/findings.md F20). Made before an event that came before the reply, it came before the reply
+   * too: the window is explained again with it in its stamped place, as check-trace does
+   * (trace/check.ts: redoOvertaken). false: not such an event, or that does not explain it either.
    */
   private redoOvertaken(t: Track, e: TakenEvent): boolean {
     const w = t.lastWindow;

@@ -645,7 +645,8 @@ export class TraceChecker {
     vm.appliedAt = cmd ? cmd.replyLine : events[events.length - 1].line;
     this.byId.set(out.next.id, out.next);
     vm.fromUniverse = vm.fromUniverse && out.next === set;
-    vm.last = out.findings.length || out.reseeded ? null : { before: set, cmd, events, after: out.next, describe };
+    // Only a step with events can be redone (redoOvertaken): most steps, a reply alone, keep nothing.
+    vm.last = out.findings.length || out.reseeded || !events.length ? null : { before: set, cmd, events, after: out.next, describe };
   }
 
   /**
