@@ -75,11 +75,12 @@ export interface RenderOptions {
   nodeClasses?: ReadonlyMap<string, string>;
   edgeClasses?: ReadonlyMap<string, string>;
   /**
-   * Draws what lies wholly outside this rectangle (chart units) hidden (`display="none"`): a page
-   * showing only part of the chart then lays out only that part in its next frame, and reveals
-   * the rest after it (viewer/src/chart-view.ts). Files never cull.
+   * Leaves out what lies wholly outside `view` (chart units): each run of such parts becomes one
+   * empty placeholder `<g data-later="k"/>`, and its markup is pushed to `later[k]`. A page showing
+   * only part of the chart then parses and lays out only that part for its first frame, and puts
+   * the rest in after it (viewer/src/chart-view.ts). Files never cull.
    */
-  cull?: Box;
+  cull?: { view: Box; later: string[] };
 }
 
 export type Box = { x: number; y: number; width: number; height: number };
@@ -95,10 +96,12 @@ function boundsOf(pts: { x: number; y: number }[], pad: number): Box {
 
 export function renderSvg(l: Layout, o: RenderOptions): string {
   const out: string[] = [];
-  const c = o.cull;
-  // ' display="none"' for an element whose box misses the cull rectangle.
-  const off = (b: Box) => (c && (b.x > c.x + c.width || b.y > c.y + c.height || b.x + b.width < c.x || b.y + b.height < c.y) ? ' display="none"' : '');
-  const offPts = (pts: { x: number; y: number }[]) => (c && pts.length ? off(boundsOf(pts, 10)) : '');
+  const c = o.cull?.view;
+  // Whether an element's box misses the cull rectangle.
+  const off = (b: Box) => !!c && (b.x > c.x + c.width || b.y > c.y + c.height || b.x + b.width < c.x || b.y + b.height < c.y);
+  const offPts = (pts: { x: number; y: number }[]) => !!c && pts.length > 0 && off(boundsOf(pts, 10));
+  /** The chart's top-level parts in paint order, each with whether the cull leaves it out. */
+  type Part = { html: string; off: boolean };
   const W = l.width + 2;
   const H = l.height + 2;
   out.push(
@@ -111,8 +114,8 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
       `<marker id="${o.prefix}-arr-plain" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#6d7a8e"/></marker></defs>`,
   );
   // Containers first (back to front), then edges, then states and labels on top.
-  const states: string[] = [];
-  const boxes: string[] = [];
+  const states: Part[] = [];
+  const boxes: Part[] = [];
   // Ids for aria-activedescendant: the chart's viewport is its one tab stop and arrow keys move
   // among states and labels, so none of them is a tab stop of its own.
   let seq = 0;
@@ -122,31 +125,37 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
     const cls = o.nodeClasses?.get(n.id) ?? '';
     const title = n.description ? `<title>${esc(n.description)}</title>` : '';
     if (!p.children.length && n.kind !== 'parallel') {
-      states.push(
-        `<g class="state ${n.kind} ${cls}"${off(p)} data-node="${esc(n.id)}" ${idAttr()} role="button" aria-label="${esc(`state ${n.label}${n.description ? ': ' + n.description : ''}`)}">${title}` +
+      states.push({
+        off: off(p),
+        html:
+          `<g class="state ${n.kind} ${cls}" data-node="${esc(n.id)}" ${idAttr()} role="button" aria-label="${esc(`state ${n.label}${n.description ? ': ' + n.description : ''}`)}">${title}` +
           `<rect x="${r1(p.x)}" y="${r1(p.y)}" width="${r1(p.width)}" height="${r1(p.height)}" rx="14"/>` +
           `<text x="${r1(p.x + p.width / 2)}" y="${r1(p.y + p.height / 2)}">${esc(n.label)}</text></g>`,
-      );
+      });
       return;
     }
-    boxes.push(
-      `<g class="box ${n.kind} ${cls}"${off(p)} data-node="${esc(n.id)}">${title}<rect x="${r1(p.x)}" y="${r1(p.y)}" width="${r1(p.width)}" height="${r1(p.height)}" rx="${n.kind === 'region' ? 4 : 10}"/>` +
+    boxes.push({
+      off: off(p),
+      html:
+        `<g class="box ${n.kind} ${cls}" data-node="${esc(n.id)}">${title}<rect x="${r1(p.x)}" y="${r1(p.y)}" width="${r1(p.width)}" height="${r1(p.height)}" rx="${n.kind === 'region' ? 4 : 10}"/>` +
         `<text class="title" x="${r1(p.x + 10)}" y="${r1(p.y + 18)}">${esc(n.label)}</text></g>`,
-    );
+    });
     p.children.forEach(walk);
   };
   walk(l.root);
-  out.push(...boxes);
-  for (const init of l.initials) out.push(`<circle class="initial"${off({ x: init.x - 5, y: init.y - 5, width: 10, height: 10 })} cx="${r1(init.x)}" cy="${r1(init.y)}" r="5"/>`);
-  const labels: string[] = [];
+  const parts: Part[] = [...boxes];
+  for (const init of l.initials) parts.push({ off: off({ x: init.x - 5, y: init.y - 5, width: 10, height: 10 }), html: `<circle class="initial" cx="${r1(init.x)}" cy="${r1(init.y)}" r="5"/>` });
+  const labels: Part[] = [];
   const short = (id: string) => id.split('.').pop()!;
   const lineText = (lb: NonNullable<PlacedEdge['label']>, i: number, t: { kind: string; label: string }, data: string, aria: string) =>
     `<text class="tl ${t.kind}" ${data} ${idAttr()} x="${r1(lb.x + 4)}" y="${r1(lb.y + (i + 1) * LINE - 1)}" role="button" aria-label="${esc(aria)}">${esc(t.label)}</text>`;
-  const labelBox = (lb: NonNullable<PlacedEdge['label']>, data: string, lines: string) =>
-    `<g class="lbl"${off(lb)} ${data}><rect x="${r1(lb.x)}" y="${r1(lb.y)}" width="${r1(lb.width)}" height="${r1(lb.height)}" rx="3"/>${lines}</g>`;
+  const labelBox = (lb: NonNullable<PlacedEdge['label']>, data: string, lines: string): Part => ({
+    off: off(lb),
+    html: `<g class="lbl" ${data}><rect x="${r1(lb.x)}" y="${r1(lb.y)}" width="${r1(lb.width)}" height="${r1(lb.height)}" rx="3"/>${lines}</g>`,
+  });
   for (const e of l.edges) {
     if (e.initial) {
-      out.push(`<path class="initial-edge"${offPts(e.points)} d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr-plain)"/>`);
+      parts.push({ off: offPts(e.points), html: `<path class="initial-edge" d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr-plain)"/>` });
       continue;
     }
     if (e.trunk && e.bundle !== undefined) {
@@ -156,7 +165,7 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
       const cls = members.map((id) => o.edgeClasses?.get(id) ?? '').find((c) => c) ?? '';
       const j = b.junction ? `<circle class="junction" cx="${r1(b.junction.x)}" cy="${r1(b.junction.y)}" r="4"/>` : '';
       const pts = b.junction ? [...e.points, b.junction] : e.points;
-      out.push(`<g class="edge trunk ${cls}"${offPts(pts)} data-bundle="${e.bundle}" data-edges="${members.join(' ')}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/>${j}</g>`);
+      parts.push({ off: offPts(pts), html: `<g class="edge trunk ${cls}" data-bundle="${e.bundle}" data-edges="${members.join(' ')}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/>${j}</g>` });
       if (e.label) {
         const from = b.sources.map(short).join(', ');
         const lines = b.lines.map((t, i) => lineText(e.label!, i, t, `data-bundle="${e.bundle}" data-line="${i}"`, `transition ${t.label}: ${from} to ${short(b.target)}`)).join('');
@@ -168,10 +177,10 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
     const cls = o.edgeClasses?.get(de.id) ?? '';
     if (e.bundle !== undefined) {
       // A branch: from one state into its bundle's junction (the trunk carries the arrow head).
-      out.push(`<g class="edge branch ${cls}"${offPts(e.points)} data-edge="${de.id}" data-bundle="${e.bundle}"><path d="${pathOf(e.points)}"/></g>`);
+      parts.push({ off: offPts(e.points), html: `<g class="edge branch ${cls}" data-edge="${de.id}" data-bundle="${e.bundle}"><path d="${pathOf(e.points)}"/></g>` });
       continue;
     }
-    out.push(`<g class="edge ${cls}"${offPts(e.points)} data-edge="${de.id}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/></g>`);
+    parts.push({ off: offPts(e.points), html: `<g class="edge ${cls}" data-edge="${de.id}"><path d="${pathOf(e.points)}" marker-end="url(#${o.prefix}-arr)"/></g>` });
     if (e.label) {
       const shown = e.lines ?? de.transitions.map((_, i) => i);
       const lines = shown
@@ -180,7 +189,24 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
       labels.push(labelBox(e.label, `data-edge="${de.id}"`, lines));
     }
   }
-  out.push(...states, ...labels);
+  parts.push(...states, ...labels);
+  // A run of parts the cull leaves out becomes one placeholder; its markup waits in `later`.
+  const later = o.cull?.later;
+  let run: string[] = [];
+  const flush = () => {
+    if (!run.length || !later) return;
+    out.push(`<g data-later="${later.length}"/>`);
+    later.push(run.join(''));
+    run = [];
+  };
+  for (const p of parts) {
+    if (p.off) run.push(p.html);
+    else {
+      flush();
+      out.push(p.html);
+    }
+  }
+  flush();
   out.push('</svg>');
   return out.join('');
 }

@@ -52,8 +52,12 @@ export class ChartView {
   /** The keyboard's current item (aria-activedescendant). */
   private current: Element | null = null;
   private prefix = `c${++seq}`;
-  /** What was drawn shown (chart units) while the rest waits hidden for the next paint; null once all shows. */
+  /** What was drawn (chart units) while the rest waits for the next paint; null once all is drawn. */
   private cullRect: Box | null = null;
+  /** The markup of the parts left out of the first drawing, by placeholder (`<g data-later="k">`). */
+  private later: string[] = [];
+  /** The keyboard's item when it was among the parts left out. */
+  private currentLater: string | null = null;
   /** Resolves when every element of the drawn chart shows (nothing waits hidden). */
   settled: Promise<void> = Promise.resolve();
 
@@ -135,9 +139,10 @@ export class ChartView {
 
   /**
    * Draws a layout, marked with `hl` when given. When the viewport's size is known the view is set
-   * first, and only what it shows is drawn visible: the rest is drawn hidden and revealed after the
-   * next paint (`settled`), or at once when the view moves beyond it. The page's first frame then
-   * lays out a chart's visible part only (most of a chart lies outside its viewport at natural size).
+   * first, and only what it shows is drawn: the rest waits as markup (diagrams/render.ts: cull) and
+   * is put in after the next paint (`settled`), or at once when the view moves beyond it. The page's
+   * first frame then parses and lays out a chart's visible part only (most of a chart lies outside
+   * its viewport at natural size).
    */
   show(l: Layout, hl?: Highlight): void {
     const keepView = !this.needDefault && this.layout && this.layout.width === l.width && this.layout.height === l.height && this.layout.diagram.id === l.diagram.id;
@@ -156,13 +161,15 @@ export class ChartView {
     let cull: Box | null = null;
     if (w && hh) {
       if (this.needDefault) this.defaultView(false);
-      // A margin: the ResizeObserver's fractional size, or a nudge, need not reveal everything.
+      // A margin: the ResizeObserver's fractional size, or a nudge, need not put in the rest.
       const v = this.viewRect();
       cull = { x: v.x - CULL_MARGIN, y: v.y - CULL_MARGIN, width: v.width + 2 * CULL_MARGIN, height: v.height + 2 * CULL_MARGIN };
     }
-    this.viewport.innerHTML = renderSvg(l, { prefix: this.prefix, cull: cull ?? undefined });
-    this.cullRect = cull;
-    if (cull) this.settled = afterPaint().then(() => this.revealAll());
+    const later: string[] = [];
+    this.viewport.innerHTML = renderSvg(l, { prefix: this.prefix, cull: cull ? { view: cull, later } : undefined });
+    this.later = later;
+    this.cullRect = later.length ? cull : null;
+    if (this.cullRect) this.settled = afterPaint().then(() => this.revealAll());
     this.viewport.setAttribute('aria-busy', 'false');
     this.svg = this.viewport.querySelector('svg');
     this.svg!.removeAttribute('width');
@@ -172,9 +179,20 @@ export class ChartView {
     // (The viewport names the chart; a presentational SVG may not carry a name: aria-prohibited-attr.)
     this.svg!.setAttribute('role', 'presentation');
     this.svg!.removeAttribute('aria-label');
+    this.applied.clear();
+    this.index();
+    this.current = currentId ? this.svg!.querySelector(`#${CSS.escape(currentId)}`) : null;
+    // The keyboard's item may be among the parts left out: found again once they are put in.
+    this.currentLater = this.current ? null : (currentId ?? null);
+    this.setCurrent(this.current, false);
+    if (!this.needDefault) this.applyView();
+    this.highlight(this.hl);
+  }
+
+  /** Finds the drawn states and edges by their ids (again once the parts left out are put in). */
+  private index(): void {
     this.nodeEls.clear();
     this.edgeEls.clear();
-    this.applied.clear();
     for (const el of this.svg!.querySelectorAll('[data-node]')) this.nodeEls.set(el.getAttribute('data-node')!, el);
     const reg = (id: string, el: Element) => this.edgeEls.set(id, [...(this.edgeEls.get(id) ?? []), el]);
     for (const el of this.svg!.querySelectorAll('g.edge')) {
@@ -185,29 +203,31 @@ export class ChartView {
       const b = el.getAttribute('data-bundle');
       if (b !== null) reg(`b${b}`, el);
     }
-    this.current = currentId ? this.svg!.querySelector(`#${CSS.escape(currentId)}`) : null;
-    this.setCurrent(this.current, false);
-    if (!this.needDefault) this.applyView();
-    this.highlight(this.hl);
   }
 
   /** Marks the active states (and the edges just taken). Cheap: toggles classes only. */
   highlight(hl: Highlight): void {
     this.hl = hl;
+    this.mark();
+    if (this.needDefault) this.defaultView();
+    else this.followActive();
+  }
+
+  /** Puts the highlight's classes on the drawn elements. */
+  private mark(): void {
+    const hl = this.hl;
     for (const el of this.applied) el.classList.remove('active', 'possible', 'taken');
     this.applied.clear();
-    const mark = (el: Element | undefined, c: string) => {
+    const put = (el: Element | undefined, c: string) => {
       if (!el) return;
       el.classList.add(c);
       this.applied.add(el);
     };
     // Only leaf states are marked: regions, the parallel root and compound states are active
     // whenever one of their states is, and marking them hid the real state (every box amber).
-    for (const id of hl.sure) if (this.isLeaf(id)) mark(this.nodeEls.get(id), 'active');
-    for (const id of hl.possible ?? []) if (this.isLeaf(id)) mark(this.nodeEls.get(id), 'possible');
-    for (const id of hl.taken ?? []) for (const el of this.edgeEls.get(id) ?? []) mark(el, 'taken');
-    if (this.needDefault) this.defaultView();
-    else this.followActive();
+    for (const id of hl.sure) if (this.isLeaf(id)) put(this.nodeEls.get(id), 'active');
+    for (const id of hl.possible ?? []) if (this.isLeaf(id)) put(this.nodeEls.get(id), 'possible');
+    for (const id of hl.taken ?? []) for (const el of this.edgeEls.get(id) ?? []) put(el, 'taken');
   }
 
   private isLeaf(id: string): boolean {
@@ -247,11 +267,23 @@ export class ChartView {
     return { x: this.view.x, y: this.view.y, width: w / this.view.k, height: hh / this.view.k };
   }
 
-  /** Shows what was drawn hidden outside the first view. */
+  /** Puts in the parts left out of the first drawing, each where its placeholder stands (paint order). */
   private revealAll() {
     if (!this.cullRect || !this.svg) return;
     this.cullRect = null;
-    for (const el of this.svg.querySelectorAll(':scope > [display]')) el.removeAttribute('display');
+    const later = this.later;
+    this.later = [];
+    // The placeholder's parent is the <svg>: the markup is parsed as SVG.
+    for (const ph of this.svg.querySelectorAll(':scope > g[data-later]')) ph.outerHTML = later[Number(ph.getAttribute('data-later'))];
+    this.index();
+    this.mark();
+    if (this.currentLater && !this.current) this.setCurrent(this.svg.querySelector(`#${CSS.escape(this.currentLater)}`), false);
+    this.currentLater = null;
+  }
+
+  /** The markup of the parts not yet put in (for tests: what the first frame left out). */
+  get pending(): readonly string[] {
+    return this.later;
   }
 
   private applyView() {
