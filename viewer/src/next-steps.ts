@@ -24,7 +24,11 @@ export class NextSteps {
   private now: HTMLElement;
   private notNow: HTMLElement;
   private notNowCount: HTMLElement;
+  private box: HTMLDetailsElement;
   private idle = 0;
+  /** The steps not possible now, and the state they were judged in: listed once the box is open. */
+  private blocked: PairEvent[] = [];
+  private listed = false;
 
   constructor(
     private side: Side,
@@ -34,13 +38,11 @@ export class NextSteps {
     this.now = h('div', { class: 'next-now', role: 'group', 'aria-label': `what the ${side} can do now` });
     this.notNowCount = h('span', {}, '');
     this.notNow = h('ul', { class: 'next-not', 'aria-label': `steps of the ${side} not possible now, with why` });
-    this.el = h(
-      'section',
-      { class: 'next-steps', 'aria-label': `${side}: what can happen next` },
-      h('h3', {}, 'What can happen next'),
-      this.now,
-      h('details', { class: 'next-not-box' }, h('summary', {}, 'Not now ', this.notNowCount), this.notNow),
-    );
+    // The list of steps not possible now is built only while its box is open: closed (as at
+    // start-up), it is not seen, and building its items (about 130 elements a side) took a share of
+    // the first render and of every step.
+    this.box = h('details', { class: 'next-not-box', ontoggle: () => this.list() }, h('summary', {}, 'Not now ', this.notNowCount), this.notNow);
+    this.el = h('section', { class: 'next-steps', 'aria-label': `${side}: what can happen next` }, h('h3', {}, 'What can happen next'), this.now, this.box);
   }
 
   update(): void {
@@ -68,6 +70,17 @@ export class NextSteps {
     }
     this.now.replaceChildren(...(items.length ? items : [h('span', { class: 'hint' }, snap ? 'nothing moves this process now but a fault' : 'the process has exited')]));
     this.notNowCount.textContent = `(${blocked.length})`;
+    this.blocked = blocked;
+    this.listed = false;
+    this.list();
+  }
+
+  /** Lists the steps not possible now, when the box is open and they are not listed yet. */
+  private list(): void {
+    if (!this.box.open || this.listed) return;
+    this.listed = true;
+    const sim = this.getSim();
+    const blocked = this.blocked;
     // The reasons cost a few model steps each: worked out after the frame, not inside the click.
     this.notNow.replaceChildren(...blocked.map((e) => h('li', { 'data-step': label(e) }, h('code', {}, label(e)), ' ', h('span', { class: 'why-text' }, '…'))));
     cancelIdle(this.idle);
