@@ -42,6 +42,25 @@ export function loadFailureExits(d: SideState): boolean {
   return false;
 }
 
+/**
+ * Where an event stamped `ts` (QEMU's timestamp, µs; none: 0 or undefined) goes among a window's
+ * events, `evs` in QEMU's order: before the ones at its end stamped after it. QEMU stamps an event
+ * when it builds it (qapi/qmp-event.c: qmp_event_build_dict) and queues it for the monitor
+ * afterwards, so an event of one thread can reach the wire after another thread's later one
+ * (docs/findings.md F20: 7.2's migration thread's `device` after the main thread's `cancelling` and
+ * the reply). An event without a stamp, or after one without, keeps its arrival place.
+ * `evs.length`: it goes last, in arrival order. The one rule for both readers: check-trace
+ * (trace/check.ts) and the conformance runner (qemu/conformance.ts), for events within a command's
+ * window and for one that arrives after it (redoOvertaken: the window again, with the event in the
+ * place this gives, when that is not the end).
+ */
+export function stampedPlace<T>(evs: readonly T[], stampOf: (e: T) => number | undefined, ts: number | undefined): number {
+  let i = evs.length;
+  if (!ts) return i;
+  for (let s = i > 0 ? stampOf(evs[i - 1]) : undefined; s && s > ts; s = i > 0 ? stampOf(evs[i - 1]) : undefined) i--;
+  return i;
+}
+
 /** The events a process that exits on a failed load sends before it goes. */
 export function exitEvents(d: SideState): EventKey[] {
   return d.caps.includes('events') ? ['MIGRATION:failed'] : [];

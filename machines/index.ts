@@ -22,6 +22,6 @@ export {
   type PairView, type ChannelValue, type Composite, type Stepper, type CommandResult, type Sent, type PairState, type PairEvent, type PairStep, type PairReply, type PairInput, type SyncSpec, type Fault } from './pair.ts';
 export { fastStep, contextKey } from './fast-step.ts';
 export {
-  StateGraph, graphOf, hypsOf, closure, takeEvent, runCommand, startObservation, settleReply, settleEnd, stepEvents, runStateEvents, loadFailureExits, exitEvents, hypKey, sameOutcome,
+  StateGraph, graphOf, hypsOf, closure, takeEvent, runCommand, startObservation, settleReply, settleEnd, stepEvents, runStateEvents, loadFailureExits, exitEvents, stampedPlace, hypKey, sameOutcome,
   type EventKey, type GNode, type Hyp, type CmdResult, type Outcome,
 } from './inclusion.ts';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getProfile } from '../machines/index.ts';
+import { getProfile, stampedPlace } from '../machines/index.ts';
 import { checkTraceText, isDeparture, type Finding } from '../trace/check.ts';
 
 const p72 = getProfile('qemu-7.2');
@@ -365,6 +365,18 @@ describe('docs/findings.md F20: an event stamped before a reply that reaches the
     const r = checkTraceText(p72, text, 'text');
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/MIGRATION device stamped before an event of the last step/);
+  });
+
+  it('the one ordering rule both readers use (machines/inclusion.ts: stampedPlace)', () => {
+    const at = (stamps: (number | undefined)[], ts: number | undefined) => stampedPlace(stamps, (s) => s, ts);
+    expect(at([10, 20, 30], 40)).toBe(3); // after all: arrival order
+    expect(at([10, 30], 20)).toBe(1); // made before 30: its place is before it
+    expect(at([30, 40], 20)).toBe(0);
+    expect(at([10, undefined, 30], 5)).toBe(2); // an unstamped event is a barrier
+    expect(at([10, 30], undefined)).toBe(2); // without a stamp: arrival order
+    expect(at([10, 30], 0)).toBe(2);
+    expect(at([], 7)).toBe(0);
+    expect(at([20, 20], 20)).toBe(2); // the same stamp: arrival order
   });
 
   it('departs when device is stamped after cancelling: only an event made first is put back in its place', () => {

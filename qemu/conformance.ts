@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import {
-  replyViolation, advanceBy, agrees, announce, chartEdges, decideAll, loadFailureExits, runStateEvents, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
+  replyViolation, advanceBy, agrees, announce, chartEdges, decideAll, loadFailureExits, runStateEvents, stampedPlace, destinationStatusChart, evalCond, internalClosure, runStateChart, sourceStatusChart, startSide, stateKey, stepSide,
   type ChartEdge, type CommandOutcome, type Hypothesis, type Observation, type Profile, type Side, type SideSnapshot,
 } from '../machines/index.ts';
 import { QmpClosedError, QmpTimeoutError, type QmpArgs, type QmpResult } from './qmp.ts';
@@ -637,8 +637,10 @@ class ScenarioRun {
   private takeEvents(t: Track, upTo: number, command?: string): TakenEvent[] {
     const all = this.vm(t.name).client.events;
     // In QEMU's order: two threads' events can reach the wire in the other order than their
-    // timestamps (7.2's migrate_cancel in pre-switchover: cancelling before device), as check-trace reads them.
-    const evs = all.slice(t.evIdx, Math.min(upTo, all.length)).sort((a, b) => (a.timestampUs && b.timestampUs ? a.timestampUs - b.timestampUs : 0));
+    // timestamps (7.2's migrate_cancel in pre-switchover: cancelling before device), as check-trace
+    // reads them (machines/inclusion.ts: stampedPlace).
+    const evs: typeof all = [];
+    for (const e of all.slice(t.evIdx, Math.min(upTo, all.length))) evs.splice(stampedPlace(evs, (x) => x.timestampUs, e.timestampUs), 0, e);
     const out: TakenEvent[] = [];
     for (const e of evs) {
       if (e.event !== 'MIGRATION') continue;
@@ -672,9 +674,9 @@ class ScenarioRun {
    */
   private redoOvertaken(t: Track, e: TakenEvent): boolean {
     const w = t.lastWindow;
-    if (!w || !e.ts || t.hyps !== w.after) return false;
-    const at = w.evs.findIndex((x) => x.ts > e.ts);
-    if (at < 0) return false;
+    if (!w || t.hyps !== w.after) return false;
+    const at = stampedPlace(w.evs, (x) => x.ts, e.ts);
+    if (at === w.evs.length) return false;
     const evs = [...w.evs.slice(0, at), e, ...w.evs.slice(at)];
     const chosen = this.explainWindow(t.role, w.base, w, evs.map((x) => x.status));
     if (!chosen) return false;

@@ -13,7 +13,7 @@ import {
   type Profile, type Side, type SideState, type UnmodelledCommand,
 } from '../machines/index.ts';
 import {
-  closure, graphOf, hypKey, hypsOf, runCommand, settleEnd, settleReply, startObservation, takeEvent,
+  closure, graphOf, hypKey, hypsOf, runCommand, settleEnd, settleReply, stampedPlace, startObservation, takeEvent,
   type EventKey, type GNode, type Hyp, type StateGraph,
 } from '../machines/inclusion.ts';
 import { parseTraceLine, type QmpArgs, type Vm } from './format.ts';
@@ -23,6 +23,7 @@ export { isDeparture, type Finding, type FindingKind } from './finding.ts';
 import { isDeparture, type Finding, type FindingKind } from './finding.ts';
 
 const NO_TEXT = (): string => '';
+const stampOf = (e: EventIn): number | undefined => e.ts;
 const NO_EVENTS: EventIn[] = [];
 const NOTHING_OWED: readonly EventKey[] = [];
 
@@ -658,10 +659,9 @@ export class TraceChecker {
    */
   private redoOvertaken(vm: VmState, e: EventIn): boolean {
     const l = vm.last;
-    const ts = e.ts;
-    if (ts === undefined || !l || vm.set !== l.after) return false;
-    const at = l.events.findIndex((x) => x.ts !== undefined && x.ts > ts);
-    if (at < 0) return false;
+    if (!l || vm.set !== l.after) return false;
+    const at = stampedPlace(l.events, stampOf, e.ts);
+    if (at === l.events.length) return false;
     const events = [...l.events.slice(0, at), e, ...l.events.slice(at)];
     const out = this.step(vm, l.before, l.cmd, events);
     if (out.findings.length) return false;
@@ -846,10 +846,8 @@ export class TraceChecker {
       if (head.events === NO_EVENTS) head.events = [e];
       else {
         // In QEMU's order: an event stamped before the ones already here was made first, by another
-        // thread, and overtaken on the wire (extract.ts: timestampUs).
-        let i = head.events.length;
-        while (ts !== undefined && i > 0 && head.events[i - 1].ts !== undefined && head.events[i - 1].ts! > ts) i--;
-        head.events.splice(i, 0, e);
+        // thread, and overtaken on the wire (machines/inclusion.ts: stampedPlace).
+        head.events.splice(stampedPlace(head.events, stampOf, ts), 0, e);
       }
     }
     else if (!this.redoOvertaken(vm, e)) this.apply(vm, null, [e], this.text ? () => `${ev}${status ? ' ' + status : ''}` : NO_TEXT);
