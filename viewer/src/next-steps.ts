@@ -26,7 +26,7 @@ export class NextSteps {
   private notNowCount: HTMLElement;
   private box: HTMLDetailsElement;
   private idle = 0;
-  /** The steps not possible now, and the state they were judged in: listed once the box is open. */
+  /** The steps not possible now (as of the last update): listed once the box is open. */
   private blocked: PairEvent[] = [];
   private listed = false;
 
