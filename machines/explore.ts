@@ -76,8 +76,10 @@ export function matrixProbes(p: Profile): Probe[] {
     closefd: { fdname: 'migfd' },
   };
   const out: Probe[] = [];
+  // One pass over the rules, not one per command (the page builds its command lists from this).
+  const opaque = new Set(p.rules.filter((r) => r.id.startsWith('opaque.')).map((r) => r.command));
   for (const c of p.commands) {
-    if (p.rules.some((r) => r.command === c && r.id.startsWith('opaque.'))) continue; // not migration: no column
+    if (opaque.has(c)) continue; // not migration: no column
     out.push({ label: c, command: c, arguments: args[c] });
     if (c === 'migrate') out.push({ label: 'migrate resume', command: c, arguments: { uri: MIGRATION_URI, resume: true } });
     if (c === 'migrate-set-parameters') {
