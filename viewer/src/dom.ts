@@ -37,6 +37,13 @@ export const afterPaint = () => new Promise<void>((r) => requestAnimationFrame((
  * frame's animation callback runs before the normal tasks queued there (afterPaint's).
  */
 export function afterFrame(f: () => void): void {
+  requestAnimationFrame(() => urgentTask(f));
+}
+
+/** Runs `f` in a task of its own, ahead of the normal tasks already queued (where the page's
+ * scheduler has priorities: scheduler.postTask, user-blocking). */
+export function urgentTask(f: () => void): void {
   const s = (globalThis as { scheduler?: { postTask(f: () => void, o: { priority: string }): unknown } }).scheduler;
-  requestAnimationFrame(() => (s ? s.postTask(f, { priority: 'user-blocking' }) : setTimeout(f, 0)));
+  if (s) s.postTask(f, { priority: 'user-blocking' });
+  else setTimeout(f, 0);
 }

@@ -6,7 +6,7 @@ import { ANY_PROFILE, channelDiagram, DEFAULT_REGIONS, REGION_TITLES, regionsOf,
 import { CommandPanel, PairPanel } from './commands.ts';
 import { NextSteps } from './next-steps.ts';
 import { activeIds, type Diagram } from '../../diagrams/diagram.ts';
-import { afterFrame, download, h } from './dom.ts';
+import { afterFrame, download, h, urgentTask } from './dom.ts';
 import { Inspector } from './inspector.ts';
 import { layoutFor, layoutStats, preloadLayouts } from './layouts.ts';
 import type { MatrixView } from './matrix-view.ts';
@@ -658,6 +658,4 @@ function start(): void {
     document.body.dataset.ready = 'true';
   });
 }
-const scheduler = (globalThis as { scheduler?: { postTask(f: () => void, o: { priority: string }): unknown } }).scheduler;
-if (scheduler) scheduler.postTask(start, { priority: 'user-blocking' });
-else setTimeout(start, 0);
+urgentTask(start);
