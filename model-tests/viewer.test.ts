@@ -466,6 +466,16 @@ describe.skipIf(!hasBrowser)('viewer in headless Chromium', () => {
     expect(log).toContain('"command":"migrate"');
     expect(log).toMatch(/snapshot\s+source/);
     await page.screenshot({ path: join(ART, 'viewer-inspector.png') });
+    // Clear empties the log shown, and the next step's events come in alone.
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => page.locator('.inspector table.log tbody tr').count()).toBe(0);
+    expect(await page.locator('.inspector .count').textContent()).toBe('0 entries');
+    await page.getByRole('tab', { name: 'Simulation' }).click();
+    await cmd('source', 'migrate_cancel').click();
+    await page.getByRole('tab', { name: 'Inspector' }).click();
+    const after = await page.locator('.inspector table.log').innerText();
+    expect(after).toContain('"command":"migrate_cancel"');
+    expect(after).not.toMatch(/"command":"migrate"[,}]/);
   });
 
   it('COLO primary failover (qemu-colo.rst) clicked through: checkpoint, crash, failover; QEMU’s errors after it', async () => {

@@ -28,13 +28,13 @@ export class Inspector {
   readonly el: HTMLElement;
   private entries: Entry[] = [];
   private n = 0;
-  private body: HTMLTableSectionElement;
-  private count: HTMLElement;
+  /** The log's rows and count, once the tab has been shown (built then: the page opens on another tab). */
+  private body: HTMLTableSectionElement | null = null;
+  private count: HTMLElement | null = null;
   private visible = false;
   private dirty = false;
   private forward: Observer<InspectionEvent> | null = null;
   private forwardStop: (() => void) | null = null;
-  private wsStatus: HTMLElement;
   private t0 = performance.now();
   paused = false;
 
@@ -48,25 +48,28 @@ export class Inspector {
   };
 
   constructor() {
+    this.el = h('div', { class: 'inspector' });
+  }
+
+  /** The tab's controls and table, built the first time it is shown. */
+  private build() {
     this.body = h('tbody');
     this.count = h('span', { class: 'count' });
-    this.wsStatus = h('span', { class: 'ws-status', 'aria-live': 'polite' }, 'off');
+    const wsStatus = h('span', { class: 'ws-status', 'aria-live': 'polite' }, 'off');
     const url = h('input', { type: 'text', value: 'ws://127.0.0.1:8080', 'aria-label': 'local WebSocket inspector address', spellcheck: 'false' });
     const toggle = h('input', { type: 'checkbox', 'aria-label': 'forward inspection events to a local WebSocket inspector' });
-    toggle.addEventListener('change', () => void this.setForward(toggle.checked ? url.value : null, toggle));
-    this.el = h(
-      'div',
-      { class: 'inspector' },
+    toggle.addEventListener('change', () => void this.setForward(toggle.checked ? url.value : null, toggle, wsStatus));
+    this.el.append(
       h(
         'div',
         { class: 'controls' },
-        h('button', { type: 'button', onclick: () => ((this.entries = []), this.render()) }, 'Clear'),
+        h('button', { type: 'button', onclick: () => ((this.entries = []), (this.dirty = true), this.render()) }, 'Clear'),
         this.count,
         h('span', { class: 'spacer' }),
         h('label', {}, toggle, ' forward to a local WebSocket inspector at '),
         url,
         ' ',
-        this.wsStatus,
+        wsStatus,
       ),
       h('p', { class: 'hint' }, 'Events and snapshots of the simulated pair (source, destination, channel) in the shape of xstate’s inspection events, newest first: the pair is stepped purely (machines/pair.ts: stepPair), and each step logs its event, then every snapshot it changed. Forwarding is off by default and only goes to this machine (run `npx tsx viewer/inspect-receiver.ts` for a receiver that prints them).'),
       h('table', { class: 'log' }, h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 't (s)'), h('th', {}, 'kind'), h('th', {}, 'actor'), h('th', {}, 'event / snapshot'))), this.body),
@@ -102,23 +105,24 @@ export class Inspector {
   }
 
   private render() {
-    if (!this.dirty && this.body.childElementCount) return;
+    if (!this.body || !this.count) this.build();
+    if (!this.dirty && this.body!.childElementCount) return;
     this.dirty = false;
     const rows = this.entries.slice(-300).reverse();
-    this.body.replaceChildren(...rows.map((e) => h('tr', { class: e.type }, h('td', {}, String(e.n)), h('td', {}, e.time.toFixed(3)), h('td', {}, e.type), h('td', {}, e.actor), h('td', {}, h('code', {}, e.text)))));
-    this.count.textContent = `${this.entries.length} entries${this.entries.length > 300 ? ' (newest 300 shown)' : ''}`;
+    this.body!.replaceChildren(...rows.map((e) => h('tr', { class: e.type }, h('td', {}, String(e.n)), h('td', {}, e.time.toFixed(3)), h('td', {}, e.type), h('td', {}, e.actor), h('td', {}, h('code', {}, e.text)))));
+    this.count!.textContent = `${this.entries.length} entries${this.entries.length > 300 ? ' (newest 300 shown)' : ''}`;
   }
 
-  private async setForward(url: string | null, toggle: HTMLInputElement) {
+  private async setForward(url: string | null, toggle: HTMLInputElement, status: HTMLElement) {
     this.forwardStop?.();
     this.forward = null;
     this.forwardStop = null;
     if (!url) {
-      this.wsStatus.textContent = 'off';
+      status.textContent = 'off';
       return;
     }
     if (!isLocal(url)) {
-      this.wsStatus.textContent = 'only ws://127.0.0.1, ws://localhost or ws://[::1] addresses';
+      status.textContent = 'only ws://127.0.0.1, ws://localhost or ws://[::1] addresses';
       toggle.checked = false;
       return;
     }
@@ -127,6 +131,6 @@ export class Inspector {
     const insp = createWebSocketInspector({ url, autoStart: true });
     this.forward = insp.inspect;
     this.forwardStop = () => insp.stop();
-    this.wsStatus.textContent = `forwarding to ${url} (events are queued until it connects)`;
+    status.textContent = `forwarding to ${url} (events are queued until it connects)`;
   }
 }
