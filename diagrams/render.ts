@@ -1,6 +1,7 @@
-// SVG for a laid-out diagram, as a string: the page inserts it, the export saves it as it is, and
+// SVG for a laid-out diagram, as a string: the page inserts it, the export saves it, and
 // `migstate docs` writes it to docs/generated/.
-// The drawing carries its own <style>, so an exported file looks like the page (highlighting too).
+// A file carries its own <style> (SVG_STYLE, the page's rules too), so an exported file looks like
+// the page (highlighting too).
 import { FONT_FAMILY, LINE, type Layout, type Placed, type PlacedEdge } from './layout.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -69,7 +70,11 @@ function pathOf(pts: { x: number; y: number }[]): string {
 export interface RenderOptions {
   /** Prefix for element ids (markers), unique per SVG in the page. */
   prefix: string;
-  /** Include xmlns and the style block (for files). The page includes the style too. */
+  /**
+   * A file (docs, an export): the drawing carries its own <style>. The page instead holds SVG_STYLE
+   * once for all its charts (viewer/src/chart-view.ts): a <style> per drawing was one more stylesheet
+   * in the document per chart drawn.
+   */
   standalone?: boolean;
   /** Classes to put on nodes (by node id) and edges (by edge id), e.g. the current highlight. */
   nodeClasses?: ReadonlyMap<string, string>;
@@ -108,7 +113,7 @@ export function renderSvg(l: Layout, o: RenderOptions): string {
     `<svg xmlns="http://www.w3.org/2000/svg" class="msv" viewBox="-1 -1 ${W} ${H}" width="${W}" height="${H}" role="group" aria-label="${esc(`state chart: ${l.diagram.title}`)}" data-diagram="${esc(l.diagram.id)}">`,
   );
   out.push(`<title>${esc(l.diagram.title)}</title>`);
-  out.push(`<style>${SVG_STYLE}</style>`);
+  if (o.standalone) out.push(`<style>${SVG_STYLE}</style>`);
   out.push(
     `<defs><marker id="${o.prefix}-arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker>` +
       `<marker id="${o.prefix}-arr-plain" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#6d7a8e"/></marker></defs>`,

@@ -4,8 +4,23 @@ import type { Diagram, DiagramNode, DiagramTransition } from '../../diagrams/dia
 import { nodeIndex } from '../../diagrams/diagram.ts';
 import { afterPaint, download, h, kids } from './dom.ts';
 import type { Layout, Placed } from '../../diagrams/layout.ts';
-import { renderSvg, type Box } from '../../diagrams/render.ts';
+import { renderSvg, SVG_STYLE, type Box } from '../../diagrams/render.ts';
 import './charts.css';
+
+/**
+ * The charts' own rules (diagrams/render.ts: SVG_STYLE), once for the page: a drawing puts them in a
+ * <style> of its own only as a file. In the page, each chart's <style> was one more stylesheet in the
+ * document each time a chart was drawn (three at start-up), and each made Chromium rebuild the page's
+ * rule sets and restyle it (StyleElement::processStyleSheet, 6 per load, traced).
+ */
+let styled = false;
+function adoptChartStyle() {
+  if (styled) return;
+  styled = true;
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(SVG_STYLE);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}
 
 const union = (bs: { x: number; y: number; width: number; height: number }[]) => {
   const x = Math.min(...bs.map((b) => b.x));
@@ -65,6 +80,7 @@ export class ChartView {
     private name: string,
     opts: { regions?: { all: string[]; shown: string[]; titles: Record<string, string>; onChange: (shown: string[]) => void } } = {},
   ) {
+    adoptChartStyle();
     this.regionBox = h('span', { class: 'regions' });
     const btn = (label: string, title: string, f: () => void) => h('button', { type: 'button', class: 'tool', title, 'aria-label': `${title} (${name})`, onclick: f }, label);
     // The viewport is the chart's one tab stop; arrow keys move among its states and labels.
