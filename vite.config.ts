@@ -85,6 +85,9 @@ export default defineConfig({
             // The first profile's layouts (a JSON string), statically imported: still a chunk of their own.
             { name: 'layouts', test: (id: string) => id === `\0${VIRTUAL}/${FIRST_PROFILE}` },
             { name: 'profile-deltas', test: /[\\/]machines[\\/]profiles[\\/](qemu-10\.0|qemu-master|proposed)\.ts$/ },
+            // The chart code and the diagram code it draws with, one chunk: ELK's loader (viewer/src/elk.ts,
+            // lazy) shares diagrams/layout.ts with them, which would otherwise split it into a request of its own.
+            { name: 'chart-view', test: /[\\/](viewer[\\/]src[\\/]chart-view\.ts|diagrams[\\/](layout|render|diagram)\.ts)$/ },
           ],
         },
       },

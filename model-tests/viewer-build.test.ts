@@ -60,6 +60,8 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
 
   /** The page's requests for script files, by file name. */
   const scripts: string[] = [];
+  /** ELK's loader chunk (viewer/src/elk.ts), not its worker script. */
+  const elkChunk = (f: string) => /^elk-(?!worker)/.test(f);
   const deltasChunk = () => readdirSync(join(out, 'assets')).filter((f) => f.startsWith('profile-deltas-') && f.endsWith('.js'));
 
   it('the first page: charts drawn from precomputed layouts with the active states marked, every command listed and judged, a step taken', async () => {
@@ -70,6 +72,8 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
     expect(deltasChunk()).toHaveLength(1);
     expect(scripts.length).toBeGreaterThan(3);
     expect(scripts).not.toContain(deltasChunk()[0]);
+    // Every layout came precomputed: ELK's loader (viewer/src/elk.ts) is not fetched.
+    expect(scripts.filter(elkChunk)).toEqual([]);
     const stats = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { precomputed: number; computed: number } } }).migstate.layoutStats);
     expect(stats.computed).toBe(0);
     expect(stats.precomputed).toBeGreaterThanOrEqual(3);
@@ -99,6 +103,16 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
     // The step taken before the change is replayed under the new profile.
     expect(await listening()).toBe(true);
     expect(await page.locator('.history li').count()).toBeGreaterThan(0);
+  });
+
+  it('a region the build did not lay out: ELK is fetched then, and lays it out in a worker', async () => {
+    const before = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { computed: number } } }).migstate.layoutStats.computed);
+    await side('source').getByRole('checkbox', { name: 'COLO', exact: true }).check();
+    await expect.poll(() => side('source').locator('svg .box.region > text.title').allTextContents(), { timeout: 60_000 }).toContain('COLO');
+    const after = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { computed: number } } }).migstate.layoutStats.computed);
+    expect(after).toBeGreaterThan(before);
+    expect(scripts.filter(elkChunk)).toHaveLength(1);
+    expect(await side('source').locator('svg .state.active').count()).toBeGreaterThan(0);
   });
 
   it('the lazily loaded views work from the build: the matrix and the replay tab', async () => {

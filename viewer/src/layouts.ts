@@ -1,15 +1,27 @@
 // Layouts for the page: precomputed ones when they still match the model, otherwise ELK in a
-// worker (elkjs's own worker script, served from this origin). The chart shows "laying out…"
+// worker (elk.ts). The chart shows "laying out…"
 // meanwhile (chart-view.ts).
-import ElkModule from 'elkjs/lib/elk-api.js';
-import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
 import byProfile from 'virtual:migstate-layouts';
 import type { Diagram } from '../../diagrams/diagram.ts';
 import { ANY_PROFILE } from '../../diagrams/charts.ts';
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
-import { elkConstructor, hydrateLayout, layoutDiagram, layoutKey, monoMeasure, type ElkLike, type Layout, type LayoutData } from '../../diagrams/layout.ts';
+import { hydrateLayout, layoutDiagram, layoutKey, monoMeasure, type ElkLike, type Layout, type LayoutData } from '../../diagrams/layout.ts';
 
-let elk: ElkLike | null = null;
+/**
+ * ELK, loaded the first time a layout is not precomputed (a profile or regions the build did not lay
+ * out, or a model changed since): its API is CommonJS, and importing it with the page put it and
+ * rolldown's CommonJS runtime (one more request) on the path to the first render, for nothing when
+ * every layout comes precomputed, as at start-up.
+ */
+let elk: Promise<ElkLike> | null = null;
+const loadElk = () =>
+  (elk ??= import('./elk.ts').then(
+    (m) => memoized(m.startElk()),
+    (e) => {
+      elk = null; // the server went away: the next chart tries again
+      throw e;
+    },
+  ));
 const cache = new Map<string, Promise<Layout>>();
 /** How many layouts came precomputed and how many were laid out in the page. */
 export const layoutStats = { precomputed: 0, computed: 0 };
@@ -65,8 +77,7 @@ export function layoutFor(profile: string, d: Diagram, regions: readonly string[
       return ready;
     }
     layoutStats.computed++;
-    elk ??= memoized(new (elkConstructor(ElkModule))({ workerFactory: () => new Worker(elkWorkerUrl) }));
-    return layoutDiagram(d, elk, monoMeasure);
+    return loadElk().then((e) => layoutDiagram(d, e, monoMeasure));
   });
   cache.set(key, hit);
   return hit;
