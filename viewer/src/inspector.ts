@@ -29,8 +29,7 @@ export class Inspector {
   private entries: Entry[] = [];
   private n = 0;
   /** The log's rows and count, once the tab has been shown (built then: the page opens on another tab). */
-  private body: HTMLTableSectionElement | null = null;
-  private count: HTMLElement | null = null;
+  private view: { body: HTMLTableSectionElement; count: HTMLElement } | null = null;
   private visible = false;
   private dirty = false;
   private forward: Observer<InspectionEvent> | null = null;
@@ -52,9 +51,9 @@ export class Inspector {
   }
 
   /** The tab's controls and table, built the first time it is shown. */
-  private build() {
-    this.body = h('tbody');
-    this.count = h('span', { class: 'count' });
+  private build(): { body: HTMLTableSectionElement; count: HTMLElement } {
+    const body = h('tbody');
+    const count = h('span', { class: 'count' });
     const wsStatus = h('span', { class: 'ws-status', 'aria-live': 'polite' }, 'off');
     const url = h('input', { type: 'text', value: 'ws://127.0.0.1:8080', 'aria-label': 'local WebSocket inspector address', spellcheck: 'false' });
     const toggle = h('input', { type: 'checkbox', 'aria-label': 'forward inspection events to a local WebSocket inspector' });
@@ -64,7 +63,7 @@ export class Inspector {
         'div',
         { class: 'controls' },
         h('button', { type: 'button', onclick: () => ((this.entries = []), (this.dirty = true), this.render()) }, 'Clear'),
-        this.count,
+        count,
         h('span', { class: 'spacer' }),
         h('label', {}, toggle, ' forward to a local WebSocket inspector at '),
         url,
@@ -72,8 +71,9 @@ export class Inspector {
         wsStatus,
       ),
       h('p', { class: 'hint' }, 'Events and snapshots of the simulated pair (source, destination, channel) in the shape of xstate’s inspection events, newest first: the pair is stepped purely (machines/pair.ts: stepPair), and each step logs its event, then every snapshot it changed. Forwarding is off by default and only goes to this machine (run `npx tsx viewer/inspect-receiver.ts` for a receiver that prints them).'),
-      h('table', { class: 'log' }, h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 't (s)'), h('th', {}, 'kind'), h('th', {}, 'actor'), h('th', {}, 'event / snapshot'))), this.body),
+      h('table', { class: 'log' }, h('thead', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 't (s)'), h('th', {}, 'kind'), h('th', {}, 'actor'), h('th', {}, 'event / snapshot'))), body),
     );
+    return { body, count };
   }
 
   private push(ev: InspectionEvent) {
@@ -105,12 +105,12 @@ export class Inspector {
   }
 
   private render() {
-    if (!this.body || !this.count) this.build();
-    if (!this.dirty && this.body!.childElementCount) return;
+    const { body, count } = (this.view ??= this.build());
+    if (!this.dirty && body.childElementCount) return;
     this.dirty = false;
     const rows = this.entries.slice(-300).reverse();
-    this.body!.replaceChildren(...rows.map((e) => h('tr', { class: e.type }, h('td', {}, String(e.n)), h('td', {}, e.time.toFixed(3)), h('td', {}, e.type), h('td', {}, e.actor), h('td', {}, h('code', {}, e.text)))));
-    this.count!.textContent = `${this.entries.length} entries${this.entries.length > 300 ? ' (newest 300 shown)' : ''}`;
+    body.replaceChildren(...rows.map((e) => h('tr', { class: e.type }, h('td', {}, String(e.n)), h('td', {}, e.time.toFixed(3)), h('td', {}, e.type), h('td', {}, e.actor), h('td', {}, h('code', {}, e.text)))));
+    count.textContent = `${this.entries.length} entries${this.entries.length > 300 ? ' (newest 300 shown)' : ''}`;
   }
 
   private async setForward(url: string | null, toggle: HTMLInputElement, status: HTMLElement) {

@@ -1,6 +1,5 @@
 // Layouts for the page: precomputed ones when they still match the model, otherwise ELK in a
-// worker (elk.ts). The chart shows "laying out…"
-// meanwhile (chart-view.ts).
+// worker (elk.ts). The chart shows "laying out…" meanwhile (chart-view.ts).
 import byProfile from 'virtual:migstate-layouts';
 import type { Diagram } from '../../diagrams/diagram.ts';
 import { ANY_PROFILE } from '../../diagrams/charts.ts';
