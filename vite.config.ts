@@ -67,6 +67,9 @@ export default defineConfig({
     outDir: resolve(here, 'dist/viewer'),
     emptyOutDir: true,
     target: 'es2022',
+    // Chromium, Firefox (115) and Safari (17) preload modules themselves: the polyfill only looked
+    // for <link rel=modulepreload> at start-up in every browser the page targets.
+    modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 3000,
     // One stylesheet (19 KB, the lazily loaded views' rules too): the page asked for eight files at
     // once, two more than Chromium's six connections to a host, so the last waited for a free one.
