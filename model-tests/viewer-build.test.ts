@@ -60,6 +60,8 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
 
   /** The page's requests for script files, by file name. */
   const scripts: string[] = [];
+  /** How many layouts came precomputed and how many the page laid out (viewer/src/layouts.ts). */
+  const layoutStats = () => page.evaluate(() => (window as unknown as { migstate: { layoutStats: { precomputed: number; computed: number } } }).migstate.layoutStats);
   /** ELK's loader chunk (viewer/src/elk.ts), not its worker script. */
   const elkChunk = (f: string) => /^elk-(?!worker)/.test(f);
   const deltasChunk = () => readdirSync(join(out, 'assets')).filter((f) => f.startsWith('profile-deltas-') && f.endsWith('.js'));
@@ -74,7 +76,7 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
     expect(scripts).not.toContain(deltasChunk()[0]);
     // Every layout came precomputed: ELK's loader (viewer/src/elk.ts) is not fetched.
     expect(scripts.filter(elkChunk)).toEqual([]);
-    const stats = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { precomputed: number; computed: number } } }).migstate.layoutStats);
+    const stats = await layoutStats();
     expect(stats.computed).toBe(0);
     expect(stats.precomputed).toBeGreaterThanOrEqual(3);
     const commands = matrixProbes(getProfile('qemu-7.2')).length;
@@ -97,7 +99,7 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
     await page.waitForFunction(() => document.querySelector('section[data-side=source] svg > title')?.textContent?.includes('qemu-10.0'));
     expect(scripts).toContain(deltasChunk()[0]);
     await page.waitForFunction(() => document.querySelector('section[data-side=source] svg .state.active'));
-    const stats = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { precomputed: number; computed: number } } }).migstate.layoutStats);
+    const stats = await layoutStats();
     expect(stats.computed).toBe(0);
     await expect.poll(() => side('source').locator('ul.cmds li.cmd').count()).toBe(matrixProbes(getProfile('qemu-10.0')).length);
     // The step taken before the change is replayed under the new profile.
@@ -106,10 +108,10 @@ describe.skipIf(!hasBrowser)('the production build in the browser', () => {
   });
 
   it('a region the build did not lay out: ELK is fetched then, and lays it out in a worker', async () => {
-    const before = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { computed: number } } }).migstate.layoutStats.computed);
+    const before = (await layoutStats()).computed;
     await side('source').getByRole('checkbox', { name: 'COLO', exact: true }).check();
     await expect.poll(() => side('source').locator('svg .box.region > text.title').allTextContents(), { timeout: 60_000 }).toContain('COLO');
-    const after = await page.evaluate(() => (window as unknown as { migstate: { layoutStats: { computed: number } } }).migstate.layoutStats.computed);
+    const after = (await layoutStats()).computed;
     expect(after).toBeGreaterThan(before);
     expect(scripts.filter(elkChunk)).toHaveLength(1);
     expect(await side('source').locator('svg .state.active').count()).toBeGreaterThan(0);
