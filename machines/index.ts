@@ -11,7 +11,7 @@ export { returnPathChart, RP_STATES } from './return-path.ts';
 export { sourceStatusChart } from './source-status.ts';
 export { destinationStatusChart } from './destination-status.ts';
 export { runStateChart, RUN_STATES_OF } from './run-state.ts';
-export { sideMachine, startSide, stepSide, qmp, viewOf, valueOfContext, initialSideState, type SideInput, type SideSnapshot, type StepResult } from './side.ts';
+export { sideMachine, bootSide, startSide, stepSide, qmp, viewOf, valueOfContext, initialSideState, type SideInput, type SideSnapshot, type StepResult } from './side.ts';
 export { exploreSide, SideSearch, locate, answer, mayMove, stateKey, movingProbes, matrixProbes, probeEvent, MIGRATION_URI, type Probe, type Reached, type StateQuery } from './explore.ts';
 export { permissionMatrix, matrixMarkdown, eventLabel, CAP_VARIANTS, type Matrix, type MatrixRow, type Cell } from './matrix.ts';
 export { STATUS_DOC, RUNSTATE_DOC } from './docs-text.ts';

@@ -2,7 +2,12 @@
 // the reference. On every (state, event) of the explored state spaces (the first states in
 // breadth-first order under several capability sets), both must give the same next state.
 import { describe, expect, it } from 'vitest';
-import { INTERNAL_EVENTS, PROFILES, SIDES, contextKey, exploreSide, fastStep, matrixProbes, movingProbes, probeEvent, stepSide, type SideEvent } from '../machines/index.ts';
+import { initialTransition } from 'xstate';
+import {
+  INTERNAL_EVENTS, PROFILES, SIDES, bootSide, contextKey, exploreSide, fastStep, initialSideState, matrixProbes, movingProbes, probeEvent, sideMachine, stepSide,
+  type SideEvent, type SideInput,
+} from '../machines/index.ts';
+import { hasIncomingCpr } from '../machines/side.ts';
 
 describe.each(PROFILES.map((p) => [p.name, p] as const))('%s', (_n, p) => {
   it.each(SIDES.map((s) => [s] as const))('%s: fastStep agrees with xstate on every event in every explored state', (side) => {
@@ -40,5 +45,38 @@ describe('contextKey with a parameter a client set to a long string', () => {
     expect(contextKey(a)).not.toBe(contextKey(b));
     expect(contextKey(again)).toBe(contextKey(a));
     expect(a.params['tls-creds']).toBe(big);
+  });
+});
+
+// bootSide resolves the machine at its initial configuration instead of running xstate's initial
+// transition (its entry actions mirror each region's leaf into the context, which initialSideState
+// has already done). Both must be the same state, and step the same, for every way a QEMU starts.
+describe.each(PROFILES.map((p) => [p.name, p] as const))('%s: bootSide', (_n, p) => {
+  const inputs: SideInput[] = [];
+  for (const paused of [false, true]) {
+    inputs.push({ side: 'source', paused }, { side: 'source', paused, uuid: '8f5e1a3c-0b4d-4e2f-9a6b-1c7d2e3f4a5b' });
+    for (const incoming of ['defer', 'uri'] as const) {
+      inputs.push({ side: 'destination', incoming, paused });
+      if (hasIncomingCpr(p)) inputs.push({ side: 'destination', incoming, paused, cpr: true });
+    }
+  }
+  it.each(inputs.map((i) => [JSON.stringify(i), i] as const))('%s is the snapshot xstate\'s initialTransition gives', (_k, input) => {
+    const ours = bootSide(p, input);
+    const [ref] = initialTransition(sideMachine(p, input.side, initialSideState(input).runstate), input);
+    expect(ours.status).toBe('active');
+    expect(ours.value).toEqual(ref.value);
+    expect(ours.context).toEqual(ref.context);
+    const meta = (s: object) => (s as { getMeta(): unknown }).getMeta();
+    expect(meta(ours)).toEqual(meta(ref));
+    const alphabet: SideEvent[] = [...movingProbes(p, input.side).map(probeEvent), ...matrixProbes(p).map(probeEvent), ...INTERNAL_EVENTS.map((type) => ({ type }) as SideEvent)];
+    let moved = 0;
+    for (const e of alphabet) {
+      const a = stepSide(p, ours, e);
+      const b = stepSide(p, ref, e);
+      expect(contextKey(a.snapshot.context), JSON.stringify(e)).toBe(contextKey(b.snapshot.context));
+      expect(a.snapshot.value, JSON.stringify(e)).toEqual(b.snapshot.value);
+      if (a.changed) moved++;
+    }
+    expect(moved).toBeGreaterThan(3);
   });
 });

@@ -5,10 +5,10 @@
 // stepping: history is a list of pair events; undo replays all but the last from the start.
 // The inspector gets xstate-style inspection events for every step (event, then each snapshot that
 // changed), so it still shows what the machines do.
-import { initialTransition, type InspectionEvent, type Observer } from 'xstate';
+import type { InspectionEvent, Observer } from 'xstate';
 import {
-  decide, enabledInternal, getProfile, initialSideState, sideMachine, startChannel, stepPair, SYNC,
-  type Decision, type PairEvent, type Sent, type PairReply, type PairState, type Profile, type QmpArguments, type Side, type SideInput, type SideSnapshot,
+  bootSide, decide, enabledInternal, getProfile, startChannel, stepPair, SYNC,
+  type Decision, type PairEvent, type Sent, type PairReply, type PairState, type Profile, type QmpArguments, type Side, type SideSnapshot,
 } from '../../machines/index.ts';
 import { blockedReason } from '../../machines/pair.ts';
 
@@ -79,11 +79,6 @@ export function qmpReply(d: Decision): PairReply {
 
 const view = (s: SideSnapshot | null): SideView | null =>
   s && { side: s.context.side, status: s.context.status as string, runstate: s.context.runstate as string, value: s.value, caps: s.context.caps, colo: s.context.colo as string, failover: s.context.failover as string, listening: !!s.context.listening };
-
-/** A fresh side with its input (without what startSide does for -incoming URI: the caller does it). */
-function bootSide(p: Profile, input: SideInput): SideSnapshot {
-  return initialTransition(sideMachine(p, input.side, initialSideState(input).runstate), input)[0];
-}
 
 /** Internal events each synchronised step may take on each side (to mark the edges it took). */
 const SYNC_EVENTS = new Map(SYNC.map((s) => [s.name, s.steps.map((x) => ({ vm: x.vm, event: x.event as string }))]));
