@@ -15,10 +15,11 @@
 //   then starts a renderer for its own top-chrome WebUI (--top-chrome-webui: the omnibox popup),
 //   measured at 330–450 ms of main-thread and 320–410 ms of worker CPU in the second after; on two
 //   cores it takes about half the machine from the page. A load test: figures reported, no target.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { build, preview } from 'vite';
 import { chromium } from 'playwright-core';
+import { procStat } from '../qemu/proc.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const config = resolve(ROOT, 'vite.config.ts');
@@ -40,19 +41,14 @@ const stats = (xs: number[]) => {
 };
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 // The CPU (clock ticks) used so far by this process's descendants: the browser and every process it
-// started (/proc/<pid>/stat: ppid is field 4, utime and stime of all threads fields 14 and 15).
+// started (qemu/proc.ts: ppid is field 4, utime and stime of all threads fields 14 and 15).
 function descendantsCpu(): number {
   const kids = new Map<number, number[]>();
   const ticks = new Map<number, number>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const f = procStat(d);
+    if (!f) continue; // exited meanwhile
     const ppid = +f[1];
     if (!kids.has(ppid)) kids.set(ppid, []);
     kids.get(ppid)!.push(+d);

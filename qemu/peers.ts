@@ -3,9 +3,9 @@
 // - a silent TCP server that accepts and never talks (source `postcopy-recover`);
 // - a silent TCP client (destination `postcopy-recover` after migrate-recover).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { procStat } from './proc.ts';
 import { endProcess, register } from './vm.ts';
 
 const LISTENER_JS = `
@@ -16,12 +16,7 @@ setInterval(() => {}, 1 << 30);
 `;
 
 function procState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
-  } catch {
-    return null;
-  }
+  return procStat(pid)?.[0] ?? null;
 }
 
 async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -11,6 +11,7 @@ import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import { QmpClient, QmpProtocolError } from './qmp.ts';
 import { TraceRecorder, type VmName } from './trace.ts';
+import { procStat } from './proc.ts';
 import { dirtyLoopArgs } from './guest-firmware.ts';
 
 export const DEFAULT_QEMU = 'qemu-system-x86_64';
@@ -37,12 +38,7 @@ interface RunRecord {
 
 /** A process's start time since boot (field 22 of /proc/PID/stat), '' when it is gone. */
 export function startTimeOf(pid: number): string {
-  try {
-    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return st.slice(st.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
-    return '';
-  }
+  return procStat(pid)?.[19] ?? '';
 }
 
 let recordFile: string | null = null;
@@ -161,12 +157,8 @@ export function startedProcesses(): readonly { pid: number; what: string }[] {
 
 /** Whether a pid names a live (not zombie) process. */
 export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const f = procStat(pid);
+  return f !== null && f[0][0] !== 'Z';
 }
 
 /** Temp folders made here and not removed yet. */
